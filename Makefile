@@ -1,0 +1,107 @@
+# cnnbench — one Makefile. `make` builds build/cnnbench; `make test` runs every test (x86 natively,
+# then the aarch64 build under qemu); `make bench` measures. Each ISA file is compiled with only
+# its own flags (see ISA_FLAGS below), everything else for the baseline, so one binary runs on any
+# CPU of its architecture and dispatches at run time.
+
+CC      ?= gcc
+CXX     ?= g++
+BUILD   ?= build
+TARGET  ?= $(shell uname -m)
+OPT     ?= -O2
+CFLAGS_BASE = -std=c11 $(OPT) -g -Wall -Wextra -Werror -fopenmp -I. -D_GNU_SOURCE
+LDLIBS_BASE = -fopenmp -lm
+
+ifeq ($(TARGET),aarch64)
+  ISA_SKIP := %/avx2.c %/avx512.c %_avx2.c %_avx512.c
+else
+  ISA_SKIP := %/neon.c %_neon.c
+endif
+
+# Per-ISA flags, chosen by the file name: kernels/<op>/avx512.c, arch/peak_avx512.c, ...
+AVX2_FLAGS   := -mavx2 -mfma
+AVX512_FLAGS := -mavx2 -mfma -mavx512f -mavx512bw -mavx512vl -mavx512dq
+isa_flags = $(if $(filter %avx512.c,$(1)),$(AVX512_FLAGS),$(if $(filter %avx2.c,$(1)),$(AVX2_FLAGS)))
+
+# Optional libraries: used when present (scripts/deps.sh installs them for native builds);
+# the cross build for aarch64 uses none of them.
+ifeq ($(NO_LIBS),)
+  HAVE_HWLOC     := $(shell pkg-config --exists hwloc 2>/dev/null && echo 1)
+  HAVE_XXHASH    := $(shell pkg-config --exists libxxhash 2>/dev/null && echo 1)
+  HAVE_BENCHMARK := $(shell pkg-config --exists benchmark 2>/dev/null && echo 1)
+endif
+FEATURE_DEFS :=
+FEATURE_LIBS :=
+ifeq ($(HAVE_HWLOC),1)
+  FEATURE_DEFS += -DCNB_HAVE_HWLOC=1
+  FEATURE_LIBS += $(shell pkg-config --libs hwloc)
+endif
+ifeq ($(HAVE_XXHASH),1)
+  FEATURE_DEFS += -DCNB_HAVE_XXHASH=1
+  FEATURE_LIBS += $(shell pkg-config --libs libxxhash)
+endif
+ifeq ($(HAVE_BENCHMARK),1)
+  FEATURE_DEFS += -DCNB_HAVE_BENCHMARK=1
+  FEATURE_LIBS += $(shell pkg-config --libs benchmark) -lpthread
+endif
+include mk/peers.mk
+
+CFLAGS  = $(CFLAGS_BASE) $(FEATURE_DEFS) $(EXTRA_CFLAGS)
+LDLIBS  = $(LDLIBS_BASE) $(FEATURE_LIBS) $(EXTRA_LDLIBS)
+
+LIB_SRC := $(filter-out $(ISA_SKIP),$(sort $(wildcard arch/*.c reference/*.c kernels/*.c \
+             kernels/*/*.c harness/*.c harness/peers/*.c)))
+LIB_SRC := $(filter-out harness/main.c,$(LIB_SRC))
+CXX_SRC := $(if $(filter 1,$(HAVE_BENCHMARK)),harness/gbench.cc)
+TEST_SRC := $(sort $(wildcard tests/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cc=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+LINK     := $(if $(CXX_SRC),$(CXX),$(CC))
+
+.PHONY: all deps test test-x86 test-arm bench golden clean info
+all: $(BUILD)/cnnbench $(BUILD)/cnnbench-tests
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call isa_flags,$<) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 $(OPT) -g -Wall -Wextra -Werror -I. $(FEATURE_DEFS) \
+	    $(shell pkg-config --cflags benchmark) -MMD -MP -c $< -o $@
+
+$(BUILD)/libcnnbench.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/cnnbench: $(BUILD)/harness/main.o $(BUILD)/libcnnbench.a
+	$(LINK) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/cnnbench-tests: $(TEST_OBJ) $(BUILD)/libcnnbench.a
+	$(LINK) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/harness/main.d
+
+deps:
+	@bash scripts/deps.sh
+
+# The whole test suite: deps, native build, unit + validation tests, then the aarch64 check.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@bash scripts/test.sh
+
+test-x86: all
+	@bash scripts/test.sh --native-only
+
+test-arm: deps
+	@bash scripts/arm.sh
+
+golden: all
+	@bash scripts/golden.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bash scripts/bench.sh
+
+clean:
+	rm -rf build build-arm

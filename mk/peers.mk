@@ -1,0 +1,1 @@
+# Peer libraries (oneDNN, OpenBLAS, BLIS): filled in by the peers issue.
