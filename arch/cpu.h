@@ -1,0 +1,62 @@
+/* What the CPU can run: feature bits detected once at start-up (cpuid + xgetbv on x86, getauxval
+ * on aarch64), capped by CNB_MAX_ISA, and the ISA levels that implementations are tagged with. */
+#ifndef CNB_ARCH_CPU_H
+#define CNB_ARCH_CPU_H
+
+#include <stdint.h>
+
+/* Feature bits. A bit is set only when the CPU has the instructions and the OS saves the
+ * registers they use (XCR0), so a set bit means "safe to execute". */
+enum {
+    CNB_F_SSE42      = 1u << 0,
+    CNB_F_AVX        = 1u << 1,
+    CNB_F_AVX2       = 1u << 2,
+    CNB_F_FMA        = 1u << 3,
+    CNB_F_AVX512F    = 1u << 4,
+    CNB_F_AVX512BW   = 1u << 5,
+    CNB_F_AVX512VL   = 1u << 6,
+    CNB_F_AVX512DQ   = 1u << 7,
+    CNB_F_AVX512CD   = 1u << 8,
+    CNB_F_AVX512VNNI = 1u << 9,
+    CNB_F_AVX512BF16 = 1u << 10,
+    CNB_F_AVX512FP16 = 1u << 11,
+    CNB_F_AMX_TILE   = 1u << 12,
+    CNB_F_AMX_BF16   = 1u << 13,
+    CNB_F_AMX_INT8   = 1u << 14,
+    CNB_F_NEON       = 1u << 16,
+    CNB_F_SVE        = 1u << 17,
+};
+
+/* ISA levels, in dispatch order from plain C upwards. An implementation names one level;
+ * it may run when every feature bit of that level is usable. */
+typedef enum {
+    CNB_ISA_SCALAR,  /* plain C, any CPU */
+    CNB_ISA_NEON,    /* aarch64 Advanced SIMD */
+    CNB_ISA_AVX2,    /* AVX2 + FMA */
+    CNB_ISA_AVX512,  /* AVX-512 F, BW, VL, DQ */
+    CNB_ISA_COUNT
+} cnb_isa;
+
+/* Feature bits an ISA level needs. */
+uint32_t cnb_isa_features(cnb_isa isa);
+/* "scalar", "neon", "avx2", "avx512". */
+const char *cnb_isa_name(cnb_isa isa);
+/* Parse an ISA name; returns -1 when unknown. */
+int cnb_isa_parse(const char *name);
+
+/* Feature bits of this CPU and OS, before any cap. */
+uint32_t cnb_cpu_detected(void);
+/* Detected bits limited by CNB_MAX_ISA (environment) or cnb_cpu_set_cap(). */
+uint32_t cnb_cpu_usable(void);
+/* The cap in force, or CNB_ISA_COUNT when none; and where it came from ("" or "CNB_MAX_ISA"). */
+int cnb_cpu_cap(void);
+/* Set the cap (e.g. from a command line). Returns 0, or -1 for an unknown name. */
+int cnb_cpu_set_cap(const char *isa_name);
+/* 1 when every feature of the ISA is usable. With why != NULL, on 0 it says why (static text). */
+int cnb_isa_usable(cnb_isa isa, const char **why);
+/* The CPU's brand string ("unknown" if none). */
+const char *cnb_cpu_model(void);
+/* Names of the set bits, space-separated, into buf. */
+void cnb_cpu_feature_string(uint32_t bits, char *buf, int size);
+
+#endif

@@ -1,0 +1,59 @@
+/* The implementation record: the one contract between the harness and any implementation of an
+ * operation (ours, the reference, a peer library). See DESIGN.md, "The implementation contract". */
+#ifndef CNB_KERNELS_IMPL_H
+#define CNB_KERNELS_IMPL_H
+
+#include <stddef.h>
+
+#include "arch/cpu.h"
+#include "kernels/problem.h"
+
+/* Activation layouts. NCX is the user-facing NC[D]HW. The blocked layouts nC[D]HWxc group
+ * channels by x: element (n, c, d, h, w) sits at
+ *   ((((n·⌈C/x⌉ + c/x)·D + d)·H + h)·W + w)·x + c%x
+ * and the channels from C up to the next multiple of x are zero. The harness converts inputs to
+ * an implementation's layout before timing and converts outputs back after (layout.h). GEMM and
+ * weights always use the user-facing layout; weight packing happens in prepare. */
+typedef enum {
+    CNB_LAYOUT_NCX,
+    CNB_LAYOUT_NCX4C,
+    CNB_LAYOUT_NCX8C,
+    CNB_LAYOUT_NCX16C,
+    CNB_LAYOUT_COUNT
+} cnb_layout;
+
+/* The channel block of a layout: 1, 4, 8 or 16. */
+int cnb_layout_block(cnb_layout l);
+/* "ncx", "nCx4c", "nCx8c", "nCx16c". */
+const char *cnb_layout_name(cnb_layout l);
+
+typedef struct cnb_impl {
+    const char *name;    /* "<op>/<isa>_<variant>", as in the CSV: "conv/avx512_direct" */
+    cnb_op op;
+    cnb_isa isa;         /* the ISA level whose features it needs */
+    cnb_layout layout;   /* preferred layout of src and dst (conv, pool) */
+    int hidden;          /* 1: deliberately broken test implementation, run only when named */
+    /* NULL when the problem is supported, else one line saying why not (static or
+     * thread-local storage). NULL supports = supports everything. */
+    const char *(*supports)(const cnb_problem *p);
+    /* Set-up that is not timed as the kernel: weight packing, workspace. Gets the weights in the
+     * user-facing layout (conv: goidhw; others: NULL). Returns the state handed to run and release,
+     * or NULL on failure (out of memory). NULL prepare = no state. */
+    void *(*prepare)(const cnb_problem *p, const float *wei);
+    /* The timed part. conv: src and dst in `layout`, wei as given to prepare (user layout);
+     * pool: src, dst in `layout`, wei NULL; gemm: src = A, wei = B, dst = C.
+     * May use OpenMP with the number of threads in force (omp_get_max_threads()). */
+    void (*run)(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst);
+    void (*release)(void *state);
+} cnb_impl;
+
+/* Every implementation of every op compiled into this binary, in dispatch order (most specialised
+ * first, reference last), hidden ones included. Ends with NULL. */
+extern const cnb_impl *const cnb_impls[];
+
+/* Look up by name; NULL when unknown. */
+const cnb_impl *cnb_impl_find(const char *name);
+/* 1 when the CPU (after the cap) can run it; otherwise 0 and *why says which ISA is missing. */
+int cnb_impl_runnable(const cnb_impl *impl, const char **why);
+
+#endif
