@@ -1,0 +1,52 @@
+/* Reference pooling: each output is the max, or the average, of the window taps that lie inside
+ * the input. Average with padding included divides by the full window size kd·kh·kw; excluded
+ * divides by the number of taps inside the input. */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "reference/reference.h"
+
+void cnb_ref_pool(const cnb_pool *p, const float *src, float *dst)
+{
+    const int64_t src_c = (int64_t)p->id * p->ih * p->iw;
+    const int64_t dst_c = (int64_t)p->od * p->oh * p->ow;
+
+#pragma omp parallel for collapse(2) schedule(dynamic)
+    for (int n = 0; n < p->mb; n++) {
+        for (int c = 0; c < p->c; c++) {
+            const float *s_c = src + ((int64_t)n * p->c + c) * src_c;
+            float *d_c = dst + ((int64_t)n * p->c + c) * dst_c;
+            for (int od = 0; od < p->od; od++)
+            for (int oh = 0; oh < p->oh; oh++)
+            for (int ow = 0; ow < p->ow; ow++) {
+                double max = -INFINITY, sum = 0.0;
+                int inside = 0;
+                for (int kd = 0; kd < p->kd; kd++) {
+                    const int id = od * p->sd - p->pd + kd * (p->dd + 1);
+                    if (id < 0 || id >= p->id) continue;
+                    for (int kh = 0; kh < p->kh; kh++) {
+                        const int ih = oh * p->sh - p->ph + kh * (p->dh + 1);
+                        if (ih < 0 || ih >= p->ih) continue;
+                        for (int kw = 0; kw < p->kw; kw++) {
+                            const int iw = ow * p->sw - p->pw + kw * (p->dw + 1);
+                            if (iw < 0 || iw >= p->iw) continue;
+                            const double v = s_c[((int64_t)id * p->ih + ih) * p->iw + iw];
+                            if (v > max) max = v;
+                            sum += v;
+                            inside++;
+                        }
+                    }
+                }
+                double out;
+                if (p->alg == CNB_POOL_MAX)
+                    out = max;
+                else if (p->alg == CNB_POOL_AVG_INCL)
+                    out = sum / ((double)p->kd * p->kh * p->kw);
+                else
+                    out = sum / inside;
+                d_c[((int64_t)od * p->oh + oh) * p->ow + ow] = (float)out;
+            }
+        }
+    }
+}
