@@ -1,0 +1,561 @@
+/* Descriptor parsing and resolution (harness/desc.h). The resolution rules are those of
+ * harness/shapes/README.md: defaults g=1 mb=2 s=1 d=0 (dense); missing w copies h; a descriptor
+ * with only d values copies them to h (and so to w); a missing output is computed with p=0 by
+ * default; a missing padding is derived from the output; the right padding is always derived and
+ * may be larger than the left one or negative. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/desc.h"
+
+enum { SP_I, SP_O, SP_K, SP_S, SP_P, SP_D, SP_COUNT };        /* spatial parameters */
+enum { AX_D, AX_H, AX_W, AX_COUNT };                           /* spatial axes */
+static const char sp_letter[SP_COUNT] = {'i', 'o', 'k', 's', 'p', 'd'};
+static const char ax_letter[AX_COUNT] = {'d', 'h', 'w'};
+
+typedef struct parsed {
+    long sp[SP_COUNT][AX_COUNT];
+    int has_sp[SP_COUNT][AX_COUNT];
+    long g, mb, ic, oc, m, n, k, ta, tb, lda, ldb, ldc;
+    int has_g, has_mb, has_ic, has_oc, has_m, has_n, has_k, has_lda, has_ldb, has_ldc;
+    double alpha, beta;
+    char name[CNB_NAME_MAX];
+} parsed;
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *cnb_kind_name(cnb_kind k)
+{
+    static const char *const names[] = {"conv", "pool", "fc", "gemm"};
+    return names[k];
+}
+
+const char *cnb_pool_alg_name(cnb_pool_alg a)
+{
+    static const char *const names[] = {"max", "avg_p", "avg_np"};
+    return names[a];
+}
+
+/* The op prefix: "conv", "pool[:alg]", "fc", "gemm", followed by a space. */
+static const char *parse_prefix(const char *s, cnb_kind *kind, cnb_pool_alg *alg, int *has_alg,
+                                char *err, size_t errlen, int *rc)
+{
+    *rc = 0;
+    while (isspace((unsigned char)*s)) s++;
+    size_t len = strcspn(s, " \t");
+    if (s[len] == 0) return s; /* one word: no prefix */
+    char word[32];
+    if (len >= sizeof word) return s;
+    memcpy(word, s, len);
+    word[len] = 0;
+    char *colon = strchr(word, ':');
+    if (colon) *colon = 0;
+    if (strcmp(word, "conv") == 0) *kind = CNB_KIND_CONV;
+    else if (strcmp(word, "pool") == 0) *kind = CNB_KIND_POOL;
+    else if (strcmp(word, "fc") == 0 || strcmp(word, "ip") == 0) *kind = CNB_KIND_FC;
+    else if (strcmp(word, "gemm") == 0) *kind = CNB_KIND_GEMM;
+    else {
+        *rc = fail(err, errlen, "unknown operation '%s' (conv, pool[:max|avg_p|avg_np], fc, gemm)",
+                   word);
+        return s;
+    }
+    if (colon) {
+        const char *a = colon + 1;
+        if (*kind != CNB_KIND_POOL) {
+            *rc = fail(err, errlen, "'%s:%s': only pooling takes an algorithm", word, a);
+            return s;
+        }
+        if (strcmp(a, "max") == 0) *alg = CNB_POOL_MAX;
+        else if (strcmp(a, "avg_p") == 0 || strcmp(a, "avg_include") == 0) *alg = CNB_POOL_AVG_INCL;
+        else if (strcmp(a, "avg_np") == 0 || strcmp(a, "avg_exclude") == 0) *alg = CNB_POOL_AVG_EXCL;
+        else {
+            *rc = fail(err, errlen, "unknown pooling algorithm '%s' (max, avg_p, avg_np)", a);
+            return s;
+        }
+        *has_alg = 1;
+    }
+    s += len;
+    while (isspace((unsigned char)*s)) s++;
+    return s;
+}
+
+static int parse_body(const char *s, cnb_kind kind, parsed *p, char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    p->alpha = 1.0;
+    p->beta = 0.0;
+    while (*s) {
+        if (*s == '_' || isspace((unsigned char)*s)) { s++; continue; }
+        if (!islower((unsigned char)*s))
+            return fail(err, errlen, "unexpected character '%c' at \"%.20s\"", *s, s);
+        const char *key = s;
+        while (islower((unsigned char)*s)) s++;
+        const size_t klen = (size_t)(s - key);
+        /* The name: n"..." or n followed by the rest of the text (benchdnn accepts both). */
+        if (key[0] == 'n' && (klen > 1 || *s == '"' || (*s && !isdigit((unsigned char)*s) && *s != '-'))) {
+            if (klen == 1 && *s == '"') {
+                const char *end = strchr(s + 1, '"');
+                if (!end) return fail(err, errlen, "unterminated name: %s", key);
+                snprintf(p->name, sizeof p->name, "%.*s", (int)(end - s - 1), s + 1);
+                s = end + 1;
+            } else {
+                snprintf(p->name, sizeof p->name, "%s", key + 1);
+                s += strlen(s);
+            }
+            continue;
+        }
+        char kbuf[8];
+        if (klen >= sizeof kbuf) return fail(err, errlen, "unknown key '%.*s'", (int)klen, key);
+        memcpy(kbuf, key, klen);
+        kbuf[klen] = 0;
+        char *end;
+        errno = 0;
+        if (strcmp(kbuf, "alpha") == 0 || strcmp(kbuf, "beta") == 0) {
+            const double v = strtod(s, &end);
+            if (end == s) return fail(err, errlen, "'%s' needs a number", kbuf);
+            if (kbuf[0] == 'a') p->alpha = v; else p->beta = v;
+            s = end;
+            continue;
+        }
+        const long v = strtol(s, &end, 10);
+        if (end == s) return fail(err, errlen, "'%s' needs a number", kbuf);
+        if (errno || v > 1000000000L || v < -1000000000L)
+            return fail(err, errlen, "'%s%.*s' is out of range", kbuf, (int)(end - s), s);
+        s = end;
+        int done = 0;
+        if (klen == 2) {
+            for (int sp = 0; sp < SP_COUNT && !done; sp++)
+                for (int ax = 0; ax < AX_COUNT && !done; ax++)
+                    if (kbuf[0] == sp_letter[sp] && kbuf[1] == ax_letter[ax]) {
+                        if (kind == CNB_KIND_GEMM) break;
+                        p->sp[sp][ax] = v;
+                        p->has_sp[sp][ax] = 1;
+                        done = 1;
+                    }
+        }
+        if (done) continue;
+#define KEY(str, field) \
+    if (strcmp(kbuf, str) == 0) { p->field = v; p->has_##field = 1; continue; }
+        if (kind != CNB_KIND_GEMM) {
+            KEY("g", g) KEY("mb", mb) KEY("ic", ic) KEY("oc", oc)
+        } else {
+            KEY("m", m) KEY("n", n) KEY("k", k) KEY("lda", lda) KEY("ldb", ldb) KEY("ldc", ldc)
+            if (strcmp(kbuf, "ta") == 0) { p->ta = v; continue; }
+            if (strcmp(kbuf, "tb") == 0) { p->tb = v; continue; }
+        }
+#undef KEY
+        return fail(err, errlen, "unknown key '%s' for %s", kbuf, cnb_kind_name(kind));
+    }
+    return 0;
+}
+
+typedef struct axis { int i, o, k, s, p, pr, d; } axis;
+
+/* Fill in the spatial axes by the README's rules and check that the window fits. */
+static int resolve_spatial(parsed *p, axis ax[AX_COUNT], char *err, size_t errlen)
+{
+    int any_d = 0, any_h = 0;
+    for (int sp = 0; sp < SP_COUNT; sp++) {
+        any_d |= p->has_sp[sp][AX_D];
+        any_h |= p->has_sp[sp][AX_H];
+    }
+    /* Only d values: copy them to h (w copies h below). */
+    if (any_d && !any_h)
+        for (int sp = 0; sp < SP_COUNT; sp++)
+            if (p->has_sp[sp][AX_D]) {
+                p->sp[sp][AX_H] = p->sp[sp][AX_D];
+                p->has_sp[sp][AX_H] = 1;
+            }
+    for (int sp = 0; sp < SP_COUNT; sp++)
+        if (!p->has_sp[sp][AX_W] && p->has_sp[sp][AX_H]) {
+            p->sp[sp][AX_W] = p->sp[sp][AX_H];
+            p->has_sp[sp][AX_W] = 1;
+        }
+    if (!any_d) { /* 2D: depth 1 */
+        p->sp[SP_I][AX_D] = p->sp[SP_O][AX_D] = p->sp[SP_K][AX_D] = 1;
+        p->has_sp[SP_I][AX_D] = p->has_sp[SP_O][AX_D] = p->has_sp[SP_K][AX_D] = 1;
+    }
+    for (int a = 0; a < AX_COUNT; a++) {
+        const char L = ax_letter[a];
+        if (!p->has_sp[SP_I][a]) return fail(err, errlen, "missing i%c (input size)", L);
+        if (!p->has_sp[SP_K][a]) return fail(err, errlen, "missing k%c (kernel size)", L);
+        const long i = p->sp[SP_I][a], k = p->sp[SP_K][a];
+        const long s = p->has_sp[SP_S][a] ? p->sp[SP_S][a] : 1;
+        const long d = p->has_sp[SP_D][a] ? p->sp[SP_D][a] : 0;
+        if (i < 1) return fail(err, errlen, "i%c=%ld: input size must be at least 1", L, i);
+        if (k < 1) return fail(err, errlen, "k%c=%ld: kernel size must be at least 1", L, k);
+        if (s < 1) return fail(err, errlen, "s%c=%ld: stride must be at least 1", L, s);
+        if (d < 0) return fail(err, errlen, "d%c=%ld: dilation must be 0 (dense) or more", L, d);
+        const long ke = (k - 1) * (d + 1) + 1;
+        long o, pl;
+        if (!p->has_sp[SP_O][a]) {
+            pl = p->has_sp[SP_P][a] ? p->sp[SP_P][a] : 0;
+            if (pl < 0) return fail(err, errlen, "p%c=%ld: negative left padding", L, pl);
+            const long span = i - ke + 2 * pl;
+            if (span < 0)
+                return fail(err, errlen,
+                            "k%c=%ld: the kernel (extent %ld) is larger than the padded input "
+                            "(%ld)", L, k, ke, i + 2 * pl);
+            o = span / s + 1;
+        } else {
+            o = p->sp[SP_O][a];
+            if (o < 1) return fail(err, errlen, "o%c=%ld: output size must be at least 1", L, o);
+            pl = p->has_sp[SP_P][a] ? p->sp[SP_P][a] : ((o - 1) * s - i + ke) / 2;
+            if (pl < 0)
+                return fail(err, errlen, "p%c=%ld: negative left padding (o%c=%ld too small?)", L,
+                            pl, L, o);
+        }
+        const long pr = (o - 1) * s - i + ke - pl;
+        /* Every window must touch the input: otherwise an output has no input at all. */
+        if (pl >= ke || pr >= ke)
+            return fail(err, errlen,
+                        "%c axis: padding %ld/%ld reaches a full kernel extent %ld (a window "
+                        "would lie entirely in padding; is o%c=%ld too large?)",
+                        L, pl, pr, ke, L, o);
+        if (o > 1000000 || i > 1000000)
+            return fail(err, errlen, "%c axis: size out of range", L);
+        ax[a] = (axis){(int)i, (int)o, (int)k, (int)s, (int)pl, (int)pr, (int)d};
+    }
+    return 0;
+}
+
+static void split_mult(const char *name, cnb_layer *out)
+{
+    snprintf(out->name, sizeof out->name, "%s", name);
+    out->mult = 1;
+    char *star = strrchr(out->name, '*');
+    if (star && star[1] && strspn(star + 1, "0123456789") == strlen(star + 1)) {
+        out->mult = atoi(star + 1);
+        if (out->mult < 1) out->mult = 1;
+        *star = 0;
+    }
+}
+
+int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cnb_layer *out,
+                    char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->text, sizeof out->text, "%s", text);
+    cnb_kind kind = default_kind;
+    cnb_pool_alg alg = CNB_POOL_MAX;
+    int has_alg = 0, rc;
+    const char *body = parse_prefix(text, &kind, &alg, &has_alg, err, errlen, &rc);
+    if (rc) return rc;
+    if (!*body) return fail(err, errlen, "empty descriptor");
+    parsed p;
+    if (parse_body(body, kind, &p, err, errlen)) return -1;
+    split_mult(p.name, out);
+    out->kind = kind;
+    long mb = p.has_mb ? p.mb : 2;
+    if (mb_override > 0) mb = mb_override;
+    if (kind != CNB_KIND_GEMM && mb < 1) return fail(err, errlen, "mb=%ld: batch must be at least 1", mb);
+
+    if (kind == CNB_KIND_CONV || kind == CNB_KIND_POOL) {
+        axis ax[AX_COUNT];
+        if (!p.has_ic) return fail(err, errlen, "missing ic (input channels)");
+        if (p.ic < 1) return fail(err, errlen, "ic=%ld: channels must be at least 1", p.ic);
+        if (resolve_spatial(&p, ax, err, errlen)) return -1;
+        if (kind == CNB_KIND_CONV) {
+            const long g = p.has_g ? p.g : 1;
+            if (!p.has_oc) return fail(err, errlen, "missing oc (output channels)");
+            if (p.oc < 1) return fail(err, errlen, "oc=%ld: channels must be at least 1", p.oc);
+            if (g < 1) return fail(err, errlen, "g=%ld: groups must be at least 1", g);
+            if (p.ic % g || p.oc % g)
+                return fail(err, errlen, "g=%ld does not divide ic=%ld and oc=%ld", g, p.ic, p.oc);
+            cnb_conv *c = &out->prob.conv;
+            out->prob.op = CNB_OP_CONV;
+            *c = (cnb_conv){.mb = (int)mb, .g = (int)g, .ic = (int)p.ic, .oc = (int)p.oc};
+#define AXIS(dst, a)                                                                   \
+    dst->i##a = ax[AX_##a##_].i, dst->o##a = ax[AX_##a##_].o, dst->k##a = ax[AX_##a##_].k, \
+    dst->s##a = ax[AX_##a##_].s, dst->p##a = ax[AX_##a##_].p, dst->p##a##_r = ax[AX_##a##_].pr, \
+    dst->d##a = ax[AX_##a##_].d
+            enum { AX_d_ = AX_D, AX_h_ = AX_H, AX_w_ = AX_W };
+            AXIS(c, d); AXIS(c, h); AXIS(c, w);
+        } else {
+            if (p.has_oc && p.oc != p.ic)
+                return fail(err, errlen, "pooling keeps the channels: oc=%ld differs from ic=%ld",
+                            p.oc, p.ic);
+            if (p.has_g && p.g != 1) return fail(err, errlen, "pooling takes no groups");
+            cnb_pool *q = &out->prob.pool;
+            out->prob.op = CNB_OP_POOL;
+            if (!has_alg) {
+                /* The table names say max or average; the descriptor does not. */
+                const int avg = strstr(out->name, "avg") || strstr(out->name, "ave");
+                alg = avg ? CNB_POOL_AVG_EXCL : CNB_POOL_MAX;
+            }
+            *q = (cnb_pool){.alg = alg, .mb = (int)mb, .c = (int)p.ic};
+            enum { AX_d_ = AX_D, AX_h_ = AX_H, AX_w_ = AX_W };
+            AXIS(q, d); AXIS(q, h); AXIS(q, w);
+#undef AXIS
+        }
+        const double elems = (double)mb * p.ic * ax[0].i * ax[1].i * ax[2].i;
+        if (elems > 2e9) return fail(err, errlen, "the input tensor has %.3g elements: too large", elems);
+        return 0;
+    }
+    if (kind == CNB_KIND_FC) {
+        if (!p.has_ic || !p.has_oc) return fail(err, errlen, "an inner product needs ic and oc");
+        long spatial = 1;
+        for (int a = 0; a < AX_COUNT; a++) {
+            long i = p.has_sp[SP_I][a] ? p.sp[SP_I][a] : 1;
+            if (a == AX_W && !p.has_sp[SP_I][AX_W] && p.has_sp[SP_I][AX_H]) i = p.sp[SP_I][AX_H];
+            if (i < 1) return fail(err, errlen, "i%c=%ld: size must be at least 1", ax_letter[a], i);
+            spatial *= i;
+        }
+        if (p.ic < 1 || p.oc < 1) return fail(err, errlen, "ic and oc must be at least 1");
+        const long k = p.ic * spatial;
+        if (k > 100000000L) return fail(err, errlen, "ic·spatial=%ld: too large", k);
+        out->prob.op = CNB_OP_GEMM;
+        /* dst[mb][oc] = src[mb][ic·spatial] · wei[oc][ic·spatial]ᵀ */
+        out->prob.gemm = (cnb_gemm){.m = (int)mb, .n = (int)p.oc, .k = (int)k, .ta = 0, .tb = 1,
+                                    .lda = (int)k, .ldb = (int)k, .ldc = (int)p.oc,
+                                    .alpha = 1.0f, .beta = 0.0f};
+        return 0;
+    }
+    /* gemm */
+    if (!p.has_m || !p.has_n || !p.has_k) return fail(err, errlen, "gemm needs m, n and k");
+    if (p.m < 1 || p.n < 1 || p.k < 1) return fail(err, errlen, "gemm: m, n, k must be at least 1");
+    cnb_gemm *g = &out->prob.gemm;
+    out->prob.op = CNB_OP_GEMM;
+    *g = (cnb_gemm){.m = (int)p.m, .n = (int)p.n, .k = (int)p.k, .ta = p.ta != 0, .tb = p.tb != 0,
+                    .alpha = (float)p.alpha, .beta = (float)p.beta};
+    g->lda = p.has_lda ? (int)p.lda : (g->ta ? g->m : g->k);
+    g->ldb = p.has_ldb ? (int)p.ldb : (g->tb ? g->k : g->n);
+    g->ldc = p.has_ldc ? (int)p.ldc : g->n;
+    if (g->lda < (g->ta ? g->m : g->k)) return fail(err, errlen, "lda=%d is smaller than a row of A", g->lda);
+    if (g->ldb < (g->tb ? g->k : g->n)) return fail(err, errlen, "ldb=%d is smaller than a row of B", g->ldb);
+    if (g->ldc < g->n) return fail(err, errlen, "ldc=%d is smaller than n=%d", g->ldc, g->n);
+    if ((double)g->m * g->ldc > 2e9 || (double)g->k * g->n > 2e9 || (double)g->m * g->k > 2e9)
+        return fail(err, errlen, "gemm: matrices too large");
+    return 0;
+}
+
+void cnb_layer_format(const cnb_layer *l, char *buf, size_t n)
+{
+    const cnb_problem *p = &l->prob;
+    if (l->kind == CNB_KIND_FC) {
+        const cnb_gemm *g = &p->gemm;
+        snprintf(buf, n, "fc mb%dic%doc%d", g->m, g->k, g->n);
+        return;
+    }
+    if (p->op == CNB_OP_GEMM) {
+        const cnb_gemm *g = &p->gemm;
+        snprintf(buf, n, "gemm m%dn%dk%dta%dtb%dlda%dldb%dldc%dalpha%gbeta%g", g->m, g->n, g->k,
+                 g->ta, g->tb, g->lda, g->ldb, g->ldc, g->alpha, g->beta);
+        return;
+    }
+    int len, v[21]; /* i o k s p (d h w each), right paddings, dilations */
+    if (p->op == CNB_OP_CONV) {
+        const cnb_conv *c = &p->conv;
+        len = snprintf(buf, n, "conv g%dmb%dic%doc%d", c->g, c->mb, c->ic, c->oc);
+        const int t[21] = {c->id, c->ih, c->iw, c->od, c->oh, c->ow, c->kd, c->kh, c->kw,
+                           c->sd, c->sh, c->sw, c->pd, c->ph, c->pw, c->pd_r, c->ph_r, c->pw_r,
+                           c->dd, c->dh, c->dw};
+        memcpy(v, t, sizeof v);
+    } else {
+        const cnb_pool *q = &p->pool;
+        len = snprintf(buf, n, "pool:%s mb%dic%d", cnb_pool_alg_name(q->alg), q->mb, q->c);
+        const int t[21] = {q->id, q->ih, q->iw, q->od, q->oh, q->ow, q->kd, q->kh, q->kw,
+                           q->sd, q->sh, q->sw, q->pd, q->ph, q->pw, q->pd_r, q->ph_r, q->pw_r,
+                           q->dd, q->dh, q->dw};
+        memcpy(v, t, sizeof v);
+    }
+    const int is3d = v[0] != 1 || v[3] != 1 || v[6] != 1 || v[9] != 1 || v[12] != 0 || v[18] != 0;
+    static const char *const keys[] = {"i", "o", "k", "s", "p"};
+    for (int sp = 0; sp < 5 && len > 0 && (size_t)len < n; sp++)
+        for (int a = is3d ? 0 : 1; a < 3 && (size_t)len < n; a++)
+            len += snprintf(buf + len, n - len, "%s%c%d", keys[sp], "dhw"[a], v[sp * 3 + a]);
+    for (int a = is3d ? 0 : 1; a < 3 && len > 0 && (size_t)len < n; a++)
+        if (v[18 + a]) len += snprintf(buf + len, n - len, "d%c%d", "dhw"[a], v[18 + a]);
+}
+
+/* Taps of one axis that land inside the input, summed over the outputs of that axis. The count
+ * of (output point, tap) pairs inside the input is the product of these over the three axes. */
+static double inside_taps(int i, int o, int k, int s, int p, int d)
+{
+    double n = 0;
+    for (int oi = 0; oi < o; oi++)
+        for (int ki = 0; ki < k; ki++) {
+            const int x = oi * s - p + ki * (d + 1);
+            n += x >= 0 && x < i;
+        }
+    return n;
+}
+
+double cnb_layer_flops_dense(const cnb_layer *l)
+{
+    const cnb_problem *p = &l->prob;
+    if (p->op == CNB_OP_CONV) {
+        const cnb_conv *c = &p->conv;
+        return 2.0 * c->mb * c->oc * c->od * c->oh * c->ow * (double)(c->ic / c->g) * c->kd *
+               c->kh * c->kw;
+    }
+    if (p->op == CNB_OP_POOL) {
+        const cnb_pool *q = &p->pool;
+        return (double)q->mb * q->c * q->od * q->oh * q->ow * q->kd * q->kh * q->kw;
+    }
+    return 2.0 * p->gemm.m * p->gemm.n * (double)p->gemm.k;
+}
+
+double cnb_layer_flops_benchdnn(const cnb_layer *l)
+{
+    const cnb_problem *p = &l->prob;
+    if (p->op == CNB_OP_CONV) {
+        const cnb_conv *c = &p->conv;
+        return 2.0 * c->mb * c->oc * (double)(c->ic / c->g) *
+               inside_taps(c->id, c->od, c->kd, c->sd, c->pd, c->dd) *
+               inside_taps(c->ih, c->oh, c->kh, c->sh, c->ph, c->dh) *
+               inside_taps(c->iw, c->ow, c->kw, c->sw, c->pw, c->dw);
+    }
+    if (p->op == CNB_OP_POOL) {
+        const cnb_pool *q = &p->pool;
+        return (double)q->mb * q->c * inside_taps(q->id, q->od, q->kd, q->sd, q->pd, q->dd) *
+               inside_taps(q->ih, q->oh, q->kh, q->sh, q->ph, q->dh) *
+               inside_taps(q->iw, q->ow, q->kw, q->sw, q->pw, q->dw);
+    }
+    return cnb_layer_flops_dense(l);
+}
+
+double cnb_layer_wei_bytes(const cnb_layer *l)
+{
+    const cnb_problem *p = &l->prob;
+    if (p->op == CNB_OP_CONV) return 4.0 * cnb_conv_wei_elems(&p->conv);
+    if (p->op == CNB_OP_GEMM) return 4.0 * p->gemm.k * (double)p->gemm.n;
+    return 0;
+}
+
+double cnb_layer_act_bytes(const cnb_layer *l)
+{
+    const cnb_problem *p = &l->prob;
+    if (p->op == CNB_OP_CONV)
+        return 4.0 * (cnb_conv_src_elems(&p->conv) + cnb_conv_dst_elems(&p->conv));
+    if (p->op == CNB_OP_POOL)
+        return 4.0 * (cnb_pool_src_elems(&p->pool) + cnb_pool_dst_elems(&p->pool));
+    return 4.0 * ((double)p->gemm.m * p->gemm.k + (double)p->gemm.m * p->gemm.n);
+}
+
+double cnb_layer_bytes(const cnb_layer *l)
+{
+    const cnb_problem *p = &l->prob;
+    double b = cnb_layer_wei_bytes(l) + cnb_layer_act_bytes(l);
+    if (p->op == CNB_OP_GEMM && p->gemm.beta != 0.0f) b += 4.0 * p->gemm.m * (double)p->gemm.n;
+    return b;
+}
+
+const char *cnb_shapes_dir(void)
+{
+    static char dir[4096];
+    const char *env = getenv("CNB_SHAPES");
+    if (env && *env) return env;
+    if (dir[0]) return dir;
+    /* The binary lives in <repo>/build/cnnbench (or build-arm/): look beside it first. */
+    char exe[4000];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        for (int up = 0; up < 2; up++) {
+            char *slash = strrchr(exe, '/');
+            if (!slash) break;
+            *slash = 0;
+            snprintf(dir, sizeof dir, "%s/harness/shapes", exe);
+            if (access(dir, R_OK) == 0) return dir;
+        }
+    }
+    snprintf(dir, sizeof dir, "harness/shapes");
+    return dir;
+}
+
+int cnb_net_load(const char *name_or_path, int mb_override, cnb_net *net, char *err, size_t errlen)
+{
+    memset(net, 0, sizeof *net);
+    char path[4200];
+    const int is_path = strchr(name_or_path, '/') || strstr(name_or_path, ".txt");
+    if (is_path) {
+        snprintf(path, sizeof path, "%s", name_or_path);
+    } else {
+        for (const char *c = name_or_path; *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-')
+                return fail(err, errlen, "unknown network '%s'", name_or_path);
+        snprintf(path, sizeof path, "%s/%s.txt", cnb_shapes_dir(), name_or_path);
+    }
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        if (is_path) return fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return fail(err, errlen, "unknown network '%s' (no %s; `cnnbench list` shows the networks)",
+                    name_or_path, path);
+    }
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(net->name, sizeof net->name, "%.*s", (int)strcspn(base, "."), base);
+    char line[1024];
+    int lineno = 0, cap = 0;
+    while (fgets(line, sizeof line, fp)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = 0;
+        const char *s = line;
+        while (isspace((unsigned char)*s)) s++;
+        if (!*s || *s == '#') continue;
+        if (net->count == cap) {
+            cap = cap ? 2 * cap : 32;
+            cnb_layer *grown = realloc(net->layers, cap * sizeof *grown);
+            if (!grown) {
+                fclose(fp);
+                cnb_net_free(net);
+                return fail(err, errlen, "out of memory");
+            }
+            net->layers = grown;
+        }
+        char why[256];
+        if (cnb_layer_parse(s, CNB_KIND_CONV, mb_override, &net->layers[net->count], why,
+                            sizeof why)) {
+            fclose(fp);
+            cnb_net_free(net);
+            return fail(err, errlen, "%s:%d: %s", path, lineno, why);
+        }
+        net->count++;
+    }
+    fclose(fp);
+    if (net->count == 0) {
+        cnb_net_free(net);
+        return fail(err, errlen, "%s: no layers", path);
+    }
+    return 0;
+}
+
+void cnb_net_free(cnb_net *net)
+{
+    free(net->layers);
+    net->layers = NULL;
+    net->count = 0;
+}
+
+static int cmp_name(const void *a, const void *b) { return strcmp(a, b); }
+
+int cnb_net_list(char names[][64], int max)
+{
+    DIR *d = opendir(cnb_shapes_dir());
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < max) {
+        const size_t len = strlen(e->d_name);
+        if (len < 5 || len > 60 || strcmp(e->d_name + len - 4, ".txt") != 0) continue;
+        snprintf(names[n], 64, "%.*s", (int)(len - 4), e->d_name);
+        n++;
+    }
+    closedir(d);
+    qsort(names, n, 64, cmp_name);
+    return n;
+}

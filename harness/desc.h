@@ -1,0 +1,67 @@
+/* Problem descriptors in oneDNN benchdnn's syntax (`mb1ic64ih56oc64oh56kh3ph1n"net:layer*2"`),
+ * resolved with exactly the rules of harness/shapes/README.md, and the layers and networks built
+ * from them. A line of a layer table is `<op>[:<alg>] <descriptor>`: conv, pool:max, pool:avg_np,
+ * pool:avg_p, fc (an inner product, run as GEMM), gemm. */
+#ifndef CNB_HARNESS_DESC_H
+#define CNB_HARNESS_DESC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/problem.h"
+
+#define CNB_NAME_MAX 128
+#define CNB_DESC_MAX 256
+
+typedef enum { CNB_KIND_CONV, CNB_KIND_POOL, CNB_KIND_FC, CNB_KIND_GEMM } cnb_kind;
+
+typedef struct cnb_layer {
+    cnb_kind kind;           /* what the table says; fc runs as GEMM */
+    cnb_problem prob;        /* resolved */
+    int mult;                /* occurrences in the network ('*N' suffix), 1 if none */
+    char name[CNB_NAME_MAX]; /* "resnet_50:res2a_branch2b" without the '*N' */
+    char text[CNB_DESC_MAX]; /* the line as written (op prefix included) */
+} cnb_layer;
+
+/* Parse one table line or command-line descriptor. `default_kind` applies when the text has no
+ * op prefix. mb_override > 0 replaces the batch. Returns 0, or -1 with one line in err. */
+int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cnb_layer *out,
+                    char *err, size_t errlen);
+
+/* Canonical, fully explicit descriptor of a resolved layer (op prefix included, name omitted):
+ * parsing it again gives the same problem. Used in repro lines and golden keys. */
+void cnb_layer_format(const cnb_layer *l, char *buf, size_t n);
+
+/* "conv", "pool", "fc", "gemm"; pool algorithm names "max", "avg_p", "avg_np". */
+const char *cnb_kind_name(cnb_kind k);
+const char *cnb_pool_alg_name(cnb_pool_alg a);
+
+/* FLOPs. Convolution: dense counts every tap (2·mb·oc·od·oh·ow·ic/g·kd·kh·kw); benchdnn counts
+ * only taps inside the unpadded input. Pooling: one operation per window tap (dense) or per tap
+ * inside the input. GEMM: 2·m·n·k. */
+double cnb_layer_flops_dense(const cnb_layer *l);
+double cnb_layer_flops_benchdnn(const cnb_layer *l);
+/* Bytes: weights (conv, fc), activations (src + dst; GEMM: A + C), compulsory traffic (all tensors,
+ * C counted twice when beta ≠ 0). */
+double cnb_layer_wei_bytes(const cnb_layer *l);
+double cnb_layer_act_bytes(const cnb_layer *l);
+double cnb_layer_bytes(const cnb_layer *l);
+
+/* A network: the layers of harness/shapes/<name>.txt (or any table file). */
+typedef struct cnb_net {
+    char name[64];
+    int count;
+    cnb_layer *layers;
+} cnb_net;
+
+/* Load a table: `name_or_path` is a network name looked up in the shapes directory, or a path to
+ * a file. Returns 0, or -1 with one line in err (unknown network, missing file, bad line N). */
+int cnb_net_load(const char *name_or_path, int mb_override, cnb_net *net, char *err, size_t errlen);
+void cnb_net_free(cnb_net *net);
+/* The shapes directory: $CNB_SHAPES, else harness/shapes next to the binary's repo, else
+ * ./harness/shapes. */
+const char *cnb_shapes_dir(void);
+/* Names of the networks in the shapes directory, sorted; returns the count (at most max). */
+int cnb_net_list(char names[][64], int max);
+
+#endif
