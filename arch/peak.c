@@ -1,0 +1,620 @@
+/* Roofline probes: drives the per-ISA kernels of arch/peak_<isa>.c on pinned OpenMP threads,
+ * keeps the best of a few short timed runs, and caches the table in memory and in a text file.
+ *
+ * Method, per (ISA or level, thread count n), every thread pinned to its own core: runs are
+ * short (2 ms, or one pass over the DRAM arrays) and repeated within a time budget (at least 5
+ * runs), each timed between barriers; the best run is kept.
+ * - FMA: every thread runs the same iteration count (calibrated once per ISA); 20 ms warm-up
+ *   first (clock ramp, AVX-512 frequency licence); rate = FLOPs of all threads / wall time.
+ * - Triad, L1/L2: each thread owns arrays sized for the level and runs passes until the run's
+ *   deadline (reading the clock every ~1 MiB of traffic); bytes of all threads / wall time.
+ * - Triad, DRAM: each thread first-touches its share of the footprint, then one pass per run.
+ * The ISAs probed are those the CPU and OS support (cnb_cpu_detected), not limited by the
+ * CNB_MAX_ISA cap: the table describes the machine, and stays valid whatever the cap. */
+#include "arch/peak.h"
+
+#include <errno.h>
+#include <omp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch/topo.h"
+
+#define MAX_THREADS 256
+/* Short runs, many of them, best kept: on a shared machine (other processes, other VMs) a short
+ * run has a fair chance of landing in a window where nothing else runs on our cores. */
+#define MIN_RUNS 5
+#define FMA_RUN_SECONDS 0.002
+#define FMA_WARMUP_SECONDS 0.020
+#define FMA_BUDGET_SECONDS 0.100
+#define CACHE_RUN_SECONDS 0.002
+#define CACHE_BUDGET_SECONDS 0.060
+#define CACHE_CHECK_BYTES (1LL << 20)   /* traffic between two clock reads */
+#define DRAM_BUDGET_SECONDS 0.150
+/* A figure for n threads below 0.8 x the figure for n-1 means another process took our cores
+ * (neither compute nor bandwidth drops with more threads): measure again, up to twice more. */
+#define RETRIES 2
+#define RETRY_BELOW 0.8
+#define DRAM_MIN_BYTES (256LL << 20)
+#define DRAM_MAX_BYTES (1LL << 30)
+#define TRIAD_SCALE 0.5f
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static double g_fma[CNB_ISA_COUNT][MAX_THREADS + 1];   /* GFLOP/s, 0 = not measured */
+static double g_bw[CNB_BW_COUNT][MAX_THREADS + 1];      /* GB/s, 0 = not measured */
+static long g_fma_iters[CNB_ISA_COUNT];                 /* calibrated iterations per run */
+static char g_source[1200] = "not measured";
+static volatile float g_sink;                           /* keeps probe results alive */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+const char *cnb_bw_level_name(cnb_bw_level level)
+{
+    switch (level) {
+    case CNB_BW_DRAM: return "dram";
+    case CNB_BW_L2: return "l2";
+    case CNB_BW_L1: return "l1";
+    default: return "?";
+    }
+}
+
+static int max_threads(void)
+{
+    int c = cnb_topo_get()->cores;
+    return c < MAX_THREADS ? c : MAX_THREADS;
+}
+
+static int clamp_threads(int n)
+{
+    int m = max_threads();
+    return n < 1 ? 1 : n > m ? m : n;
+}
+
+static cnb_peak_fma_fn fma_kernel(cnb_isa isa)
+{
+    switch (isa) {
+    case CNB_ISA_SCALAR: return cnb_peak_fma__scalar;
+#if defined(__x86_64__)
+    case CNB_ISA_AVX2: return cnb_peak_fma__avx2;
+    case CNB_ISA_AVX512: return cnb_peak_fma__avx512;
+#endif
+#if defined(__aarch64__)
+    case CNB_ISA_NEON: return cnb_peak_fma__neon;
+#endif
+    default: return NULL;
+    }
+}
+
+static cnb_peak_triad_fn triad_kernel(cnb_isa isa)
+{
+    switch (isa) {
+    case CNB_ISA_SCALAR: return cnb_peak_triad__scalar;
+#if defined(__x86_64__)
+    case CNB_ISA_AVX2: return cnb_peak_triad__avx2;
+    case CNB_ISA_AVX512: return cnb_peak_triad__avx512;
+#endif
+#if defined(__aarch64__)
+    case CNB_ISA_NEON: return cnb_peak_triad__neon;
+#endif
+    default: return NULL;
+    }
+}
+
+/* The CPU and OS can run it and we have a probe for it (ignores the CNB_MAX_ISA cap). */
+static int isa_present(cnb_isa isa)
+{
+    if (isa < 0 || isa >= CNB_ISA_COUNT || !fma_kernel(isa))
+        return 0;
+    uint32_t need = cnb_isa_features(isa);
+    return (cnb_cpu_detected() & need) == need;
+}
+
+static cnb_isa widest_isa(void)
+{
+    for (int i = CNB_ISA_COUNT - 1; i > CNB_ISA_SCALAR; i--)
+        if (isa_present((cnb_isa)i) && triad_kernel((cnb_isa)i))
+            return (cnb_isa)i;
+    return CNB_ISA_SCALAR;
+}
+
+/* ---- plain C kernels ---- */
+
+/* Twelve scalar chains acc = acc*m + d, 2 FLOPs each: without FMA (x86-64 baseline) a step is
+ * mulss + addss, latency ~6 cycles, so 12 chains keep 2 multipliers and 2 adders busy (14 of the
+ * 16 xmm registers). Vectorisation is switched off so that this stays one lane per instruction
+ * (aarch64: fmadd). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize")))
+#endif
+double cnb_peak_fma__scalar(long iters, float *sink)
+{
+    volatile float mv = 0.999999f, dv = 1e-6f;
+    const float m = mv, d = dv;
+    float a0 = 0.0f, a1 = 0.1f, a2 = 0.2f, a3 = 0.3f, a4 = 0.4f, a5 = 0.5f;
+    float a6 = 0.6f, a7 = 0.7f, a8 = 0.8f, a9 = 0.9f, a10 = 1.0f, a11 = 1.1f;
+    for (long i = 0; i < iters; i++) {
+        a0 = a0 * m + d;
+        a1 = a1 * m + d;
+        a2 = a2 * m + d;
+        a3 = a3 * m + d;
+        a4 = a4 * m + d;
+        a5 = a5 * m + d;
+        a6 = a6 * m + d;
+        a7 = a7 * m + d;
+        a8 = a8 * m + d;
+        a9 = a9 * m + d;
+        a10 = a10 * m + d;
+        a11 = a11 * m + d;
+    }
+    *sink = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
+    return (double)iters * 12 * 2;
+}
+
+void cnb_peak_triad__scalar(float *restrict a, const float *restrict b, const float *restrict c,
+                            float s, long n)
+{
+    for (long i = 0; i < n; i++)
+        a[i] = b[i] + s * c[i];
+}
+
+/* ---- FMA probe ---- */
+
+static long fma_calibrate(cnb_isa isa)
+{
+    if (g_fma_iters[isa])
+        return g_fma_iters[isa];
+    cnb_peak_fma_fn fn = fma_kernel(isa);
+    float sink = 0.0f;
+    long iters = 1 << 12;
+    double dt = 0.0;
+    fn(iters, &sink);
+    for (;;) {
+        double t0 = now();
+        fn(iters, &sink);
+        dt = now() - t0;
+        if (dt >= 0.004 || iters >= (1L << 40))
+            break;
+        iters *= 4;
+    }
+    g_sink += sink;
+    long want = (long)((double)iters * FMA_RUN_SECONDS / (dt > 0 ? dt : 1e-9));
+    g_fma_iters[isa] = want > 1024 ? want : 1024;
+    return g_fma_iters[isa];
+}
+
+static double fma_measure(cnb_isa isa, int n)
+{
+    cnb_peak_fma_fn fn = fma_kernel(isa);
+    long iters = fma_calibrate(isa);
+    double best = 0.0, t0 = 0.0, start = now() + FMA_WARMUP_SECONDS;
+    int stop = 0;
+#pragma omp parallel num_threads(n)
+    {
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        cpu_set_t saved;
+        int have_saved = sched_getaffinity(0, sizeof saved, &saved) == 0;
+        cnb_bind_self_to_core(tid);
+        float sink = 0.0f;
+        double warm_end = now() + FMA_WARMUP_SECONDS;   /* each thread warms its own core */
+        while (now() < warm_end)
+            fn(iters, &sink);
+        for (int r = 0;; r++) {
+#pragma omp barrier
+            if (stop)
+                break;
+            if (tid == 0)
+                t0 = now();
+#pragma omp barrier
+            double flops = fn(iters, &sink);
+#pragma omp barrier
+            if (tid == 0) {
+                double t1 = now(), rate = flops * nt / (t1 - t0);
+                if (rate > best)
+                    best = rate;
+                stop = r + 1 >= MIN_RUNS && t1 - start >= FMA_BUDGET_SECONDS;
+            }
+        }
+#pragma omp critical(cnb_peak_sink)
+        g_sink += sink;
+        if (have_saved)
+            sched_setaffinity(0, sizeof saved, &saved);
+    }
+    return best * 1e-9;
+}
+
+/* ---- triad probe ---- */
+
+static long long phys_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (long long)pages * size : 0;
+}
+
+/* Bytes of the three arrays of one thread at `level` with n threads. */
+static long long triad_bytes_per_thread(cnb_bw_level level, int n)
+{
+    const cnb_topo *t = cnb_topo_get();
+    switch (level) {
+    case CNB_BW_L1: return (t->l1d ? t->l1d : 32 << 10) / 2;
+    case CNB_BW_L2: return (t->l2 ? t->l2 : 256 << 10) / 2;
+    default: {
+        long long total = 8 * t->l3, cap = DRAM_MAX_BYTES, ram = phys_bytes();
+        if (total < DRAM_MIN_BYTES)
+            total = DRAM_MIN_BYTES;
+        if (ram > 0 && ram / 8 < cap)
+            cap = ram / 8;
+        if (total > cap)
+            total = cap;
+        return total / n;
+    }
+    }
+}
+
+static double bw_measure(cnb_bw_level level, int n)
+{
+    cnb_peak_triad_fn fn = triad_kernel(widest_isa());
+    long ne = (long)(triad_bytes_per_thread(level, n) / 12) / 64 * 64;
+    if (ne < 64)
+        ne = 64;
+    /* Array stride: a multiple of 4 KiB plus 1.25 KiB, so a, b, c sit at different offsets
+     * modulo 4 KiB (no 4K-aliasing stalls between the store and the loads). */
+    long stride = (ne + 1023) / 1024 * 1024 + 320;
+    size_t bytes = (size_t)stride * 3 * sizeof(float);
+    size_t align = level == CNB_BW_DRAM ? (size_t)2 << 20 : 64;
+    bytes = (bytes + align - 1) / align * align;
+    long check = (long)(CACHE_CHECK_BYTES / (12LL * ne));
+    if (check < 1)
+        check = 1;
+    double best = 0.0, t0 = 0.0, start = 0.0;
+    long passes_of[MAX_THREADS];
+    int stop = 0;
+#pragma omp parallel num_threads(n)
+    {
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        cpu_set_t saved;
+        int have_saved = sched_getaffinity(0, sizeof saved, &saved) == 0;
+        cnb_bind_self_to_core(tid);
+        void *mem = NULL;
+        if (posix_memalign(&mem, align, bytes) != 0)
+            mem = NULL;
+#if defined(MADV_HUGEPAGE)
+        if (mem && level == CNB_BW_DRAM)
+            madvise(mem, bytes, MADV_HUGEPAGE);
+#endif
+        float *a = mem, *b = a ? a + stride : NULL, *c = a ? a + 2 * stride : NULL;
+        if (a) {
+            for (long i = 0; i < ne; i++) {   /* first touch by the pinned owner */
+                a[i] = 0.0f;
+                b[i] = 1.0f;
+                c[i] = 2.0f;
+            }
+        } else {
+#pragma omp atomic write
+            stop = 1;   /* out of memory: report 0 */
+        }
+#pragma omp barrier
+        if (tid == 0)
+            start = now();
+        for (int r = -1;; r++) {   /* r = -1: warm-up */
+            long passes = 0;
+#pragma omp barrier
+            if (stop)
+                break;
+            if (tid == 0)
+                t0 = now();
+#pragma omp barrier
+            if (level == CNB_BW_DRAM) {
+                fn(a, b, c, TRIAD_SCALE, ne);
+                passes = 1;
+            } else {
+                double deadline = t0 + CACHE_RUN_SECONDS;
+                do {
+                    for (long k = 0; k < check; k++)
+                        fn(a, b, c, TRIAD_SCALE, ne);
+                    passes += check;
+                } while (now() < deadline);
+            }
+            passes_of[tid] = passes;
+#pragma omp barrier
+            if (tid == 0) {
+                double t1 = now(), traffic = 0.0;
+                for (int k = 0; k < nt; k++)
+                    traffic += 12.0 * (double)ne * (double)passes_of[k];
+                if (r >= 0 && traffic / (t1 - t0) > best)
+                    best = traffic / (t1 - t0);
+                double budget = level == CNB_BW_DRAM ? DRAM_BUDGET_SECONDS : CACHE_BUDGET_SECONDS;
+                stop = r + 1 >= MIN_RUNS && t1 - start >= budget;
+            }
+        }
+        if (a)
+#pragma omp critical(cnb_peak_sink)
+            g_sink += a[ne - 1];
+        free(mem);
+        if (have_saved)
+            sched_setaffinity(0, sizeof saved, &saved);
+    }
+    return best * 1e-9;
+}
+
+/* ---- table ---- */
+
+double cnb_peak_fma_gflops(cnb_isa isa, int nthreads)
+{
+    if (!isa_present(isa))
+        return 0.0;
+    int n = clamp_threads(nthreads);
+    pthread_mutex_lock(&g_lock);
+    double v = g_fma[isa][n];
+    if (v == 0.0 && !omp_in_parallel())   /* measuring needs its own parallel region */
+        v = g_fma[isa][n] = fma_measure(isa, n);
+    pthread_mutex_unlock(&g_lock);
+    return v;
+}
+
+double cnb_peak_bw_gbs(cnb_bw_level level, int nthreads)
+{
+    if (level < 0 || level >= CNB_BW_COUNT)
+        return 0.0;
+    int n = clamp_threads(nthreads);
+    pthread_mutex_lock(&g_lock);
+    double v = g_bw[level][n];
+    if (v == 0.0 && !omp_in_parallel())
+        v = g_bw[level][n] = bw_measure(level, n);
+    pthread_mutex_unlock(&g_lock);
+    return v;
+}
+
+/* "<cpu model>|<cores>": what a cached table must match. */
+static void cache_key(char *buf, int size)
+{
+    snprintf(buf, size, "%s|%d", cnb_cpu_model(), cnb_topo_get()->cores);
+}
+
+void cnb_peak_default_path(char *buf, int size)
+{
+    char key[256], safe[256];
+    cache_key(key, sizeof key);
+    int j = 0;
+    for (int i = 0; key[i] && j < (int)sizeof safe - 1; i++) {
+        char ch = key[i];
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        if (ok)
+            safe[j++] = ch;
+        else if (j > 0 && safe[j - 1] != '-')
+            safe[j++] = '-';
+    }
+    while (j > 0 && safe[j - 1] == '-')
+        j--;
+    safe[j] = 0;
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/')
+        snprintf(buf, size, "%s/cnnbench/peak-%sc.txt", xdg, safe);
+    else if (home && home[0])
+        snprintf(buf, size, "%s/.cache/cnnbench/peak-%sc.txt", home, safe);
+    else
+        snprintf(buf, size, "/tmp/cnnbench-peak-%sc.txt", safe);
+}
+
+/* mkdir -p of the directory part of path. */
+static void make_parent_dirs(const char *path)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = 0;
+    for (char *p = dir + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            mkdir(dir, 0755);
+            *p = '/';
+        }
+    }
+    mkdir(dir, 0755);
+}
+
+/* Read a table written by save(); returns the number of values taken, -1 when absent or for
+ * another machine. Lines: "key <key>", "fma <isa> <threads> <gflops>", "bw <level> <threads> <gbs>". */
+static int load(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[512], key[256];
+    cache_key(key, sizeof key);
+    int key_ok = 0, taken = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        char kind[16], what[16];
+        int n;
+        double v;
+        if (strncmp(line, "key ", 4) == 0) {
+            key_ok = strcmp(line + 4, key) == 0;
+            continue;
+        }
+        if (!key_ok || sscanf(line, "%15s %15s %d %lf", kind, what, &n, &v) != 4)
+            continue;
+        if (n < 1 || n > max_threads() || !(v > 0.0))
+            continue;
+        if (strcmp(kind, "fma") == 0) {
+            int isa = cnb_isa_parse(what);
+            if (isa >= 0 && isa < CNB_ISA_COUNT) {
+                g_fma[isa][n] = v;
+                taken++;
+            }
+        } else if (strcmp(kind, "bw") == 0) {
+            for (int l = 0; l < CNB_BW_COUNT; l++)
+                if (strcmp(what, cnb_bw_level_name((cnb_bw_level)l)) == 0) {
+                    g_bw[l][n] = v;
+                    taken++;
+                }
+        }
+    }
+    fclose(f);
+    return key_ok ? taken : -1;
+}
+
+static int save(const char *path, int busy)
+{
+    make_parent_dirs(path);
+    char tmp[1100], key[256];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    cache_key(key, sizeof key);
+    fprintf(f, "# cnnbench roofline probes (arch/peak.c): FP32 FMA GFLOP/s and triad GB/s per\n"
+               "# thread count, threads pinned one per core. Delete this file or run with\n"
+               "# --remeasure to measure again.\n");
+    time_t t = time(NULL);
+    char when[64] = "?";
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
+    fprintf(f, "# measured %s, %d other runnable task(s) at start\nkey %s\n", when, busy, key);
+    for (int i = 0; i < CNB_ISA_COUNT; i++)
+        for (int n = 1; n <= max_threads(); n++)
+            if (g_fma[i][n] > 0.0)
+                fprintf(f, "fma %s %d %.2f\n", cnb_isa_name((cnb_isa)i), n, g_fma[i][n]);
+    for (int l = 0; l < CNB_BW_COUNT; l++)
+        for (int n = 1; n <= max_threads(); n++)
+            if (g_bw[l][n] > 0.0)
+                fprintf(f, "bw %s %d %.2f\n", cnb_bw_level_name((cnb_bw_level)l), n, g_bw[l][n]);
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runnable tasks other than ourselves (procs_running of /proc/stat minus 1), -1 if unknown:
+ * anything else running while we probe lowers the figures, so the source line says so. */
+static int other_runnable(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    int n = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "procs_running %d", &n) == 1)
+            break;
+    fclose(f);
+    return n > 0 ? n - 1 : n;
+}
+
+int cnb_peak_load_or_measure(const char *cache_path, int flags)
+{
+    char path[1024];
+    if (cache_path && cache_path[0])
+        snprintf(path, sizeof path, "%s", cache_path);
+    else
+        cnb_peak_default_path(path, sizeof path);
+    pthread_mutex_lock(&g_lock);
+    if (flags & CNB_PEAK_REMEASURE) {
+        memset(g_fma, 0, sizeof g_fma);
+        memset(g_bw, 0, sizeof g_bw);
+    } else {
+        load(path);
+    }
+    int measured = 0, nmax = max_threads(), busy = other_runnable();
+    double t0 = now();
+    for (int i = CNB_ISA_COUNT - 1; i >= 0; i--) {
+        if (!isa_present((cnb_isa)i))
+            continue;
+        for (int n = 1; n <= nmax; n++) {
+            if (g_fma[i][n] > 0.0)
+                continue;
+            double prev = n > 1 ? g_fma[i][n - 1] : 0.0;
+            g_fma[i][n] = fma_measure((cnb_isa)i, n);
+            for (int retry = 0; retry < RETRIES && g_fma[i][n] < RETRY_BELOW * prev; retry++) {
+                double v = fma_measure((cnb_isa)i, n);
+                g_fma[i][n] = v > g_fma[i][n] ? v : g_fma[i][n];
+            }
+            measured++;
+            if (flags & CNB_PEAK_VERBOSE)
+                fprintf(stderr, "peak: fma %-6s %3d thread(s) %8.1f GFLOP/s\n",
+                        cnb_isa_name((cnb_isa)i), n, g_fma[i][n]);
+        }
+    }
+    for (int l = 0; l < CNB_BW_COUNT; l++) {
+        for (int n = 1; n <= nmax; n++) {
+            if (g_bw[l][n] > 0.0)
+                continue;
+            double prev = n > 1 ? g_bw[l][n - 1] : 0.0;
+            g_bw[l][n] = bw_measure((cnb_bw_level)l, n);
+            for (int retry = 0; retry < RETRIES && g_bw[l][n] < RETRY_BELOW * prev; retry++) {
+                double v = bw_measure((cnb_bw_level)l, n);
+                g_bw[l][n] = v > g_bw[l][n] ? v : g_bw[l][n];
+            }
+            measured++;
+            if (flags & CNB_PEAK_VERBOSE)
+                fprintf(stderr, "peak: triad %-4s %3d thread(s) %8.1f GB/s\n",
+                        cnb_bw_level_name((cnb_bw_level)l), n, g_bw[l][n]);
+        }
+    }
+    double dt = now() - t0;
+    int rc = measured ? 1 : 0;
+    char note[96] = "";
+    if (measured && busy > 0)
+        snprintf(note, sizeof note, "; %d other runnable task(s) at start, figures may be low",
+                 busy);
+    if (!measured)
+        snprintf(g_source, sizeof g_source, "file %s", path);
+    else if (flags & CNB_PEAK_NO_SAVE)
+        snprintf(g_source, sizeof g_source, "measured in %.2f s (not saved)%s", dt, note);
+    else if (save(path, busy) == 0)
+        snprintf(g_source, sizeof g_source, "measured in %.2f s, saved to %s%s", dt, path, note);
+    else {
+        snprintf(g_source, sizeof g_source, "measured in %.2f s (saving to %s failed: %s)%s", dt,
+                 path, strerror(errno), note);
+        rc = -1;
+    }
+    pthread_mutex_unlock(&g_lock);
+    return rc;
+}
+
+const char *cnb_peak_source(void)
+{
+    return g_source;
+}
+
+void cnb_peak_print(FILE *f)
+{
+    int nmax = max_threads();
+    fprintf(f, "%-22s", "FMA peak GFLOP/s");
+    for (int n = 1; n <= nmax; n++)
+        fprintf(f, " %7dthr", n);
+    fprintf(f, "\n");
+    for (int i = CNB_ISA_COUNT - 1; i >= 0; i--) {
+        if (!isa_present((cnb_isa)i))
+            continue;
+        fprintf(f, "  %-20s", cnb_isa_name((cnb_isa)i));
+        for (int n = 1; n <= nmax; n++)
+            fprintf(f, " %10.1f", g_fma[i][n]);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "Triad GB/s (%s)\n", cnb_isa_name(widest_isa()));
+    for (int l = 0; l < CNB_BW_COUNT; l++) {
+        char label[64];
+        snprintf(label, sizeof label, "%s (%lld KiB/thr)", cnb_bw_level_name((cnb_bw_level)l),
+                 triad_bytes_per_thread((cnb_bw_level)l, 1) >> 10);
+        fprintf(f, "  %-20s", label);
+        for (int n = 1; n <= nmax; n++)
+            fprintf(f, " %10.1f", g_bw[l][n]);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "source: %s\n", g_source);
+}
