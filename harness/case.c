@@ -1,0 +1,208 @@
+/* Data set-up for one (implementation, layer) pairing (harness/case.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/case.h"
+#include "harness/layout.h"
+#include "reference/reference.h"
+
+enum { STREAM_SRC = 1, STREAM_WEI = 2, STREAM_C = 3 };
+
+int64_t cnb_reduction_len(const cnb_problem *p)
+{
+    if (p->op == CNB_OP_CONV)
+        return (int64_t)(p->conv.ic / p->conv.g) * p->conv.kd * p->conv.kh * p->conv.kw;
+    if (p->op == CNB_OP_POOL) return (int64_t)p->pool.kd * p->pool.kh * p->pool.kw;
+    return p->gemm.k;
+}
+
+static int alloc(cnb_buf *b, size_t n, const char *what, char *err, size_t errlen)
+{
+    if (cnb_buf_alloc(b, n, what) == 0) return 0;
+    snprintf(err, errlen, "cannot allocate %s (%zu floats)", what, n);
+    return -1;
+}
+
+int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mode mode,
+                  uint64_t seed, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->impl = impl;
+    c->layer = l;
+    c->mode = mode;
+    c->seed = seed;
+    const cnb_problem *p = &l->prob;
+    const cnb_exact_rule rule = cnb_exact_rule_for(cnb_reduction_len(p));
+    const cnb_exact_rule dense = {rule.range, 1};
+    size_t n_src, n_wei = 0, n_dst;
+    if (p->op == CNB_OP_CONV) {
+        n_src = cnb_conv_src_elems(&p->conv);
+        n_wei = cnb_conv_wei_elems(&p->conv);
+        n_dst = cnb_conv_dst_elems(&p->conv);
+    } else if (p->op == CNB_OP_POOL) {
+        n_src = cnb_pool_src_elems(&p->pool);
+        n_dst = cnb_pool_dst_elems(&p->pool);
+    } else {
+        n_src = cnb_gemm_a_elems(&p->gemm);
+        n_wei = cnb_gemm_b_elems(&p->gemm);
+        n_dst = cnb_gemm_c_elems(&p->gemm);
+    }
+    const int is_gemm = p->op == CNB_OP_GEMM;
+    if (alloc(&c->src, n_src, is_gemm ? "A" : "src", err, errlen) ||
+        (n_wei && alloc(&c->wei, n_wei, is_gemm ? "B" : "weights", err, errlen)) ||
+        alloc(&c->dst, n_dst, is_gemm ? "C" : "dst", err, errlen)) {
+        cnb_case_free(c);
+        return -1;
+    }
+    cnb_fill(c->src.ptr, n_src, seed, STREAM_SRC, mode, dense, 1, 1);
+    if (p->op == CNB_OP_CONV)
+        cnb_fill(c->wei.ptr, n_wei, seed, STREAM_WEI, mode, rule, 1, cnb_reduction_len(p));
+    if (is_gemm) {
+        const cnb_gemm *g = &p->gemm;
+        /* Density (if ever needed) along B's reduction index. */
+        if (g->tb)
+            cnb_fill(c->wei.ptr, n_wei, seed, STREAM_WEI, mode, rule, 1, g->ldb);
+        else
+            cnb_fill(c->wei.ptr, n_wei, seed, STREAM_WEI, mode, rule, g->ldb, INT64_MAX);
+        if (g->beta != 0.0f) {
+            if (alloc(&c->c_init, n_dst, "C (initial)", err, errlen)) {
+                cnb_case_free(c);
+                return -1;
+            }
+            cnb_fill(c->c_init.ptr, n_dst, seed, STREAM_C, mode, dense, 1, 1);
+        }
+    }
+    c->block = cnb_layout_block(impl->layout);
+    if (p->op == CNB_OP_CONV) {
+        const cnb_conv *v = &p->conv;
+        c->spatial_in = (int64_t)v->id * v->ih * v->iw;
+        c->spatial_out = (int64_t)v->od * v->oh * v->ow;
+    } else if (p->op == CNB_OP_POOL) {
+        const cnb_pool *v = &p->pool;
+        c->spatial_in = (int64_t)v->id * v->ih * v->iw;
+        c->spatial_out = (int64_t)v->od * v->oh * v->ow;
+    }
+    if (!is_gemm && c->block > 1) {
+        const int mb = p->op == CNB_OP_CONV ? p->conv.mb : p->pool.mb;
+        const int ci = p->op == CNB_OP_CONV ? p->conv.ic : p->pool.c;
+        const int co = p->op == CNB_OP_CONV ? p->conv.oc : p->pool.c;
+        if (alloc(&c->isrc, cnb_layout_elems(mb, ci, c->spatial_in, c->block), "src (blocked)",
+                  err, errlen) ||
+            alloc(&c->idst, cnb_layout_elems(mb, co, c->spatial_out, c->block), "dst (blocked)",
+                  err, errlen)) {
+            cnb_case_free(c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void cnb_case_to_impl(cnb_case *c)
+{
+    const cnb_problem *p = &c->layer->prob;
+    if (p->op == CNB_OP_GEMM) {
+        if (p->gemm.beta != 0.0f)
+            memcpy(c->dst.ptr, c->c_init.ptr, c->dst.n * sizeof(float));
+        else
+            cnb_fill_nan(c->dst.ptr, c->dst.n);  /* beta = 0: C must not be read */
+        return;
+    }
+    if (!c->isrc.map) {
+        cnb_fill_nan(c->dst.ptr, c->dst.n);
+        return;
+    }
+    const int mb = p->op == CNB_OP_CONV ? p->conv.mb : p->pool.mb;
+    const int ci = p->op == CNB_OP_CONV ? p->conv.ic : p->pool.c;
+    cnb_to_blocked(c->src.ptr, c->isrc.ptr, mb, ci, c->spatial_in, c->block);
+    cnb_fill_nan(c->idst.ptr, c->idst.n);
+}
+
+void cnb_case_from_impl(cnb_case *c)
+{
+    const cnb_problem *p = &c->layer->prob;
+    if (p->op == CNB_OP_GEMM || !c->idst.map) return;
+    const int mb = p->op == CNB_OP_CONV ? p->conv.mb : p->pool.mb;
+    const int co = p->op == CNB_OP_CONV ? p->conv.oc : p->pool.c;
+    cnb_from_blocked(c->idst.ptr, c->dst.ptr, mb, co, c->spatial_out, c->block);
+}
+
+int cnb_case_prepare(cnb_case *c)
+{
+    if (c->prepared) return 0;
+    if (c->impl->prepare) {
+        c->state = c->impl->prepare(&c->layer->prob, c->wei.map ? c->wei.ptr : NULL);
+        if (!c->state) return -1;
+    }
+    c->prepared = 1;
+    return 0;
+}
+
+void cnb_case_run(cnb_case *c)
+{
+    const float *src = c->isrc.map ? c->isrc.ptr : c->src.ptr;
+    float *dst = c->idst.map ? c->idst.ptr : c->dst.ptr;
+    c->impl->run(c->state, &c->layer->prob, src, c->wei.map ? c->wei.ptr : NULL, dst);
+}
+
+void cnb_case_free(cnb_case *c)
+{
+    if (c->prepared && c->impl->release) c->impl->release(c->state);
+    c->prepared = 0;
+    cnb_buf_free(&c->src);
+    cnb_buf_free(&c->wei);
+    cnb_buf_free(&c->dst);
+    cnb_buf_free(&c->c_init);
+    cnb_buf_free(&c->isrc);
+    cnb_buf_free(&c->idst);
+}
+
+static float *abs_copy(const cnb_buf *b)
+{
+    if (!b->map) return NULL;
+    float *a = malloc(b->n * sizeof *a);
+    if (!a) return NULL;
+    for (size_t i = 0; i < b->n; i++) a[i] = fabsf(b->ptr[i]);
+    return a;
+}
+
+int cnb_case_reference(const cnb_case *c, float *out, int absolute)
+{
+    const cnb_problem *p = &c->layer->prob;
+    const float *src = c->src.ptr, *wei = c->wei.map ? c->wei.ptr : NULL;
+    float *a_src = NULL, *a_wei = NULL;
+    if (absolute) {
+        a_src = abs_copy(&c->src);
+        a_wei = abs_copy(&c->wei);
+        if (!a_src || (c->wei.map && !a_wei)) {
+            free(a_src);
+            free(a_wei);
+            return -1;
+        }
+        src = a_src;
+        wei = a_wei;
+    }
+    if (p->op == CNB_OP_CONV) {
+        cnb_ref_conv(&p->conv, src, wei, out);
+    } else if (p->op == CNB_OP_POOL) {
+        cnb_ref_pool(&p->pool, src, out);
+    } else {
+        cnb_gemm g = p->gemm;
+        /* Start from what the implementation's C holds before its run, so that the gaps
+         * between rows (ldc > n) compare equal only when left untouched. */
+        if (g.beta != 0.0f)
+            for (size_t i = 0; i < c->c_init.n; i++)
+                out[i] = absolute ? fabsf(c->c_init.ptr[i]) : c->c_init.ptr[i];
+        else
+            cnb_fill_nan(out, c->dst.n);
+        if (absolute) {
+            g.alpha = fabsf(g.alpha);
+            g.beta = fabsf(g.beta);
+        }
+        cnb_ref_gemm(&g, src, wei, out);
+    }
+    free(a_src);
+    free(a_wei);
+    return 0;
+}

@@ -1,0 +1,49 @@
+/* One (implementation, layer) pairing with its data: inputs in the user-facing layout, filled
+ * deterministically; the same tensors converted to the implementation's layout; the prepared
+ * state. Validation and timing both run through this, so the benchmark times exactly what was
+ * validated. */
+#ifndef CNB_HARNESS_CASE_H
+#define CNB_HARNESS_CASE_H
+
+#include <stdint.h>
+
+#include "harness/buffer.h"
+#include "harness/desc.h"
+#include "harness/fill.h"
+#include "kernels/impl.h"
+
+typedef struct cnb_case {
+    const cnb_impl *impl;
+    const cnb_layer *layer;
+    cnb_mode mode;
+    uint64_t seed;
+    cnb_buf src, wei, dst;   /* user layout; GEMM: A, B, C */
+    cnb_buf c_init;          /* GEMM with beta ≠ 0: the initial C */
+    cnb_buf isrc, idst;      /* implementation layout (blocked layouts only) */
+    int64_t spatial_in, spatial_out, channels;
+    int block;
+    void *state;
+    int prepared;
+} cnb_case;
+
+/* Allocate and fill the inputs. Returns 0, or -1 with one line in err. */
+int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mode mode,
+                  uint64_t seed, char *err, size_t errlen);
+/* Inputs → implementation layout; the output poisoned with NaN (or set to the initial C). */
+void cnb_case_to_impl(cnb_case *c);
+/* Output → user layout (into c->dst). */
+void cnb_case_from_impl(cnb_case *c);
+/* prepare (weight packing): 0, or -1 when it failed. */
+int cnb_case_prepare(cnb_case *c);
+/* The timed step. */
+void cnb_case_run(cnb_case *c);
+/* The user-layout output pointer the implementation's result lands in after from_impl. */
+void cnb_case_free(cnb_case *c);
+
+/* Length of the reduction behind one output element (conv: ic/g·kd·kh·kw, pool: window, gemm: k). */
+int64_t cnb_reduction_len(const cnb_problem *p);
+/* Run the reference into out (user layout), from the case's inputs (or their absolute values,
+ * for the random-mode error bound). */
+int cnb_case_reference(const cnb_case *c, float *out, int absolute);
+
+#endif

@@ -1,0 +1,49 @@
+/* The registry: every implementation compiled into this binary, built from the X-macro lists of
+ * each op (kernels/<op>/list.inc), the peers and the reference. Adding a kernel is one line in its
+ * op's list. */
+#include <string.h>
+
+#include "kernels/impl.h"
+
+#define CNB_IMPL(sym) extern const cnb_impl sym;
+#include "kernels/gemm/list.inc"
+#include "kernels/conv/list.inc"
+#include "kernels/pool/list.inc"
+#include "harness/peers/list.inc"
+#include "harness/list.inc"
+#undef CNB_IMPL
+
+const cnb_impl *const cnb_impls[] = {
+#define CNB_IMPL(sym) &sym,
+#include "kernels/gemm/list.inc"
+#include "kernels/conv/list.inc"
+#include "kernels/pool/list.inc"
+#include "harness/peers/list.inc"
+#include "harness/list.inc"
+#undef CNB_IMPL
+    NULL,
+};
+
+const cnb_impl *cnb_impl_find(const char *name)
+{
+    for (int i = 0; cnb_impls[i]; i++)
+        if (strcmp(cnb_impls[i]->name, name) == 0) return cnb_impls[i];
+    return NULL;
+}
+
+int cnb_impl_runnable(const cnb_impl *impl, const char **why)
+{
+    return cnb_isa_usable(impl->isa, why);
+}
+
+int cnb_layout_block(cnb_layout l)
+{
+    static const int block[CNB_LAYOUT_COUNT] = {1, 4, 8, 16};
+    return block[l];
+}
+
+const char *cnb_layout_name(cnb_layout l)
+{
+    static const char *const name[CNB_LAYOUT_COUNT] = {"ncx", "nCx4c", "nCx8c", "nCx16c"};
+    return name[l];
+}

@@ -1,0 +1,347 @@
+/* Validation against the reference (harness/validate.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+
+#if CNB_HAVE_XXHASH
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+#endif
+
+#include "harness/case.h"
+#include "harness/validate.h"
+
+const char *cnb_val_status_name(cnb_val_status s)
+{
+    static const char *const names[] = {"PASS", "FAIL", "MISTRUSTED", "SKIP"};
+    return names[s];
+}
+
+int cnb_hash_available(void)
+{
+#if CNB_HAVE_XXHASH
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+uint64_t cnb_hash(const void *p, uint64_t bytes, uint64_t seed)
+{
+#if CNB_HAVE_XXHASH
+    return XXH3_64bits_withSeed(p, (size_t)bytes, seed);
+#else
+    (void)p, (void)bytes, (void)seed;
+    return 0;
+#endif
+}
+
+void cnb_output_coords(const cnb_problem *p, int64_t i, char *buf, int size)
+{
+    if (p->op == CNB_OP_GEMM) {
+        snprintf(buf, size, "i%lld j%lld", (long long)(i / p->gemm.ldc),
+                 (long long)(i % p->gemm.ldc));
+        return;
+    }
+    int c, od, oh, ow;
+    if (p->op == CNB_OP_CONV) c = p->conv.oc, od = p->conv.od, oh = p->conv.oh, ow = p->conv.ow;
+    else c = p->pool.c, od = p->pool.od, oh = p->pool.oh, ow = p->pool.ow;
+    const int64_t w = i % ow, h = i / ow % oh, d = i / ow / oh % od, ch = i / ow / oh / od % c,
+                  n = i / ow / oh / od / c;
+    snprintf(buf, size, "n%lld c%lld d%lld h%lld w%lld", (long long)n, (long long)ch,
+             (long long)d, (long long)h, (long long)w);
+}
+
+static int is_gap(const cnb_problem *p, int64_t i)
+{
+    return p->op == CNB_OP_GEMM && i % p->gemm.ldc >= p->gemm.n;
+}
+
+static uint64_t inputs_hash(const cnb_case *c)
+{
+    uint64_t h = cnb_hash(c->src.ptr, c->src.n * sizeof(float), 0);
+    if (c->wei.map) h = cnb_hash(c->wei.ptr, c->wei.n * sizeof(float), h);
+    if (c->c_init.map) h = cnb_hash(c->c_init.ptr, c->c_init.n * sizeof(float), h);
+    return h;
+}
+
+static uint64_t output_hash(const cnb_case *c, const float *out)
+{
+    return cnb_hash(out, c->dst.n * sizeof(float), 0);
+}
+
+static double zero_fraction(const cnb_problem *p, const float *out, int64_t n)
+{
+    int64_t zeros = 0, total = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (is_gap(p, i)) continue;
+        zeros += out[i] == 0.0f;
+        total++;
+    }
+    return total ? (double)zeros / total : 0.0;
+}
+
+/* Bit-for-bit comparison of everything, gaps included (they must be left untouched). */
+static void compare_exact(const cnb_problem *p, const float *ref, const float *got, int64_t n,
+                          cnb_val_result *r)
+{
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t a, b;
+        memcpy(&a, &ref[i], 4);
+        memcpy(&b, &got[i], 4);
+        if (a == b) continue;
+        if (r->n_diff++ == 0) {
+            r->first = i;
+            r->expected = ref[i];
+            r->observed = got[i];
+        }
+    }
+    (void)p;
+    r->worst_ratio = r->n_diff ? INFINITY : 0.0;
+}
+
+/* |got − ref| ≤ γ_{L+2} · Σ|terms|, γ_n = n·u / (1 − n·u), u = 2⁻²⁴: the forward error bound of a
+ * float32 sum of L products in any order (with or without FMA), plus the final roundings. */
+static void compare_bound(const cnb_problem *p, const float *ref, const float *abs_ref,
+                          const float *got, int64_t n, cnb_val_result *r)
+{
+    const double u = ldexp(1.0, -24);
+    const double len = (double)cnb_reduction_len(p) + 2;
+    const double gamma = len * u / (1 - len * u);
+    for (int64_t i = 0; i < n; i++) {
+        if (is_gap(p, i)) {
+            uint32_t a, b;
+            memcpy(&a, &ref[i], 4);
+            memcpy(&b, &got[i], 4);
+            if (a != b && r->n_diff++ == 0) r->first = i, r->expected = ref[i], r->observed = got[i];
+            continue;
+        }
+        const double err = fabs((double)got[i] - (double)ref[i]);
+        const double bound = gamma * abs_ref[i];
+        const double ratio = err == 0 ? 0 : bound > 0 ? err / bound : INFINITY;
+        if (!(ratio <= r->worst_ratio)) r->worst_ratio = isnan(ratio) ? INFINITY : ratio;
+        if (!(ratio <= 1.0) && r->n_diff++ == 0) {
+            r->first = i;
+            r->expected = ref[i];
+            r->observed = got[i];
+        }
+    }
+}
+
+void cnb_golden_key(const cnb_layer *l, uint64_t seed, char *buf, int size)
+{
+    char d[CNB_DESC_MAX];
+    cnb_layer_format(l, d, sizeof d);
+    snprintf(buf, size, "%s seed=%llu fill=v%d", d, (unsigned long long)seed, CNB_FILL_VERSION);
+}
+
+cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_val_opts *o,
+                            cnb_val_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->first = -1;
+    const char *why = NULL;
+    if (impl->op != l->prob.op) {
+        snprintf(r->why, sizeof r->why, "not a %s implementation", cnb_kind_name(l->kind));
+        return r->status = CNB_VAL_SKIP;
+    }
+    if (!cnb_impl_runnable(impl, &why)) {
+        snprintf(r->why, sizeof r->why, "%s: %s", cnb_isa_name(impl->isa), why);
+        return r->status = CNB_VAL_SKIP;
+    }
+    if (impl->supports && (why = impl->supports(&l->prob))) {
+        snprintf(r->why, sizeof r->why, "unsupported: %s", why);
+        return r->status = CNB_VAL_SKIP;
+    }
+    if (o->mode == CNB_MODE_EXACT && cnb_exact_rule_for(cnb_reduction_len(&l->prob)).step >
+                                         (int64_t)1 << 30) {
+        snprintf(r->why, sizeof r->why, "reduction too long for exact mode; use --mode random");
+        return r->status = CNB_VAL_SKIP;
+    }
+    cnb_case c;
+    char err[256];
+    if (cnb_case_init(&c, impl, l, o->mode, o->seed, err, sizeof err)) {
+        snprintf(r->why, sizeof r->why, "%s", err);
+        return r->status = CNB_VAL_FAIL;
+    }
+    const int64_t n = (int64_t)c.dst.n;
+    if (o->zero_src) memset(c.src.ptr, 0, c.src.n * sizeof(float));
+    r->in_hash = inputs_hash(&c);
+    uint64_t g_in = 0, g_out = 0;
+    char key[CNB_DESC_MAX + 64];
+    cnb_golden_key(l, o->seed, key, sizeof key);
+    const int have_golden = o->mode == CNB_MODE_EXACT && o->use_golden && !o->zero_src &&
+                            cnb_hash_available() &&
+                            cnb_golden_find(key, &g_in, &g_out);
+    if (have_golden && g_in != r->in_hash) {
+        snprintf(r->why, sizeof r->why,
+                 "golden hash is stale (input fingerprint differs): run `make golden`");
+        cnb_case_free(&c);
+        return r->status = CNB_VAL_FAIL;
+    }
+
+    /* Run the implementation. */
+    cnb_case_to_impl(&c);
+    if (cnb_case_prepare(&c)) {
+        snprintf(r->why, sizeof r->why, "prepare failed (out of memory?)");
+        cnb_case_free(&c);
+        return r->status = CNB_VAL_FAIL;
+    }
+    cnb_case_run(&c);
+    cnb_case_from_impl(&c);
+    r->out_hash = output_hash(&c, c.dst.ptr);
+
+    if (have_golden && r->out_hash == g_out) {
+        r->golden = 1;
+        r->zero_frac = zero_fraction(&l->prob, c.dst.ptr, n);
+        r->status = r->zero_frac > 0.5 ? CNB_VAL_MISTRUSTED : CNB_VAL_PASS;
+        if (r->status == CNB_VAL_MISTRUSTED)
+            snprintf(r->why, sizeof r->why, "%.0f%% of the output is zero", 100 * r->zero_frac);
+        cnb_case_free(&c);
+        return r->status;
+    }
+    /* No golden hash, or it differs: the reference decides (and says where). */
+    float *ref = malloc(n * sizeof *ref), *abs_ref = NULL;
+    if (!ref || cnb_case_reference(&c, ref, 0)) {
+        snprintf(r->why, sizeof r->why, "out of memory for the reference output");
+        free(ref);
+        cnb_case_free(&c);
+        return r->status = CNB_VAL_FAIL;
+    }
+    r->zero_frac = zero_fraction(&l->prob, ref, n);
+    if (o->mode == CNB_MODE_EXACT) {
+        compare_exact(&l->prob, ref, c.dst.ptr, n, r);
+    } else {
+        abs_ref = malloc(n * sizeof *abs_ref);
+        if (!abs_ref || cnb_case_reference(&c, abs_ref, 1)) {
+            snprintf(r->why, sizeof r->why, "out of memory for the error bound");
+            free(ref);
+            free(abs_ref);
+            cnb_case_free(&c);
+            return r->status = CNB_VAL_FAIL;
+        }
+        compare_bound(&l->prob, ref, abs_ref, c.dst.ptr, n, r);
+    }
+    if (r->n_diff) {
+        char at[96];
+        cnb_output_coords(&l->prob, r->first, at, sizeof at);
+        snprintf(r->why, sizeof r->why, "%lld of %lld outputs differ; first at %lld (%s): expected %.9g, got %.9g",
+                 (long long)r->n_diff, (long long)n, (long long)r->first, at, r->expected,
+                 r->observed);
+        r->status = CNB_VAL_FAIL;
+    } else if (r->zero_frac > 0.5) {
+        snprintf(r->why, sizeof r->why, "%.0f%% of the reference output is zero", 100 * r->zero_frac);
+        r->status = CNB_VAL_MISTRUSTED;
+    } else {
+        r->status = CNB_VAL_PASS;
+        if (have_golden)
+            snprintf(r->why, sizeof r->why, "golden hash is stale (equal to the reference, not to tests/golden): run `make golden`");
+    }
+    free(ref);
+    free(abs_ref);
+    cnb_case_free(&c);
+    return r->status;
+}
+
+int cnb_golden_compute(const cnb_layer *l, uint64_t seed, uint64_t *in_hash, uint64_t *out_hash)
+{
+    const cnb_impl *any = cnb_impl_find(l->prob.op == CNB_OP_CONV   ? "conv/ref"
+                                        : l->prob.op == CNB_OP_POOL ? "pool/ref"
+                                                                    : "gemm/ref");
+    cnb_case c;
+    char err[256];
+    if (!any || cnb_case_init(&c, any, l, CNB_MODE_EXACT, seed, err, sizeof err)) return -1;
+    *in_hash = inputs_hash(&c);
+    if (cnb_case_reference(&c, c.dst.ptr, 0)) {
+        cnb_case_free(&c);
+        return -1;
+    }
+    *out_hash = output_hash(&c, c.dst.ptr);
+    cnb_case_free(&c);
+    return 0;
+}
+
+/* The golden table: a small open-addressing hash map from key to fingerprints. */
+typedef struct entry { char *key; uint64_t in, out; } entry;
+static entry *table;
+static size_t table_cap, table_count;
+
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+    return h;
+}
+
+static int table_put(const char *key, uint64_t in, uint64_t out)
+{
+    if (2 * (table_count + 1) > table_cap) {
+        const size_t cap = table_cap ? 2 * table_cap : 1024;
+        entry *t = calloc(cap, sizeof *t);
+        if (!t) return -1;
+        for (size_t i = 0; i < table_cap; i++) {
+            if (!table[i].key) continue;
+            size_t j = str_hash(table[i].key) & (cap - 1);
+            while (t[j].key) j = (j + 1) & (cap - 1);
+            t[j] = table[i];
+        }
+        free(table);
+        table = t;
+        table_cap = cap;
+    }
+    size_t j = str_hash(key) & (table_cap - 1);
+    while (table[j].key && strcmp(table[j].key, key) != 0) j = (j + 1) & (table_cap - 1);
+    if (!table[j].key) {
+        table[j].key = strdup(key);
+        if (!table[j].key) return -1;
+        table_count++;
+    }
+    table[j].in = in;
+    table[j].out = out;
+    return 0;
+}
+
+int cnb_golden_find(const char *key, uint64_t *in_hash, uint64_t *out_hash)
+{
+    if (!table_cap) return 0;
+    size_t j = str_hash(key) & (table_cap - 1);
+    while (table[j].key) {
+        if (strcmp(table[j].key, key) == 0) {
+            *in_hash = table[j].in;
+            *out_hash = table[j].out;
+            return 1;
+        }
+        j = (j + 1) & (table_cap - 1);
+    }
+    return 0;
+}
+
+/* Lines: "<in-hash> <out-hash> <key>", hashes in hex; '#' comments. */
+int cnb_golden_load(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".txt") != 0) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *fp = fopen(path, "r");
+        if (!fp) continue;
+        char line[1024];
+        while (fgets(line, sizeof line, fp)) {
+            if (line[0] == '#' || line[0] == '\n') continue;
+            line[strcspn(line, "\n")] = 0;
+            unsigned long long in, out;
+            int off = 0;
+            if (sscanf(line, "%llx %llx %n", &in, &out, &off) != 2 || !off) continue;
+            table_put(line + off, in, out);
+        }
+        fclose(fp);
+    }
+    closedir(d);
+    return (int)table_count;
+}
