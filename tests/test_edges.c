@@ -1,0 +1,150 @@
+/* Edge cases generated over the registry (every implementation of every op, from the X-macro
+ * lists): channel and width tails around every block size, m/n/k around every register tile,
+ * strides, paddings (asymmetric, negative), dilation, groups, depthwise, 3D. Bit-exact. */
+#include <string.h>
+
+#include "harness/desc.h"
+#include "harness/validate.h"
+#include "tests/test.h"
+
+int cnb_edges_pairs; /* validated (implementation, problem) pairs, for the summary */
+
+static void run_all(cnb_op op, const char *desc, int *fails)
+{
+    cnb_layer l;
+    char err[256];
+    if (cnb_layer_parse(desc, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+        CHECK(0, "edge case '%s' does not parse: %s", desc, err);
+        return;
+    }
+    for (int i = 0; cnb_impls[i]; i++) {
+        const cnb_impl *m = cnb_impls[i];
+        if (m->op != op || m->hidden || !cnb_impl_runnable(m, NULL)) continue;
+        if (strstr(m->name, "/ref")) continue;
+        cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 3, .use_golden = 0};
+        cnb_val_result r;
+        cnb_validate(m, &l, &o, &r);
+        if (r.status == CNB_VAL_SKIP) {
+            CHECK(0, "%s declines '%s': %s", m->name, desc, r.why);
+            continue;
+        }
+        cnb_edges_pairs++;
+        if (r.status != CNB_VAL_PASS && (*fails)++ < 20) {
+            char d[CNB_DESC_MAX];
+            cnb_layer_format(&l, d, sizeof d);
+            CHECK(0, "%s: %s\n       repro: cnnbench check --impl %s '%s'", m->name, r.why, m->name, d);
+        } else if (r.status != CNB_VAL_PASS) {
+            cnb_test_failures++;
+        }
+    }
+}
+
+void test_edges_conv(void)
+{
+    static const int chans[] = {1, 3, 8, 15, 16, 17, 33};
+    char d[CNB_DESC_MAX];
+    int fails = 0;
+    for (size_t a = 0; a < sizeof chans / sizeof *chans; a++)
+        for (size_t b = 0; b < sizeof chans / sizeof *chans; b += 2) {
+            snprintf(d, sizeof d, "conv mb1ic%dih5iw%doc%dkh3kw3ph1pw1", chans[a], 3 + (int)a * 3, chans[b]);
+            run_all(CNB_OP_CONV, d, &fails);
+        }
+    for (int ow = 1; ow <= 33; ow += (ow < 17 ? 1 : 8)) {
+        snprintf(d, sizeof d, "conv mb1ic5ih3iw%doc17oh3ow%dkh3kw3ph1pw1", ow, ow);
+        run_all(CNB_OP_CONV, d, &fails);
+    }
+    for (int k = 1; k <= 5; k++)
+        for (int s = 1; s <= 3; s++)
+            for (int p = 0; p < k && p <= 2; p++) {
+                snprintf(d, sizeof d, "conv mb2ic6ih11iw13oc10kh%dkw%dsh%dsw%dph%dpw%d", k, k, s, s, p, p);
+                run_all(CNB_OP_CONV, d, &fails);
+            }
+    static const char *const cases[] = {
+        "conv mb1ic16ih8oc16oh4kh3sh2ph0",            /* right padding larger than left */
+        "conv mb1ic16ih9oc16oh4kh1sh2ph0",            /* negative right padding */
+        "conv mb1ic24ih14iw15oc40oh7ow8kh3kw3sh2sw2ph1pw1",
+        "conv mb1ic8ih12oc8kh3dh1ph2",                /* dilation */
+        "conv mb1ic8ih12iw9oc24kh3kw2dh2dw1ph1pw0",
+        "conv mb1ic4id5ih6iw7oc20kd3kh3kw3pd1ph1pw1", /* 3D */
+        "conv mb1ic3id6ih8iw8oc17od3oh4ow4kd3kh3kw3sd2sh2sw2pd1ph1pw1",
+        "conv mb1ic16id4ih4iw4oc16kd1kh1kw1",
+        "conv g2mb1ic6ih7oc6kh3ph1",                  /* 3 channels per group */
+        "conv g3mb1ic9ih7oc12kh3ph1",
+        "conv g4mb1ic64ih6oc32kh3ph1",                /* 16 in, 8 out per group */
+        "conv g2mb1ic96ih9oc256kh5ph2",               /* AlexNet conv2 */
+        "conv g32mb1ic512ih6oc512kh3ph1",             /* ResNeXt */
+        "conv g32mb1ic32ih9oc32kh3ph1",               /* depthwise */
+        "conv g17mb1ic17ih9oc17kh3sh2ph1",            /* depthwise, channel tail */
+        "conv g24mb1ic24ih10oc48kh3ph1",              /* channel multiplier 2 */
+        "conv g8mb1ic8id4ih5iw5oc8kd3kh3kw3pd1ph1pw1", /* depthwise 3D */
+        "conv mb3ic5ih7oc7kh3ph1",                    /* batch */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_all(CNB_OP_CONV, cases[i], &fails);
+}
+
+void test_edges_gemm(void)
+{
+    char d[CNB_DESC_MAX];
+    int fails = 0;
+    for (int m = 1; m <= 33; m++) {
+        snprintf(d, sizeof d, "gemm m%dn37k19", m);
+        run_all(CNB_OP_GEMM, d, &fails);
+    }
+    for (int n = 1; n <= 129; n += (n < 66 ? 1 : 9)) {
+        snprintf(d, sizeof d, "gemm m7n%dk11", n);
+        run_all(CNB_OP_GEMM, d, &fails);
+    }
+    static const int ks[] = {1, 2, 7, 8, 9, 31, 33, 127, 128, 129, 255, 256, 257, 383, 384, 385, 511, 512, 513, 1025};
+    for (size_t i = 0; i < sizeof ks / sizeof *ks; i++) {
+        snprintf(d, sizeof d, "gemm m13n35k%d", ks[i]);
+        run_all(CNB_OP_GEMM, d, &fails);
+    }
+    static const char *const ab[] = {"alpha1beta0", "alpha2beta1", "alpha-1beta-2"};
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++)
+            for (int x = 0; x < 3; x++) {
+                snprintf(d, sizeof d, "gemm m37n41k29ta%dtb%d%s", ta, tb, ab[x]);
+                run_all(CNB_OP_GEMM, d, &fails);
+                snprintf(d, sizeof d, "gemm m19n23k300ta%dtb%dlda%dldb%dldc29%s", ta, tb, ta ? 21 : 303,
+                         tb ? 301 : 27, ab[x]);
+                run_all(CNB_OP_GEMM, d, &fails);
+            }
+    run_all(CNB_OP_GEMM, "gemm m300n300k300", &fails);
+    run_all(CNB_OP_GEMM, "gemm m1n1000k2048tb1", &fails);   /* a batch-1 fully connected layer */
+    run_all(CNB_OP_GEMM, "gemm m1n1k1", &fails);
+}
+
+void test_edges_pool(void)
+{
+    static const int chans[] = {1, 3, 8, 15, 16, 17, 33};
+    static const char *const algs[] = {"max", "avg_p", "avg_np"};
+    char d[CNB_DESC_MAX];
+    int fails = 0;
+    for (int a = 0; a < 3; a++) {
+        for (size_t c = 0; c < sizeof chans / sizeof *chans; c++) {
+            snprintf(d, sizeof d, "pool:%s mb1ic%dih9iw%dkh3kw3sh2sw2ph1pw1", algs[a], chans[c], 5 + (int)c);
+            run_all(CNB_OP_POOL, d, &fails);
+        }
+        for (int k = 1; k <= 4; k++)
+            for (int s = 1; s <= 3; s++)
+                for (int p = 0; p < k && p <= 2; p++) {
+                    snprintf(d, sizeof d, "pool:%s mb2ic19ih10iw11kh%dkw%dsh%dsw%dph%dpw%d", algs[a], k, k, s, s, p, p);
+                    run_all(CNB_OP_POOL, d, &fails);
+                }
+        static const char *const cases[] = {
+            "mb1ic64ih112oh56kh3sh2",                  /* ResNet max_pool1: right padding 1 */
+            "mb1ic16ih9oh4kh1sh2ph0",                  /* negative right padding */
+            "mb1ic24ih14oh7kh3sh2ph1",
+            "mb1ic8ih12oh10kh2dh1",                    /* dilation */
+            "mb1ic17id5ih6iw7od2oh3ow3kd2kh2kw3sd2sh2sw2",  /* 3D */
+            "mb1ic16id4ih7iw7od1oh1ow1kd4kh7kw7",      /* global 3D average */
+            "mb1ic33id3ih5iw5kd3kh3kw3pd1ph1pw1",
+            "mb1ic20ih17oh17kh3ph1",
+            "mb1ic20ih7oh1kh7",
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            snprintf(d, sizeof d, "pool:%s %s", algs[a], cases[i]);
+            run_all(CNB_OP_POOL, d, &fails);
+        }
+    }
+}
