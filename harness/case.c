@@ -102,6 +102,11 @@ int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mod
 void cnb_case_to_impl(cnb_case *c)
 {
     const cnb_problem *p = &c->layer->prob;
+    if (c->impl->to_layout) {
+        cnb_fill_nan(c->dst.ptr, c->dst.n);
+        c->impl->to_layout(c->state, p, c->src.ptr);
+        return;
+    }
     if (p->op == CNB_OP_GEMM) {
         if (p->gemm.beta != 0.0f)
             memcpy(c->dst.ptr, c->c_init.ptr, c->dst.n * sizeof(float));
@@ -122,6 +127,10 @@ void cnb_case_to_impl(cnb_case *c)
 void cnb_case_from_impl(cnb_case *c)
 {
     const cnb_problem *p = &c->layer->prob;
+    if (c->impl->from_layout) {
+        c->impl->from_layout(c->state, p, c->dst.ptr);
+        return;
+    }
     if (p->op == CNB_OP_GEMM || !c->idst.map) return;
     const int mb = p->op == CNB_OP_CONV ? p->conv.mb : p->pool.mb;
     const int co = p->op == CNB_OP_CONV ? p->conv.oc : p->pool.c;
@@ -141,6 +150,10 @@ int cnb_case_prepare(cnb_case *c)
 
 void cnb_case_run(cnb_case *c)
 {
+    if (c->impl->to_layout) {
+        c->impl->run(c->state, &c->layer->prob, NULL, c->wei.map ? c->wei.ptr : NULL, NULL);
+        return;
+    }
     const float *src = c->isrc.map ? c->isrc.ptr : c->src.ptr;
     float *dst = c->idst.map ? c->idst.ptr : c->dst.ptr;
     c->impl->run(c->state, &c->layer->prob, src, c->wei.map ? c->wei.ptr : NULL, dst);

@@ -29,7 +29,8 @@ typedef struct cnb_case {
 /* Allocate and fill the inputs. Returns 0, or -1 with one line in err. */
 int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mode mode,
                   uint64_t seed, char *err, size_t errlen);
-/* Inputs → implementation layout; the output poisoned with NaN (or set to the initial C). */
+/* Inputs → implementation layout; the output poisoned with NaN (or set to the initial C).
+ * Implementations with their own to_layout hook need cnb_case_prepare first. */
 void cnb_case_to_impl(cnb_case *c);
 /* Output → user layout (into c->dst). */
 void cnb_case_from_impl(cnb_case *c);

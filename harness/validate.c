@@ -183,12 +183,12 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
     }
 
     /* Run the implementation. */
-    cnb_case_to_impl(&c);
     if (cnb_case_prepare(&c)) {
         snprintf(r->why, sizeof r->why, "prepare failed (out of memory?)");
         cnb_case_free(&c);
         return r->status = CNB_VAL_FAIL;
     }
+    cnb_case_to_impl(&c);
     cnb_case_run(&c);
     cnb_case_from_impl(&c);
     r->out_hash = output_hash(&c, c.dst.ptr);

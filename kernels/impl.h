@@ -45,6 +45,16 @@ typedef struct cnb_impl {
      * May use OpenMP with the number of threads in force (omp_get_max_threads()). */
     void (*run)(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst);
     void (*release)(void *state);
+    /* Optional, for implementations that choose their own layouts (a peer library such as
+     * oneDNN): to_layout converts the user-layout src into the state's own buffer, from_layout
+     * converts the state's own output into the user-layout dst. When set, the harness calls them
+     * instead of its own conversions (timed as layout conversion), and run() is called with
+     * src = dst = NULL: it reads and writes the state's buffers. */
+    void (*to_layout)(void *state, const cnb_problem *p, const float *user_src);
+    void (*from_layout)(void *state, const cnb_problem *p, float *user_dst);
+    /* Optional: which kernel the implementation ran (e.g. oneDNN's implementation name), for the
+     * CSV. NULL = the implementation's own name says it. */
+    const char *(*kernel_name)(void *state);
 } cnb_impl;
 
 /* Every implementation of every op compiled into this binary, in dispatch order (most specialised
