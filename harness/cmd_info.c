@@ -11,13 +11,24 @@ int cnb_cmd_info(int argc, char **argv)
 {
     int peaks = 0, remeasure = 0;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--isas")) {
+            /* The usable ISA levels that have implementations, one line (for scripts). */
+            for (int isa = 0; isa < CNB_ISA_COUNT; isa++) {
+                int has = 0;
+                for (int k = 0; cnb_impls[k]; k++) has |= (int)cnb_impls[k]->isa == isa && !cnb_impls[k]->hidden;
+                if (has && cnb_isa_usable(isa, NULL)) printf("%s ", cnb_isa_name(isa));
+            }
+            printf("\n");
+            return 0;
+        }
         if (!strcmp(argv[i], "--peaks")) peaks = 1;
         else if (!strcmp(argv[i], "--remeasure")) peaks = remeasure = 1;
         else if (!strcmp(argv[i], "--help")) {
-            puts("usage: cnnbench info [--peaks] [--remeasure]\nPrints the CPU model, its ISAs "
+            puts("usage: cnnbench info [--peaks] [--remeasure] [--isas]\nPrints the CPU model, its ISAs "
                  "(detected, and usable after CNB_MAX_ISA), cores and caches; --peaks adds the "
                  "measured FMA peak and triad bandwidth per ISA and thread count (cached per "
-                 "machine; --remeasure measures again).");
+                 "machine; --remeasure measures again); --isas prints only the usable ISA levels that have "
+                 "implementations.");
             return 0;
         } else cnb_die("info: unknown option '%s'", argv[i]);
     }

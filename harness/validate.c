@@ -10,6 +10,7 @@
 #include <xxhash.h>
 #endif
 
+#include "harness/buffer.h"
 #include "harness/case.h"
 #include "harness/validate.h"
 
@@ -162,6 +163,12 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
     }
     cnb_case c;
     char err[256];
+    static char layer_desc[CNB_DESC_MAX + CNB_NAME_MAX + 4];
+    char canon[CNB_DESC_MAX];
+    cnb_layer_format(l, canon, sizeof canon);
+    snprintf(layer_desc, sizeof layer_desc, "%s '%s'", l->name[0] ? l->name : "-", canon);
+    cnb_guard_install();
+    cnb_guard_context(impl->name, layer_desc);
     if (cnb_case_init(&c, impl, l, o->mode, o->seed, err, sizeof err)) {
         snprintf(r->why, sizeof r->why, "%s", err);
         return r->status = CNB_VAL_FAIL;

@@ -183,7 +183,7 @@ void test_golden_sample(void)
     }
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/../../tests/golden", cnb_shapes_dir());
-    CHECK(cnb_golden_load(dir) > 500, "golden hashes for every layer in %s", dir);
+    CHECK(cnb_golden_load(dir) > 250, "golden hashes for every layer in %s", dir);
     static const char *const nets[] = {"resnet_50", "c3d", "mobilenet_v1", "inception_v3", "alexnet", "googlenet_v1"};
     int checked = 0;
     for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
