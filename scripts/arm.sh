@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The aarch64 check: cross-compiles a static build (no hwloc, xxHash or Google Benchmark: those
+# are behind feature macros) and runs the unit tests and the reduced validation set under
+# qemu-aarch64-static. qemu is 20-50x slower than native: correctness only, never timings.
+# Prints its own `N passed, N failed` and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export OMP_WAIT_POLICY=passive OMP_NUM_THREADS=2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! make --no-print-directory TARGET=aarch64 CC=aarch64-linux-gnu-gcc NO_LIBS=1 BUILD=build-arm \
+        LDFLAGS=-static -j"$(nproc)" build-arm/cnnbench build-arm/cnnbench-tests >"$log" 2>&1; then
+    tail -30 "$log"
+    echo "arm: the aarch64 cross build failed"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+qemu=(qemu-aarch64-static -cpu max)
+pass=0 fail=0
+if "${qemu[@]}" build-arm/cnnbench-tests >"$log" 2>&1; then
+    pass=$((pass + 1)); echo "ok   arm: unit and edge tests under qemu ($(grep 'isas exercised' "$log"))"
+else
+    fail=$((fail + 1)); grep -E 'FAIL|passed' "$log" | head -30; echo "FAIL arm: unit and edge tests"
+fi
+if "${qemu[@]}" build-arm/cnnbench check --shapes tests/arm_shapes.txt >"$log" 2>&1; then
+    pass=$((pass + 1)); echo "ok   arm: check on tests/arm_shapes.txt ($(tail -1 "$log"); $(grep 'isas exercised' "$log"))"
+else
+    fail=$((fail + 1)); grep -E 'FAIL|repro|passed' "$log" | head -30; echo "FAIL arm: check on tests/arm_shapes.txt"
+fi
+# NEON is part of every aarch64 CPU: it must have run, in both.
+if "${qemu[@]}" build-arm/cnnbench info --isas | grep -qw neon && grep -q 'isas exercised:.*neon' "$log"; then
+    pass=$((pass + 1)); echo "ok   arm: neon implementations ran"
+else
+    fail=$((fail + 1)); echo "FAIL arm: no neon implementation ran under qemu (silently disabled SIMD?)"
+fi
+echo "arm: $pass passed, $fail failed"
+[[ $fail -eq 0 ]]

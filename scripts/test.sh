@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# `make test`: everything that proves the kernels right, natively and on aarch64 under qemu.
+#   1. unit and edge tests (build/cnnbench-tests)
+#   2. every implementation on every layer of every network, bit-exact (golden hashes)
+#   3. the ISAs this CPU runs were all exercised; CNB_MAX_ISA hides what it should
+#   4. the deliberately broken implementations are rejected (wrong values, guard page)
+#   5. bad input: one line naming the problem, exit status 2, no crash
+#   6. the aarch64 build under qemu (skipped with --native-only)
+# Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export OMP_WAIT_POLICY=passive   # tests share the machine; spinning OpenMP threads only slow them
+bin=build/cnnbench
+pass=0 fail=0
+log=$(mktemp)
+trap 'rm -f "$log" "$log.err"' EXIT
+
+ok()  { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+# 1. Unit tests: their own count joins ours.
+t0=$SECONDS
+build/cnnbench-tests >"$log" 2>&1
+rc=$?
+grep -E '^(FAIL|  FAIL)' -A1 "$log" | head -40
+line=$(tail -1 "$log")
+if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
+    echo "unit: $line ($(grep 'isas exercised' "$log"); $((SECONDS - t0)) s)"
+fi
+[[ $rc -eq 0 ]] || [[ $line =~ failed$ ]] || bad "unit tests did not finish (status $rc)"
+
+# 2. Every implementation on every layer of every network at batch 1, exact mode.
+t0=$SECONDS
+if $bin check --net all >"$log" 2>&1; then
+    ok "check --net all: $(tail -1 "$log") ($((SECONDS - t0)) s)"
+else
+    grep -E '^(FAIL|MISTRUSTED|     repro)' "$log" | head -20
+    bad "check --net all: $(tail -1 "$log")"
+fi
+
+# 3. Every ISA this CPU can run was exercised by the network check; the cap hides AVX-512.
+want=$($bin info --isas)
+ran=$(grep 'isas exercised' "$log")
+missing=""
+for isa in $want; do grep -qw "$isa" <<<"$ran" || missing+=" $isa"; done
+if [[ -z $missing ]]; then ok "isas exercised: $want"; else bad "isas the CPU supports but no check ran:$missing"; fi
+if grep -qw avx512 <<<"$want"; then
+    if CNB_MAX_ISA=avx2 $bin check --net resnet_50 --op pool -v >"$log" 2>&1 &&
+       ! grep -q 'isas exercised:.*avx512' "$log" && grep -q 'above the cap' "$log"; then
+        ok "CNB_MAX_ISA=avx2: AVX-512 implementations skipped, and the verbose listing says why"
+    else
+        bad "CNB_MAX_ISA=avx2 did not hide the AVX-512 implementations"
+    fi
+fi
+
+# 4. The broken implementations are rejected, with a repro line.
+expect_fail() { # name, args...
+    local name=$1; shift
+    if $bin check --impl "$name" "$@" >"$log" 2>&1; then
+        bad "$name passed validation: the validator misses its bug"
+    elif grep -q "^FAIL $name" "$log" && grep -q "repro: cnnbench check --impl $name" "$log"; then
+        ok "$name rejected: $(grep -m1 "^FAIL" "$log" | cut -c1-110)"
+    else
+        bad "$name: no FAIL line with a repro"; tail -3 "$log"
+    fi
+}
+expect_fail conv/broken_pad --net resnet_50 --op conv
+expect_fail gemm/broken_tail --net vgg_16 --op fc
+expect_fail pool/broken_avg --net inception_v3 --op pool
+if $bin check --impl conv/broken_overread 'conv mb1ic3ih10oc4oh10kh3ph1' >"$log" 2>&1; then
+    bad "conv/broken_overread passed: the guard page did not catch the over-read"
+elif grep -q 'guard page hit' "$log"; then
+    ok "conv/broken_overread caught by the guard page: $(grep -m1 'guard page' "$log")"
+else
+    bad "conv/broken_overread failed without naming the guard page"; tail -3 "$log"
+fi
+
+# 5. Bad input: exit status 2, exactly one line on stderr, nothing on fire.
+expect_bad() { # description, command...
+    local what=$1; shift
+    "$@" >"$log" 2>"$log.err"
+    local rc=$? lines
+    lines=$(wc -l <"$log.err")
+    if [[ $rc -eq 2 && $lines -eq 1 ]]; then
+        ok "bad input, $what: $(cat "$log.err")"
+    else
+        bad "bad input, $what: status $rc, $lines lines on stderr"; head -3 "$log.err"
+    fi
+}
+expect_bad "malformed descriptor"  $bin check 'conv mb1ic8ih8oc8kh3qq4'
+expect_bad "unterminated name"     $bin check 'conv mb1ic8ih8oc8kh3n"open'
+expect_bad "groups do not divide"  $bin check 'conv g3mb1ic8ih8oc8kh3'
+expect_bad "kernel > padded input" $bin check 'conv mb1ic8ih4oc8kh7'
+expect_bad "non-positive output"   $bin check 'conv mb1ic8ih8oc8oh0kh3'
+expect_bad "window in padding"     $bin check 'pool mb1ic8ih8oh20kh3'
+expect_bad "unknown network"       $bin check --net no_such_net
+expect_bad "unknown network (list)" $bin list no_such_net
+expect_bad "missing shapes file"   $bin check --shapes /nonexistent/shapes.txt
+expect_bad "unknown implementation" $bin check --impl conv/no_such_kernel
+expect_bad "unknown command"       $bin frobnicate
+expect_bad "bad thread count"      $bin check --threads 0 'conv mb1ic8ih8oc8kh3'
+expect_bad "unknown ISA cap"       env CNB_MAX_ISA=sse9 $bin info
+if grep -qw avx512 <<<"$want"; then
+    avx512=$($bin impls | awk '$3 == "avx512" {print $1; exit}')
+    [[ -n $avx512 ]] && expect_bad "ISA the CPU (capped) lacks" env CNB_MAX_ISA=avx2 $bin check --impl "$avx512" 'conv mb1ic8ih8oc8kh3'
+fi
+if ! grep -qw neon <<<"$want"; then
+    neon=$($bin impls | awk '$3 == "neon" {print $1; exit}')
+    [[ -n ${neon:-} ]] && expect_bad "ISA the CPU lacks" $bin check --impl "$neon" 'conv mb1ic8ih8oc8kh3'
+fi
+
+# 6. aarch64 under qemu.
+if [[ ${1:-} != --native-only ]]; then
+    t0=$SECONDS
+    bash scripts/arm.sh >"$log" 2>&1
+    rc=$?
+    grep -v '^arm: [0-9]' "$log"
+    line=$(grep '^arm: [0-9]* passed' "$log" | tail -1)
+    if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+        pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
+        echo "arm: ${line#arm: } ($((SECONDS - t0)) s)"
+    else
+        bad "arm: the aarch64 check did not finish (status $rc)"
+    fi
+fi
+
+echo "$pass passed, $fail failed"
+[[ $fail -eq 0 ]]
