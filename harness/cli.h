@@ -41,5 +41,6 @@ int cnb_cmd_list(int argc, char **argv);
 int cnb_cmd_check(int argc, char **argv);
 int cnb_cmd_golden(int argc, char **argv);
 int cnb_cmd_bench(int argc, char **argv);
+int cnb_cmd_compare(int argc, char **argv);
 
 #endif

@@ -5,7 +5,8 @@
 #   3. the ISAs this CPU runs were all exercised; CNB_MAX_ISA hides what it should
 #   4. the deliberately broken implementations are rejected (wrong values, guard page)
 #   5. bad input: one line naming the problem, exit status 2, no crash
-#   6. the aarch64 build under qemu (skipped with --native-only)
+#   6. `cnnbench compare` on constructed CSVs
+#   7. the aarch64 build under qemu (skipped with --native-only)
 # Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -110,7 +111,25 @@ if ! grep -qw neon <<<"$want"; then
     [[ -n ${neon:-} ]] && expect_bad "ISA the CPU lacks" $bin check --impl "$neon" 'conv mb1ic8ih8oc8kh3'
 fi
 
-# 6. aarch64 under qemu.
+# 6. compare: flags a constructed 10 % slow-down and a new failure, quiet on identical runs and
+#    on a change inside the spread.
+expect_compare() { # file, expected status, expected text
+    $bin compare tests/compare/base.csv "tests/compare/$1" >"$log" 2>&1
+    local rc=$?
+    if [[ $rc -eq $2 ]] && grep -q "$3" "$log"; then
+        ok "compare base vs $1: status $rc, $(tail -1 "$log")"
+    else
+        bad "compare base vs $1: status $rc (want $2), no '$3'"; tail -3 "$log"
+    fi
+}
+expect_compare base.csv 0 "0 faster, 0 slower, 0 new failures"
+expect_compare slower10.csv 1 "^SLOWER .*conv/avx512_direct"
+expect_compare noisy10.csv 0 "0 slower"
+expect_compare newfail.csv 1 "^NEW FAILURE conv/avx2_direct"
+expect_bad "compare, missing file" $bin compare tests/compare/base.csv /nonexistent.csv
+expect_bad "compare, not a cnnbench CSV" $bin compare tests/compare/base.csv tests/arm_shapes.txt
+
+# 7. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS
     bash scripts/arm.sh >"$log" 2>&1

@@ -1,0 +1,216 @@
+/* `cnnbench compare A.csv B.csv`: what got faster, slower or wrong between two runs (two commits,
+ * two machines). Rows are matched by op, descriptor, implementation, threads, batch and cache. A
+ * change is significant when it is at least the threshold (5 %) and larger than the spread of each
+ * run. Exit status: 0 quiet, 1 a significant slow-down or a validation that went from PASS to
+ * FAIL, 2 bad input. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/cli.h"
+
+enum { C_OP, C_DESC, C_IMPL, C_THREADS, C_BATCH, C_CACHE, C_MEDIAN, C_SPREAD, C_VALID, C_LAYER,
+       C_NOTE, C_COMMIT, C_DATE, C_MACHINE, C_COUNT };
+static const char *const col_names[C_COUNT] = {
+    "op", "descriptor", "impl", "threads", "batch", "cache", "time_median_s", "spread_pct",
+    "validation", "layer", "note", "commit", "date", "machine"};
+static const int col_required[C_COUNT] = {1, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0};
+
+typedef struct row {
+    char *f[C_COUNT];
+    char key[1024];
+    double median, spread;
+    int matched;
+} row;
+
+typedef struct table {
+    const char *path;
+    row *rows;
+    int count;
+} table;
+
+/* Split one CSV record (RFC 4180 quoting) in place; returns the number of fields. */
+static int split_csv(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *r = line, *w = line;
+    while (n < max) {
+        fields[n++] = w;
+        if (*r == '"') {
+            r++;
+            for (;;) {
+                if (*r == '"' && r[1] == '"') { *w++ = '"'; r += 2; }
+                else if (*r == '"') { r++; break; }
+                else if (!*r) break;
+                else *w++ = *r++;
+            }
+        }
+        while (*r && *r != ',') *w++ = *r++;
+        const int more = *r == ',';
+        *w++ = 0;
+        if (!more) break;
+        r++;
+    }
+    return n;
+}
+
+static char *read_line(FILE *fp)
+{
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    int c, quoted = 0;
+    if (!buf) cnb_die("out of memory");
+    while ((c = fgetc(fp)) != EOF) {
+        if (c == '"') quoted = !quoted;
+        if (c == '\n' && !quoted) break;
+        if (len + 2 > cap && !(buf = realloc(buf, cap *= 2))) cnb_die("out of memory");
+        if (c != '\r') buf[len++] = (char)c;
+    }
+    if (c == EOF && len == 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[len] = 0;
+    return buf;
+}
+
+static void load(table *t, const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) cnb_die("compare: cannot open %s", path);
+    t->path = path;
+    char *header = read_line(fp);
+    if (!header) cnb_die("compare: %s is empty", path);
+    char *names[256];
+    const int ncol = split_csv(header, names, 256);
+    int idx[C_COUNT];
+    for (int c = 0; c < C_COUNT; c++) {
+        idx[c] = -1;
+        for (int i = 0; i < ncol; i++)
+            if (!strcmp(names[i], col_names[c])) idx[c] = i;
+        if (idx[c] < 0 && col_required[c])
+            cnb_die("compare: %s is not a cnnbench CSV (no column '%s')", path, col_names[c]);
+    }
+    int cap = 0, lineno = 1;
+    char *line;
+    while ((line = read_line(fp))) {
+        lineno++;
+        if (!*line) { free(line); continue; }
+        char *fields[256];
+        const int nf = split_csv(line, fields, 256);
+        if (nf != ncol) cnb_die("compare: %s:%d: %d fields, the header has %d", path, lineno, nf, ncol);
+        if (t->count == cap && !(t->rows = realloc(t->rows, (cap = cap ? 2 * cap : 256) * sizeof *t->rows)))
+            cnb_die("out of memory");
+        row *r = &t->rows[t->count];
+        memset(r, 0, sizeof *r);
+        for (int c = 0; c < C_COUNT; c++) r->f[c] = strdup(idx[c] >= 0 ? fields[idx[c]] : "");
+        snprintf(r->key, sizeof r->key, "%s|%s|%s|%s|%s|%s", r->f[C_OP], r->f[C_DESC], r->f[C_IMPL],
+                 r->f[C_THREADS], r->f[C_BATCH], r->f[C_CACHE]);
+        r->median = *r->f[C_MEDIAN] ? strtod(r->f[C_MEDIAN], NULL) : NAN;
+        r->spread = *r->f[C_SPREAD] ? strtod(r->f[C_SPREAD], NULL) : 0;
+        /* The same problem reported under several networks: keep the first. */
+        int dup = 0;
+        for (int i = t->count - 1; i >= 0 && !dup; i--) dup = !strcmp(t->rows[i].key, r->key);
+        if (dup) {
+            for (int c = 0; c < C_COUNT; c++) free(r->f[c]);
+        } else {
+            t->count++;
+        }
+        free(line);
+    }
+    free(header);
+    fclose(fp);
+}
+
+static row *find(table *t, const char *key)
+{
+    for (int i = 0; i < t->count; i++)
+        if (!strcmp(t->rows[i].key, key)) return &t->rows[i];
+    return NULL;
+}
+
+typedef struct geo { char impl[128]; double log_sum; int n; } geo;
+
+int cnb_cmd_compare(int argc, char **argv)
+{
+    const char *paths[2] = {NULL, NULL};
+    double threshold = 5.0;
+    int n_paths = 0, verbose = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            puts("usage: cnnbench compare [--threshold PCT] [-v] A.csv B.csv\n"
+                 "Matches rows by op, descriptor, implementation, threads, batch and cache; reports\n"
+                 "significant speed-ups and slow-downs of B against A (at least PCT %, default 5, and\n"
+                 "outside both runs' spread), validations that went from PASS to FAIL, and the\n"
+                 "geometric mean of B/A times per implementation. Exit 1 on a significant slow-down\n"
+                 "or a new failure, 0 otherwise.");
+            return 0;
+        } else if (!strcmp(argv[i], "--threshold")) {
+            char *end;
+            if (!argv[i + 1]) cnb_die("--threshold needs a percentage");
+            threshold = strtod(argv[++i], &end);
+            if (*end || !(threshold >= 0 && threshold < 1000))
+                cnb_die("--threshold %s: expected a percentage", argv[i]);
+        } else if (!strcmp(argv[i], "-v")) verbose = 1;
+        else if (argv[i][0] == '-' && argv[i][1]) cnb_die("compare: unknown option '%s'", argv[i]);
+        else if (n_paths < 2) paths[n_paths++] = argv[i];
+        else cnb_die("compare: takes two CSV files");
+    }
+    if (n_paths != 2) cnb_die("compare: takes two CSV files (A.csv B.csv)");
+    table a = {0}, b = {0};
+    load(&a, paths[0]);
+    load(&b, paths[1]);
+    printf("A: %s (%s %s)\nB: %s (%s %s)\n", paths[0], a.count ? a.rows[0].f[C_COMMIT] : "",
+           a.count ? a.rows[0].f[C_DATE] : "", paths[1], b.count ? b.rows[0].f[C_COMMIT] : "",
+           b.count ? b.rows[0].f[C_DATE] : "");
+    int matched = 0, faster = 0, slower = 0, new_fail = 0, fixed = 0;
+    geo geos[128];
+    int n_geo = 0;
+    for (int i = 0; i < b.count; i++) {
+        row *rb = &b.rows[i], *ra = find(&a, rb->key);
+        if (!ra) continue;
+        ra->matched = rb->matched = 1;
+        matched++;
+        const char *va = ra->f[C_VALID], *vb = rb->f[C_VALID];
+        if (!strcmp(va, "PASS") && strcmp(vb, "PASS") && strcmp(vb, "SKIP")) {
+            new_fail++;
+            printf("NEW FAILURE %-24s t=%s %s (%s): %s -> %s %s\n", rb->f[C_IMPL], rb->f[C_THREADS],
+                   rb->f[C_DESC], rb->f[C_LAYER], va, vb, rb->f[C_NOTE]);
+            continue;
+        }
+        if (strcmp(va, "PASS") && !strcmp(vb, "PASS")) fixed++;
+        if (!(ra->median > 0) || !(rb->median > 0)) continue;
+        const double ratio = rb->median / ra->median, change = 100 * (ratio - 1);
+        int g = 0;
+        while (g < n_geo && strcmp(geos[g].impl, rb->f[C_IMPL])) g++;
+        if (g == n_geo && n_geo < 128) {
+            snprintf(geos[n_geo].impl, sizeof geos[n_geo].impl, "%s", rb->f[C_IMPL]);
+            geos[n_geo].log_sum = 0;
+            geos[n_geo++].n = 0;
+        }
+        if (g < n_geo) geos[g].log_sum += log(ratio), geos[g].n++;
+        const double diff = fabs(rb->median - ra->median);
+        const int significant = fabs(change) >= threshold && diff > ra->spread * ra->median / 100 &&
+                                diff > rb->spread * rb->median / 100;
+        if (significant || verbose)
+            printf("%-11s %-24s t=%s %s (%s): %.4g ms -> %.4g ms (%+.1f%%; spreads %.1f%% / %.1f%%)\n",
+                   !significant ? "same" : ratio > 1 ? "SLOWER" : "faster", rb->f[C_IMPL],
+                   rb->f[C_THREADS], rb->f[C_DESC], rb->f[C_LAYER], ra->median * 1e3,
+                   rb->median * 1e3, change, ra->spread, rb->spread);
+        if (significant) ratio > 1 ? slower++ : faster++;
+    }
+    int only_a = 0, only_b = 0;
+    for (int i = 0; i < a.count; i++) only_a += !a.rows[i].matched;
+    for (int i = 0; i < b.count; i++) only_b += !b.rows[i].matched;
+    if (n_geo) printf("geometric mean of B/A time per implementation (< 1: B is faster):\n");
+    for (int g = 0; g < n_geo; g++)
+        printf("  %-24s %.3f over %d rows\n", geos[g].impl, exp(geos[g].log_sum / geos[g].n), geos[g].n);
+    printf("%d rows matched (%d only in A, %d only in B): %d faster, %d slower, %d new failures, "
+           "%d fixed\n", matched, only_a, only_b, faster, slower, new_fail, fixed);
+    if (!matched) {
+        fprintf(stderr, "cnnbench: compare: no rows in common\n");
+        return 2;
+    }
+    return slower || new_fail ? 1 : 0;
+}
