@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/cli.h"
+#include "harness/csv.h"
 
 enum { C_OP, C_DESC, C_IMPL, C_THREADS, C_BATCH, C_CACHE, C_MEDIAN, C_SPREAD, C_VALID, C_LAYER,
        C_NOTE, C_COMMIT, C_DATE, C_MACHINE, C_COUNT };
@@ -30,97 +31,29 @@ typedef struct table {
     int count;
 } table;
 
-/* Split one CSV record (RFC 4180 quoting) in place; returns the number of fields. */
-static int split_csv(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *r = line, *w = line;
-    while (n < max) {
-        fields[n++] = w;
-        if (*r == '"') {
-            r++;
-            for (;;) {
-                if (*r == '"' && r[1] == '"') { *w++ = '"'; r += 2; }
-                else if (*r == '"') { r++; break; }
-                else if (!*r) break;
-                else *w++ = *r++;
-            }
-        }
-        while (*r && *r != ',') *w++ = *r++;
-        const int more = *r == ',';
-        *w++ = 0;
-        if (!more) break;
-        r++;
-    }
-    return n;
-}
-
-static char *read_line(FILE *fp)
-{
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    int c, quoted = 0;
-    if (!buf) cnb_die("out of memory");
-    while ((c = fgetc(fp)) != EOF) {
-        if (c == '"') quoted = !quoted;
-        if (c == '\n' && !quoted) break;
-        if (len + 2 > cap && !(buf = realloc(buf, cap *= 2))) cnb_die("out of memory");
-        if (c != '\r') buf[len++] = (char)c;
-    }
-    if (c == EOF && len == 0) {
-        free(buf);
-        return NULL;
-    }
-    buf[len] = 0;
-    return buf;
-}
-
 static void load(table *t, const char *path)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp) cnb_die("compare: cannot open %s", path);
+    cnb_csv csv;
+    cnb_csv_load(&csv, path);
     t->path = path;
-    char *header = read_line(fp);
-    if (!header) cnb_die("compare: %s is empty", path);
-    char *names[256];
-    const int ncol = split_csv(header, names, 256);
     int idx[C_COUNT];
-    for (int c = 0; c < C_COUNT; c++) {
-        idx[c] = -1;
-        for (int i = 0; i < ncol; i++)
-            if (!strcmp(names[i], col_names[c])) idx[c] = i;
-        if (idx[c] < 0 && col_required[c])
-            cnb_die("compare: %s is not a cnnbench CSV (no column '%s')", path, col_names[c]);
-    }
-    int cap = 0, lineno = 1;
-    char *line;
-    while ((line = read_line(fp))) {
-        lineno++;
-        if (!*line) { free(line); continue; }
-        char *fields[256];
-        const int nf = split_csv(line, fields, 256);
-        if (nf != ncol) cnb_die("compare: %s:%d: %d fields, the header has %d", path, lineno, nf, ncol);
-        if (t->count == cap && !(t->rows = realloc(t->rows, (cap = cap ? 2 * cap : 256) * sizeof *t->rows)))
-            cnb_die("out of memory");
+    for (int c = 0; c < C_COUNT; c++)
+        idx[c] = col_required[c] ? cnb_csv_need(&csv, col_names[c], path) : cnb_csv_col(&csv, col_names[c]);
+    t->rows = calloc(csv.nrow ? csv.nrow : 1, sizeof *t->rows);
+    if (!t->rows) cnb_die("out of memory");
+    for (int i = 0; i < csv.nrow; i++) {
         row *r = &t->rows[t->count];
-        memset(r, 0, sizeof *r);
-        for (int c = 0; c < C_COUNT; c++) r->f[c] = strdup(idx[c] >= 0 ? fields[idx[c]] : "");
+        for (int c = 0; c < C_COUNT; c++) r->f[c] = idx[c] >= 0 ? csv.rows[i][idx[c]] : "";
         snprintf(r->key, sizeof r->key, "%s|%s|%s|%s|%s|%s", r->f[C_OP], r->f[C_DESC], r->f[C_IMPL],
                  r->f[C_THREADS], r->f[C_BATCH], r->f[C_CACHE]);
         r->median = *r->f[C_MEDIAN] ? strtod(r->f[C_MEDIAN], NULL) : NAN;
         r->spread = *r->f[C_SPREAD] ? strtod(r->f[C_SPREAD], NULL) : 0;
         /* The same problem reported under several networks: keep the first. */
         int dup = 0;
-        for (int i = t->count - 1; i >= 0 && !dup; i--) dup = !strcmp(t->rows[i].key, r->key);
-        if (dup) {
-            for (int c = 0; c < C_COUNT; c++) free(r->f[c]);
-        } else {
-            t->count++;
-        }
-        free(line);
+        for (int j = t->count - 1; j >= 0 && !dup; j--) dup = !strcmp(t->rows[j].key, r->key);
+        if (!dup) t->count++;
     }
-    free(header);
-    fclose(fp);
+    /* The fields stay owned by the (never freed) csv: compare exits right after. */
 }
 
 static row *find(table *t, const char *key)

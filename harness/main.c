@@ -13,6 +13,7 @@ static void usage(FILE *to)
           "  check [options] [DESC...]    validate implementations against the reference\n"
           "  bench [options] [DESC...]    validate, then time (Google Benchmark); CSV + JSON\n"
           "  compare A.csv B.csv          significant speed-ups, slow-downs and new failures\n"
+          "  plot RUN.csv [--out DIR]     charts of a run with gnuplot: PNG and SVG\n"
           "  golden --out DIR [NET...]    write golden hashes of exact-mode reference outputs\n"
           "`cnnbench <command> --help` tells more. CNB_MAX_ISA=avx2 caps the dispatch.\n",
           to);
@@ -32,9 +33,9 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         {"info", cnb_cmd_info},   {"impls", cnb_cmd_impls},   {"list", cnb_cmd_list},
         {"check", cnb_cmd_check}, {"golden", cnb_cmd_golden}, {"bench", cnb_cmd_bench},
-        {"compare", cnb_cmd_compare},
+        {"compare", cnb_cmd_compare}, {"plot", cnb_cmd_plot},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
-    cnb_die("unknown command '%s' (info, impls, list, check, bench, compare, golden)", cmd);
+    cnb_die("unknown command '%s' (info, impls, list, check, bench, compare, plot, golden)", cmd);
 }
