@@ -45,6 +45,7 @@ want=$($bin info --isas)
 ran=$(grep 'isas exercised' "$log")
 missing=""
 for isa in $want; do grep -qw "$isa" <<<"$ran" || missing+=" $isa"; done
+native_isas=$(sed 's/.*isas exercised: *//' <<<"$ran")
 if [[ -z $missing ]]; then ok "isas exercised: $want"; else bad "isas the CPU supports but no check ran:$missing"; fi
 if grep -qw avx512 <<<"$want"; then
     if CNB_MAX_ISA=avx2 $bin check --net resnet_50 --op pool -v >"$log" 2>&1 &&
@@ -135,6 +136,7 @@ if [[ ${1:-} != --native-only ]]; then
     bash scripts/arm.sh >"$log" 2>&1
     rc=$?
     grep -v '^arm: [0-9]' "$log"
+    arm_isas=$(grep -o 'check on .*isas exercised: [a-z0-9 ]*' "$log" | sed 's/.*isas exercised: *//')
     line=$(grep '^arm: [0-9]* passed' "$log" | tail -1)
     if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
         pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
@@ -144,5 +146,6 @@ if [[ ${1:-} != --native-only ]]; then
     fi
 fi
 
+echo "isas exercised: native (${want% }): ${native_isas:-none}${arm_isas:+; aarch64 under qemu: $arm_isas}"
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]
