@@ -1,0 +1,589 @@
+/* Peer: oneDNN (the C API of DNNL 2.x, linked with -ldnnl) as conv/onednn, pool/onednn and
+ * gemm/onednn. Compiled to nothing unless mk/peers.mk found the library (CNB_HAVE_DNNL).
+ *
+ * conv: oneDNN picks every format (`any` for src, weights, dst; direct algorithm, forward
+ *   inference, no bias). Weights are reordered in prepare; src is reordered from NC[D]HW in
+ *   to_layout and dst back in from_layout (the harness times both as layout conversion); run() is
+ *   the convolution alone. When oneDNN keeps the user's src format, to_layout hands it the user's
+ *   buffer instead of copying.
+ * pool: src in the channel-blocked format of the widest ISA in use (nC[d]hw16c with AVX-512,
+ *   nC[d]hw8c with AVX2; oneDNN's pooling cannot choose src itself), dst in oneDNN's choice;
+ *   reorders as above.
+ * gemm: dnnl_sgemm on the harness's buffers (row-major, transposes, alpha, beta, strides).
+ * Threads: this oneDNN is built on OpenMP (DNNL_CPU_RUNTIME_OMP), so it takes omp_get_max_threads()
+ * like our kernels. A primitive fixes its thread split when it is created: when the count in force
+ * differs from the one at creation, run() creates it again first (formats unchanged, checked).
+ * kernel_name(): oneDNN's implementation name and the src format it works in (ncx, nxc, nCx8c,
+ * nCx16c...), e.g. "brgconv:avx512_core nxc"; for dnnl_sgemm, which has no name to query, the ISA
+ * it dispatches to, e.g. "jit sgemm:avx512_core_bf16". */
+#if CNB_HAVE_DNNL
+
+#include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl_debug.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/impl.h"
+
+enum { NAME_LEN = 96 };
+
+/* ---- engine and error reporting ------------------------------------------------------------ */
+
+static dnnl_engine_t the_engine;
+static dnnl_status_t engine_status = dnnl_runtime_error;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+
+static void engine_create(void)
+{
+    engine_status = dnnl_engine_create(&the_engine, dnnl_cpu, 0);
+}
+
+/* The process's CPU engine, created on first use; NULL if oneDNN cannot make one. */
+static dnnl_engine_t engine(void)
+{
+    pthread_once(&engine_once, engine_create);
+    return engine_status == dnnl_success ? the_engine : NULL;
+}
+
+/* A failure in a step that cannot return an error (to_layout, run, from_layout): say so once per
+ * step; the output then stays NaN and validation reports the row as failed. */
+static void report(dnnl_status_t st, const char *what)
+{
+    if (st != dnnl_success) fprintf(stderr, "oneDNN: %s failed: %s\n", what, dnnl_status2str(st));
+}
+
+/* ---- geometry shared by conv and pool ------------------------------------------------------ */
+
+/* Spatial sizes in oneDNN's order (depth, height, width), 2 or 3 of them. A problem is 2D when it
+ * has no depth at all (size 1 in and out, kernel 1, no depth padding).
+ * oneDNN rejects a right padding of -stride or less (the last input rows are never read): there
+ * the input is cropped to the rows that are read (in = full_in + pr, pr = 0), which changes no
+ * output, and the user src is described as a view of the full tensor (user_src_md). */
+typedef struct {
+    int nsp, cropped;
+    dnnl_dims_t in, full_in, out, k, s, d, pl, pr;
+} geom;
+
+static void geom_set(geom *g, const int in[3], const int out[3], const int k[3], const int s[3],
+                     const int d[3], const int pl[3], const int pr[3])
+{
+    const int flat = in[0] == 1 && out[0] == 1 && k[0] == 1 && pl[0] == 0 && pr[0] == 0;
+    g->nsp = flat ? 2 : 3;
+    g->cropped = 0;
+    const int skip = flat ? 1 : 0;
+    for (int i = 0; i < g->nsp; i++) {
+        g->in[i] = in[i + skip];
+        g->out[i] = out[i + skip];
+        g->k[i] = k[i + skip];
+        g->s[i] = s[i + skip];
+        g->d[i] = d[i + skip];
+        g->pl[i] = pl[i + skip];
+        g->pr[i] = pr[i + skip];
+        g->full_in[i] = g->in[i];
+        if (g->pr[i] + g->s[i] <= 0) {
+            g->in[i] += g->pr[i];
+            g->pr[i] = 0;
+            g->cropped = 1;
+        }
+    }
+}
+
+static void geom_conv(const cnb_conv *c, geom *g)
+{
+    const int in[3] = {c->id, c->ih, c->iw}, out[3] = {c->od, c->oh, c->ow};
+    const int k[3] = {c->kd, c->kh, c->kw}, s[3] = {c->sd, c->sh, c->sw};
+    const int d[3] = {c->dd, c->dh, c->dw}, pl[3] = {c->pd, c->ph, c->pw};
+    const int pr[3] = {c->pd_r, c->ph_r, c->pw_r};
+    geom_set(g, in, out, k, s, d, pl, pr);
+}
+
+static void geom_pool(const cnb_pool *p, geom *g)
+{
+    const int in[3] = {p->id, p->ih, p->iw}, out[3] = {p->od, p->oh, p->ow};
+    const int k[3] = {p->kd, p->kh, p->kw}, s[3] = {p->sd, p->sh, p->sw};
+    const int d[3] = {p->dd, p->dh, p->dw}, pl[3] = {p->pd, p->ph, p->pw};
+    const int pr[3] = {p->pd_r, p->ph_r, p->pw_r};
+    geom_set(g, in, out, k, s, d, pl, pr);
+}
+
+/* An activation descriptor N × C × spatial with the given format tag. */
+static dnnl_status_t act_md(dnnl_memory_desc_t *md, const geom *g, int n, int c,
+                            const dnnl_dim_t *spatial, dnnl_format_tag_t tag)
+{
+    dnnl_dims_t dims = {n, c};
+    for (int i = 0; i < g->nsp; i++) dims[2 + i] = spatial[i];
+    return dnnl_memory_desc_init_by_tag(md, 2 + g->nsp, dims, dnnl_f32, tag);
+}
+
+static dnnl_format_tag_t plain_tag(const geom *g)
+{
+    return g->nsp == 2 ? dnnl_nchw : dnnl_ncdhw;
+}
+
+/* The user's src, NC[D]HW: the whole tensor, or the part oneDNN reads when g is cropped. */
+static dnnl_status_t user_src_md(dnnl_memory_desc_t *md, const geom *g, int n, int c)
+{
+    if (!g->cropped) return act_md(md, g, n, c, g->in, plain_tag(g));
+    dnnl_dims_t dims = {n, c}, strides;
+    dnnl_dim_t stride = 1;
+    for (int i = g->nsp - 1; i >= 0; i--) {
+        dims[2 + i] = g->in[i];
+        strides[2 + i] = stride;
+        stride *= g->full_in[i];
+    }
+    strides[1] = stride;
+    strides[0] = stride * c;
+    return dnnl_memory_desc_init_by_strides(md, 2 + g->nsp, dims, dnnl_f32, strides);
+}
+
+/* Name of an activation format oneDNN chose, for kernel_name(). */
+static const char *act_format_name(const dnnl_memory_desc_t *md, const geom *g, int n, int c,
+                                   const dnnl_dim_t *spatial)
+{
+    static const struct { dnnl_format_tag_t t2, t3; const char *name; } known[] = {
+        {dnnl_nchw, dnnl_ncdhw, "ncx"},
+        {dnnl_nhwc, dnnl_ndhwc, "nxc"},
+        {dnnl_nChw4c, dnnl_nCdhw4c, "nCx4c"},
+        {dnnl_nChw8c, dnnl_nCdhw8c, "nCx8c"},
+        {dnnl_nChw16c, dnnl_nCdhw16c, "nCx16c"},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        dnnl_memory_desc_t m;
+        if (act_md(&m, g, n, c, spatial, g->nsp == 2 ? known[i].t2 : known[i].t3) == dnnl_success &&
+            dnnl_memory_desc_equal(&m, md))
+            return known[i].name;
+    }
+    return "blocked";
+}
+
+static void kernel_from_pd(char *out, const_dnnl_primitive_desc_t pd, const char *format)
+{
+    const char *info = NULL;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info) != dnnl_success || !info)
+        info = "unknown";
+    snprintf(out, NAME_LEN, "%s %s", info, format);
+}
+
+/* ---- src and dst in oneDNN's formats: the part of the state that conv and pool share ------- */
+
+typedef struct {
+    dnnl_stream_t stream;
+    dnnl_memory_t user_src, src, dst, user_dst;  /* user_*: handles set per call */
+    dnnl_primitive_t src_reorder;                 /* NULL when oneDNN uses the user's src format */
+    dnnl_primitive_t dst_reorder;
+    dnnl_primitive_t prim;                        /* the convolution or the pooling */
+    int nthr;                                     /* threads in force when prim was created */
+    char kernel[NAME_LEN];
+} io_state;
+
+static dnnl_status_t reorder_create(dnnl_primitive_t *prim, const dnnl_memory_desc_t *from,
+                                    const dnnl_memory_desc_t *to)
+{
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, from, engine(), to, engine(), NULL);
+    if (st != dnnl_success) return st;
+    st = dnnl_primitive_create(prim, pd);
+    dnnl_primitive_desc_destroy(pd);
+    return st;
+}
+
+static dnnl_status_t reorder_run(dnnl_stream_t stream, dnnl_primitive_t prim, dnnl_memory_t from,
+                                 dnnl_memory_t to)
+{
+    const dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    dnnl_status_t st = dnnl_primitive_execute(prim, stream, 2, args);
+    return st == dnnl_success ? dnnl_stream_wait(stream) : st;
+}
+
+/* Memories and reorders between the user formats and the formats of pd. */
+static dnnl_status_t io_init(io_state *s, const_dnnl_primitive_desc_t pd,
+                             const dnnl_memory_desc_t *user_src_md,
+                             const dnnl_memory_desc_t *user_dst_md)
+{
+    const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    dnnl_status_t st;
+    if (!src_md || !dst_md) return dnnl_runtime_error;
+    if ((st = dnnl_stream_create(&s->stream, engine(), dnnl_stream_default_flags)) != dnnl_success)
+        return st;
+    if (dnnl_memory_desc_equal(src_md, user_src_md)) {
+        st = dnnl_memory_create(&s->src, src_md, engine(), DNNL_MEMORY_NONE);
+    } else {
+        if ((st = dnnl_memory_create(&s->user_src, user_src_md, engine(), DNNL_MEMORY_NONE)) ||
+            (st = dnnl_memory_create(&s->src, src_md, engine(), DNNL_MEMORY_ALLOCATE)) ||
+            (st = reorder_create(&s->src_reorder, user_src_md, src_md)))
+            return st;
+    }
+    if (st || (st = dnnl_memory_create(&s->dst, dst_md, engine(), DNNL_MEMORY_ALLOCATE)) ||
+        (st = dnnl_memory_create(&s->user_dst, user_dst_md, engine(), DNNL_MEMORY_NONE)) ||
+        (st = reorder_create(&s->dst_reorder, dst_md, user_dst_md)))
+        return st;
+    s->nthr = omp_get_max_threads();
+    return dnnl_primitive_create(&s->prim, pd);
+}
+
+static int same_md(const_dnnl_primitive_desc_t a, const_dnnl_primitive_desc_t b, dnnl_query_t q)
+{
+    return dnnl_memory_desc_equal(dnnl_primitive_desc_query_md(a, q, 0),
+                                  dnnl_primitive_desc_query_md(b, q, 0));
+}
+
+/* Replace s->prim by one made from pd (created for the threads now in force) when pd keeps the
+ * formats of src, weights and dst, so that the buffers and reorders still fit. Consumes pd. */
+static void io_recreate(io_state *s, dnnl_primitive_desc_t pd)
+{
+    const_dnnl_primitive_desc_t old;
+    dnnl_primitive_t prim = NULL;
+    s->nthr = omp_get_max_threads();
+    if (dnnl_primitive_get_primitive_desc(s->prim, &old) == dnnl_success &&
+        same_md(pd, old, dnnl_query_src_md) && same_md(pd, old, dnnl_query_weights_md) &&
+        same_md(pd, old, dnnl_query_dst_md) &&
+        dnnl_primitive_create(&prim, pd) == dnnl_success) {
+        dnnl_primitive_destroy(s->prim);
+        s->prim = prim;
+    } else {
+        fprintf(stderr, "oneDNN: cannot follow the new thread count (%d); keeping the primitive\n",
+                s->nthr);
+    }
+    dnnl_primitive_desc_destroy(pd);
+}
+
+static void io_free(io_state *s)
+{
+    dnnl_primitive_t prims[] = {s->prim, s->src_reorder, s->dst_reorder};
+    dnnl_memory_t mems[] = {s->user_src, s->src, s->dst, s->user_dst};
+    for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
+        if (prims[i]) dnnl_primitive_destroy(prims[i]);
+    for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
+        if (mems[i]) dnnl_memory_destroy(mems[i]);
+    if (s->stream) dnnl_stream_destroy(s->stream);
+}
+
+static void io_to_layout(io_state *s, const float *user_src)
+{
+    /* oneDNN only reads src; its API has no const handles. */
+    void *h = (void *)user_src;
+    if (!s->src_reorder) {
+        report(dnnl_memory_set_data_handle(s->src, h), "src handle");
+        return;
+    }
+    report(dnnl_memory_set_data_handle(s->user_src, h), "src handle");
+    report(reorder_run(s->stream, s->src_reorder, s->user_src, s->src), "src reorder");
+}
+
+static void io_from_layout(io_state *s, float *user_dst)
+{
+    report(dnnl_memory_set_data_handle(s->user_dst, user_dst), "dst handle");
+    report(reorder_run(s->stream, s->dst_reorder, s->dst, s->user_dst), "dst reorder");
+}
+
+static const char *io_kernel_name(void *state)
+{
+    return ((const io_state *)state)->kernel;
+}
+
+/* ---- conv/onednn --------------------------------------------------------------------------- */
+
+typedef struct {
+    io_state io;  /* first: io_kernel_name reads it through the state pointer */
+    dnnl_memory_t wei;
+} conv_state;
+
+/* The user-format weights: oihw (g = 1) or goihw, with depth for 3D. */
+static dnnl_status_t conv_user_wei_md(dnnl_memory_desc_t *md, const cnb_conv *c, const geom *g)
+{
+    dnnl_dims_t dims;
+    int n = 0;
+    if (c->g > 1) dims[n++] = c->g;
+    dims[n++] = c->oc / c->g;
+    dims[n++] = c->ic / c->g;
+    for (int i = 0; i < g->nsp; i++) dims[n++] = g->k[i];
+    const dnnl_format_tag_t tag = c->g > 1 ? (g->nsp == 2 ? dnnl_goihw : dnnl_goidhw)
+                                           : (g->nsp == 2 ? dnnl_oihw : dnnl_oidhw);
+    return dnnl_memory_desc_init_by_tag(md, n, dims, dnnl_f32, tag);
+}
+
+static dnnl_status_t conv_pd_create(dnnl_primitive_desc_t *pd, const cnb_conv *c, const geom *g)
+{
+    dnnl_memory_desc_t src, wei, dst;
+    dnnl_convolution_desc_t cd;
+    dnnl_status_t st;
+    if ((st = act_md(&src, g, c->mb, c->ic, g->in, dnnl_format_tag_any)) ||
+        (st = act_md(&dst, g, c->mb, c->oc, g->out, dnnl_format_tag_any)) ||
+        (st = conv_user_wei_md(&wei, c, g)))
+        return st;
+    /* Same shape, oneDNN's choice of format. */
+    if ((st = dnnl_memory_desc_init_by_tag(&wei, wei.ndims, wei.dims, dnnl_f32,
+                                           dnnl_format_tag_any)) ||
+        (st = dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+                                                         dnnl_convolution_direct, &src, &wei,
+                                                         NULL, &dst, g->s, g->d, g->pl, g->pr)))
+        return st;
+    return dnnl_primitive_desc_create(pd, &cd, NULL, engine(), NULL);
+}
+
+static const char *conv_supports(const cnb_problem *p)
+{
+    static _Thread_local char why[128];
+    if (!engine()) return "oneDNN: cannot create a CPU engine";
+    geom g;
+    geom_conv(&p->conv, &g);
+    dnnl_primitive_desc_t pd;
+    const dnnl_status_t st = conv_pd_create(&pd, &p->conv, &g);
+    if (st != dnnl_success) {
+        snprintf(why, sizeof why, "oneDNN has no convolution for it (%s)", dnnl_status2str(st));
+        return why;
+    }
+    dnnl_primitive_desc_destroy(pd);
+    return NULL;
+}
+
+static void conv_release(void *state)
+{
+    conv_state *s = state;
+    if (!s) return;
+    io_free(&s->io);
+    if (s->wei) dnnl_memory_destroy(s->wei);
+    free(s);
+}
+
+static void *conv_prepare(const cnb_problem *p, const float *wei)
+{
+    const cnb_conv *c = &p->conv;
+    conv_state *s = calloc(1, sizeof *s);
+    if (!s || !engine()) {
+        free(s);
+        return NULL;
+    }
+    geom g;
+    geom_conv(c, &g);
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_memory_desc_t user_src, user_dst, user_wei;
+    dnnl_memory_t uwei = NULL;
+    dnnl_primitive_t wei_reorder = NULL;
+    dnnl_status_t st;
+    if ((st = conv_pd_create(&pd, c, &g)) ||
+        (st = user_src_md(&user_src, &g, c->mb, c->ic)) ||
+        (st = act_md(&user_dst, &g, c->mb, c->oc, g.out, plain_tag(&g))) ||
+        (st = conv_user_wei_md(&user_wei, c, &g)) ||
+        (st = io_init(&s->io, pd, &user_src, &user_dst)))
+        goto done;
+    /* Weights into oneDNN's format, once. */
+    const dnnl_memory_desc_t *wei_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    if ((st = dnnl_memory_create(&s->wei, wei_md, engine(), DNNL_MEMORY_ALLOCATE)) ||
+        (st = dnnl_memory_create(&uwei, &user_wei, engine(), (void *)wei)) ||
+        (st = reorder_create(&wei_reorder, &user_wei, wei_md)) ||
+        (st = reorder_run(s->io.stream, wei_reorder, uwei, s->wei)))
+        goto done;
+    kernel_from_pd(s->io.kernel, pd,
+                   act_format_name(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), &g,
+                                   c->mb, c->ic, g.in));
+done:
+    if (wei_reorder) dnnl_primitive_destroy(wei_reorder);
+    if (uwei) dnnl_memory_destroy(uwei);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (st != dnnl_success) {
+        fprintf(stderr, "oneDNN: conv prepare failed: %s\n", dnnl_status2str(st));
+        conv_release(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void conv_to_layout(void *state, const cnb_problem *p, const float *user_src)
+{
+    (void)p;
+    io_to_layout(&((conv_state *)state)->io, user_src);
+}
+
+static void conv_from_layout(void *state, const cnb_problem *p, float *user_dst)
+{
+    (void)p;
+    io_from_layout(&((conv_state *)state)->io, user_dst);
+}
+
+static void conv_run(void *state, const cnb_problem *p, const float *src, const float *wei,
+                     float *dst)
+{
+    (void)src, (void)wei, (void)dst;
+    conv_state *s = state;
+    if (s->io.nthr != omp_get_max_threads()) {
+        geom g;
+        geom_conv(&p->conv, &g);
+        dnnl_primitive_desc_t pd;
+        if (conv_pd_create(&pd, &p->conv, &g) == dnnl_success) io_recreate(&s->io, pd);
+    }
+    const dnnl_exec_arg_t args[] = {
+        {DNNL_ARG_SRC, s->io.src}, {DNNL_ARG_WEIGHTS, s->wei}, {DNNL_ARG_DST, s->io.dst}};
+    dnnl_status_t st = dnnl_primitive_execute(s->io.prim, s->io.stream, 3, args);
+    report(st == dnnl_success ? dnnl_stream_wait(s->io.stream) : st, "convolution");
+}
+
+const cnb_impl cnb_conv_f32_onednn = {
+    .name = "conv/onednn", .op = CNB_OP_CONV, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
+    .supports = conv_supports, .prepare = conv_prepare, .run = conv_run,
+    .release = conv_release, .to_layout = conv_to_layout, .from_layout = conv_from_layout,
+    .kernel_name = io_kernel_name,
+};
+
+/* ---- pool/onednn --------------------------------------------------------------------------- */
+
+/* The channel-blocked src format of the widest ISA this process may use. */
+static dnnl_format_tag_t pool_src_tag(const geom *g)
+{
+    if (cnb_isa_usable(CNB_ISA_AVX512, NULL)) return g->nsp == 2 ? dnnl_nChw16c : dnnl_nCdhw16c;
+    if (cnb_isa_usable(CNB_ISA_AVX2, NULL)) return g->nsp == 2 ? dnnl_nChw8c : dnnl_nCdhw8c;
+    return plain_tag(g);
+}
+
+static dnnl_status_t pool_pd_create(dnnl_primitive_desc_t *pd, const cnb_pool *q, const geom *g)
+{
+    static const dnnl_alg_kind_t alg[] = {
+        [CNB_POOL_MAX] = dnnl_pooling_max,
+        [CNB_POOL_AVG_INCL] = dnnl_pooling_avg_include_padding,
+        [CNB_POOL_AVG_EXCL] = dnnl_pooling_avg_exclude_padding,
+    };
+    dnnl_memory_desc_t src, dst;
+    dnnl_pooling_v2_desc_t pdesc;
+    dnnl_status_t st;
+    if ((st = act_md(&src, g, q->mb, q->c, g->in, pool_src_tag(g))) ||
+        (st = act_md(&dst, g, q->mb, q->c, g->out, dnnl_format_tag_any)) ||
+        (st = dnnl_pooling_v2_forward_desc_init(&pdesc, dnnl_forward_inference, alg[q->alg], &src,
+                                                &dst, g->s, g->k, g->d, g->pl, g->pr)))
+        return st;
+    return dnnl_primitive_desc_create(pd, &pdesc, NULL, engine(), NULL);
+}
+
+static const char *pool_supports(const cnb_problem *p)
+{
+    static _Thread_local char why[128];
+    if (!engine()) return "oneDNN: cannot create a CPU engine";
+    geom g;
+    geom_pool(&p->pool, &g);
+    dnnl_primitive_desc_t pd;
+    const dnnl_status_t st = pool_pd_create(&pd, &p->pool, &g);
+    if (st != dnnl_success) {
+        snprintf(why, sizeof why, "oneDNN has no pooling for it (%s)", dnnl_status2str(st));
+        return why;
+    }
+    dnnl_primitive_desc_destroy(pd);
+    return NULL;
+}
+
+static void pool_release(void *state)
+{
+    io_state *s = state;
+    if (!s) return;
+    io_free(s);
+    free(s);
+}
+
+static void *pool_prepare(const cnb_problem *p, const float *wei)
+{
+    (void)wei;
+    const cnb_pool *q = &p->pool;
+    io_state *s = calloc(1, sizeof *s);
+    if (!s || !engine()) {
+        free(s);
+        return NULL;
+    }
+    geom g;
+    geom_pool(q, &g);
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_memory_desc_t user_src, user_dst;
+    dnnl_status_t st;
+    if (!(st = pool_pd_create(&pd, q, &g)) &&
+        !(st = user_src_md(&user_src, &g, q->mb, q->c)) &&
+        !(st = act_md(&user_dst, &g, q->mb, q->c, g.out, plain_tag(&g))) &&
+        !(st = io_init(s, pd, &user_src, &user_dst)))
+        kernel_from_pd(s->kernel, pd,
+                       act_format_name(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), &g,
+                                       q->mb, q->c, g.in));
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (st != dnnl_success) {
+        fprintf(stderr, "oneDNN: pool prepare failed: %s\n", dnnl_status2str(st));
+        pool_release(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void pool_to_layout(void *state, const cnb_problem *p, const float *user_src)
+{
+    (void)p;
+    io_to_layout(state, user_src);
+}
+
+static void pool_from_layout(void *state, const cnb_problem *p, float *user_dst)
+{
+    (void)p;
+    io_from_layout(state, user_dst);
+}
+
+static void pool_run(void *state, const cnb_problem *p, const float *src, const float *wei,
+                     float *dst)
+{
+    (void)src, (void)wei, (void)dst;
+    io_state *s = state;
+    if (s->nthr != omp_get_max_threads()) {
+        geom g;
+        geom_pool(&p->pool, &g);
+        dnnl_primitive_desc_t pd;
+        if (pool_pd_create(&pd, &p->pool, &g) == dnnl_success) io_recreate(s, pd);
+    }
+    const dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, s->src}, {DNNL_ARG_DST, s->dst}};
+    dnnl_status_t st = dnnl_primitive_execute(s->prim, s->stream, 2, args);
+    report(st == dnnl_success ? dnnl_stream_wait(s->stream) : st, "pooling");
+}
+
+const cnb_impl cnb_pool_f32_onednn = {
+    .name = "pool/onednn", .op = CNB_OP_POOL, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
+    .supports = pool_supports, .prepare = pool_prepare, .run = pool_run,
+    .release = pool_release, .to_layout = pool_to_layout, .from_layout = pool_from_layout,
+    .kernel_name = io_kernel_name,
+};
+
+/* ---- gemm/onednn --------------------------------------------------------------------------- */
+
+typedef struct {
+    char kernel[NAME_LEN];
+} gemm_state;
+
+static void *gemm_prepare(const cnb_problem *p, const float *wei)
+{
+    (void)p, (void)wei;
+    gemm_state *s = malloc(sizeof *s);
+    if (!s) return NULL;
+    /* dnnl_sgemm has no implementation to query: name the JIT ISA it dispatches to. */
+    const char *isa = dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa());
+    if (!strncmp(isa, "cpu_isa_", 8)) isa += 8;
+    snprintf(s->kernel, sizeof s->kernel, "jit sgemm:%s", isa);
+    return s;
+}
+
+static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+{
+    (void)state;
+    const cnb_gemm *g = &p->gemm;
+    report(dnnl_sgemm(g->ta ? 'T' : 'N', g->tb ? 'T' : 'N', g->m, g->n, g->k, g->alpha, a, g->lda,
+                      b, g->ldb, g->beta, c, g->ldc),
+           "sgemm");
+}
+
+static const char *gemm_kernel_name(void *state)
+{
+    return ((const gemm_state *)state)->kernel;
+}
+
+const cnb_impl cnb_gemm_f32_onednn = {
+    .name = "gemm/onednn", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
+    .prepare = gemm_prepare, .run = gemm_run, .release = free,
+    .kernel_name = gemm_kernel_name,
+};
+
+#else
+typedef int cnb_peer_onednn_absent; /* ISO C wants at least one declaration per file */
+#endif

@@ -1,0 +1,92 @@
+/* Peer: OpenBLAS sgemm as gemm/openblas, through cblas_sgemm (row-major, transposes, alpha, beta,
+ * leading dimensions). Compiled to nothing unless mk/peers.mk found libopenblas-dev
+ * (CNB_HAVE_OPENBLAS). The library is not linked but loaded with dlopen from CNB_OPENBLAS_SO, the
+ * threading variant pkg-config names (Debian 12: openblas-pthread), with RTLD_LOCAL: BLIS exports
+ * the same cblas_sgemm, and a linked pair would let one answer for the other (dl.h).
+ * Threads: OpenBLAS runs its own pool (pthreads in Debian's default variant, not OpenMP); run()
+ * sets its size to omp_get_max_threads(), so --threads applies.
+ * kernel_name(): the core OpenBLAS dispatched to at load time ("Cooperlake", "SkylakeX",
+ * "Haswell", ...) and its threading. The record is tagged avx512: the cores OpenBLAS picks on
+ * AVX-512 machines (SkylakeX, Cooperlake, SapphireRapids) run its AVX-512 sgemm kernel. */
+#if CNB_HAVE_OPENBLAS
+
+#include <cblas.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "harness/peers/dl.h"
+#include "kernels/impl.h"
+
+/* The entry points we look up, with the prototypes of the header we compiled against. */
+typedef void sgemm_fn(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint,
+                      blasint, blasint, float, const float *, blasint, const float *, blasint,
+                      float, float *, blasint);
+typedef void set_threads_fn(int);
+typedef int get_int_fn(void);
+typedef char *get_str_fn(void);
+_Static_assert(_Generic(&cblas_sgemm, sgemm_fn *: 1, default: 0), "cblas_sgemm prototype");
+_Static_assert(_Generic(&openblas_set_num_threads, set_threads_fn *: 1, default: 0),
+               "openblas_set_num_threads prototype");
+_Static_assert(_Generic(&openblas_get_corename, get_str_fn *: 1, default: 0),
+               "openblas_get_corename prototype");
+
+enum { SGEMM, SET_THREADS, GET_THREADS, CORENAME, PARALLEL, N_SYMS };
+static const char *const names[N_SYMS] = {
+    [SGEMM] = "cblas_sgemm",
+    [SET_THREADS] = "openblas_set_num_threads",
+    [GET_THREADS] = "openblas_get_num_threads",
+    [CORENAME] = "openblas_get_corename",
+    [PARALLEL] = "openblas_get_parallel",
+};
+static void *syms[N_SYMS];
+static cnb_dl_lib lib = {.path = CNB_OPENBLAS_SO, .n = N_SYMS, .names = names, .syms = syms};
+
+static const char *gemm_supports(const cnb_problem *p)
+{
+    (void)p;
+    return cnb_dl_load(&lib);
+}
+
+typedef struct {
+    char kernel[96];
+} gemm_state;
+
+static void *gemm_prepare(const cnb_problem *p, const float *wei)
+{
+    (void)p, (void)wei;
+    if (cnb_dl_load(&lib)) return NULL;
+    gemm_state *s = malloc(sizeof *s);
+    if (!s) return NULL;
+    static const char *const threading[] = {"sequential", "pthreads", "openmp"};
+    const int par = ((get_int_fn *)syms[PARALLEL])();
+    snprintf(s->kernel, sizeof s->kernel, "%s core (%s)", ((get_str_fn *)syms[CORENAME])(),
+             par >= 0 && par <= 2 ? threading[par] : "unknown threading");
+    return s;
+}
+
+static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+{
+    (void)state;
+    const cnb_gemm *g = &p->gemm;
+    const int nthr = omp_get_max_threads();
+    if (((get_int_fn *)syms[GET_THREADS])() != nthr) ((set_threads_fn *)syms[SET_THREADS])(nthr);
+    ((sgemm_fn *)syms[SGEMM])(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans,
+                              g->tb ? CblasTrans : CblasNoTrans, g->m, g->n, g->k, g->alpha, a,
+                              g->lda, b, g->ldb, g->beta, c, g->ldc);
+}
+
+static const char *gemm_kernel_name(void *state)
+{
+    return ((const gemm_state *)state)->kernel;
+}
+
+const cnb_impl cnb_gemm_f32_openblas = {
+    .name = "gemm/openblas", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
+    .supports = gemm_supports, .prepare = gemm_prepare, .run = gemm_run, .release = free,
+    .kernel_name = gemm_kernel_name,
+};
+
+#else
+typedef int cnb_peer_openblas_absent; /* ISO C wants at least one declaration per file */
+#endif
