@@ -1,0 +1,31 @@
+/* ISA-independent driver of the direct convolution on blocked layouts (nCx16c/8c/4c): weight
+ * packing, border clipping of the kernel taps, row tiling and OpenMP threading. Each ISA file
+ * hands it a table (block, register tiling, micro-kernels) and forwards its record to these. */
+#ifndef CNB_KERNELS_CONV_DRIVER_H
+#define CNB_KERNELS_CONV_DRIVER_H
+
+#include "kernels/conv/ukernel.h"
+#include "kernels/impl.h"
+
+/* Blocking table of one ISA. Invariants (checked by cnb_conv_direct_prepare):
+ * 1 ≤ nb_max ≤ CNB_CONV_NB_MAX, ur_max[nb] ≥ 1 and ur_max[nb]·nb·lane_split ≤ acc_regs for
+ * every nb ≤ nb_max and ur ≤ ur_max[nb], 1 ≤ dw_ur_max ≤ acc_regs. */
+typedef struct cnb_conv_direct_isa {
+    const char *name;                     /* for messages: "avx512" */
+    int block;                            /* B: channels per vector and per layout block */
+    int acc_regs;                         /* vector registers the accumulators may take */
+    int nb_max;                           /* output-channel blocks per row kernel call */
+    int ur_max[CNB_CONV_NB_MAX + 1];      /* pixels per call, by nb (index 0 unused) */
+    int dw_ur_max;                        /* pixels per depthwise call */
+    cnb_conv_row_fn row;
+    cnb_conv_dw_fn dw;
+} cnb_conv_direct_isa;
+
+/* The record functions, parameterised by the ISA table. */
+const char *cnb_conv_direct_supports(const cnb_problem *p);
+void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem *p,
+                              const float *wei);
+void cnb_conv_direct_run(void *state, const float *src, float *dst);
+void cnb_conv_direct_release(void *state);
+
+#endif
