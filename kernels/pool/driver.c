@@ -1,0 +1,120 @@
+/* Driver of the blocked-layout pooling kernels: clips each window to the input once per output
+ * row (d, h) and once per border pixel (w), hands the interior of each row to the micro-kernel in
+ * one call, and threads over output rows. See driver.h and ukernel.h. */
+#include <assert.h>
+#include <stdint.h>
+
+#include "kernels/pool/driver.h"
+
+/* Along one axis: the taps [*lo, *lo + *n) of output o lie inside [0, in). Tap t reads input
+ * o·s - p + t·(dil+1). */
+static void clip_axis(int o, int s, int p, int k, int dil, int in, int *lo, int *n)
+{
+    const int step = dil + 1;
+    const int start = o * s - p;
+    int first, last; /* first and last tap inside; none when last < first */
+    if (step == 1) { /* dense: no division */
+        first = start >= 0 ? 0 : -start;
+        last = in - 1 - start;
+    } else {
+        first = start >= 0 ? 0 : (-start + step - 1) / step;
+        last = start > in - 1 ? -1 : (in - 1 - start) / step;
+    }
+    if (last > k - 1) last = k - 1;
+    *lo = first;
+    *n = last >= first ? last - first + 1 : 0;
+}
+
+const char *cnb_pool_blocked_supports(const cnb_problem *pr)
+{
+    const cnb_pool *p = &pr->pool;
+    if (pr->op != CNB_OP_POOL) return "not a pooling problem";
+    if (p->kd < 1 || p->kh < 1 || p->kw < 1) return "window size < 1";
+    if (p->sd < 1 || p->sh < 1 || p->sw < 1) return "stride < 1";
+    if (p->pd < 0 || p->ph < 0 || p->pw < 0) return "negative left padding";
+    if (p->dd < 0 || p->dh < 0 || p->dw < 0) return "negative dilation";
+    return NULL;
+}
+
+/* Channels C..CB-1 of the last block are zero in the layout; an empty window would leave -inf
+ * (max) or NaN (avg excluding padding) there, so clear them. */
+static void clear_padded_lanes(float *dst, size_t n, int cb, int c_valid)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int c = c_valid; c < cb; c++) dst[i * cb + c] = 0.0f;
+}
+
+void cnb_pool_blocked_run(const cnb_pool_blocked_kernels *k, const cnb_pool *p, const float *src,
+                          float *dst)
+{
+    assert(k->cb >= 1 && k->px >= 1);
+    const int cb = k->cb;
+    const int nb = (p->c + cb - 1) / cb;
+    const int c_last = p->c - (nb - 1) * cb; /* valid lanes of the last block */
+    const cnb_pool_ukernel_fn kernel = p->alg == CNB_POOL_MAX ? k->max : k->avg;
+
+    /* Strides in floats. */
+    const ptrdiff_t is_w = cb, is_h = (ptrdiff_t)p->iw * cb, is_d = (ptrdiff_t)p->ih * is_h;
+    const ptrdiff_t is_b = (ptrdiff_t)p->id * is_d;
+    const ptrdiff_t os_h = (ptrdiff_t)p->ow * cb, os_d = (ptrdiff_t)p->oh * os_h;
+    const ptrdiff_t os_b = (ptrdiff_t)p->od * os_d;
+    const int wstep = p->dw + 1;
+
+    /* Interior pixels along w, [ow_a, ow_b): the whole window lies inside the input. */
+    const int ow_end = p->ow;
+    int ow_a = (p->pw + p->sw - 1) / p->sw;
+    const int last_start = p->iw - 1 + p->pw - (p->kw - 1) * wstep; /* max of ow·sw */
+    int ow_b = last_start < 0 ? 0 : last_start / p->sw + 1;
+    if (ow_a > ow_end) ow_a = ow_end;
+    if (ow_b > ow_end) ow_b = ow_end;
+    if (ow_b < ow_a) ow_b = ow_a;
+
+    const int mb = p->mb, od_n = p->od, oh_n = p->oh;
+#pragma omp parallel for collapse(4) schedule(static)
+    for (int n = 0; n < mb; n++)
+    for (int b = 0; b < nb; b++)
+    for (int od = 0; od < od_n; od++)
+    for (int oh = 0; oh < oh_n; oh++) {
+        const int blk = n * nb + b;
+        const float *s_blk = src + blk * is_b;
+        float *d_row = dst + blk * os_b + od * os_d + oh * os_h;
+        const int pad_lanes = b == nb - 1 && c_last < cb;
+
+        int kd_lo, nd, kh_lo, nh;
+        clip_axis(od, p->sd, p->pd, p->kd, p->dd, p->id, &kd_lo, &nd);
+        clip_axis(oh, p->sh, p->ph, p->kh, p->dh, p->ih, &kh_lo, &nh);
+        const float *s_row = s_blk; /* first tap in d and h; only meaningful when nd, nh > 0 */
+        if (nd > 0 && nh > 0)
+            s_row += (od * p->sd - p->pd + kd_lo * (p->dd + 1)) * is_d
+                   + (oh * p->sh - p->ph + kh_lo * (p->dh + 1)) * is_h;
+
+        cnb_pool_taps t;
+        t.step = (ptrdiff_t)p->sw * is_w;
+        t.sd = (ptrdiff_t)(p->dd + 1) * is_d;
+        t.sh = (ptrdiff_t)(p->dh + 1) * is_h;
+        t.sw = (ptrdiff_t)wstep * is_w;
+        t.nd = nd;
+        t.nh = nh;
+
+        for (int ow = 0; ow < ow_end;) {
+            size_t run;
+            int kw_lo;
+            if (ow == ow_a && ow_b > ow_a) {
+                kw_lo = 0;
+                t.nw = p->kw;
+                run = (size_t)(ow_b - ow_a);
+            } else {
+                clip_axis(ow, p->sw, p->pw, p->kw, p->dw, p->iw, &kw_lo, &t.nw);
+                run = 1;
+            }
+            const int taps = nd * nh * t.nw;
+            t.count = p->alg == CNB_POOL_AVG_INCL ? (float)p->kd * p->kh * p->kw : (float)taps;
+            const float *s_px = taps > 0 ? s_row + (ow * p->sw - p->pw + kw_lo * wstep) * is_w
+                                         : s_blk;
+            float *d_px = d_row + ow * is_w;
+            kernel(run, s_px, d_px, &t);
+            if (taps == 0 && pad_lanes) clear_padded_lanes(d_px, run, cb, c_last);
+            ow += (int)run;
+        }
+    }
+}

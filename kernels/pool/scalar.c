@@ -1,0 +1,94 @@
+/* Plain-C pooling on NC[D]HW: pool/scalar_window. For each output the window is first clipped
+ * to the input (valid tap range along d, h, w from the border arithmetic), then the taps are
+ * visited with no bound check. Max starts from -inf and only ever sees taps inside the input, so
+ * padding never wins; the averages sum in float and divide once (a true division) by kd·kh·kw
+ * (padding included) or by the number of taps visited (padding excluded). Threaded over
+ * (mb, c, od, oh) rows, each computed by one thread in one fixed order. */
+#include <math.h>
+#include <stdint.h>
+
+#include "kernels/impl.h"
+
+/* Along one axis: taps [*lo, *lo + *n) of output o lie inside [0, in); tap t reads input
+ * o·s - p + t·(dil+1). */
+static inline void clip_axis(int o, int s, int p, int k, int dil, int in, int *lo, int *n)
+{
+    const int step = dil + 1;
+    const int start = o * s - p;
+    int first, last; /* first and last tap inside; none when last < first */
+    if (step == 1) { /* dense: no division */
+        first = start >= 0 ? 0 : -start;
+        last = in - 1 - start;
+    } else {
+        first = start >= 0 ? 0 : (-start + step - 1) / step;
+        last = start > in - 1 ? -1 : (in - 1 - start) / step;
+    }
+    if (last > k - 1) last = k - 1;
+    *lo = first;
+    *n = last >= first ? last - first + 1 : 0;
+}
+
+static const char *supports(const cnb_problem *pr)
+{
+    const cnb_pool *p = &pr->pool;
+    if (pr->op != CNB_OP_POOL) return "not a pooling problem";
+    if (p->kd < 1 || p->kh < 1 || p->kw < 1) return "window size < 1";
+    if (p->sd < 1 || p->sh < 1 || p->sw < 1) return "stride < 1";
+    if (p->pd < 0 || p->ph < 0 || p->pw < 0) return "negative left padding";
+    if (p->dd < 0 || p->dh < 0 || p->dw < 0) return "negative dilation";
+    return NULL;
+}
+
+static void run(void *state, const cnb_problem *pr, const float *src, const float *wei, float *dst)
+{
+    (void)state;
+    (void)wei;
+    const cnb_pool *p = &pr->pool;
+    const int64_t is_h = p->iw, is_d = (int64_t)p->ih * p->iw, is_c = p->id * is_d;
+    const int64_t os_c = (int64_t)p->od * p->oh * p->ow;
+    const int sd = p->dd + 1, sh = p->dh + 1, sw = p->dw + 1; /* tap steps in input pixels */
+    const float full = (float)p->kd * p->kh * p->kw;
+    const int nc = p->mb * p->c, od_n = p->od, oh_n = p->oh;
+
+#pragma omp parallel for collapse(3) schedule(static)
+    for (int nc_i = 0; nc_i < nc; nc_i++)
+    for (int od = 0; od < od_n; od++)
+    for (int oh = 0; oh < oh_n; oh++) {
+        const float *restrict s_c = src + nc_i * is_c;
+        float *restrict d_row = dst + nc_i * os_c + ((int64_t)od * p->oh + oh) * p->ow;
+        int kd0, nd, kh0, nh;
+        clip_axis(od, p->sd, p->pd, p->kd, p->dd, p->id, &kd0, &nd);
+        clip_axis(oh, p->sh, p->ph, p->kh, p->dh, p->ih, &kh0, &nh);
+        const int id0 = od * p->sd - p->pd + kd0 * sd;
+        const int ih0 = oh * p->sh - p->ph + kh0 * sh;
+        for (int ow = 0; ow < p->ow; ow++) {
+            int kw0, nw;
+            clip_axis(ow, p->sw, p->pw, p->kw, p->dw, p->iw, &kw0, &nw);
+            const int iw0 = ow * p->sw - p->pw + kw0 * sw;
+            float max = -INFINITY, sum = 0.0f;
+            for (int d = 0; d < nd; d++)
+                for (int h = 0; h < nh; h++) {
+                    const float *restrict s =
+                        s_c + (id0 + d * sd) * is_d + (ih0 + h * sh) * is_h + iw0;
+                    for (int w = 0; w < nw; w++) {
+                        const float v = s[w * sw];
+                        if (v > max) max = v;
+                        sum += v;
+                    }
+                }
+            if (p->alg == CNB_POOL_MAX)
+                d_row[ow] = max;
+            else
+                d_row[ow] = sum / (p->alg == CNB_POOL_AVG_INCL ? full : (float)(nd * nh * nw));
+        }
+    }
+}
+
+const cnb_impl cnb_pool_f32_window__scalar = {
+    .name = "pool/scalar_window",
+    .op = CNB_OP_POOL,
+    .isa = CNB_ISA_SCALAR,
+    .layout = CNB_LAYOUT_NCX,
+    .supports = supports,
+    .run = run,
+};
