@@ -1,0 +1,157 @@
+/* gemm/avx512_14x32: the AVX-512 GEMM micro-kernel (contract: kernels/gemm/ukernel.h) and its
+ * blocking table; blocking, packing and threading are the shared driver's (driver.c).
+ *
+ * Registers (32 zmm): 28 accumulators acc[i][0..1] = C rows 0..13 × columns 0..15 / 16..31,
+ * 2 loaded from the packed B micro-panel per k step (b0, b1), 1 broadcast of an A element
+ * (vbroadcastss from memory), 1 free. Per k step: 2 loads, 14 broadcasts, 28 FMAs.
+ * Edge tiles: m < 14 runs a copy of the kernel specialised for m rows (fewer accumulators, no
+ * wasted FMAs: M = 1 fully-connected layers use the 1-row copy), n < 32 stores under k-masks,
+ * so nothing outside the m×n tile of C is read or written.
+ * Skinny-transposed kernel (m ≤ 4, tb): 4 accumulators (4 rows of B), A loaded once per 16 k. */
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "kernels/gemm/driver.h"
+#include "kernels/impl.h"
+
+enum { MR = 14, NR = 32, DOT_COLS = 4 };
+
+/* C row ← alpha·acc (+ beta·C row), 16 columns, only the columns in mask (masked-off lanes are
+ * neither loaded nor stored, and cannot fault). */
+static inline void store_row16(float *c, __m512 acc, __m512 alpha, float beta, __mmask16 mask)
+{
+    __m512 r = _mm512_mul_ps(alpha, acc);
+    if (beta != 0.0f) r = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_maskz_loadu_ps(mask, c), r);
+    _mm512_mask_storeu_ps(c, mask, r);
+}
+
+/* The micro-kernel for a fixed number of rows (1..MR, a constant after inlining, so acc stays in
+ * registers and only `rows` rows are computed); columns n < NR by k-masks at the store. */
+static inline __attribute__((always_inline)) void tile_rows(const int rows, int n, int k,
+                                                            const float *restrict ap,
+                                                            const float *restrict bp,
+                                                            float *restrict c, ptrdiff_t ldc,
+                                                            float alpha, float beta)
+{
+    __m512 acc[MR][2];
+#pragma GCC unroll 14
+    for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+#pragma GCC unroll 14
+    for (int i = 0; i < rows; i++) { /* a hint: never faults, even past the end of C */
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + NR - 1), _MM_HINT_T0);
+    }
+
+    for (int p = 0; p < k; p++) {
+        const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+#pragma GCC unroll 14
+        for (int i = 0; i < rows; i++) {
+            const __m512 ai = _mm512_set1_ps(ap[i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        ap += MR;
+        bp += NR;
+    }
+
+    const __m512 va = _mm512_set1_ps(alpha);
+    const __mmask16 m0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+    const __mmask16 m1 = (__mmask16)(n >= 32 ? 0xffff : n > 16 ? (1u << (n - 16)) - 1 : 0);
+#pragma GCC unroll 14
+    for (int i = 0; i < rows; i++) {
+        store_row16(c + i * ldc, acc[i][0], va, beta, m0);
+        store_row16(c + i * ldc + 16, acc[i][1], va, beta, m1);
+    }
+}
+
+static void ukernel_14x32(int m, int n, int k, const float *restrict ap, const float *restrict bp,
+                          float *restrict c, ptrdiff_t ldc, float alpha, float beta)
+{
+    switch (m) {
+    case 14: tile_rows(14, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 13: tile_rows(13, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 12: tile_rows(12, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 11: tile_rows(11, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 10: tile_rows(10, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 9:  tile_rows(9, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 8:  tile_rows(8, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 7:  tile_rows(7, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 6:  tile_rows(6, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 5:  tile_rows(5, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 4:  tile_rows(4, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 3:  tile_rows(3, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 2:  tile_rows(2, n, k, ap, bp, c, ldc, alpha, beta); break;
+    default: tile_rows(1, n, k, ap, bp, c, ldc, alpha, beta); break;
+    }
+}
+
+/* Σ_p a[p]·b[p] for `cols` rows of B at once (b, b + ldb, ...), 16 k per step, the k tail
+ * under a k-mask; the sums go to out[0..cols). */
+static inline __attribute__((always_inline)) void dot_cols(const int cols, int k,
+                                                           const float *restrict a,
+                                                           const float *restrict b, ptrdiff_t ldb,
+                                                           float *out)
+{
+    __m512 acc[DOT_COLS];
+#pragma GCC unroll 4
+    for (int j = 0; j < cols; j++) acc[j] = _mm512_setzero_ps();
+    int p = 0;
+    for (; p + 16 <= k; p += 16) {
+        const __m512 av = _mm512_loadu_ps(a + p);
+#pragma GCC unroll 4
+        for (int j = 0; j < cols; j++)
+            acc[j] = _mm512_fmadd_ps(av, _mm512_loadu_ps(b + j * ldb + p), acc[j]);
+    }
+    if (p < k) {
+        const __mmask16 tail = (__mmask16)((1u << (k - p)) - 1);
+        const __m512 av = _mm512_maskz_loadu_ps(tail, a + p);
+#pragma GCC unroll 4
+        for (int j = 0; j < cols; j++)
+            acc[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(tail, b + j * ldb + p), acc[j]);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < cols; j++) out[j] = _mm512_reduce_add_ps(acc[j]);
+}
+
+/* The skinny-transposed kernel (ukernel.h): DOT_COLS rows of B per pass (4 accumulators, A
+ * loaded once per 16 k and shared), every row of A against them while they are in cache. */
+static void dot_kernel(int m, int n, int k, const float *restrict a, ptrdiff_t lda,
+                       const float *restrict b, ptrdiff_t ldb, float *restrict c, ptrdiff_t ldc,
+                       float alpha, float beta)
+{
+    for (int j0 = 0; j0 < n; j0 += DOT_COLS) {
+        const int cols = n - j0 < DOT_COLS ? n - j0 : DOT_COLS;
+        for (int i = 0; i < m; i++) {
+            float sum[DOT_COLS];
+            if (cols == DOT_COLS)
+                dot_cols(DOT_COLS, k, a + i * lda, b + j0 * ldb, ldb, sum);
+            else
+                for (int j = 0; j < cols; j++) dot_cols(1, k, a + i * lda, b + (j0 + j) * ldb, ldb, sum + j);
+            float *crow = c + i * ldc + j0;
+            for (int j = 0; j < cols; j++)
+                crow[j] = beta != 0.0f ? alpha * sum[j] + beta * crow[j] : alpha * sum[j];
+        }
+    }
+}
+
+static const cnb_gemm_arch avx512_14x32 = {
+    /*    mr       nr       mc         kc         nc                                             */
+    .mr = MR, .nr = NR, .mc = 14 * 24, .kc = 256, .nc = 2048, .ukernel = ukernel_14x32,
+    .dot_max_m = 4, .dot = dot_kernel,
+};
+
+static void *prepare_14x32(const cnb_problem *p, const float *wei)
+{
+    (void)wei;
+    return cnb_gemm_prepare(&avx512_14x32, p);
+}
+
+const cnb_impl cnb_gemm_f32_14x32__avx512 = {
+    .name = "gemm/avx512_14x32",
+    .op = CNB_OP_GEMM,
+    .isa = CNB_ISA_AVX512,
+    .layout = CNB_LAYOUT_NCX,
+    .prepare = prepare_14x32,
+    .run = cnb_gemm_run,
+    .release = cnb_gemm_release,
+};
