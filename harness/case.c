@@ -159,10 +159,16 @@ void cnb_case_run(cnb_case *c)
     c->impl->run(c->state, &c->layer->prob, src, c->wei.map ? c->wei.ptr : NULL, dst);
 }
 
-void cnb_case_free(cnb_case *c)
+void cnb_case_unprepare(cnb_case *c)
 {
     if (c->prepared && c->impl->release) c->impl->release(c->state);
+    c->state = NULL;
     c->prepared = 0;
+}
+
+void cnb_case_free(cnb_case *c)
+{
+    cnb_case_unprepare(c);
     cnb_buf_free(&c->src);
     cnb_buf_free(&c->wei);
     cnb_buf_free(&c->dst);

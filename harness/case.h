@@ -36,6 +36,8 @@ void cnb_case_to_impl(cnb_case *c);
 void cnb_case_from_impl(cnb_case *c);
 /* prepare (weight packing): 0, or -1 when it failed. */
 int cnb_case_prepare(cnb_case *c);
+/* Release the prepared state (to prepare again, e.g. at another thread count). */
+void cnb_case_unprepare(cnb_case *c);
 /* The timed step. */
 void cnb_case_run(cnb_case *c);
 /* The user-layout output pointer the implementation's result lands in after from_impl. */

@@ -11,15 +11,6 @@
 #include "harness/cli.h"
 #include "harness/validate.h"
 
-static const char *default_golden_dir(void)
-{
-    static char dir[4200];
-    const char *env = getenv("CNB_GOLDEN");
-    if (env && *env) return env;
-    snprintf(dir, sizeof dir, "%s/../../tests/golden", cnb_shapes_dir());
-    return dir;
-}
-
 static void check_usage(void)
 {
     puts("usage: cnnbench check [options] [DESC...]\n"
@@ -70,8 +61,8 @@ int cnb_cmd_check(int argc, char **argv)
     if (!sel.count) cnb_sel_add_net(&sel, "all", mb);
     if (!impls.named) cnb_impl_sel_default(&impls, verbose);
     if (o.use_golden && o.mode == CNB_MODE_EXACT) {
-        const int n = cnb_golden_load(default_golden_dir());
-        if (verbose) fprintf(stderr, "golden: %d hashes from %s\n", n, default_golden_dir());
+        const int n = cnb_golden_load(cnb_golden_dir());
+        if (verbose) fprintf(stderr, "golden: %d hashes from %s\n", n, cnb_golden_dir());
     }
     int passed = 0, failed = 0, skipped = 0, ran_isa[CNB_ISA_COUNT] = {0};
     for (int li = 0; li < sel.count; li++) {

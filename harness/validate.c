@@ -330,6 +330,15 @@ int cnb_golden_find(const char *key, uint64_t *in_hash, uint64_t *out_hash)
     return 0;
 }
 
+const char *cnb_golden_dir(void)
+{
+    static char dir[4200];
+    const char *env = getenv("CNB_GOLDEN");
+    if (env && *env) return env;
+    snprintf(dir, sizeof dir, "%s/../../tests/golden", cnb_shapes_dir());
+    return dir;
+}
+
 /* Lines: "<in-hash> <out-hash> <key>", hashes in hex; '#' comments. */
 int cnb_golden_load(const char *dir)
 {

@@ -44,6 +44,9 @@ void cnb_output_coords(const cnb_problem *p, int64_t i, char *buf, int size);
 #define CNB_FILL_VERSION 1
 int cnb_hash_available(void);
 uint64_t cnb_hash(const void *p, uint64_t bytes, uint64_t seed);
+/* Where the golden hashes live: $CNB_GOLDEN, else tests/golden of the repository holding the
+ * shapes directory. */
+const char *cnb_golden_dir(void);
 /* Load every *.txt of dir (missing dir = no golden). Returns the number of entries. */
 int cnb_golden_load(const char *dir);
 /* Look up; 0 when absent. */

@@ -33,6 +33,7 @@ typedef struct cnb_impl {
     cnb_isa isa;         /* the ISA level whose features it needs */
     cnb_layout layout;   /* preferred layout of src and dst (conv, pool) */
     int hidden;          /* 1: deliberately broken test implementation, run only when named */
+    int peer;            /* 1: a library a user would otherwise pick (oneDNN, OpenBLAS, BLIS) */
     /* NULL when the problem is supported, else one line saying why not (static or
      * thread-local storage). NULL supports = supports everything. */
     const char *(*supports)(const cnb_problem *p);

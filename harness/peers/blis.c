@@ -115,12 +115,14 @@ static const char *gemm_kernel_name(void *state)
 }
 
 const cnb_impl cnb_gemm_f32_blis = {
+    .peer = 1,
     .name = "gemm/blis", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
     .supports = gemm_supports, .prepare = gemm_prepare, .run = gemm_run, .release = free,
     .kernel_name = gemm_kernel_name,
 };
 
 const cnb_impl cnb_gemm_f32_blis_sup = {
+    .peer = 1,
     .name = "gemm/blis_sup", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
     .hidden = 1, .supports = gemm_supports, .prepare = gemm_sup_prepare, .run = gemm_run,
     .release = free, .kernel_name = gemm_kernel_name,

@@ -423,6 +423,7 @@ static void conv_run(void *state, const cnb_problem *p, const float *src, const 
 }
 
 const cnb_impl cnb_conv_f32_onednn = {
+    .peer = 1,
     .name = "conv/onednn", .op = CNB_OP_CONV, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
     .supports = conv_supports, .prepare = conv_prepare, .run = conv_run,
     .release = conv_release, .to_layout = conv_to_layout, .from_layout = conv_from_layout,
@@ -540,6 +541,7 @@ static void pool_run(void *state, const cnb_problem *p, const float *src, const 
 }
 
 const cnb_impl cnb_pool_f32_onednn = {
+    .peer = 1,
     .name = "pool/onednn", .op = CNB_OP_POOL, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
     .supports = pool_supports, .prepare = pool_prepare, .run = pool_run,
     .release = pool_release, .to_layout = pool_to_layout, .from_layout = pool_from_layout,
@@ -579,6 +581,7 @@ static const char *gemm_kernel_name(void *state)
 }
 
 const cnb_impl cnb_gemm_f32_onednn = {
+    .peer = 1,
     .name = "gemm/onednn", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
     .prepare = gemm_prepare, .run = gemm_run, .release = free,
     .kernel_name = gemm_kernel_name,

@@ -82,6 +82,7 @@ static const char *gemm_kernel_name(void *state)
 }
 
 const cnb_impl cnb_gemm_f32_openblas = {
+    .peer = 1,
     .name = "gemm/openblas", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
     .supports = gemm_supports, .prepare = gemm_prepare, .run = gemm_run, .release = free,
     .kernel_name = gemm_kernel_name,
