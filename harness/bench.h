@@ -1,0 +1,118 @@
+/* The measurement run behind `cnnbench bench` (harness/cmd_bench.c) and its reports
+ * (harness/report.c): the machine description, one row per timed (layer, implementation, threads),
+ * the per-layer CSV, the per-network CSV and the terminal summary. Schema: results/README.md. */
+#ifndef CNB_HARNESS_BENCH_H
+#define CNB_HARNESS_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "harness/cli.h"
+#include "harness/validate.h"
+#include "kernels/impl.h"
+
+/* Version of the CSV schemas (results/README.md); bump when a column changes. */
+#define CNB_CSV_SCHEMA 1
+
+/* What the rows were measured on; every CSV row repeats it. */
+typedef struct cnb_machine {
+    char name[96];         /* folder name: sanitised CPU model + core count, "amd-epyc-2c" */
+    char cpu_model[128];
+    char isas[256];        /* usable feature bits, space-separated */
+    int cores, pus;
+    long long l1d, l2, l3, l3_reported;  /* bytes; l3 after the clamp of arch/topo.h */
+    char compiler[128];
+    char cflags[512];
+    char libraries[256];
+    char date[32];         /* UTC, ISO 8601: 2026-11-29T13:20:05Z */
+    char stamp[32];        /* the same for file names: 20261129-132005 */
+    char commit[64];       /* short hash, "-dirty" when the tree has changes; "unknown" */
+} cnb_machine;
+
+/* Fill m (git is asked for the commit in the repository holding the shapes directory;
+ * $CNB_COMMIT, $CNB_CFLAGS and $CNB_LIB_VERSIONS override or complete what the binary knows). */
+void cnb_machine_collect(cnb_machine *m);
+
+/* A pairing is applicable when the implementation's op is the layer's op. */
+enum { CNB_ROW_NA, CNB_ROW_UNSUPPORTED, CNB_ROW_TIMED };
+
+/* One (unique layer, implementation, thread count). */
+typedef struct cnb_bench_row {
+    int u, k, ti;              /* unique layer, implementation, thread-count index */
+    const cnb_layer *layer;
+    const cnb_impl *impl;
+    int threads;
+    int kind;                  /* CNB_ROW_* */
+    int registered;            /* handed to Google Benchmark (kind TIMED, not a dry run) */
+    int started, finished;
+    /* validation */
+    int validated;
+    cnb_val_status val;
+    char val_method[24];       /* "golden", "reference", "random", "hash-t1" */
+    double worst;              /* worst error: 0 = bit-exact; random mode: error / bound */
+    uint64_t out_hash;
+    /* set-up measured beside the kernel, seconds (-1 = not applicable) */
+    double prepare_s, layout_in_s, layout_out_s;
+    int copies;                /* cases rotated through (cold cache); 1 when warm */
+    char kernel[96];
+    /* timing: seconds per call of each repetition */
+    double *rep;
+    int nrep, caprep;
+    long long iters;
+    double median, min, max;
+    int failed;                /* validation failed or set-up error: no speed */
+    char note[320];
+} cnb_bench_row;
+
+/* One layer as selected (a network layer or a descriptor), pointing at its unique shape. */
+typedef struct cnb_bench_occ {
+    const cnb_layer *layer;
+    const char *net;
+    int u;                     /* unique layer index */
+    int first;                 /* 1 when this occurrence is the one timed */
+} cnb_bench_occ;
+
+typedef struct cnb_bench {
+    cnb_machine machine;
+    cnb_bench_occ *occ;
+    int nocc;
+    int *uniq;                 /* occurrence index of each unique layer */
+    int nuniq;
+    const cnb_impl **impls;
+    int nimpls;
+    int threads[64];
+    int nthreads;
+    int batch;
+    int cold;
+    int reps;
+    double min_time;
+    int quick;
+    cnb_bench_row *rows;       /* [u][k][ti] */
+} cnb_bench;
+
+static inline cnb_bench_row *cnb_bench_row_at(const cnb_bench *b, int u, int k, int ti)
+{
+    return &b->rows[((size_t)u * b->nimpls + k) * b->nthreads + ti];
+}
+
+/* A peer library's implementation (oneDNN, OpenBLAS, BLIS): by the naming grammar, ours are
+ * "<op>/<isa>_<variant>" and the reference "<op>/ref"; any other non-hidden name is a peer.
+ * (A `peer` flag in cnb_impl would say it outright.) */
+int cnb_impl_is_peer(const cnb_impl *impl);
+/* The fastest peer row with a speed on the same unique layer and thread count; NULL if none. */
+const cnb_bench_row *cnb_best_peer(const cnb_bench *b, int u, int ti);
+
+/* Derived figures of a row; 0 when the row has no speed. */
+double cnb_row_gflops(const cnb_bench_row *r);
+double cnb_row_pct_peak(const cnb_bench_row *r);
+
+/* The per-layer CSV: header + one line per (selected layer, implementation, threads).
+ * Returns 0, or -1 on a write error. */
+int cnb_report_csv(const cnb_bench *b, FILE *f);
+/* The per-network CSV: totals weighted by multiplicity per (network, implementation, threads),
+ * and per (network, ISA, threads) across ops ("all/<isa>"). */
+int cnb_report_networks_csv(const cnb_bench *b, FILE *f);
+/* The terminal summary table. */
+void cnb_report_summary(const cnb_bench *b, FILE *f);
+
+#endif
