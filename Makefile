@@ -58,7 +58,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cc=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 LINK     := $(if $(CXX_SRC),$(CXX),$(CC))
 
-.PHONY: all deps test test-x86 test-arm bench golden clean info
+.PHONY: all deps deps-bench test test-x86 test-arm bench golden clean info
 all: $(BUILD)/cnnbench $(BUILD)/cnnbench-tests
 
 $(BUILD)/%.o: %.c
@@ -85,6 +85,10 @@ $(BUILD)/cnnbench-tests: $(TEST_OBJ) $(BUILD)/libcnnbench.a
 deps:
 	@bash scripts/deps.sh
 
+# make bench also wants the peer libraries (oneDNN, OpenBLAS, BLIS) and gnuplot.
+deps-bench:
+	@bash scripts/deps.sh --bench
+
 # The whole test suite: deps, native build, unit + validation tests, then the aarch64 check.
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -99,9 +103,12 @@ test-arm: deps
 golden: all
 	@bash scripts/golden.sh
 
-bench: deps
+# `make bench` (QUICK=1: the representative subset; BENCH_ARGS: more `cnnbench bench` options).
+# The compiler flags go to the CSV through the environment (exported: they hold quotes).
+bench: export CNB_CFLAGS = $(CFLAGS) [avx2.c: $(AVX2_FLAGS)] [avx512.c: $(AVX512_FLAGS)] $(LDFLAGS)
+bench: deps-bench
 	@$(MAKE) --no-print-directory all
-	@bash scripts/bench.sh
+	@QUICK='$(QUICK)' BUILD='$(BUILD)' bash scripts/bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-arm
