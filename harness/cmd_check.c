@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "harness/buffer.h"
 #include "harness/cli.h"
 #include "harness/validate.h"
 
