@@ -515,6 +515,21 @@ static int other_runnable(void)
     return n > 0 ? n - 1 : n;
 }
 
+static double fma_probe(int isa, int n) { return fma_measure((cnb_isa)isa, n); }
+static double bw_probe(int level, int n) { return bw_measure((cnb_bw_level)level, n); }
+
+/* One figure at n threads; measured again (keeping the best) while it reads below RETRY_BELOW of
+ * the figure at n-1 threads: a drop with more threads means another tenant took a core. */
+static double measure_with_retry(double (*probe)(int, int), int which, int n, double prev)
+{
+    double best = probe(which, n);
+    for (int retry = 0; retry < RETRIES && best < RETRY_BELOW * prev; retry++) {
+        const double v = probe(which, n);
+        best = v > best ? v : best;
+    }
+    return best;
+}
+
 int cnb_peak_load_or_measure(const char *cache_path, int flags)
 {
     char path[1024];
@@ -537,12 +552,7 @@ int cnb_peak_load_or_measure(const char *cache_path, int flags)
         for (int n = 1; n <= nmax; n++) {
             if (g_fma[i][n] > 0.0)
                 continue;
-            double prev = n > 1 ? g_fma[i][n - 1] : 0.0;
-            g_fma[i][n] = fma_measure((cnb_isa)i, n);
-            for (int retry = 0; retry < RETRIES && g_fma[i][n] < RETRY_BELOW * prev; retry++) {
-                double v = fma_measure((cnb_isa)i, n);
-                g_fma[i][n] = v > g_fma[i][n] ? v : g_fma[i][n];
-            }
+            g_fma[i][n] = measure_with_retry(fma_probe, i, n, n > 1 ? g_fma[i][n - 1] : 0.0);
             measured++;
             if (flags & CNB_PEAK_VERBOSE)
                 fprintf(stderr, "peak: fma %-6s %3d thread(s) %8.1f GFLOP/s\n",
@@ -553,12 +563,7 @@ int cnb_peak_load_or_measure(const char *cache_path, int flags)
         for (int n = 1; n <= nmax; n++) {
             if (g_bw[l][n] > 0.0)
                 continue;
-            double prev = n > 1 ? g_bw[l][n - 1] : 0.0;
-            g_bw[l][n] = bw_measure((cnb_bw_level)l, n);
-            for (int retry = 0; retry < RETRIES && g_bw[l][n] < RETRY_BELOW * prev; retry++) {
-                double v = bw_measure((cnb_bw_level)l, n);
-                g_bw[l][n] = v > g_bw[l][n] ? v : g_bw[l][n];
-            }
+            g_bw[l][n] = measure_with_retry(bw_probe, l, n, n > 1 ? g_bw[l][n - 1] : 0.0);
             measured++;
             if (flags & CNB_PEAK_VERBOSE)
                 fprintf(stderr, "peak: triad %-4s %3d thread(s) %8.1f GB/s\n",
