@@ -40,7 +40,9 @@ static void bench_usage(void)
          "                   plain-C `scalar` ones only on the QUICK layers; `*/ref` only when named)\n"
          "  --threads LIST   thread counts, e.g. 1,2 (default: 1 and all cores), one pinned per core\n"
          "  --mb N           batch (default 1)          --seed N    data seed (default 1)\n"
-         "  --reps N         repetitions (default 5)    --min-time S  seconds per repetition\n"
+         "  --reps N         repetitions (default 5), interleaved: round i of every row of a\n"
+         "                   group (rows whose data fit 4 GiB) before round i+1 of any\n"
+         "  --min-time S     seconds per repetition (default 0.02; 0.04 with --quick)\n"
          "  --cold           cold cache: rotate copies of the data larger than twice the L3\n"
          "  --out FILE       the CSV (default results/<machine>/<date>-<commit>.csv; `-` = none);\n"
          "                   <stem>-networks.csv and <stem>.json are written beside it\n"
@@ -49,8 +51,8 @@ static void bench_usage(void)
          "  --dry-run        list what would be timed, and stop\n"
          "  -v               one line per benchmark, also on a terminal\n"
          "Google Benchmark's own flags pass through: --benchmark_filter=REGEX,\n"
-         "--benchmark_repetitions=N, --benchmark_min_time=SECONDS, --benchmark_out=FILE\n"
-         "--benchmark_out_format=json. DESC is a benchdnn descriptor, e.g. 'conv mb1ic64ih56oc64oh56kh3ph1'.");
+         "--benchmark_min_time=SECONDS, --benchmark_out=FILE --benchmark_out_format=json;\n"
+         "--benchmark_repetitions=N means --reps N. DESC is a benchdnn descriptor, e.g. 'conv mb1ic64ih56oc64oh56kh3ph1'.");
 }
 
 #if !CNB_HAVE_BENCHMARK
@@ -71,9 +73,11 @@ int cnb_cmd_bench(int argc, char **argv)
 enum { DEFAULT_REPS = 5, MAX_COPIES = 64 };
 static const double DEFAULT_MIN_TIME = 0.02;   /* seconds per repetition (full run) */
 static const double QUICK_MIN_TIME = 0.04;     /* seconds per repetition (--quick) */
-static const double WARMUP_S = 0.02;           /* untimed runs before Google Benchmark starts */
+static const double WARMUP_S = 0.02;           /* untimed runs before a row's first repetition */
+static const double REWARM_S = 0.005;          /* ... and before each of its later ones */
 static const double SETUP_SAMPLE_S = 0.05;     /* budget for extra prepare / layout samples */
 static const long long COLD_MAX_BYTES = 1LL << 30;
+static const double GROUP_MAX_BYTES = 4.0 * (1LL << 30);  /* data held by one interleaved group */
 
 /* The QUICK subset: one or two layers of each kind of shape (3×3, 1×1, strided, first layer,
  * 3D, depthwise, grouped, 1×7, 5×5, max/avg/3D pooling, fc, square and skinny GEMM). */
@@ -107,13 +111,17 @@ static int in_quick(const char *net, const char *layer)
 
 /* ---- state of the run (Google Benchmark calls back into C with a row as context) ---- */
 
+/* The timing data of one row, held from its first repetition to its last. */
+typedef struct row_data {
+    cnb_case *cases;          /* random-mode copies, prepared at the row's thread count */
+    int ncases, next;         /* next: the copy the next call uses (rotation, --cold) */
+} row_data;
+
 static struct {
     cnb_bench *b;
-    cnb_case *cases;          /* the data of the current (layer, implementation) */
-    int ncases, next;
-    int cur_u, cur_k;
+    row_data *data;           /* one per row, indexed like b->rows */
     int cur_threads;
-    cnb_bench_row *ready;     /* the row whose set-up is done */
+    cnb_bench_row *ready;     /* the row whose warm-up is done: its repetition is running */
     int done, total, failures;
     double t0;
     int tty, verbose;
@@ -175,7 +183,8 @@ static void progress_start(const cnb_bench_row *r)
     if (!g.tty || g.verbose) return;
     char p[64];
     progress_prefix(p, sizeof p, g.done + 1);
-    fprintf(stderr, "\r\033[K%s %s %s t=%d ...", p, r->impl->name, r->layer->name, r->threads);
+    fprintf(stderr, "\r\033[K%s %s %s t=%d rep %d/%d ...", p, r->impl->name, r->layer->name,
+            r->threads, r->nrep + 1, g.b->reps);
     fflush(stderr);
 }
 
@@ -261,16 +270,21 @@ static void validate_row(cnb_bench_row *r)
     if (v.status == CNB_VAL_SKIP) r->val = CNB_VAL_FAIL;   /* supports() said yes: inconsistent */
 }
 
-/* ---- data of a (layer, implementation) ---- */
+/* ---- data of a row ---- */
 
-static void free_cases(void)
+static row_data *data_of(const cnb_bench_row *r)
 {
-    for (int i = 0; i < g.ncases; i++) cnb_case_free(&g.cases[i]);
-    free(g.cases);
-    g.cases = NULL;
-    g.ncases = 0;
-    g.cur_u = g.cur_k = -1;
-    g.ready = NULL;
+    return &g.data[r - g.b->rows];
+}
+
+static void free_cases(cnb_bench_row *r)
+{
+    row_data *d = data_of(r);
+    for (int i = 0; i < d->ncases; i++) cnb_case_free(&d->cases[i]);
+    free(d->cases);
+    d->cases = NULL;
+    d->ncases = d->next = 0;
+    if (g.ready == r) g.ready = NULL;
 }
 
 static double case_bytes(const cnb_case *c)
@@ -278,42 +292,43 @@ static double case_bytes(const cnb_case *c)
     return 4.0 * (c->src.n + 2.0 * c->wei.n + c->dst.n + c->c_init.n + c->isrc.n + c->idst.n);
 }
 
-/* Random-mode data for row r (every copy filled alike), unless already there. */
+/* How many copies of one case's data a row rotates through: 1 when warm; with --cold, enough
+ * for at least twice the (clamped) L3, so that every call finds its data out of cache, at most
+ * MAX_COPIES copies and COLD_MAX_BYTES. */
+static int copies_for(double one)
+{
+    if (!g.b->cold) return 1;
+    int n = (int)ceil(2.0 * cnb_topo_get()->l3 / one);
+    if (n > MAX_COPIES) n = MAX_COPIES;
+    if (n * one > COLD_MAX_BYTES) n = (int)(COLD_MAX_BYTES / one);
+    return n < 1 ? 1 : n;
+}
+
+/* Random-mode data for row r (every copy filled alike). */
 static int load_cases(cnb_bench_row *r)
 {
-    if (g.cur_u == r->u && g.cur_k == r->k) return 0;
-    free_cases();
+    row_data *d = data_of(r);
     char err[256];
     cnb_case first;
     if (cnb_case_init(&first, r->impl, r->layer, CNB_MODE_RANDOM, g.seed, err, sizeof err)) {
         snprintf(r->note, sizeof r->note, "%s", err);
         return -1;
     }
-    int n = 1;
-    if (g.b->cold) {
-        /* Rotate through copies whose total is at least twice the (clamped) L3, so that every
-         * call finds its data out of cache; at most MAX_COPIES copies and COLD_MAX_BYTES. */
-        const double one = case_bytes(&first), want = 2.0 * cnb_topo_get()->l3;
-        n = (int)ceil(want / one);
-        if (n > MAX_COPIES) n = MAX_COPIES;
-        if (n * one > COLD_MAX_BYTES) n = (int)(COLD_MAX_BYTES / one);
-        if (n < 1) n = 1;
-    }
-    g.cases = calloc(n, sizeof *g.cases);
-    if (!g.cases) {
+    const int n = copies_for(case_bytes(&first));
+    d->cases = calloc(n, sizeof *d->cases);
+    if (!d->cases) {
         cnb_case_free(&first);
         snprintf(r->note, sizeof r->note, "out of memory");
         return -1;
     }
-    g.cases[0] = first;
-    g.ncases = 1;
+    d->cases[0] = first;
+    d->ncases = 1;
     for (int i = 1; i < n; i++) {
-        if (cnb_case_init(&g.cases[i], r->impl, r->layer, CNB_MODE_RANDOM, g.seed, err, sizeof err))
+        if (cnb_case_init(&d->cases[i], r->impl, r->layer, CNB_MODE_RANDOM, g.seed, err, sizeof err))
             break;   /* fewer copies: the row says how many */
-        g.ncases++;
+        d->ncases++;
     }
-    g.cur_u = r->u;
-    g.cur_k = r->k;
+    d->next = 0;
     return 0;
 }
 
@@ -344,24 +359,23 @@ static int case_mb(const cnb_case *c)
         (result) = median_of(v_, n_);                                             \
     } while (0)
 
-/* Prepare every copy at the current thread count; the first time, also measure prepare and the
+/* Prepare every copy at the row's thread count (the current one), and measure prepare and the
  * layout conversions. Returns 0, or -1 (note set). */
 static int prepare_cases(cnb_bench_row *r)
 {
     const cnb_impl *impl = r->impl;
-    for (int i = 0; i < g.ncases; i++) {
-        cnb_case *c = &g.cases[i];
-        cnb_case_unprepare(c);   /* prepared at another thread count: prepare again */
+    row_data *d = data_of(r);
+    for (int i = 0; i < d->ncases; i++) {
+        cnb_case *c = &d->cases[i];
         const double t = now();
         if (cnb_case_prepare(c)) {
             snprintf(r->note, sizeof r->note, "prepare failed (out of memory?)");
             return -1;
         }
-        if (i == 0 && !r->started) r->prepare_s = now() - t;
+        if (i == 0) r->prepare_s = now() - t;
         cnb_case_to_impl(c);
     }
-    cnb_case *c = &g.cases[0];
-    if (r->started) return 0;
+    cnb_case *c = &d->cases[0];
     /* prepare: the median of the first call and a few more (prepare + release pairs). */
     if (impl->prepare) {
         double v[5] = {r->prepare_s};
@@ -393,9 +407,9 @@ static int prepare_cases(cnb_bench_row *r)
         const char *k = impl->kernel_name(c->state);
         if (k) snprintf(r->kernel, sizeof r->kernel, "%s", k);
     }
-    r->copies = g.ncases;
+    r->copies = d->ncases;
     if (g.b->cold && !r->note[0])
-        snprintf(r->note, sizeof r->note, "cold: %d copies of %.1f MiB rotated", g.ncases,
+        snprintf(r->note, sizeof r->note, "cold: %d copies of %.1f MiB rotated", d->ncases,
                  case_bytes(c) / (1 << 20));
     return 0;
 }
@@ -404,9 +418,9 @@ static int prepare_cases(cnb_bench_row *r)
 
 static void bench_fn(void *ctx)
 {
-    (void)ctx;
-    cnb_case_run(&g.cases[g.next]);
-    if (++g.next == g.ncases) g.next = 0;
+    row_data *d = data_of(ctx);
+    cnb_case_run(&d->cases[d->next]);
+    if (++d->next == d->ncases) d->next = 0;
 }
 
 static void fail_row(cnb_bench_row *r)
@@ -416,16 +430,21 @@ static void fail_row(cnb_bench_row *r)
     g.done++;
     r->finished = 1;
     progress_done(r);
-    free_cases();
+    free_cases(r);
 }
 
+/* Before each of Google Benchmark's runs of a registration (one repetition of a row, or a trial
+ * run while it sizes the iteration count). The first time a row comes up: validation, then its
+ * data, prepared and converted once and kept until its last repetition. Each time the row
+ * changes: its thread count and a warm-up (at least one call of every copy, and WARMUP_S before
+ * the first repetition or REWARM_S before the later ones, whose caches other rows have used). */
 static int bench_setup(void *ctx)
 {
     cnb_bench_row *r = ctx;
-    if (r->failed) return 1;
+    if (r->failed || r->finished) return 1;
     if (g.ready == r) return 0;
     g.ready = NULL;
-    if (!r->started) progress_start(r);
+    progress_start(r);
     use_threads(r->threads);
     cnb_guard_context(r->impl->name, r->layer->name);
     if (!r->validated) {
@@ -436,20 +455,20 @@ static int bench_setup(void *ctx)
             return 1;
         }
     }
-    if (load_cases(r) || prepare_cases(r)) {
+    row_data *d = data_of(r);
+    if (!d->ncases && (load_cases(r) || prepare_cases(r))) {
         r->started = 1;
         fail_row(r);
         return 1;
     }
     r->started = 1;
-    /* Warm-up: at least one call of every copy, and WARMUP_S. */
-    const double t = now();
+    const double t = now(), warm = r->nrep ? REWARM_S : WARMUP_S;
     int calls = 0;
     do {
         bench_fn(r);
         calls++;
-    } while (calls < g.ncases || now() - t < WARMUP_S);
-    g.next = 0;
+    } while (calls < d->ncases || now() - t < warm);
+    d->next = 0;
     g.ready = r;
     return 0;
 }
@@ -488,7 +507,10 @@ static void on_result(const cnb_gb_result *res, void *user)
     }
     r->rep[r->nrep++] = res->real_time;
     r->iters = res->iterations;
-    if (r->nrep >= res->repetitions) finish_row(r);
+    if (r->nrep >= g.b->reps) {
+        finish_row(r);
+        free_cases(r);
+    }
 }
 
 /* ---- selection ---- */
@@ -595,6 +617,11 @@ static void parse_options(int argc, char **argv, bench_opts *o, cnb_bench *b)
             /* Google Benchmark's: left for cnb_gb_init; two of them matter here too. */
             if (!strncmp(a, "--benchmark_out=", 16)) o->user_json = 1;
             if (!strncmp(a, "--benchmark_filter=", 19)) o->filter = a + 19;
+            if (!strncmp(a, "--benchmark_repetitions=", 24))   /* = --reps: see init_gbench */
+                b->reps = cnb_arg_int("--benchmark_repetitions", a + 24, 1, 1000);
+            if (!strncmp(a, "--benchmark_enable_random_interleaving", 38))
+                cnb_die("bench: --benchmark_enable_random_interleaving: cnnbench interleaves the "
+                        "repetitions itself (results/README.md, Method)");
         }
         else if (!strcmp(a, "--net")) { if (!argv[i + 1]) cnb_die("--net needs a name"); if (o->n_nets < 64) o->nets[o->n_nets++] = argv[++i]; }
         else if (!strcmp(a, "--shapes")) { if (!(o->shapes = argv[++i])) cnb_die("--shapes needs a file"); }
@@ -754,7 +781,8 @@ static void init_gbench(int argc, char **argv)
     char **gargv = calloc(argc + 3, sizeof *gargv);
     if (!gargv) cnb_die("out of memory");
     int gargc = 0;
-    for (int i = 0; i < argc; i++) gargv[gargc++] = argv[i];
+    for (int i = 0; i < argc; i++)   /* repetitions are ours: rounds of single runs */
+        if (strncmp(argv[i], "--benchmark_repetitions=", 24)) gargv[gargc++] = argv[i];
     if (g_tmp[2][0]) {
         snprintf(json_flag, sizeof json_flag, "--benchmark_out=%s", g_tmp[2]);
         gargv[gargc++] = json_flag;
@@ -793,9 +821,11 @@ static void print_header(const cnb_bench *b, int named, const row_counts *n)
     for (int i = 0; i < b->nthreads; i++) printf("%s%d", i ? "," : " ", b->threads[i]);
     printf(" (one worker pinned per core); %s cache\n", b->cold ? "cold (rotating buffers)" : "warm");
     printf("method: validate (exact mode%s), then %d repetitions x >= %.3g s of the run step on "
-           "random data after a %.0f ms warm-up; median, min and spread reported\n",
+           "random data, each after a warm-up (%.0f ms, then %.0f ms), interleaved: repetition i "
+           "of every row of a group before repetition i+1 of any; median, min and spread "
+           "reported\n",
            g.use_golden ? ", golden hashes where present" : ", reference", b->reps, b->min_time,
-           WARMUP_S * 1e3);
+           WARMUP_S * 1e3, REWARM_S * 1e3);
     if (!named)
         printf("implementations: every runnable one (peer libraries included) but the reference; "
                "plain-C (scalar) ones are timed on the QUICK layers only (%d pairs left out; name "
@@ -816,38 +846,89 @@ static void print_header(const cnb_bench *b, int named, const row_counts *n)
                "will be noisy\n", busy, b->machine.cores);
 }
 
-/* Register the rows in the order layer, implementation, thread count (the rows of one layer and
- * implementation share their data). Returns how many (the dry run only lists them). */
-static int register_rows(cnb_bench *b, int dry)
+/* Bytes a row holds from its first repetition to its last, estimated before anything is
+ * allocated: each copy has the inputs, the weights twice (as given and as prepared), the outputs
+ * and blocked copies of the activations, roughly twice the layer's own bytes. */
+static double row_bytes(const cnb_bench_row *r)
 {
-    int registered = 0;
-    for (int u = 0; u < b->nuniq; u++)
-        for (int k = 0; k < b->nimpls; k++)
-            for (int ti = 0; ti < b->nthreads; ti++) {
-                cnb_bench_row *r = cnb_bench_row_at(b, u, k, ti);
-                if (r->kind != CNB_ROW_TIMED) continue;
+    const double one = 2.0 * cnb_layer_bytes(r->layer);
+    return one * copies_for(one);
+}
+
+/* The budget of a group: GROUP_MAX_BYTES, or a quarter of the memory available if less. */
+static double group_budget(void)
+{
+    double budget = GROUP_MAX_BYTES;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char line[256];
+        long long kib;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1 && kib * 1024.0 / 4 < budget)
+                budget = kib * 1024.0 / 4;
+        fclose(f);
+    }
+    return budget;
+}
+
+/* Google Benchmark's name of a row: <impl>/<layer>/t<threads>, unique. */
+static void row_name(const cnb_bench *b, const cnb_bench_row *r, char *name, int size)
+{
+    snprintf(name, size, "%s/%s/t%d", r->impl->name, r->layer->name, r->threads);
+    for (int v = 0; v < r->u; v++)   /* two shapes with one name: keep names unique */
+        if (!strcmp(b->occ[b->uniq[v]].layer->name, r->layer->name)) {
+            snprintf(name, size, "%s/%s~%d/t%d", r->impl->name, r->layer->name, r->u, r->threads);
+            return;
+        }
+}
+
+/* Register the rows so that their repetitions interleave. The rows, in the order layer,
+ * implementation, thread count, are cut into groups whose data fits the group budget; each row
+ * is registered once per repetition, as a single run under its own name, round after round:
+ * repetition 1 of every row of the group, then repetition 2 of every row, and so on. A burst of
+ * load from elsewhere (a shared machine) then costs one repetition of many rows, which the
+ * median ignores, rather than every repetition of one row, which it cannot. A row's data lives
+ * from its first repetition to its last: one group at a time. Returns the rows registered (the
+ * dry run only lists them); *ngroups gets the number of groups. */
+static int register_rows(cnb_bench *b, int dry, int *ngroups)
+{
+    const size_t nrows = (size_t)b->nuniq * b->nimpls * b->nthreads;
+    cnb_bench_row **order = malloc((nrows ? nrows : 1) * sizeof *order);
+    if (!order) cnb_die("out of memory");
+    int n = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        cnb_bench_row *r = &b->rows[i];
+        if (r->kind != CNB_ROW_TIMED) continue;
+        char name[512];
+        row_name(b, r, name, sizeof name);
+        if (!filter_keeps(name)) continue;
+        if (dry) printf("  %s  %.3g GFLOP\n", name, cnb_layer_flops_dense(r->layer) * 1e-9);
+        order[n++] = r;
+    }
+    *ngroups = 0;
+    const double budget = group_budget();
+    for (int first = 0; first < n && !dry;) {
+        int end = first;
+        double bytes = 0;
+        do bytes += row_bytes(order[end++]);
+        while (end < n && bytes + row_bytes(order[end]) <= budget);
+        for (int rep = 0; rep < b->reps; rep++)
+            for (int i = first; i < end; i++) {
+                cnb_bench_row *r = order[i];
                 char name[512];
-                snprintf(name, sizeof name, "%s/%s/t%d", r->impl->name, r->layer->name, r->threads);
-                for (int v = 0; v < u; v++)   /* two shapes with one name: keep names unique */
-                    if (!strcmp(b->occ[b->uniq[v]].layer->name, r->layer->name)) {
-                        snprintf(name, sizeof name, "%s/%s~%d/t%d", r->impl->name, r->layer->name,
-                                 u, r->threads);
-                        break;
-                    }
-                if (!filter_keeps(name)) continue;
-                registered++;
-                if (dry) {
-                    printf("  %s  %.3g GFLOP\n", name, cnb_layer_flops_dense(r->layer) * 1e-9);
-                    continue;
-                }
+                row_name(b, r, name, sizeof name);
                 const cnb_gb_bench gb = {
                     .name = name, .fn = bench_fn, .setup = bench_setup, .ctx = r,
-                    .repetitions = b->reps, .min_time = b->min_time, .threads = r->threads,
+                    .repetitions = 1, .min_time = b->min_time, .threads = r->threads,
                     .flop = cnb_layer_flops_dense(r->layer), .bytes = cnb_layer_bytes(r->layer)};
                 if (cnb_gb_register(&gb)) cnb_die("cannot register %s", name);
                 r->registered = 1;
             }
-    return registered;
+        ++*ngroups;
+        first = end;
+    }
+    free(order);
+    return n;
 }
 
 int cnb_cmd_bench(int argc, char **argv)
@@ -880,14 +961,18 @@ int cnb_cmd_bench(int argc, char **argv)
     open_outputs(&o, &b, &files);
     init_gbench(argc, argv);
     print_header(&b, o.impls.named, &counts);
-    const int registered = register_rows(&b, o.dry);
-    printf("%d benchmarks (%d layer x implementation x threads pairs, %d unsupported left out)\n",
+    g.b = &b;
+    int ngroups = 0;
+    const int registered = register_rows(&b, o.dry, &ngroups);
+    printf("%d benchmarks (%d layer x implementation x threads pairs, %d unsupported left out)",
            registered, counts.timed, counts.unsupported);
+    if (!o.dry) printf("; %d interleaved group%s", ngroups, ngroups == 1 ? "" : "s");
+    printf("\n");
     fflush(stdout);
     if (o.dry) return 0;
 
-    g.b = &b;
-    g.cur_u = g.cur_k = -1;
+    g.data = calloc((size_t)b.nuniq * b.nimpls * b.nthreads, sizeof *g.data);
+    if (!g.data) cnb_die("out of memory");
     g.total = registered;
     g.tty = isatty(2);
     g.t0 = now();
@@ -895,7 +980,7 @@ int cnb_cmd_bench(int argc, char **argv)
     cnb_gb_set_reporter(on_result, NULL);
     cnb_gb_set_quiet(1);
     cnb_gb_run();
-    free_cases();
+    for (size_t i = 0; i < (size_t)b.nuniq * b.nimpls * b.nthreads; i++) free_cases(&b.rows[i]);
     cnb_unbind_omp_threads(g.cur_threads > 0 ? g.cur_threads : 1);
     if (g.tty && !g.verbose) fprintf(stderr, "\r\033[K");
     const double elapsed = now() - g.t0;
