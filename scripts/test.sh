@@ -5,8 +5,9 @@
 #   3. the ISAs this CPU runs were all exercised; CNB_MAX_ISA hides what it should
 #   4. the deliberately broken implementations are rejected (wrong values, guard page)
 #   5. bad input: one line naming the problem, exit status 2, no crash
-#   6. `cnnbench compare` on constructed CSVs
-#   7. the aarch64 build under qemu (skipped with --native-only)
+#   6. a small `cnnbench bench`: a failed validation gets no speed; repetitions interleave
+#   7. `cnnbench compare` on constructed CSVs
+#   8. the aarch64 build under qemu (skipped with --native-only)
 # Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,26 @@ log=$(mktemp)
 trap 'rm -f "$log" "$log.err"' EXIT
 
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
+# Split one CSV line (RFC 4180 quoting) into the array F.
+csv_split() {
+    local line=$1 field="" q=0 c i
+    F=()
+    for ((i = 0; i < ${#line}; i++)); do
+        c=${line:i:1}
+        if ((q)); then
+            if [[ $c != '"' ]]; then field+=$c
+            elif [[ ${line:i+1:1} == '"' ]]; then field+='"'; i=$((i + 1))
+            else q=0; fi
+        else
+            case $c in
+            '"') q=1 ;;
+            ,) F+=("$field"); field="" ;;
+            *) field+=$c ;;
+            esac
+        fi
+    done
+    F+=("$field")
+}
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # 1. Unit tests: their own count joins ours.
@@ -112,7 +133,47 @@ if ! grep -qw neon <<<"$want"; then
     [[ -n ${neon:-} ]] && expect_bad "ISA the CPU lacks" $bin check --impl "$neon" 'conv mb1ic8ih8oc8kh3'
 fi
 
-# 6. compare: flags a constructed 10 % slow-down and a new failure, quiet on identical runs and
+# 6. bench, end to end on one small layer (needs Google Benchmark, which deps.sh installs): the
+#    broken implementation's row says FAIL and has no time; the two good ones have times; their
+#    repetitions alternate (round after round), not one row's back to back; bad options exit 2.
+expect_bad "bench, unknown option" $bin bench --frobnicate
+expect_bad "bench, Google Benchmark's own interleaving" $bin bench --benchmark_enable_random_interleaving=true --out - 'conv mb1ic8ih8oc8kh3'
+expect_bad "bench, unwritable output" $bin bench --out "$log/x.csv" 'conv mb1ic8ih8oc8kh3'
+bdir=$(mktemp -d)
+$bin bench --impl conv/scalar_im2col --impl conv/ref --impl conv/broken_pad --threads 1 --reps 3 \
+    --min-time 0.001 --out "$bdir/b.csv" 'conv mb1ic16ih12oc16kh3ph1' >"$log" 2>&1
+rc=$?
+why=""
+if [[ -f $bdir/b.csv ]]; then
+    IFS= read -r header <"$bdir/b.csv"
+    csv_split "$header"
+    declare -A col=()
+    for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+    timed=0
+    while IFS= read -r line; do
+        csv_split "$line"
+        impl=${F[col[impl]]} val=${F[col[validation]]} t=${F[col[time_median_s]]}
+        reps=${F[col[repetitions]]} gf=${F[col[gflops]]}
+        case $impl in
+        conv/broken_pad) [[ $val == FAIL && -z $t && -z $gf ]] || why+=" broken_pad: $val time '$t';" ;;
+        *) [[ $val == PASS && -n $t && $reps == 3 ]] && timed=$((timed + 1)) || why+=" $impl: $val time '$t' reps $reps;" ;;
+        esac
+    done < <(tail -n +2 "$bdir/b.csv")
+    [[ $timed -eq 2 ]] || why+=" $timed rows timed, want 2;"
+    runs=$(grep -o '^ *"name": "conv/[a-z0-9_]*/' "$bdir/b.json" | cut -d/ -f2 | grep -v broken | tr '\n' ' ')
+    [[ $runs == "scalar_im2col ref scalar_im2col ref scalar_im2col ref " ]] ||
+        why+=" repetitions not interleaved: $runs"
+else
+    why="no CSV written"
+fi
+if [[ $rc -eq 1 && -z $why ]]; then
+    ok "bench: broken_pad FAIL without a time, 2 rows timed, repetitions interleaved, status 1"
+else
+    bad "bench: status $rc (want 1) $why"; tail -5 "$log"
+fi
+rm -rf "$bdir"
+
+# 7. compare: flags a constructed 10 % slow-down and a new failure, quiet on identical runs and
 #    on a change inside the spread.
 expect_compare() { # file, expected status, expected text
     $bin compare tests/compare/base.csv "tests/compare/$1" >"$log" 2>&1
@@ -130,7 +191,7 @@ expect_compare newfail.csv 1 "^NEW FAILURE conv/avx2_direct"
 expect_bad "compare, missing file" $bin compare tests/compare/base.csv /nonexistent.csv
 expect_bad "compare, not a cnnbench CSV" $bin compare tests/compare/base.csv tests/arm_shapes.txt
 
-# 7. aarch64 under qemu.
+# 8. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS
     bash scripts/arm.sh >"$log" 2>&1
