@@ -1,5 +1,5 @@
 /* Direct convolution driver, ISA-independent (compiled for the baseline): builds a plan in
- * prepare (packed weights, output-channel tiles, row tiles with their clipped kernel-width range,
+ * prepare (packed weights, output-channel tiles, row calls with their clipped kernel-width range,
  * clipped depth and height ranges) and runs it with OpenMP over (mb, oc tile, od, oh).
  *
  * Groups, one path for all: each output-channel block (B lanes) gets the input-channel range of
@@ -11,15 +11,19 @@
  * same range are tiled nb at a time (if the runs of such blocks leave different remainders, nb = 1
  * throughout). Depthwise (g = ic = oc) has its own channel-vectorised kernel.
  *
- * Border taps: for each output row the depth and height ranges are clipped once; along W, pixels
- * with the same clipped kw range form runs, and each run is cut into tiles of at most ur_max
- * pixels (near-equal widths), so a kernel call never sees a padding tap. A border pixel is a
- * tile of its own (ur = 1, with the kernel's lane split against the FMA latency).
+ * Border taps: for each output row the depth and height ranges are clipped once; along W, the
+ * row is cut into tiles of at most ur_max pixels (near-equal widths) whatever the borders. A
+ * tile's first call takes the kw taps all its pixels can use; the taps its border pixels cannot
+ * use are left to one or two more calls over the other pixels, which add to the first's sums
+ * (build_row_calls). So a kernel call never sees a padding tap, and a border pixel is computed
+ * in a full-width tile (depthwise: pixels with the same kw range form runs cut into tiles).
  *
- * Work items (OpenMP, static schedule): (mb, oc tile, od, block of ohb rows). When the packed
- * weights of an oc tile exceed L1, its input channels are split into chunks of icc blocks and
- * each chunk sweeps the item's rows, adding to dst (plan_chunks); otherwise an item is one row.
- * Every output is summed by one thread in one fixed order, so results do not depend on the
+ * Threads (run_rows): the output rows of every (image, oc tile), weighted by the tile's blocks,
+ * are split into equal contiguous shares, one per thread; a thread's rows of one (image, tile,
+ * od) go in blocks of ohb rows. When the packed weights of an oc tile exceed the chunk budget,
+ * its input channels are split into chunks of icc blocks and each chunk sweeps the block's rows,
+ * adding to dst (plan_chunks). Every output is summed by one thread in one fixed order (chunk
+ * after chunk, within a chunk the calls of its tile in order), so results do not depend on the
  * thread count. */
 #include "kernels/conv/driver.h"
 
@@ -34,6 +38,7 @@ typedef struct oc_tile {
 
 typedef struct row_tile {
     int ow0, ur, kw_lo, nkw; /* pixels [ow0, ow0 + ur), taps [kw_lo, kw_lo + nkw) */
+    int add;                 /* 1: border taps of a tile, added to its first call's sums */
 } row_tile;
 
 typedef struct direct_plan {
@@ -47,20 +52,27 @@ typedef struct direct_plan {
     int *icb_s, *n_icb, *lane_lo, *lane_hi;
     oc_tile *ot;
     int n_ot;
-    row_tile *rt;            /* row tiles for the chosen nb (depthwise: dw_ur_max) ... */
+    row_tile *rt;            /* row calls for the chosen nb (depthwise: dw_ur_max) ... */
     int n_rt;
     row_tile *rt_tail;       /* ... and for the smaller nb of a last tile in a run of blocks */
     int n_rt_tail, nb_tail;
     int *kd_lo, *nkd, *kh_lo, *nkh; /* per od, per oh */
     int icc;                 /* input-channel blocks per chunk (row path) */
-    int ohb;                 /* output rows per work item (row path) */
+    int ohb;                 /* output rows per block of a thread's rows (row path) */
 } direct_plan;
 
 /* Cache budgets of the row path. The packed weights of one input-channel chunk of an oc tile
- * should stay in L1 (half of a 32 KiB L1d: Zen 4; recent Xeons have 48 KiB) while the chunk
- * sweeps ohb rows; the dst block of those rows (re-read once per chunk) should stay well inside
- * L2 (1-2 MiB per core). Without a split (icc = all blocks) a work item is one row. */
-enum { L1_WEI_BYTES = 16 << 10, L2_DST_BYTES = 256 << 10, ITEMS_PER_THREAD = 4 };
+ * stay in cache while the chunk sweeps ohb rows; the dst block of those rows (re-read once per
+ * chunk) should stay in L2 (1-2 MiB per core). A call step reads nb weight vectors for nb·ur
+ * FMAs: with tiles of at least L2_WEI_MIN_UR pixels the prefetchers keep up with weights in L2
+ * (1 MiB per core on Zen 4), and a large chunk makes few calls per output, each of which loads
+ * and stores its accumulators (measured on Zen 4, AVX-512 2 × 14 and 3 × 7 tiles: 128 KiB chunks
+ * run 3-5 % faster than 16 KiB ones on VGG and ResNeXt layers; 256 KiB gains nothing more).
+ * Narrower tiles (AVX2 2 × 6, 3 × 4) lose 8-15 % when their weights come from L2: their chunks
+ * stay in L1 (half of a 32 KiB L1d: Zen 4; recent Xeons have 48 KiB). Without a split (icc = all
+ * blocks) the rows go one at a time. */
+enum { WEI_CHUNK_L2_BYTES = 128 << 10, WEI_CHUNK_L1_BYTES = 16 << 10, L2_WEI_MIN_UR = 7,
+       L2_DST_BYTES = 256 << 10 };
 
 /* Taps [lo, lo + n) of a kernel of k taps whose input position start + t·(d+1) lies in [0, i). */
 static void clip_taps(int o, int s, int p, int d, int k, int i, int *lo, int *n)
@@ -86,8 +98,9 @@ static int isa_table_ok(const cnb_conv_direct_isa *t)
     return 1;
 }
 
-/* Row tiles for at most ur_max pixels per call; returns the count (≤ ow). */
-static int build_row_tiles(const cnb_conv *c, int ur_max, row_tile *rt)
+/* Depthwise row tiles: pixels with the same clipped kw range form runs, each cut into tiles of
+ * at most ur_max pixels (near-equal widths); returns the count (≤ ow). */
+static int build_dw_tiles(const cnb_conv *c, int ur_max, row_tile *rt)
 {
     int n = 0;
     for (int ow = 0; ow < c->ow;) {
@@ -100,10 +113,51 @@ static int build_row_tiles(const cnb_conv *c, int ur_max, row_tile *rt)
         const int len = end - ow, nt = (len + ur_max - 1) / ur_max;
         for (int t = 0, x = ow; t < nt; t++) {
             const int ur = len / nt + (t < len % nt);
-            rt[n++] = (row_tile){x, ur, lo, nk};
+            rt[n++] = (row_tile){x, ur, lo, nk, 0};
             x += ur;
         }
         ow = end;
+    }
+    return n;
+}
+
+/* Row-path calls: the row is cut into tiles of at most ur_max pixels (near-equal widths) whatever
+ * the borders. A tile's first call takes the taps every one of its pixels can use (their
+ * intersection; written, or added with the input-channel chunks); then, for each run of its
+ * pixels with the same clipped range, the taps of that range left out, on each side of the
+ * intersection, are added by one call each over the run (add = 1). So a border pixel rides in a
+ * full-width tile instead of a 1-pixel one (latency-bound), and no call sees a padding tap.
+ * Returns the count (≤ ROW_CALLS_PER_PIXEL·ow: per tile one call, per run two more). */
+enum { ROW_CALLS_PER_PIXEL = 3 };
+static int build_row_calls(const cnb_conv *c, int ur_max, row_tile *rt)
+{
+    int n = 0;
+    const int nt = (c->ow + ur_max - 1) / ur_max;
+    for (int t = 0, x = 0; t < nt; t++) {
+        const int ur = c->ow / nt + (t < c->ow % nt);
+        int ilo = 0, ihi = c->kw;
+        for (int j = x; j < x + ur; j++) {
+            int lo, nk;
+            clip_taps(j, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
+            if (lo > ilo) ilo = lo;
+            if (lo + nk < ihi) ihi = lo + nk;
+        }
+        if (ihi < ilo) ihi = ilo;
+        rt[n++] = (row_tile){x, ur, ilo, ihi - ilo, 0};
+        for (int j = x; j < x + ur;) {
+            int lo, nk, lo2, nk2, end = j + 1;
+            clip_taps(j, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
+            for (; end < x + ur; end++) {
+                clip_taps(end, c->sw, c->pw, c->dw, c->kw, c->iw, &lo2, &nk2);
+                if (lo2 != lo || nk2 != nk) break;
+            }
+            /* The run's range [lo, lo + nk) contains [ilo, ihi) when that is not empty. */
+            const int a_hi = ihi > ilo ? ilo : lo + nk, b_lo = ihi > ilo ? ihi : lo + nk;
+            if (a_hi > lo) rt[n++] = (row_tile){j, end - j, lo, a_hi - lo, 1};
+            if (lo + nk > b_lo) rt[n++] = (row_tile){j, end - j, b_lo, lo + nk - b_lo, 1};
+            j = end;
+        }
+        x += ur;
     }
     return n;
 }
@@ -119,10 +173,11 @@ static double tile_cost(int nb, int ur, int acc_regs)
     return c + 0.5;
 }
 
+/* A row's cost: its calls, each weighed by its taps (the border calls have fewer). */
 static double row_cost(const row_tile *rt, int n, int nb, int acc_regs)
 {
     double s = 0;
-    for (int i = 0; i < n; i++) s += tile_cost(nb, rt[i].ur, acc_regs);
+    for (int i = 0; i < n; i++) s += rt[i].nkw * tile_cost(nb, rt[i].ur, acc_regs);
     return s;
 }
 
@@ -233,7 +288,7 @@ static int plan_oc_tiles(direct_plan *P)
 {
     const cnb_conv_direct_isa *t = P->isa;
     const int nob = P->n_cb_out;
-    row_tile *rt = malloc(sizeof(row_tile) * P->c.ow);
+    row_tile *rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * P->c.ow);
     P->ot = malloc(sizeof(oc_tile) * nob);
     if (!rt || !P->ot) {
         free(rt);
@@ -241,7 +296,7 @@ static int plan_oc_tiles(direct_plan *P)
     }
     double rc[CNB_CONV_NB_MAX + 1] = {0};
     for (int nb = 1; nb <= t->nb_max; nb++)
-        rc[nb] = row_cost(rt, build_row_tiles(&P->c, t->ur_max[nb], rt), nb, t->acc_regs);
+        rc[nb] = row_cost(rt, build_row_calls(&P->c, t->ur_max[nb], rt), nb, t->acc_regs);
     free(rt);
 
     int best = 1;
@@ -272,17 +327,17 @@ static int plan_oc_tiles(direct_plan *P)
      * in the general group path) make the caller fall back to nb = 1 throughout. */
     for (int i = 0; i < P->n_ot; i++)
         if (P->ot[i].nb != best && P->ot[i].nb != P->nb_tail) return -1;
-    P->rt = malloc(sizeof(row_tile) * P->c.ow);
-    P->rt_tail = malloc(sizeof(row_tile) * P->c.ow);
+    P->rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * P->c.ow);
+    P->rt_tail = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * P->c.ow);
     if (!P->rt || !P->rt_tail) return 0;
-    P->n_rt = build_row_tiles(&P->c, t->ur_max[best], P->rt);
-    P->n_rt_tail = P->nb_tail ? build_row_tiles(&P->c, t->ur_max[P->nb_tail], P->rt_tail) : 0;
+    P->n_rt = build_row_calls(&P->c, t->ur_max[best], P->rt);
+    P->n_rt_tail = P->nb_tail ? build_row_calls(&P->c, t->ur_max[P->nb_tail], P->rt_tail) : 0;
     return 1;
 }
 
-/* Input-channel chunks and rows per work item (see L1_WEI_BYTES). The sums of an output are
- * taken chunk after chunk in the same order whatever ohb is, so ohb may follow the thread count
- * at prepare time without the results depending on it. */
+/* Input-channel chunks and rows per block (see WEI_CHUNK_L2_BYTES); chunks of near-equal size (16
+ * blocks with room for 7 go as 6, 6, 4, not 7, 7, 2). The sums of an output are taken chunk after
+ * chunk in the same order whatever ohb is. */
 static void plan_chunks(direct_plan *P)
 {
     const cnb_conv *c = &P->c;
@@ -292,23 +347,17 @@ static void plan_chunks(direct_plan *P)
     for (int i = 0; i < P->n_ot; i++) nb = P->ot[i].nb > nb ? P->ot[i].nb : nb;
     for (int ob = 0; ob < P->n_cb_out; ob++) n_icb = P->n_icb[ob] > n_icb ? P->n_icb[ob] : n_icb;
     const int64_t icb_bytes = nb * taps * B * B * (int64_t)sizeof(float);
-    int64_t icc = L1_WEI_BYTES / icb_bytes;
+    const int ur = P->isa->ur_max[nb] < c->ow ? P->isa->ur_max[nb] : c->ow;
+    int64_t icc = (ur >= L2_WEI_MIN_UR ? WEI_CHUNK_L2_BYTES : WEI_CHUNK_L1_BYTES) / icb_bytes;
     int64_t ohb = L2_DST_BYTES / ((int64_t)c->ow * nb * B * sizeof(float));
-    /* Enough items for the threads (ITEMS_PER_THREAD each) even at batch 1. */
-    const int64_t others = (int64_t)c->mb * P->n_ot * c->od;
-    const int64_t want = (int64_t)ITEMS_PER_THREAD * omp_get_max_threads();
-    if (others < want) {
-        const int64_t n_ohb = (want + others - 1) / others;
-        const int64_t rows = (c->oh + n_ohb - 1) / n_ohb;
-        if (ohb > rows) ohb = rows;
-    }
     if (icc < 1) icc = 1;
     if (ohb > c->oh) ohb = c->oh;
     if (icc >= n_icb || ohb < 2) {
         P->icc = n_icb;
         P->ohb = 1;
     } else {
-        P->icc = (int)icc;
+        const int64_t n_chunks = (n_icb + icc - 1) / icc;
+        P->icc = (int)((n_icb + n_chunks - 1) / n_chunks);
         P->ohb = (int)ohb;
     }
 }
@@ -344,7 +393,7 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
         if (!pack_depthwise(P, wei)) goto fail;
         P->rt = malloc(sizeof(row_tile) * c->ow);
         if (!P->rt) goto fail;
-        P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
+        P->n_rt = build_dw_tiles(c, isa->dw_ur_max, P->rt);
         return P;
     }
     if (!pack_rows(P, wei)) goto fail;
@@ -357,9 +406,9 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
         P->n_ot = 0;
         for (int ob = 0; ob < P->n_cb_out; ob++) P->ot[P->n_ot++] = (oc_tile){ob, 1};
         P->nb_tail = 0;
-        P->rt = malloc(sizeof(row_tile) * c->ow);
+        P->rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * c->ow);
         if (!P->rt) goto fail;
-        P->n_rt = build_row_tiles(c, isa->ur_max[1], P->rt);
+        P->n_rt = build_row_calls(c, isa->ur_max[1], P->rt);
         r = 1;
     }
     if (!r) goto fail;
@@ -416,75 +465,106 @@ static void run_depthwise(const direct_plan *P, const float *src, float *dst)
     }
 }
 
-static void run_rows(const direct_plan *P, const float *src, float *dst)
+/* Rows [oh0, oh1) of depth od of oc tile ot of image n: each chunk of icc input-channel blocks
+ * sweeps the rows (the chunk's weights are reused by every row), adding to what earlier chunks
+ * left in dst. */
+static void run_block(const direct_plan *P, const float *src, float *dst, int n, oc_tile ot,
+                      int od, int oh0, int oh1)
 {
     const cnb_conv *c = &P->c;
     const int B = P->isa->block;
     const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
     const int64_t src_cb = (int64_t)c->id * c->ih * c->iw * B;
     const int64_t dst_cb = (int64_t)c->od * c->oh * c->ow * B;
-    const int n_ohb = (c->oh + P->ohb - 1) / P->ohb;
-    const int64_t items = (int64_t)c->mb * P->n_ot * c->od * n_ohb;
     const cnb_conv_row_fn kern = P->isa->row;
-
-#pragma omp parallel for schedule(static)
-    for (int64_t it = 0; it < items; it++) {
-        const int ohb = (int)(it % n_ohb), od = (int)(it / n_ohb % c->od);
-        const int64_t t = it / n_ohb / c->od;
-        const int n = (int)(t / P->n_ot);
-        const oc_tile ot = P->ot[t % P->n_ot];
-        const int ob = ot.ob, n_icb = P->n_icb[ob];
-        const int oh0 = ohb * P->ohb, oh1 = oh0 + P->ohb < c->oh ? oh0 + P->ohb : c->oh;
-        const int kd_lo = P->kd_lo[od];
-        const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
-        const row_tile *rt = ot.nb == P->nb_tail ? P->rt_tail : P->rt;
-        const int n_rt = ot.nb == P->nb_tail ? P->n_rt_tail : P->n_rt;
-        cnb_conv_row_args a;
-        a.src_icb = src_cb;
-        a.src_kd = (int64_t)(c->dd + 1) * c->ih * c->iw * B;
-        a.src_kh = (int64_t)(c->dh + 1) * c->iw * B;
-        a.src_kw = (int64_t)(c->dw + 1) * B;
-        a.src_ow = (int64_t)c->sw * B;
-        a.wei_icb = taps * B * B;
-        a.wei_kd = (int64_t)c->kh * c->kw * B * B;
-        a.wei_kh = (int64_t)c->kw * B * B;
-        a.wei_kw = (int64_t)B * B;
-        a.wei_ob = (int64_t)n_icb * taps * B * B;
-        a.dst_ob = dst_cb;
-        const float *s_img = src + ((int64_t)n * P->n_cb_in + P->icb_s[ob]) * src_cb;
-        float *d_blk = dst + ((int64_t)n * P->n_cb_out + ob) * dst_cb;
-        /* Input channels in chunks of icc blocks (weights in L1), each over the rows of the item. */
-        for (int c0 = 0; c0 < n_icb; c0 += P->icc) {
-            const int nc = n_icb - c0 < P->icc ? n_icb - c0 : P->icc;
-            const float *s_chunk = s_img + c0 * src_cb;
-            const float *w_chunk = P->wei + P->wei_off[ob] + c0 * a.wei_icb;
-            a.n_icb = nc;
-            a.lane_lo = c0 == 0 ? P->lane_lo[ob] : 0;
-            a.lane_hi = c0 + nc == n_icb ? P->lane_hi[ob] : B;
-            a.accumulate = c0 > 0;
-            for (int oh = oh0; oh < oh1; oh++) {
-                const int kh_lo = P->kh_lo[oh];
-                const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
-                float *d_row = d_blk + ((int64_t)od * c->oh + oh) * c->ow * B;
-                for (int i = 0; i < n_rt; i++) {
-                    const row_tile *r = &rt[i];
-                    a.nkd = P->nkd[od];
-                    a.nkh = P->nkh[oh];
-                    a.nkw = r->nkw;
-                    a.dst = d_row + (int64_t)r->ow0 * B;
-                    if (a.nkd && a.nkh && a.nkw) {
-                        const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                        a.src = s_chunk + (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * B;
-                        a.wei = w_chunk + (kd_lo * a.wei_kd + kh_lo * a.wei_kh + r->kw_lo * a.wei_kw);
-                    } else {
-                        a.nkd = a.nkh = a.nkw = 0;
-                        a.src = s_chunk;
-                        a.wei = w_chunk;
-                    }
-                    kern(&a, ot.nb, r->ur);
+    const int ob = ot.ob, n_icb = P->n_icb[ob];
+    const int kd_lo = P->kd_lo[od];
+    const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
+    const row_tile *rt = ot.nb == P->nb_tail ? P->rt_tail : P->rt;
+    const int n_rt = ot.nb == P->nb_tail ? P->n_rt_tail : P->n_rt;
+    cnb_conv_row_args a;
+    a.src_icb = src_cb;
+    a.src_kd = (int64_t)(c->dd + 1) * c->ih * c->iw * B;
+    a.src_kh = (int64_t)(c->dh + 1) * c->iw * B;
+    a.src_kw = (int64_t)(c->dw + 1) * B;
+    a.src_ow = (int64_t)c->sw * B;
+    a.wei_icb = taps * B * B;
+    a.wei_kd = (int64_t)c->kh * c->kw * B * B;
+    a.wei_kh = (int64_t)c->kw * B * B;
+    a.wei_kw = (int64_t)B * B;
+    a.wei_ob = (int64_t)n_icb * taps * B * B;
+    a.dst_ob = dst_cb;
+    const float *s_img = src + ((int64_t)n * P->n_cb_in + P->icb_s[ob]) * src_cb;
+    float *d_blk = dst + ((int64_t)n * P->n_cb_out + ob) * dst_cb;
+    for (int c0 = 0; c0 < n_icb; c0 += P->icc) {
+        const int nc = n_icb - c0 < P->icc ? n_icb - c0 : P->icc;
+        const float *s_chunk = s_img + c0 * src_cb;
+        const float *w_chunk = P->wei + P->wei_off[ob] + c0 * a.wei_icb;
+        a.n_icb = nc;
+        a.lane_lo = c0 == 0 ? P->lane_lo[ob] : 0;
+        a.lane_hi = c0 + nc == n_icb ? P->lane_hi[ob] : B;
+        for (int oh = oh0; oh < oh1; oh++) {
+            const int kh_lo = P->kh_lo[oh];
+            const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
+            const int rows_valid = P->nkd[od] && P->nkh[oh];
+            float *d_row = d_blk + ((int64_t)od * c->oh + oh) * c->ow * B;
+            for (int i = 0; i < n_rt; i++) {
+                const row_tile *r = &rt[i];
+                if (r->add && !rows_valid) continue; /* nothing to add: the row got zeros */
+                a.accumulate = c0 > 0 || r->add;
+                a.nkd = P->nkd[od];
+                a.nkh = P->nkh[oh];
+                a.nkw = r->nkw;
+                a.dst = d_row + (int64_t)r->ow0 * B;
+                if (a.nkd && a.nkh && a.nkw) {
+                    const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
+                    a.src = s_chunk + (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * B;
+                    a.wei = w_chunk + (kd_lo * a.wei_kd + kh_lo * a.wei_kh + r->kw_lo * a.wei_kw);
+                } else {
+                    a.nkd = a.nkh = a.nkw = 0;
+                    a.src = s_chunk;
+                    a.wei = w_chunk;
                 }
+                kern(&a, ot.nb, r->ur);
             }
         }
+    }
+}
+
+/* Work split: the output rows of every (image, oc tile), each weighing its nb blocks, laid end
+ * to end in (image, tile, od, oh) order; each thread takes an equal contiguous share of that
+ * weight. So the threads get equal work whatever the tile count and tail nb (a 14×14 layer with
+ * 11 tiles of 3 and 2 blocks is split at a row, not at a tile), a thread sweeps few tiles (their
+ * weights stay in its own L2), and at most one tile per thread boundary is shared. A thread's
+ * rows of one (image, tile, od) go in blocks of at most ohb rows. */
+static void run_rows(const direct_plan *P, const float *src, float *dst)
+{
+    const cnb_conv *c = &P->c;
+    const int64_t rows = (int64_t)c->od * c->oh; /* rows per (image, tile) */
+    const int64_t units = (int64_t)c->mb * P->n_cb_out * rows;
+
+#pragma omp parallel
+    {
+        const int T = omp_get_num_threads(), th = omp_get_thread_num();
+        const int64_t u0 = units * th / T, u1 = units * (th + 1) / T;
+        for (int n = 0; n < c->mb; n++)
+            for (int i = 0; i < P->n_ot; i++) {
+                const oc_tile ot = P->ot[i];
+                /* Row q starts at unit base + q·nb; this thread owns the rows starting in [u0, u1). */
+                const int64_t base = ((int64_t)n * P->n_cb_out + ot.ob) * rows;
+                if (base + rows * ot.nb <= u0 || base >= u1) continue;
+                int64_t q = u0 <= base ? 0 : (u0 - base + ot.nb - 1) / ot.nb;
+                int64_t q1 = (u1 - base + ot.nb - 1) / ot.nb;
+                if (q1 > rows) q1 = rows;
+                while (q < q1) {
+                    const int od = (int)(q / c->oh), oh0 = (int)(q % c->oh);
+                    int64_t e = q + P->ohb;
+                    if (e > (int64_t)(od + 1) * c->oh) e = (int64_t)(od + 1) * c->oh;
+                    if (e > q1) e = q1;
+                    run_block(P, src, dst, n, ot, od, oh0, (int)(e - (int64_t)od * c->oh));
+                    q = e;
+                }
+            }
     }
 }
 

@@ -33,8 +33,10 @@
  *   may be 0 (then dst gets zeros, or is left as it is with accumulate, and src is not read).
  * - dst gets full B-lane vectors (the blocked layout pads channels to B; the padded lanes get
  *   zero because their weights are zero). accumulate = 0: dst is written, never read.
- *   accumulate = 1: dst already holds the sums over earlier input channels (the driver splits
- *   the input channels into chunks whose weights stay in L1, see driver.c) and the kernel adds.
+ *   accumulate = 1: dst already holds partial sums and the kernel adds: those of earlier input
+ *   channels (the driver splits the input channels into chunks whose weights stay in cache), or
+ *   of the other kw taps of the same pixels (the driver gives a tile's border taps to calls of
+ *   their own over the pixels that can use them, see driver.c).
  * - Lane split ks (cnb_conv_lane_split): with few pixels and blocks (border pixels, narrow
  *   rows) the FMA latency would dominate, so the kernel keeps ks partial sums per output, fed by
  *   interleaved input lanes, and adds them at the end. Exact for exact-mode data.
