@@ -5,6 +5,7 @@
  *   loaded        nb weight vectors per (input channel, tap): 16 output channels each
  *   broadcast     one input value per pixel (vbroadcastss, or the FMA's {1to16} memory operand)
  *   free          the rest (≥ 2) for the compiler.
+ * Lane loop: a whole input-channel block (l0 = 0, lane_hi = B) has its own unrolled loop.
  * Depthwise kernel: ur ≤ 16 accumulators, one weight vector per tap, one src vector load per FMA.
  * Tails: none. Channels are padded to whole blocks in the layout and in the packed weights, so
  * every load and store is a full vector inside the buffers; pixel tails are tiles with a smaller
@@ -15,6 +16,27 @@
 
 #define B 16       /* channel block (lanes of a zmm) */
 #define ACC_REGS 28 /* zmm registers the row kernel's accumulators may take */
+
+/* One step of the lane loop: input lanes [l, l + ks), lane l + t into partial sum t; per lane nb
+ * weight vectors, one broadcast per pixel and nb·ur FMAs. */
+static inline __attribute__((always_inline)) void
+lane_step(__m512 *acc, const float *s, const float *w, const int l, const int nb, const int ur,
+          const int ks, const ptrdiff_t sow, const ptrdiff_t wei_ob)
+{
+#pragma GCC unroll 8
+    for (int t = 0; t < ks; t++) {
+        __m512 wv[CNB_CONV_NB_MAX];
+#pragma GCC unroll 4
+        for (int b = 0; b < nb; b++) wv[b] = _mm512_loadu_ps(w + (l + t) * B + b * wei_ob);
+#pragma GCC unroll 28
+        for (int j = 0; j < ur; j++) {
+            const __m512 x = _mm512_set1_ps(s[j * sow + l + t]);
+#pragma GCC unroll 4
+            for (int b = 0; b < nb; b++)
+                acc[(t * nb + b) * ur + j] = _mm512_fmadd_ps(x, wv[b], acc[(t * nb + b) * ur + j]);
+        }
+    }
+}
 
 /* The row kernel for constant nb, ur and (when it is B) pixel stride sow. */
 static inline __attribute__((always_inline)) void
@@ -43,36 +65,18 @@ row_tile(const cnb_conv_row_args *a, const int nb, const int ur, const ptrdiff_t
             const float *s = s_icb + kd * a->src_kd + kh * a->src_kh;
             const float *w = w_icb + kd * a->wei_kd + kh * a->wei_kh;
             for (int kw = 0; kw < a->nkw; kw++, s += a->src_kw, w += a->wei_kw) {
+                if (l0 == 0 && l1 == B && B % ks == 0) {
+                    /* A whole block: a constant trip count, the lane loop unrolled by 4 (its
+                     * branch cost several % on 14-wide rows, whose calls have 1 or 2 kw taps;
+                     * unrolled by 16, GCC spilled accumulators in the largest tiles). */
+#pragma GCC unroll 4
+                    for (int l = 0; l < B; l += ks) lane_step(acc, s, w, l, nb, ur, ks, sow, a->wei_ob);
+                    continue;
+                }
                 int l = l0;
-                for (; l + ks <= l1; l += ks) {
-#pragma GCC unroll 8
-                    for (int t = 0; t < ks; t++) {
-                        __m512 wv[CNB_CONV_NB_MAX];
-#pragma GCC unroll 4
-                        for (int b = 0; b < nb; b++)
-                            wv[b] = _mm512_loadu_ps(w + (l + t) * B + b * a->wei_ob);
-#pragma GCC unroll 28
-                        for (int j = 0; j < ur; j++) {
-                            const __m512 x = _mm512_set1_ps(s[j * sow + l + t]);
-#pragma GCC unroll 4
-                            for (int b = 0; b < nb; b++)
-                                acc[(t * nb + b) * ur + j] =
-                                    _mm512_fmadd_ps(x, wv[b], acc[(t * nb + b) * ur + j]);
-                        }
-                    }
-                }
-                for (; l < l1; l++) { /* lanes left over by the split: partial sum 0 */
-                    __m512 wv[CNB_CONV_NB_MAX];
-#pragma GCC unroll 4
-                    for (int b = 0; b < nb; b++) wv[b] = _mm512_loadu_ps(w + l * B + b * a->wei_ob);
-#pragma GCC unroll 28
-                    for (int j = 0; j < ur; j++) {
-                        const __m512 x = _mm512_set1_ps(s[j * sow + l]);
-#pragma GCC unroll 4
-                        for (int b = 0; b < nb; b++)
-                            acc[b * ur + j] = _mm512_fmadd_ps(x, wv[b], acc[b * ur + j]);
-                    }
-                }
+                for (; l + ks <= l1; l += ks) lane_step(acc, s, w, l, nb, ur, ks, sow, a->wei_ob);
+                /* lanes left over by the split: partial sum 0 */
+                for (; l < l1; l++) lane_step(acc, s, w, l, nb, ur, 1, sow, a->wei_ob);
             }
         }
         s_icb += a->src_icb;
