@@ -173,8 +173,8 @@ else
 fi
 rm -rf "$bdir"
 
-# 7. compare: flags a constructed 10 % slow-down and a new failure, quiet on identical runs and
-#    on a change inside the spread.
+# 7. compare: flags a constructed 10 % slow-down and a new failure, quiet on identical runs, on a
+#    change inside the spread, and on one larger than each run's spread but not their sum.
 expect_compare() { # file, expected status, expected text
     $bin compare tests/compare/base.csv "tests/compare/$1" >"$log" 2>&1
     local rc=$?
@@ -187,6 +187,7 @@ expect_compare() { # file, expected status, expected text
 expect_compare base.csv 0 "0 faster, 0 slower, 0 new failures"
 expect_compare slower10.csv 1 "^SLOWER .*conv/avx512_direct"
 expect_compare noisy10.csv 0 "0 slower"
+expect_compare within_sum.csv 0 "0 faster, 0 slower"
 expect_compare newfail.csv 1 "^NEW FAILURE conv/avx2_direct"
 expect_bad "compare, missing file" $bin compare tests/compare/base.csv /nonexistent.csv
 expect_bad "compare, not a cnnbench CSV" $bin compare tests/compare/base.csv tests/arm_shapes.txt
