@@ -6,6 +6,8 @@
  *   broadcast     one input value per pixel (vbroadcastss into one register)
  *   free          16 − 12 − nb − 1 ≥ 0: the 4 × 3 tile uses all 16.
  * Depthwise kernel: ur ≤ 12 accumulators, one weight vector per tap, one src vector load per FMA.
+ * Depthwise 3-tap row kernel: ur ≤ 12 accumulators, the 3 weight vectors of a kernel row, one
+ *   src vector per window position (feeding up to 3 FMAs): all 16.
  * Tails: none. Channels are padded to whole blocks in the layout and in the packed weights, so
  * every load and store is a full vector inside the buffers (no mask table needed); pixel tails
  * are tiles with a smaller ur (one instance per ur, selected by the switch below). */
@@ -15,6 +17,7 @@
 
 #define B 8        /* channel block (lanes of a ymm) */
 #define ACC_REGS 12 /* ymm registers the row kernel's accumulators may take */
+#define DW_UR_MAX 12 /* pixels per depthwise call (table) */
 
 /* The row kernel for constant nb, ur and (when it is B) pixel stride sow. */
 static inline __attribute__((always_inline)) void
@@ -125,7 +128,7 @@ static void row(const cnb_conv_row_args *a, int nb, int ur)
 static inline __attribute__((always_inline)) void dw_tile(const cnb_conv_dw_args *a, const int ur)
 {
     const ptrdiff_t sow = a->src_ow;
-    __m256 acc[12];
+    __m256 acc[DW_UR_MAX];
 #pragma GCC unroll 12
     for (int j = 0; j < ur; j++) acc[j] = _mm256_setzero_ps();
     for (int kd = 0; kd < a->nkd; kd++)
@@ -143,6 +146,73 @@ static inline __attribute__((always_inline)) void dw_tile(const cnb_conv_dw_args
     for (int j = 0; j < ur; j++) _mm256_storeu_ps(a->dst + j * B, acc[j]);
 }
 
+/* The depthwise 3-tap row kernel for constant ur, pixel stride sw (pixels) and padding skips sl,
+ * sr: along a kernel row, window position p feeds pixel j through tap p − j·sw, so each input
+ * vector is loaded once and used by up to 3 FMAs: (ur − 1)·sw + 3 loads for 3·ur FMAs instead
+ * of one load per FMA (Zen 4 loads two ymm per cycle, as many as it issues FMAs: with the
+ * stores, the one-load-per-FMA loop was load-bound). The 3 weight vectors of the kernel row stay
+ * in registers. GCC still turns about a third of the loads into FMA memory operands here; a
+ * vmaskmovps load under src_lanes (the AVX-512 cure, ukernel.h) needs a register more and ran
+ * 15-20 % slower on Zen 4. */
+static inline __attribute__((always_inline)) void
+dw3_tile(const cnb_conv_dw3_args *a, const int ur, const int sw, const int sl, const int sr)
+{
+    const int n = (ur - 1) * sw + 3;
+    for (int r = 0; r < a->nrows; r++) {
+        __m256 acc[DW_UR_MAX];
+#pragma GCC unroll 12
+        for (int j = 0; j < ur; j++) acc[j] = _mm256_setzero_ps();
+        for (int kd = 0; kd < a->nkd; kd++)
+        for (int kh = 0; kh < a->nkh; kh++) {
+            const float *s = a->src + r * a->src_oh + kd * a->src_kd + kh * a->src_kh; /* position sl */
+            const float *w = a->wei + kd * a->wei_kd + kh * a->wei_kh;
+            const __m256 wv[3] = {_mm256_load_ps(w), _mm256_load_ps(w + B), _mm256_load_ps(w + 2 * B)};
+#pragma GCC unroll 64
+            for (int p = sl; p < n - sr; p++) {
+                const __m256 x = _mm256_loadu_ps(s + (p - sl) * B);
+#pragma GCC unroll 3
+                for (int t = 0; t < 3; t++) {
+                    const int d = p - t; /* j·sw */
+                    if (d < 0 || d % sw || d / sw >= ur) continue;
+                    acc[d / sw] = _mm256_fmadd_ps(x, wv[t], acc[d / sw]);
+                }
+            }
+        }
+#pragma GCC unroll 12
+        for (int j = 0; j < ur; j++) _mm256_storeu_ps(a->dst + r * a->dst_oh + j * B, acc[j]);
+    }
+}
+
+static inline __attribute__((always_inline)) void
+dw3_switch(const cnb_conv_dw3_args *a, int ur, const int sw, const int sl, const int sr)
+{
+    switch (ur) {
+    case  1: dw3_tile(a,  1, sw, sl, sr); return; case  2: dw3_tile(a,  2, sw, sl, sr); return;
+    case  3: dw3_tile(a,  3, sw, sl, sr); return; case  4: dw3_tile(a,  4, sw, sl, sr); return;
+    case  5: dw3_tile(a,  5, sw, sl, sr); return; case  6: dw3_tile(a,  6, sw, sl, sr); return;
+    case  7: dw3_tile(a,  7, sw, sl, sr); return; case  8: dw3_tile(a,  8, sw, sl, sr); return;
+    case  9: dw3_tile(a,  9, sw, sl, sr); return; case 10: dw3_tile(a, 10, sw, sl, sr); return;
+    case 11: dw3_tile(a, 11, sw, sl, sr); return; case 12: dw3_tile(a, 12, sw, sl, sr); return;
+    }
+}
+
+/* One instance per (stride, skips); interior tiles (no skips) are the common case. */
+static void dw3_s1(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 0, 0); }
+static void dw3_s1_l(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 1, 0); }
+static void dw3_s1_r(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 0, 1); }
+static void dw3_s1_lr(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 1, 1); }
+static void dw3_s2(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 0, 0); }
+static void dw3_s2_l(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 1, 0); }
+static void dw3_s2_r(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 0, 1); }
+static void dw3_s2_lr(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 1, 1); }
+
+static void dw3(const cnb_conv_dw3_args *a, int sw, int ur)
+{
+    static void (*const f[2][4])(const cnb_conv_dw3_args *, int) = {
+        {dw3_s1, dw3_s1_l, dw3_s1_r, dw3_s1_lr}, {dw3_s2, dw3_s2_l, dw3_s2_r, dw3_s2_lr}};
+    f[sw - 1][a->skip_l + 2 * a->skip_r](a, ur);
+}
+
 static void dw(const cnb_conv_dw_args *a, int ur)
 {
     switch (ur) {
@@ -156,7 +226,7 @@ static void dw(const cnb_conv_dw_args *a, int ur)
 }
 
 /*                                                  block acc  nb   ur_max by nb     dw_ur */
-static const cnb_conv_direct_isa avx2_table = {"avx2", B, ACC_REGS, 3, {0, 12, 6, 4}, 12, row, dw};
+static const cnb_conv_direct_isa avx2_table = {"avx2", B, ACC_REGS, 3, {0, 12, 6, 4}, DW_UR_MAX, row, dw, dw3};
 
 static void *prepare(const cnb_problem *p, const float *wei)
 {

@@ -7,6 +7,8 @@
  *   free          the rest (≥ 2) for the compiler.
  * Lane loop: a whole input-channel block (l0 = 0, lane_hi = B) has its own unrolled loop.
  * Depthwise kernel: ur ≤ 16 accumulators, one weight vector per tap, one src vector load per FMA.
+ * Depthwise 3-tap row kernel: ur ≤ 16 accumulators, the 3 weight vectors of a kernel row, one
+ *   src vector per window position (feeding up to 3 FMAs); 12 free.
  * Tails: none. Channels are padded to whole blocks in the layout and in the packed weights, so
  * every load and store is a full vector inside the buffers; pixel tails are tiles with a smaller
  * ur (one instance per ur, selected by the switch below). */
@@ -16,6 +18,7 @@
 
 #define B 16       /* channel block (lanes of a zmm) */
 #define ACC_REGS 28 /* zmm registers the row kernel's accumulators may take */
+#define DW_UR_MAX 16 /* pixels per depthwise call (table) */
 
 /* One step of the lane loop: input lanes [l, l + ks), lane l + t into partial sum t; per lane nb
  * weight vectors, one broadcast per pixel and nb·ur FMAs. */
@@ -140,11 +143,11 @@ static void row(const cnb_conv_row_args *a, int nb, int ur)
         row_any_stride(a, nb, ur);
 }
 
-/* The depthwise kernel for constant ur. */
+/* The depthwise kernel for constant ur, any strides and dilations: one src load per FMA. */
 static inline __attribute__((always_inline)) void dw_tile(const cnb_conv_dw_args *a, const int ur)
 {
     const ptrdiff_t sow = a->src_ow;
-    __m512 acc[16];
+    __m512 acc[DW_UR_MAX];
 #pragma GCC unroll 16
     for (int j = 0; j < ur; j++) acc[j] = _mm512_setzero_ps();
     for (int kd = 0; kd < a->nkd; kd++)
@@ -162,6 +165,75 @@ static inline __attribute__((always_inline)) void dw_tile(const cnb_conv_dw_args
     for (int j = 0; j < ur; j++) _mm512_storeu_ps(a->dst + j * B, acc[j]);
 }
 
+/* The depthwise 3-tap row kernel for constant ur, pixel stride sw (pixels) and padding skips sl,
+ * sr: along a kernel row, window position p feeds pixel j through tap p − j·sw, so each input
+ * vector is loaded once and used by up to 3 FMAs: (ur − 1)·sw + 3 loads for 3·ur FMAs instead
+ * of one load per FMA (Zen 4 loads one zmm per cycle, as many as it issues FMAs: with the
+ * stores, the one-load-per-FMA loop was load-bound). The 3 weight vectors of the kernel row stay
+ * in registers. The loads go under src_lanes (all ones) so that GCC keeps x in a register
+ * (ukernel.h). */
+static inline __attribute__((always_inline)) void
+dw3_tile(const cnb_conv_dw3_args *a, const int ur, const int sw, const int sl, const int sr)
+{
+    const int n = (ur - 1) * sw + 3;
+    const __mmask16 all = (__mmask16)a->src_lanes; /* all ones, keeps x in a register */
+    for (int r = 0; r < a->nrows; r++) {
+        __m512 acc[DW_UR_MAX];
+#pragma GCC unroll 16
+        for (int j = 0; j < ur; j++) acc[j] = _mm512_setzero_ps();
+        for (int kd = 0; kd < a->nkd; kd++)
+        for (int kh = 0; kh < a->nkh; kh++) {
+            const float *s = a->src + r * a->src_oh + kd * a->src_kd + kh * a->src_kh; /* position sl */
+            const float *w = a->wei + kd * a->wei_kd + kh * a->wei_kh;
+            const __m512 wv[3] = {_mm512_load_ps(w), _mm512_load_ps(w + B), _mm512_load_ps(w + 2 * B)};
+#pragma GCC unroll 64
+            for (int p = sl; p < n - sr; p++) {
+                const __m512 x = _mm512_maskz_loadu_ps(all, s + (p - sl) * B);
+#pragma GCC unroll 3
+                for (int t = 0; t < 3; t++) {
+                    const int d = p - t; /* j·sw */
+                    if (d < 0 || d % sw || d / sw >= ur) continue;
+                    acc[d / sw] = _mm512_fmadd_ps(x, wv[t], acc[d / sw]);
+                }
+            }
+        }
+#pragma GCC unroll 16
+        for (int j = 0; j < ur; j++) _mm512_storeu_ps(a->dst + r * a->dst_oh + j * B, acc[j]);
+    }
+}
+
+static inline __attribute__((always_inline)) void
+dw3_switch(const cnb_conv_dw3_args *a, int ur, const int sw, const int sl, const int sr)
+{
+    switch (ur) {
+    case  1: dw3_tile(a,  1, sw, sl, sr); return; case  2: dw3_tile(a,  2, sw, sl, sr); return;
+    case  3: dw3_tile(a,  3, sw, sl, sr); return; case  4: dw3_tile(a,  4, sw, sl, sr); return;
+    case  5: dw3_tile(a,  5, sw, sl, sr); return; case  6: dw3_tile(a,  6, sw, sl, sr); return;
+    case  7: dw3_tile(a,  7, sw, sl, sr); return; case  8: dw3_tile(a,  8, sw, sl, sr); return;
+    case  9: dw3_tile(a,  9, sw, sl, sr); return; case 10: dw3_tile(a, 10, sw, sl, sr); return;
+    case 11: dw3_tile(a, 11, sw, sl, sr); return; case 12: dw3_tile(a, 12, sw, sl, sr); return;
+    case 13: dw3_tile(a, 13, sw, sl, sr); return; case 14: dw3_tile(a, 14, sw, sl, sr); return;
+    case 15: dw3_tile(a, 15, sw, sl, sr); return; case 16: dw3_tile(a, 16, sw, sl, sr); return;
+    }
+}
+
+/* One instance per (stride, skips); interior tiles (no skips) are the common case. */
+static void dw3_s1(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 0, 0); }
+static void dw3_s1_l(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 1, 0); }
+static void dw3_s1_r(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 0, 1); }
+static void dw3_s1_lr(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 1, 1); }
+static void dw3_s2(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 0, 0); }
+static void dw3_s2_l(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 1, 0); }
+static void dw3_s2_r(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 0, 1); }
+static void dw3_s2_lr(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 1, 1); }
+
+static void dw3(const cnb_conv_dw3_args *a, int sw, int ur)
+{
+    static void (*const f[2][4])(const cnb_conv_dw3_args *, int) = {
+        {dw3_s1, dw3_s1_l, dw3_s1_r, dw3_s1_lr}, {dw3_s2, dw3_s2_l, dw3_s2_r, dw3_s2_lr}};
+    f[sw - 1][a->skip_l + 2 * a->skip_r](a, ur);
+}
+
 static void dw(const cnb_conv_dw_args *a, int ur)
 {
     switch (ur) {
@@ -177,7 +249,7 @@ static void dw(const cnb_conv_dw_args *a, int ur)
 }
 
 /*                                                  block acc  nb   ur_max by nb     dw_ur */
-static const cnb_conv_direct_isa avx512_table = {"avx512", B, ACC_REGS, 4, {0, 24, 14, 8, 6}, 16, row, dw};
+static const cnb_conv_direct_isa avx512_table = {"avx512", B, ACC_REGS, 4, {0, 24, 14, 8, 6}, DW_UR_MAX, row, dw, dw3};
 
 static void *prepare(const cnb_problem *p, const float *wei)
 {

@@ -16,7 +16,8 @@
  * tile's first call takes the kw taps all its pixels can use; the taps its border pixels cannot
  * use are left to one or two more calls over the other pixels, which add to the first's sums
  * (build_row_calls). So a kernel call never sees a padding tap, and a border pixel is computed
- * in a full-width tile (depthwise: pixels with the same kw range form runs cut into tiles).
+ * in a full-width tile (depthwise: the ISA's 3-tap row kernel takes whole rows, skipping the
+ * padding itself, dw3_fits; otherwise pixels with the same kw range form runs cut into tiles).
  *
  * Threads (run_rows): the output rows of every (image, oc tile), weighted by the tile's blocks,
  * are split into equal contiguous shares, one per thread; a thread's rows of one (image, tile,
@@ -45,6 +46,7 @@ typedef struct direct_plan {
     cnb_conv c;
     const cnb_conv_direct_isa *isa;
     int depthwise;
+    int dw3;                 /* depthwise rows go to the ISA's 3-tap row kernel (dw3_fits) */
     int n_cb_in, n_cb_out;   /* channel blocks of src and dst */
     float *wei;              /* packed weights, 64-byte aligned */
     /* Per output-channel block (row path): packed weight offset and input-channel range. */
@@ -57,6 +59,8 @@ typedef struct direct_plan {
     row_tile *rt_tail;       /* ... and for the smaller nb of a last tile in a run of blocks */
     int n_rt_tail, nb_tail;
     int *kd_lo, *nkd, *kh_lo, *nkh; /* per od, per oh */
+    int *rb_oh0, *rb_nr;     /* depthwise row blocks: first row, rows (same kh clip) ... */
+    int n_rb;                /* ... and their count */
     int icc;                 /* input-channel blocks per chunk (row path) */
     int ohb;                 /* output rows per block of a thread's rows (row path) */
 } direct_plan;
@@ -119,6 +123,56 @@ static int build_dw_tiles(const cnb_conv *c, int ur_max, row_tile *rt)
         ow = end;
     }
     return n;
+}
+
+/* Whether the depthwise rows can go to the ISA's 3-tap row kernel: kw = 3 without dilation, stride
+ * 1 or 2, and no tile window reaching more than one position into the padding on either side
+ * (pw ≤ 1 and the last pixel's window ends at most one position past the row). */
+static int dw3_fits(const cnb_conv_direct_isa *isa, const cnb_conv *c)
+{
+    return isa->dw3 && c->kw == 3 && c->dw == 0 && (c->sw == 1 || c->sw == 2) && c->pw <= 1 &&
+           (c->ow - 1) * c->sw - c->pw + 3 - c->iw <= 1;
+}
+
+/* 3-tap depthwise tiles: the row cut into tiles of at most ur_max pixels (near-equal widths)
+ * whatever the borders (the kernel skips the padding positions of a window); returns the
+ * count. Only ow0 and ur are used. */
+static int build_dw3_tiles(const cnb_conv *c, int ur_max, row_tile *rt)
+{
+    const int nt = (c->ow + ur_max - 1) / ur_max;
+    for (int t = 0, x = 0; t < nt; t++) {
+        const int ur = c->ow / nt + (t < c->ow % nt);
+        rt[t] = (row_tile){x, ur, 0, c->kw, 0};
+        x += ur;
+    }
+    return nt;
+}
+
+/* Depthwise work items are blocks of at most DW_ROWS output rows with the same clipped kh range
+ * (one kernel call per tile covers the block's rows with the 3-tap kernel): enough rows to pay a
+ * call's set-up once per strip on 7-pixel rows, few enough that a 56-row layer of 2 channel
+ * blocks still has 20 items for the threads. */
+enum { DW_ROWS = 7 };
+static int build_dw_row_blocks(direct_plan *P)
+{
+    const cnb_conv *c = &P->c;
+    P->rb_oh0 = malloc(sizeof(int) * c->oh);
+    P->rb_nr = malloc(sizeof(int) * c->oh);
+    if (!P->rb_oh0 || !P->rb_nr) return 0;
+    P->n_rb = 0;
+    for (int oh = 0; oh < c->oh;) {
+        int end = oh + 1;
+        while (end < c->oh && P->kh_lo[end] == P->kh_lo[oh] && P->nkh[end] == P->nkh[oh]) end++;
+        const int len = end - oh, nb = (len + DW_ROWS - 1) / DW_ROWS;
+        for (int b = 0, x = oh; b < nb; b++) {
+            const int nr = len / nb + (b < len % nb);
+            P->rb_oh0[P->n_rb] = x;
+            P->rb_nr[P->n_rb++] = nr;
+            x += nr;
+        }
+        oh = end;
+    }
+    return 1;
 }
 
 /* Row-path calls: the row is cut into tiles of at most ur_max pixels (near-equal widths) whatever
@@ -198,6 +252,8 @@ void cnb_conv_direct_release(void *state)
     free(P->nkd);
     free(P->kh_lo);
     free(P->nkh);
+    free(P->rb_oh0);
+    free(P->rb_nr);
     free(P);
 }
 
@@ -393,7 +449,10 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
         if (!pack_depthwise(P, wei)) goto fail;
         P->rt = malloc(sizeof(row_tile) * c->ow);
         if (!P->rt) goto fail;
-        P->n_rt = build_dw_tiles(c, isa->dw_ur_max, P->rt);
+        if (!build_dw_row_blocks(P)) goto fail;
+        P->dw3 = dw3_fits(isa, c);
+        P->n_rt = P->dw3 ? build_dw3_tiles(c, isa->dw_ur_max, P->rt)
+                         : build_dw_tiles(c, isa->dw_ur_max, P->rt);
         return P;
     }
     if (!pack_rows(P, wei)) goto fail;
@@ -419,6 +478,8 @@ fail:
     return NULL;
 }
 
+/* Work items: (image, channel block, od, row block), split statically; every output is computed
+ * by one call whatever the thread count. */
 static void run_depthwise(const direct_plan *P, const float *src, float *dst)
 {
     const cnb_conv *c = &P->c;
@@ -426,41 +487,79 @@ static void run_depthwise(const direct_plan *P, const float *src, float *dst)
     const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
     const int64_t src_cb = (int64_t)c->id * c->ih * c->iw * B;
     const int64_t dst_cb = (int64_t)c->od * c->oh * c->ow * B;
-    const int64_t items = (int64_t)c->mb * ncb * c->od * c->oh;
+    const int64_t items = (int64_t)c->mb * ncb * c->od * P->n_rb;
     const cnb_conv_dw_fn kern = P->isa->dw;
 
 #pragma omp parallel for schedule(static)
     for (int64_t it = 0; it < items; it++) {
-        const int oh = (int)(it % c->oh), od = (int)(it / c->oh % c->od);
-        const int64_t ncb_idx = it / c->oh / c->od; /* n·ncb + cb */
+        const int rb = (int)(it % P->n_rb), od = (int)(it / P->n_rb % c->od);
+        const int64_t ncb_idx = it / P->n_rb / c->od; /* n·ncb + cb */
         const int cb = (int)(ncb_idx % ncb);
-        const int kd_lo = P->kd_lo[od], kh_lo = P->kh_lo[oh];
+        const int oh0 = P->rb_oh0[rb], nr = P->rb_nr[rb];
+        const int kd_lo = P->kd_lo[od], kh_lo = P->kh_lo[oh0];
+        const int nkd = P->nkd[od], nkh = P->nkh[oh0];
         const float *s_cb = src + ncb_idx * src_cb;
         const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
-        const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
+        const float *wei = P->wei + (cb * taps + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw) * B;
+        const int64_t src_kd = (int64_t)(c->dd + 1) * c->ih * c->iw * B;
+        const int64_t src_kh = (int64_t)(c->dh + 1) * c->iw * B;
+        float *d_blk = dst + ncb_idx * dst_cb + ((int64_t)od * c->oh + oh0) * c->ow * B;
+        if (P->dw3) {
+            cnb_conv_dw3_args a3;
+            const int ih0 = oh0 * c->sh - c->ph + kh_lo * (c->dh + 1);
+            a3.src_kd = src_kd;
+            a3.src_kh = src_kh;
+            a3.src_oh = (int64_t)c->sh * c->iw * B;
+            a3.wei_kd = (int64_t)c->kh * c->kw * B;
+            a3.wei_kh = (int64_t)c->kw * B;
+            a3.dst_oh = (int64_t)c->ow * B;
+            a3.nrows = nr;
+            a3.src_lanes = (1u << B) - 1;
+            a3.wei = wei;
+            for (int i = 0; i < P->n_rt; i++) {
+                const row_tile *r = &P->rt[i];
+                const int iw0 = r->ow0 * c->sw - c->pw, n = (r->ur - 1) * c->sw + 3;
+                a3.nkd = nkd;
+                a3.nkh = nkh;
+                a3.skip_l = iw0 < 0 ? -iw0 : 0;
+                a3.skip_r = iw0 + n > c->iw ? iw0 + n - c->iw : 0;
+                a3.dst = d_blk + (int64_t)r->ow0 * B;
+                if (nkd && nkh) {
+                    a3.src = s_cb + (((int64_t)id0 * c->ih + ih0) * c->iw + iw0 + a3.skip_l) * B;
+                } else {
+                    a3.nkd = a3.nkh = 0;
+                    a3.src = s_cb;
+                }
+                P->isa->dw3(&a3, c->sw, r->ur);
+            }
+            continue;
+        }
         cnb_conv_dw_args a;
-        a.src_kd = (int64_t)(c->dd + 1) * c->ih * c->iw * B;
-        a.src_kh = (int64_t)(c->dh + 1) * c->iw * B;
+        a.src_kd = src_kd;
+        a.src_kh = src_kh;
         a.src_kw = (int64_t)(c->dw + 1) * B;
         a.src_ow = (int64_t)c->sw * B;
         a.wei_kd = (int64_t)c->kh * c->kw * B;
         a.wei_kh = (int64_t)c->kw * B;
-        float *d_row = dst + ncb_idx * dst_cb + ((int64_t)od * c->oh + oh) * c->ow * B;
-        for (int i = 0; i < P->n_rt; i++) {
-            const row_tile *r = &P->rt[i];
-            a.nkd = P->nkd[od];
-            a.nkh = P->nkh[oh];
-            a.nkw = r->nkw;
-            a.dst = d_row + (int64_t)r->ow0 * B;
-            a.wei = P->wei + (cb * taps + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw + r->kw_lo) * B;
-            if (a.nkd && a.nkh && a.nkw) {
-                const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                a.src = s_cb + (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * B;
-            } else {
-                a.nkd = a.nkh = a.nkw = 0;
-                a.src = s_cb;
+        for (int oh = oh0; oh < oh0 + nr; oh++) {
+            const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
+            float *d_row = d_blk + (int64_t)(oh - oh0) * c->ow * B;
+            for (int i = 0; i < P->n_rt; i++) {
+                const row_tile *r = &P->rt[i];
+                a.nkd = nkd;
+                a.nkh = nkh;
+                a.nkw = r->nkw;
+                a.dst = d_row + (int64_t)r->ow0 * B;
+                a.wei = wei + (int64_t)r->kw_lo * B;
+                if (a.nkd && a.nkh && a.nkw) {
+                    const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
+                    a.src = s_cb + (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * B;
+                } else {
+                    a.nkd = a.nkh = a.nkw = 0;
+                    a.src = s_cb;
+                }
+                kern(&a, r->ur);
             }
-            kern(&a, r->ur);
         }
     }
 }

@@ -19,6 +19,7 @@ typedef struct cnb_conv_direct_isa {
     int dw_ur_max;                        /* pixels per depthwise call */
     cnb_conv_row_fn row;
     cnb_conv_dw_fn dw;
+    cnb_conv_dw3_fn dw3;                  /* optional (NULL: every depthwise row goes to dw) */
 } cnb_conv_direct_isa;
 
 /* The record functions, parameterised by the ISA table. */

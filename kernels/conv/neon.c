@@ -172,7 +172,7 @@ static void dw(const cnb_conv_dw_args *a, int ur)
 }
 
 /*                                                  block acc  nb   ur_max by nb     dw_ur */
-static const cnb_conv_direct_isa neon_table = {"neon", B, ACC_REGS, 4, {0, 24, 12, 8, 6}, 16, row, dw};
+static const cnb_conv_direct_isa neon_table = {"neon", B, ACC_REGS, 4, {0, 24, 12, 8, 6}, 16, row, dw, NULL};
 
 static void *prepare(const cnb_problem *p, const float *wei)
 {

@@ -44,8 +44,27 @@
  *   to 64 bytes. Every read is inside [src, src + extent of the taps and pixels given).
  *
  * Depthwise kernel (g = ic = oc): one channel block × ur pixels, vectorised over channels. It
- * loads a src vector per pixel and tap (no broadcast), multiplies by the tap's weight vector
- * (packed [cb][kd][kh][kw][B]) and writes ur vectors. Same clipping and store rules. */
+ * multiplies a src vector per pixel and tap (no broadcast) by the tap's weight vector (packed
+ * [cb][kd][kh][kw][B]) and writes ur vectors. Same clipping and store rules.
+ *
+ * Depthwise 3-tap row kernel (optional, kw = 3, no dilation along W, pixel stride sw = 1 or 2):
+ * the same product, but the kernel knows the kw taps, so each input vector of a kernel row is
+ * loaded once and feeds every (pixel, tap) that reads it, and border pixels ride in the tile:
+ *
+ *   window of a tile of ur pixels, one kernel row:   p = 0  1  2  3  4 ...  n − 1
+ *     (n = (ur − 1)·sw + 3 input positions)            pixel j reads p = j·sw + kw, kw < 3
+ *     skip_l leading, skip_r trailing positions lie in the padding: never read, their taps
+ *     skipped (skip_l, skip_r in {0, 1}, skip_l + skip_r < n).
+ * - src points at position skip_l of the window (the first input pixel read) of the first
+ *   clipped kernel row (kd_lo, kh_lo); wei at tap (kd_lo, kh_lo, kw 0). Input positions are B
+ *   floats apart; nkd × nkh kernel rows (counts may be 0: dst gets zeros).
+ * - nrows ≥ 1 output rows with the same clipped kernel rows, their src src_oh and dst dst_oh
+ *   apart: a call covers a strip of the output, so its cost is paid once per strip, not per row
+ *   (7-pixel rows are 2 or 3 calls).
+ * - src_lanes: all B lanes set. A kernel may load src under this mask: a load under a mask the
+ *   compiler cannot see is all ones stays one register feeding its 3 FMAs, where GCC turns a
+ *   plain load into a memory operand of each FMA (one load per FMA again: measured 72 against
+ *   100 GFLOP/s on MobileNet's stride-1 layers, AVX-512 at 1 thread on Zen 4). */
 #ifndef CNB_KERNELS_CONV_UKERNEL_H
 #define CNB_KERNELS_CONV_UKERNEL_H
 
@@ -77,10 +96,25 @@ typedef struct cnb_conv_dw_args {
     ptrdiff_t wei_kd, wei_kh;                 /* floats; kw stride is B */
 } cnb_conv_dw_args;
 
+typedef struct cnb_conv_dw3_args {
+    const float *src;
+    const float *wei;
+    float *dst;
+    int nkd, nkh;
+    int skip_l, skip_r;                       /* window positions in the padding, 0 or 1 */
+    int nrows;                                /* output rows, src_oh and dst_oh apart */
+    unsigned src_lanes;                       /* (1 << B) − 1, see the contract */
+    ptrdiff_t src_kd, src_kh, src_oh;         /* floats */
+    ptrdiff_t wei_kd, wei_kh;                 /* floats; kw stride is B */
+    ptrdiff_t dst_oh;                         /* floats; pixel stride is B */
+} cnb_conv_dw3_args;
+
 /* One row kernel call: nb in [1, nb_max], ur in [1, ur_max[nb]] of the ISA table. */
 typedef void (*cnb_conv_row_fn)(const cnb_conv_row_args *a, int nb, int ur);
 /* One depthwise call: ur in [1, dw_ur_max]. */
 typedef void (*cnb_conv_dw_fn)(const cnb_conv_dw_args *a, int ur);
+/* One depthwise 3-tap row call: sw in {1, 2}, ur in [1, dw_ur_max]. */
+typedef void (*cnb_conv_dw3_fn)(const cnb_conv_dw3_args *a, int sw, int ur);
 
 /* Partial sums per output kept by a row kernel of nb blocks × ur pixels: enough FMA chains to
  * hide the latency (CNB_CONV_CHAINS) within acc_regs accumulators, at least 1. Folds to a
