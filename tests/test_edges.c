@@ -59,7 +59,21 @@ void test_edges_conv(void)
                 snprintf(d, sizeof d, "conv mb2ic6ih11iw13oc10kh%dkw%dsh%dsw%dph%dpw%d", k, k, s, s, p, p);
                 run_all(CNB_OP_CONV, d, &fails);
             }
+    /* Depthwise 3-wide rows: every width up to 20 (tiles of every size, both borders in or out
+     * of the padding), strides 1 and 2, padding 0 and 1; 24 channels = a full block and a tail
+     * (AVX-512), 16 rows so that row blocks meet the clipped top and bottom rows. */
+    for (int iw = 1; iw <= 21; iw++)
+        for (int s = 1; s <= 2; s++)
+            for (int p = 0; p <= 1; p++) {
+                if (iw + 2 * p < 3) continue;
+                snprintf(d, sizeof d, "conv g24mb1ic24ih16iw%doc24kh3kw3sh%dsw%dph%dpw%d", iw, s, s, p, p);
+                run_all(CNB_OP_CONV, d, &fails);
+            }
     static const char *const cases[] = {
+        "conv g24mb2ic24ih8iw9oc24kh3kw3ph2pw2",       /* depthwise, padding 2: general path */
+        "conv g24mb1ic24ih9iw12oc24kh3kw3dh1dw1ph2pw2", /* depthwise, dilated */
+        "conv g16mb1ic16ih7iw11oc16kh5kw5sh3sw3ph2pw2", /* depthwise, 5 wide, stride 3 */
+        "conv g40mb1ic40ih4iw50oc40kh3kw3ph1pw1",      /* depthwise, wide rows */
         "conv mb1ic16ih8oc16oh4kh3sh2ph0",            /* right padding larger than left */
         "conv mb1ic16ih9oc16oh4kh1sh2ph0",            /* negative right padding */
         "conv mb1ic24ih14iw15oc40oh7ow8kh3kw3sh2sw2ph1pw1",
