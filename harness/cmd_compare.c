@@ -79,8 +79,9 @@ int cnb_cmd_compare(int argc, char **argv)
                  "Matches rows by op, descriptor, implementation, threads, batch and cache; reports\n"
                  "significant speed-ups and slow-downs of B against A (at least PCT %, default 5, and\n"
                  "larger than the two runs' spreads added), validations that went from PASS to FAIL, and the\n"
-                 "geometric mean of B/A times per implementation. Exit 1 on a significant slow-down\n"
-                 "or a new failure, 0 otherwise.");
+                 "geometric mean of B/A times per implementation; under each slow-down, the command\n"
+                 "that re-times its row. Exit 1 on a significant slow-down or a new failure, 0\n"
+                 "otherwise.");
             return 0;
         } else if (!strcmp(argv[i], "--threshold")) {
             char *end;
@@ -134,6 +135,10 @@ int cnb_cmd_compare(int argc, char **argv)
                    !significant ? "same" : ratio > 1 ? "SLOWER" : "faster", rb->f[C_IMPL],
                    rb->f[C_THREADS], rb->f[C_DESC], rb->f[C_LAYER], ra->median * 1e3,
                    rb->median * 1e3, change, ra->spread, rb->spread);
+        if (significant && ratio > 1)   /* one command re-times the row, in one run, to confirm */
+            printf("            re-time: cnnbench bench --impl %s --threads %s --mb %s%s --reps 9 "
+                   "--out - '%s'\n", rb->f[C_IMPL], rb->f[C_THREADS], rb->f[C_BATCH],
+                   !strcmp(rb->f[C_CACHE], "cold") ? " --cold" : "", rb->f[C_DESC]);
         if (significant) ratio > 1 ? slower++ : faster++;
     }
     int only_a = 0, only_b = 0;

@@ -186,6 +186,7 @@ expect_compare() { # file, expected status, expected text
 }
 expect_compare base.csv 0 "0 faster, 0 slower, 0 new failures"
 expect_compare slower10.csv 1 "^SLOWER .*conv/avx512_direct"
+expect_compare slower10.csv 1 "re-time: cnnbench bench --impl conv/avx512_direct --threads 1 .*'conv g1mb1ic64"
 expect_compare noisy10.csv 0 "0 slower"
 expect_compare within_sum.csv 0 "0 faster, 0 slower"
 expect_compare newfail.csv 1 "^NEW FAILURE conv/avx2_direct"
