@@ -3,8 +3,9 @@
  * change is significant when it is at least the threshold (5 %) and larger than the two runs'
  * spreads added together: a spread is the full range of a run's repetitions, and two runs of the
  * same build whose medians each sit anywhere in their own range can differ by up to the sum
- * (measured: larger than each spread alone flagged 1-3 of 156 rows in two of four pairs of QUICK
- * runs of one build; larger than the sum, none). Exit status: 0 quiet, 1 a significant
+ * (measured on four pairs of QUICK runs of one build: larger than each spread alone flagged 0, 1,
+ * 3 and 1 of 156 rows; larger than the sum, 0, 1, 0 and 0, the 1 under a synthetic load and a
+ * speed-up). Exit status: 0 quiet, 1 a significant
  * slow-down or a validation that went from PASS to FAIL, 2 bad input. */
 #include <math.h>
 #include <stdio.h>
