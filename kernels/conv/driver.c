@@ -27,6 +27,7 @@
  * after chunk, within a chunk the calls of its tile in order), so results do not depend on the
  * thread count. */
 #include "kernels/conv/driver.h"
+#include "kernels/clip.h"
 
 #include <omp.h>
 #include <stdint.h>
@@ -78,18 +79,6 @@ typedef struct direct_plan {
 enum { WEI_CHUNK_L2_BYTES = 128 << 10, WEI_CHUNK_L1_BYTES = 16 << 10, L2_WEI_MIN_UR = 7,
        L2_DST_BYTES = 256 << 10 };
 
-/* Taps [lo, lo + n) of a kernel of k taps whose input position start + t·(d+1) lies in [0, i). */
-static void clip_taps(int o, int s, int p, int d, int k, int i, int *lo, int *n)
-{
-    const int start = o * s - p, step = d + 1;
-    int l = start >= 0 ? 0 : (-start + step - 1) / step;
-    int h = i - 1 - start < 0 ? 0 : (i - 1 - start) / step + 1;
-    if (h > k) h = k;
-    if (l > h) l = h;
-    *lo = l;
-    *n = h - l;
-}
-
 static int isa_table_ok(const cnb_conv_direct_isa *t)
 {
     if (t->block < 1 || t->nb_max < 1 || t->nb_max > CNB_CONV_NB_MAX) return 0;
@@ -109,9 +98,9 @@ static int build_dw_tiles(const cnb_conv *c, int ur_max, row_tile *rt)
     int n = 0;
     for (int ow = 0; ow < c->ow;) {
         int lo, nk, lo2, nk2, end = ow + 1;
-        clip_taps(ow, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
+        cnb_clip_taps(ow, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
         for (; end < c->ow; end++) {
-            clip_taps(end, c->sw, c->pw, c->dw, c->kw, c->iw, &lo2, &nk2);
+            cnb_clip_taps(end, c->sw, c->pw, c->dw, c->kw, c->iw, &lo2, &nk2);
             if (lo2 != lo || nk2 != nk) break;
         }
         const int len = end - ow, nt = (len + ur_max - 1) / ur_max;
@@ -192,7 +181,7 @@ static int build_row_calls(const cnb_conv *c, int ur_max, row_tile *rt)
         int ilo = 0, ihi = c->kw;
         for (int j = x; j < x + ur; j++) {
             int lo, nk;
-            clip_taps(j, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
+            cnb_clip_taps(j, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
             if (lo > ilo) ilo = lo;
             if (lo + nk < ihi) ihi = lo + nk;
         }
@@ -200,9 +189,9 @@ static int build_row_calls(const cnb_conv *c, int ur_max, row_tile *rt)
         rt[n++] = (row_tile){x, ur, ilo, ihi - ilo, 0};
         for (int j = x; j < x + ur;) {
             int lo, nk, lo2, nk2, end = j + 1;
-            clip_taps(j, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
+            cnb_clip_taps(j, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
             for (; end < x + ur; end++) {
-                clip_taps(end, c->sw, c->pw, c->dw, c->kw, c->iw, &lo2, &nk2);
+                cnb_clip_taps(end, c->sw, c->pw, c->dw, c->kw, c->iw, &lo2, &nk2);
                 if (lo2 != lo || nk2 != nk) break;
             }
             /* The run's range [lo, lo + nk) contains [ilo, ihi) when that is not empty. */
@@ -441,9 +430,9 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
     P->nkh = malloc(sizeof(int) * c->oh);
     if (!P->kd_lo || !P->nkd || !P->kh_lo || !P->nkh) goto fail;
     for (int od = 0; od < c->od; od++)
-        clip_taps(od, c->sd, c->pd, c->dd, c->kd, c->id, &P->kd_lo[od], &P->nkd[od]);
+        cnb_clip_taps(od, c->sd, c->pd, c->dd, c->kd, c->id, &P->kd_lo[od], &P->nkd[od]);
     for (int oh = 0; oh < c->oh; oh++)
-        clip_taps(oh, c->sh, c->ph, c->dh, c->kh, c->ih, &P->kh_lo[oh], &P->nkh[oh]);
+        cnb_clip_taps(oh, c->sh, c->ph, c->dh, c->kh, c->ih, &P->kh_lo[oh], &P->nkh[oh]);
 
     if (P->depthwise) {
         if (!pack_depthwise(P, wei)) goto fail;

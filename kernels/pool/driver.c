@@ -4,26 +4,8 @@
 #include <assert.h>
 #include <stdint.h>
 
+#include "kernels/clip.h"
 #include "kernels/pool/driver.h"
-
-/* Along one axis: the taps [*lo, *lo + *n) of output o lie inside [0, in). Tap t reads input
- * o·s - p + t·(dil+1). */
-static void clip_axis(int o, int s, int p, int k, int dil, int in, int *lo, int *n)
-{
-    const int step = dil + 1;
-    const int start = o * s - p;
-    int first, last; /* first and last tap inside; none when last < first */
-    if (step == 1) { /* dense: no division */
-        first = start >= 0 ? 0 : -start;
-        last = in - 1 - start;
-    } else {
-        first = start >= 0 ? 0 : (-start + step - 1) / step;
-        last = start > in - 1 ? -1 : (in - 1 - start) / step;
-    }
-    if (last > k - 1) last = k - 1;
-    *lo = first;
-    *n = last >= first ? last - first + 1 : 0;
-}
 
 const char *cnb_pool_blocked_supports(const cnb_problem *pr)
 {
@@ -81,8 +63,8 @@ void cnb_pool_blocked_run(const cnb_pool_blocked_kernels *k, const cnb_pool *p, 
         const int pad_lanes = b == nb - 1 && c_last < cb;
 
         int kd_lo, nd, kh_lo, nh;
-        clip_axis(od, p->sd, p->pd, p->kd, p->dd, p->id, &kd_lo, &nd);
-        clip_axis(oh, p->sh, p->ph, p->kh, p->dh, p->ih, &kh_lo, &nh);
+        cnb_clip_taps(od, p->sd, p->pd, p->dd, p->kd, p->id, &kd_lo, &nd);
+        cnb_clip_taps(oh, p->sh, p->ph, p->dh, p->kh, p->ih, &kh_lo, &nh);
         const float *s_row = s_blk; /* first tap in d and h; only meaningful when nd, nh > 0 */
         if (nd > 0 && nh > 0)
             s_row += (od * p->sd - p->pd + kd_lo * (p->dd + 1)) * is_d
@@ -104,7 +86,7 @@ void cnb_pool_blocked_run(const cnb_pool_blocked_kernels *k, const cnb_pool *p, 
                 t.nw = p->kw;
                 run = (size_t)(ow_b - ow_a);
             } else {
-                clip_axis(ow, p->sw, p->pw, p->kw, p->dw, p->iw, &kw_lo, &t.nw);
+                cnb_clip_taps(ow, p->sw, p->pw, p->dw, p->kw, p->iw, &kw_lo, &t.nw);
                 run = 1;
             }
             const int taps = nd * nh * t.nw;

@@ -7,26 +7,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "kernels/clip.h"
 #include "kernels/impl.h"
-
-/* Along one axis: taps [*lo, *lo + *n) of output o lie inside [0, in); tap t reads input
- * o·s - p + t·(dil+1). */
-static inline void clip_axis(int o, int s, int p, int k, int dil, int in, int *lo, int *n)
-{
-    const int step = dil + 1;
-    const int start = o * s - p;
-    int first, last; /* first and last tap inside; none when last < first */
-    if (step == 1) { /* dense: no division */
-        first = start >= 0 ? 0 : -start;
-        last = in - 1 - start;
-    } else {
-        first = start >= 0 ? 0 : (-start + step - 1) / step;
-        last = start > in - 1 ? -1 : (in - 1 - start) / step;
-    }
-    if (last > k - 1) last = k - 1;
-    *lo = first;
-    *n = last >= first ? last - first + 1 : 0;
-}
 
 static const char *supports(const cnb_problem *pr)
 {
@@ -57,13 +39,13 @@ static void run(void *state, const cnb_problem *pr, const float *src, const floa
         const float *restrict s_c = src + nc_i * is_c;
         float *restrict d_row = dst + nc_i * os_c + ((int64_t)od * p->oh + oh) * p->ow;
         int kd0, nd, kh0, nh;
-        clip_axis(od, p->sd, p->pd, p->kd, p->dd, p->id, &kd0, &nd);
-        clip_axis(oh, p->sh, p->ph, p->kh, p->dh, p->ih, &kh0, &nh);
+        cnb_clip_taps(od, p->sd, p->pd, p->dd, p->kd, p->id, &kd0, &nd);
+        cnb_clip_taps(oh, p->sh, p->ph, p->dh, p->kh, p->ih, &kh0, &nh);
         const int id0 = od * p->sd - p->pd + kd0 * sd;
         const int ih0 = oh * p->sh - p->ph + kh0 * sh;
         for (int ow = 0; ow < p->ow; ow++) {
             int kw0, nw;
-            clip_axis(ow, p->sw, p->pw, p->kw, p->dw, p->iw, &kw0, &nw);
+            cnb_clip_taps(ow, p->sw, p->pw, p->dw, p->kw, p->iw, &kw0, &nw);
             const int iw0 = ow * p->sw - p->pw + kw0 * sw;
             float max = -INFINITY, sum = 0.0f;
             for (int d = 0; d < nd; d++)
