@@ -8,7 +8,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <list>
@@ -53,7 +52,7 @@ void body(benchmark::State &st, const Registration &r)
 
 using Run = benchmark::BenchmarkReporter::Run;
 
-// Convert one run and hand it to C. `aggregate` overrides run.aggregate_name (for "min").
+// Convert one run and hand it to C; `aggregate` is "" for a repetition.
 void deliver(const Run &run, const char *aggregate)
 {
     if (!g_report)
@@ -110,44 +109,14 @@ class CReporter : public benchmark::BenchmarkReporter {
     {
         if (!g_quiet)
             console()->ReportRuns(reports);
-        std::vector<std::string> finished;
-        for (const Run &run : reports) {
-            const char *agg = run.run_type == Run::RT_Aggregate ? run.aggregate_name.c_str() : "";
-            deliver(run, agg);
-            std::string key = run.run_name.str();
-            if (run.run_type == Run::RT_Iteration && !run.error_occurred)
-                reps_[key].push_back(run);
-            else if (run.run_type == Run::RT_Aggregate
-                     && std::find(finished.begin(), finished.end(), key) == finished.end())
-                finished.push_back(key);
-        }
-        // Aggregates of a benchmark arrive after all its repetitions: add "min" (the fastest
-        // repetition: its time and its counters, which then agree with each other).
-        for (const std::string &key : finished) {
-            auto it = reps_.find(key);
-            if (it == reps_.end() || it->second.empty())
-                continue;
-            const std::vector<Run> &v = it->second;
-            auto per_iter = [](const Run &a) { return a.real_accumulated_time / (double)a.iterations; };
-            const Run *best = &v[0];
-            for (const Run &x : v)
-                if (per_iter(x) < per_iter(*best))
-                    best = &x;
-            Run m = *best;
-            m.run_type = Run::RT_Aggregate;
-            m.aggregate_name = "min";
-            m.aggregate_unit = benchmark::StatisticUnit::kTime;
-            m.repetition_index = Run::no_repetition_index;
-            deliver(m, "min");
-            reps_.erase(it);
-        }
+        for (const Run &run : reports)
+            deliver(run, run.run_type == Run::RT_Aggregate ? run.aggregate_name.c_str() : "");
     }
 
     void Finalize() override
     {
         if (!g_quiet)
             console()->Finalize();
-        reps_.clear();
     }
 
   private:
@@ -157,7 +126,6 @@ class CReporter : public benchmark::BenchmarkReporter {
         static benchmark::BenchmarkReporter *r = benchmark::CreateDefaultDisplayReporter();
         return r;
     }
-    std::map<std::string, std::vector<Run>> reps_;
 };
 
 bool starts_with(const char *s, const char *prefix)

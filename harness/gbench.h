@@ -31,7 +31,7 @@ typedef struct cnb_gb_bench {
 typedef struct cnb_gb_result {
     const char *name;         /* the registered name */
     const char *full_name;    /* Google Benchmark's name, e.g. "<name>/repeats:5/real_time" */
-    const char *aggregate;    /* "" for a repetition; "mean", "median", "stddev", "cv", "min" */
+    const char *aggregate;    /* "" for a repetition; "mean", "median", "stddev", "cv" */
     void *ctx;                /* ctx of the registration */
     int repetition;           /* 0-based index of this repetition; -1 for aggregates */
     int repetitions;          /* repetitions of this benchmark */
@@ -61,9 +61,7 @@ void cnb_gb_init(int *argc, char **argv);
 /* Register a benchmark (always timed on the wall clock: UseRealTime). Returns 0, -1 on error. */
 int cnb_gb_register(const cnb_gb_bench *b);
 
-/* Callback receiving every repetition and aggregate (NULL = none). "min" is computed by the
- * wrapper from the repetitions (the fastest one, its counters included) and comes right after
- * Google Benchmark's own aggregates; it is not in the --benchmark_out file. */
+/* Callback receiving every repetition and Google Benchmark's aggregates (NULL = none). */
 void cnb_gb_set_reporter(cnb_gb_report_fn fn, void *user);
 
 /* 1 = do not print Google Benchmark's console table (the callback and --benchmark_out still
