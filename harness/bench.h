@@ -12,7 +12,7 @@
 #include "kernels/impl.h"
 
 /* Version of the CSV schemas (results/README.md); bump when a column changes. */
-#define CNB_CSV_SCHEMA 1
+#define CNB_CSV_SCHEMA 2
 
 /* What the rows were measured on; every CSV row repeats it. */
 typedef struct cnb_machine {
@@ -24,6 +24,7 @@ typedef struct cnb_machine {
     char compiler[128];
     char cflags[512];
     char libraries[256];
+    char peers[128];       /* peer libraries built in: "onednn openblas blis" */
     char date[32];         /* UTC, ISO 8601: 2026-11-29T13:20:05Z */
     char stamp[32];        /* the same for file names: 20261129-132005 */
     char commit[64];       /* short hash, "-dirty" when the tree has changes; "unknown" */

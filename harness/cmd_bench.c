@@ -19,6 +19,7 @@
 #include "arch/peak.h"
 #include "arch/topo.h"
 #include "harness/bench.h"
+#include "harness/peers/peers.h"
 #include "harness/buffer.h"
 #include "harness/case.h"
 #include "harness/layout.h"
@@ -838,6 +839,8 @@ static void print_header(const cnb_bench *b, int named, const row_counts *n)
         printf("golden: %d hashes from %s%s\n", count, dir,
                cnb_hash_available() ? "" : " (this build has no xxHash: the reference decides)");
     }
+    printf("peers built in: %s\n", b->machine.peers[0] ? b->machine.peers : "none");
+    cnb_peers_warn_missing(stderr);
     if (cnb_peak_load_or_measure(NULL, 0) < 0) fprintf(stderr, "cnnbench: could not save the peak cache\n");
     cnb_peak_print(stdout);
     const int busy = other_runnable();

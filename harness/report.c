@@ -19,6 +19,7 @@
 #include "arch/peak.h"
 #include "arch/topo.h"
 #include "harness/bench.h"
+#include "harness/peers/peers.h"
 
 /* ---- machine ---- */
 
@@ -134,6 +135,7 @@ void cnb_machine_collect(cnb_machine *m)
     const char *extra = getenv("CNB_LIB_VERSIONS");
     if (extra && *extra && len < (int)sizeof m->libraries)
         snprintf(m->libraries + len, sizeof m->libraries - len, "; %s", extra);
+    snprintf(m->peers, sizeof m->peers, "%s", cnb_peers_built());
     const time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -236,12 +238,13 @@ static void machine_fields(FILE *f, const cnb_machine *m)
     csv_str(f, m->compiler);
     csv_str(f, m->cflags);
     csv_str(f, m->libraries);
+    csv_str(f, m->peers);
     csv_str(f, m->date);
     csv_str(f, m->commit);
 }
 
 #define MACHINE_HEADER "schema,machine,cpu_model,isas,cores,l1d_kib,l2_kib,l3_kib,l3_reported_kib," \
-                       "compiler,cflags,libraries,date,commit,"
+                       "compiler,cflags,libraries,peers,date,commit,"
 
 static const char CSV_HEADER[] =
     MACHINE_HEADER
