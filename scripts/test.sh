@@ -7,7 +7,9 @@
 #   5. bad input: one line naming the problem, exit status 2, no crash
 #   6. a small `cnnbench bench`: a failed validation gets no speed; repetitions interleave
 #   7. `cnnbench compare` on constructed CSVs
-#   8. the aarch64 build under qemu (skipped with --native-only)
+#   8. build configuration and peers: the build notices a changed configuration; the peers built
+#      in are the ones bench reports, and they stay available, honestly tagged, under the AVX2 cap
+#   9. the aarch64 build under qemu (skipped with --native-only)
 # Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -193,7 +195,25 @@ expect_compare newfail.csv 1 "^NEW FAILURE conv/avx2_direct"
 expect_bad "compare, missing file" $bin compare tests/compare/base.csv /nonexistent.csv
 expect_bad "compare, not a cnnbench CSV" $bin compare tests/compare/base.csv tests/arm_shapes.txt
 
-# 8. aarch64 under qemu.
+# 8. Build configuration and peers.
+# The configuration stamp (Makefile): `make -n` with a changed configuration (a define added, or
+# a peer forced off) wants to recompile objects; with the configuration of the build it wants
+# nothing. `make -n` rewrites nothing, so the build is left as it was.
+make_n() { make --no-print-directory -n "$@" all 2>&1 | grep -c -- ' -c '; }
+n_same=$(make_n) n_define=$(make_n EXTRA_CFLAGS=-DCNB_CONFIG_TEST=1)
+peer_off="" n_peer=""
+for p in DNNL:onednn OPENBLAS:openblas BLIS:blis; do
+    if [[ " $($bin impls 2>/dev/null | tr -s ' \n' ' ') " == *" gemm/${p#*:} "* ]]; then
+        peer_off="HAVE_${p%%:*}="; n_peer=$(make_n "$peer_off"); break
+    fi
+done
+if [[ $n_same -eq 0 && $n_define -gt 0 && ${n_peer:-1} -gt 0 && $(make_n) -eq 0 ]]; then
+    ok "build: a changed configuration recompiles ($n_define objects${peer_off:+; $n_peer with $peer_off}), the same one nothing"
+else
+    bad "build: make -n wants $n_same compiles with the same configuration (want 0), $n_define with a new define${peer_off:+, ${n_peer} with $peer_off} (want > 0)"
+fi
+
+# 9. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS
     bash scripts/arm.sh >"$log" 2>&1
