@@ -175,7 +175,7 @@ double cnb_row_gflops(const cnb_bench_row *r)
 
 double cnb_row_pct_peak(const cnb_bench_row *r)
 {
-    const double peak = cnb_peak_fma_gflops(r->impl->isa, r->threads);
+    const double peak = cnb_peak_fma_gflops(r->isa, r->threads);
     return peak > 0 ? 100 * cnb_row_gflops(r) / peak : 0;
 }
 
@@ -269,7 +269,7 @@ static void layer_row(FILE *f, const cnb_bench *b, const cnb_bench_occ *o, const
     csv_str(f, desc);
     csv_str(f, r->impl->name);
     csv_str(f, r->kernel[0] ? r->kernel : r->impl->name);
-    csv_str(f, cnb_isa_name(r->impl->isa));
+    csv_str(f, cnb_isa_name(r->isa));
     csv_str(f, r->impl->op == CNB_OP_GEMM ? "row-major" : cnb_layout_name(r->impl->layout));
     csv_int(f, r->threads);
     if (l->kind == CNB_KIND_GEMM) csv_str(f, "");
@@ -284,7 +284,7 @@ static void layer_row(FILE *f, const cnb_bench *b, const cnb_bench_occ *o, const
     csv_num(f, r->median, speed);
     csv_num(f, r->min, speed);
     csv_num(f, speed ? 100 * (r->max - r->min) / r->median : 0, speed);
-    const double peak = cnb_peak_fma_gflops(r->impl->isa, r->threads);
+    const double peak = cnb_peak_fma_gflops(r->isa, r->threads);
     const double bw = cnb_peak_bw_gbs(CNB_BW_DRAM, r->threads);
     const double gflops = speed ? flops / r->median * 1e-9 : 0;
     const double gbs = speed ? bytes / r->median * 1e-9 : 0;
@@ -382,6 +382,9 @@ static net_total total_impl(const cnb_bench *b, const char *net, int k, int ti)
         t.lines_timed++;
         t.time_s += o->layer->mult * r->median;
         t.flops += o->layer->mult * cnb_layer_flops_dense(o->layer);
+        /* A peer's peak: that of the widest ISA its rows really ran. */
+        if (impl->ran_isa && (t.lines_timed == 1 || cnb_peak_fma_gflops(r->isa, r->threads) > t.peak))
+            t.peak = cnb_peak_fma_gflops(r->isa, r->threads);
     }
     return t;
 }

@@ -213,6 +213,70 @@ else
     bad "build: make -n wants $n_same compiles with the same configuration (want 0), $n_define with a new define${peer_off:+, ${n_peer} with $peer_off} (want > 0)"
 fi
 
+# The peers: the bench header's and the CSV's `peers` are the peers `cnnbench impls` lists; each
+# peer row's isa tag is the class of the kernel its library really ran (oneDNN's implementation,
+# OpenBLAS's core, BLIS's configuration); under CNB_MAX_ISA=avx2 every peer stays runnable and
+# runs AVX2-class code (oneDNN and OpenBLAS capped too).
+is_ours='^(conv|pool|gemm)/(ref|scalar_|avx2_|avx512_|neon_|broken)'
+peer_impls=$($bin impls 2>/dev/null | awk 'NR > 1 {print $1}' | grep -vE "$is_ours" | tr '\n' ' ')
+want_peers=$(for i in $peer_impls; do echo "${i#*/}"; done | awk '!seen[$0]++' | tr '\n' ' ')
+want_peers=${want_peers% }
+isa_class() {   # the ISA a peer's kernel name says, or "" when it names none
+    local k=${1,,}
+    if [[ $k =~ avx512|skylakex|cooperlake|sapphirerapids|skx|knl ]]; then echo avx512
+    elif [[ $k =~ avx2|haswell|zen ]]; then echo avx2; fi
+}
+nthr=$(( $(nproc) >= 2 ? 2 : 1 ))
+for cap in none avx2; do
+    why=""
+    bdir=$(mktemp -d)
+    impl_args=()
+    for i in $peer_impls; do impl_args+=(--impl "$i"); done
+    if [[ $cap == avx2 ]]; then
+        for i in $peer_impls; do
+            CNB_MAX_ISA=avx2 $bin impls 2>/dev/null | grep -qE "^$i +.* runnable" || why+=" $i not runnable under the cap;"
+        done
+        if [[ " $peer_impls " == *" conv/onednn "* ]]; then
+            CNB_MAX_ISA=avx2 $bin check --impl conv/onednn 'conv mb1ic16ih12oc16kh3ph1' >"$log" 2>&1 ||
+                why+=" check --impl conv/onednn failed under the cap: $(tail -1 "$log");"
+        fi
+    fi
+    capenv=()
+    [[ $cap == avx2 ]] && capenv=(CNB_MAX_ISA=avx2)
+    env "${capenv[@]}" $bin bench "${impl_args[@]}" --impl conv/ref \
+        --threads $nthr --reps 1 --min-time 0.001 --out "$bdir/b.csv" \
+        'conv mb1ic16ih12oc16kh3ph1' 'pool mb1ic16ih12kh2sh2' 'gemm m64n48k40' >"$log" 2>&1 ||
+        why+=" bench exit $?;"
+    grep -qx "peers built in: ${want_peers:-none}" "$log" || why+=" header: '$(grep '^peers built in' "$log")', want '${want_peers:-none}';"
+    rows=0
+    if [[ -f $bdir/b.csv ]]; then
+        IFS= read -r header <"$bdir/b.csv"
+        csv_split "$header"
+        declare -A col=()
+        for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+        while IFS= read -r line; do
+            csv_split "$line"
+            impl=${F[col[impl]]} kernel=${F[col[kernel]]} isa=${F[col[isa]]}
+            [[ ${F[col[peers]]} == "$want_peers" ]] || why+=" $impl: peers '${F[col[peers]]}';"
+            [[ $impl =~ $is_ours ]] && continue
+            rows=$((rows + 1))
+            [[ ${F[col[validation]]} == PASS ]] || why+=" $impl: ${F[col[validation]]};"
+            class=$(isa_class "$kernel")
+            [[ -z $class || $class == "$isa" ]] || why+=" $impl ran '$kernel' but is tagged $isa;"
+            [[ $cap == none || ($isa == avx2 && $class == avx2) ]] || why+=" $impl under the cap ran '$kernel' ($isa);"
+        done < <(tail -n +2 "$bdir/b.csv")
+        unset col
+    else
+        why+=" no CSV;"
+    fi
+    rm -rf "$bdir"
+    if [[ -z $why ]]; then
+        ok "peers (cap $cap): '${want_peers:-none}' in the header and CSV as in impls; $rows peer rows tagged by what ran$([[ $cap == avx2 ]] && echo ', all AVX2-class')"
+    else
+        bad "peers (cap $cap):$why"
+    fi
+done
+
 # 9. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS

@@ -5,17 +5,22 @@
  * the same cblas_sgemm, and a linked pair would let one answer for the other (dl.h).
  * Threads: OpenBLAS runs its own pool (pthreads in Debian's default variant, not OpenMP); run()
  * sets its size to omp_get_max_threads(), so --threads applies.
- * kernel_name(): the core OpenBLAS dispatched to at load time ("Cooperlake", "SkylakeX",
- * "Haswell", ...) and its threading. The record is tagged avx512: the cores OpenBLAS picks on
- * AVX-512 machines (SkylakeX, Cooperlake, SapphireRapids) run its AVX-512 sgemm kernel. */
+ * ISA: the record is offered from AVX2 up; ran_isa() is the level of the core OpenBLAS dispatched
+ * to at load time (openblas_get_corename: "SkylakeX", "Cooperlake" run its AVX-512 sgemm,
+ * "Haswell", "Zen" its AVX2 one). Under a cap that forbids AVX-512 on an AVX-512 CPU, the library
+ * is loaded with OPENBLAS_CORETYPE=Haswell (its documented override for builds with
+ * DYNAMIC_ARCH, which Debian's are), unless the user set OPENBLAS_CORETYPE.
+ * kernel_name(): the core and the threading. */
 #if CNB_HAVE_OPENBLAS
 
 #include <cblas.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "harness/peers/dl.h"
+#include "harness/peers/peers.h"
 #include "kernels/impl.h"
 
 /* The entry points we look up, with the prototypes of the header we compiled against. */
@@ -42,26 +47,43 @@ static const char *const names[N_SYMS] = {
 static void *syms[N_SYMS];
 static cnb_dl_lib lib = {.path = CNB_OPENBLAS_SO, .n = N_SYMS, .names = names, .syms = syms};
 
+static pthread_once_t cap_once = PTHREAD_ONCE_INIT;
+
+/* Before the library loads (it picks its core then, once). */
+static void cap_core(void)
+{
+    if (cnb_peer_capped_to_avx2() && !getenv("OPENBLAS_CORETYPE"))
+        setenv("OPENBLAS_CORETYPE", "Haswell", 0);
+}
+
+static const char *load(void)
+{
+    pthread_once(&cap_once, cap_core);
+    return cnb_dl_load(&lib);
+}
+
 static const char *gemm_supports(const cnb_problem *p)
 {
     (void)p;
-    return cnb_dl_load(&lib);
+    return load();
 }
 
 typedef struct {
     char kernel[96];
+    cnb_isa isa;
 } gemm_state;
 
 static void *gemm_prepare(const cnb_problem *p, const float *wei)
 {
     (void)p, (void)wei;
-    if (cnb_dl_load(&lib)) return NULL;
+    if (load()) return NULL;
     gemm_state *s = malloc(sizeof *s);
     if (!s) return NULL;
     static const char *const threading[] = {"sequential", "pthreads", "openmp"};
     const int par = ((get_int_fn *)syms[PARALLEL])();
     snprintf(s->kernel, sizeof s->kernel, "%s core (%s)", ((get_str_fn *)syms[CORENAME])(),
              par >= 0 && par <= 2 ? threading[par] : "unknown threading");
+    s->isa = cnb_peer_isa_of(((get_str_fn *)syms[CORENAME])());
     return s;
 }
 
@@ -81,11 +103,16 @@ static const char *gemm_kernel_name(void *state)
     return ((const gemm_state *)state)->kernel;
 }
 
+static cnb_isa gemm_ran_isa(void *state)
+{
+    return ((const gemm_state *)state)->isa;
+}
+
 const cnb_impl cnb_gemm_f32_openblas = {
     .peer = 1,
-    .name = "gemm/openblas", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
+    .name = "gemm/openblas", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
     .supports = gemm_supports, .prepare = gemm_prepare, .run = gemm_run, .release = free,
-    .kernel_name = gemm_kernel_name,
+    .kernel_name = gemm_kernel_name, .ran_isa = gemm_ran_isa,
 };
 
 #else
