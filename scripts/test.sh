@@ -216,7 +216,7 @@ fi
 # The peers: the bench header's and the CSV's `peers` are the peers `cnnbench impls` lists; each
 # peer row's isa tag is the class of the kernel its library really ran (oneDNN's implementation,
 # OpenBLAS's core, BLIS's configuration); under CNB_MAX_ISA=avx2 every peer stays runnable and
-# runs AVX2-class code (oneDNN and OpenBLAS capped too).
+# runs AVX2-class code (oneDNN and OpenBLAS capped too); OpenBLAS's threads are bound one per CPU.
 is_ours='^(conv|pool|gemm)/(ref|scalar_|avx2_|avx512_|neon_|broken)'
 peer_impls=$($bin impls 2>/dev/null | awk 'NR > 1 {print $1}' | grep -vE "$is_ours" | tr '\n' ' ')
 want_peers=$(for i in $peer_impls; do echo "${i#*/}"; done | awk '!seen[$0]++' | tr '\n' ' ')
@@ -264,6 +264,10 @@ for cap in none avx2; do
             class=$(isa_class "$kernel")
             [[ -z $class || $class == "$isa" ]] || why+=" $impl ran '$kernel' but is tagged $isa;"
             [[ $cap == none || ($isa == avx2 && $class == avx2) ]] || why+=" $impl under the cap ran '$kernel' ($isa);"
+            if [[ $impl == gemm/openblas && $nthr -eq 2 ]]; then
+                [[ $kernel =~ threads\ on\ cpus\ ([0-9]+),([0-9]+)\) && ${BASH_REMATCH[1]} != "${BASH_REMATCH[2]}" ]] ||
+                    why+=" openblas threads not one per core: '$kernel';"
+            fi
         done < <(tail -n +2 "$bdir/b.csv")
         unset col
     else
