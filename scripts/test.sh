@@ -281,6 +281,32 @@ for cap in none avx2; do
     fi
 done
 
+# The warning for a peer whose Debian package is installed but that the binary lacks: status.c
+# built with no peer names each installed one, and built with all of them names none.
+wdir=$(mktemp -d)
+printf '#include "harness/peers/peers.h"\nint main(void) { return cnb_peers_warn_missing(stdout) < 0; }\n' >"$wdir/w.c"
+installed=""
+for p in onednn:libdnnl-dev openblas:libopenblas-dev blis:libblis-dev; do
+    dpkg-query -W -f='${Status}' "${p#*:}" 2>/dev/null | grep -q 'ok installed' && installed+="${p#*:} "
+done
+why=""
+if cc -std=c11 -D_GNU_SOURCE -I. "$wdir/w.c" harness/peers/status.c -o "$wdir/none" 2>"$log" &&
+    cc -std=c11 -D_GNU_SOURCE -I. -DCNB_HAVE_DNNL=1 -DCNB_HAVE_OPENBLAS=1 -DCNB_HAVE_BLIS=1 \
+        "$wdir/w.c" harness/peers/status.c -o "$wdir/all" 2>>"$log"; then
+    warned=$("$wdir/none" | grep -o '^warning: [a-z-]* is installed' | cut -d' ' -f2 | tr '\n' ' ')
+    [[ $warned == "$installed" ]] || why+=" without peers it warned about '$warned', want '$installed';"
+    [[ -z $("$wdir/all") ]] || why+=" with every peer it still warned: $("$wdir/all" | head -1);"
+else
+    why=" cannot build harness/peers/status.c alone: $(head -1 "$log")"
+fi
+rm -rf "$wdir"
+if [[ -z $why ]]; then
+    installed=${installed% }
+    ok "peers: a binary without them warns about each installed peer package (${installed:-none installed})"
+else
+    bad "peers: the missing-peer warning:$why"
+fi
+
 # 9. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS

@@ -1,6 +1,7 @@
 /* Which peer libraries this binary was built with, and which ones this machine has installed but
  * the binary lacks (a build older than the install): for the bench header, the CSV's `peers`
- * column and the warning that a row the user expects is missing. */
+ * column and the warning that a row the user expects is missing (status.c). And what the peers run
+ * at: the ISA class of a library's kernel and the cap it is held to (isa.c). */
 #ifndef CNB_HARNESS_PEERS_PEERS_H
 #define CNB_HARNESS_PEERS_PEERS_H
 

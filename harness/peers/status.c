@@ -1,6 +1,4 @@
 /* Which peers are built in, and which installed ones are not (harness/peers/peers.h). */
-#include <ctype.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,6 +58,9 @@ static int package_installed(const char *pkg)
 int cnb_peers_warn_missing(FILE *f)
 {
     int n = 0;
+#if !defined(__x86_64__)
+    return 0;   /* mk/peers.mk builds peers into native x86-64 builds only: nothing to rebuild */
+#endif
     for (int i = 0; i < NPEERS; i++) {
         if (PEERS[i].built || !package_installed(PEERS[i].package)) continue;
         fprintf(f, "warning: %s is installed but this binary was built without %s: run `make` "
@@ -67,38 +68,4 @@ int cnb_peers_warn_missing(FILE *f)
         n++;
     }
     return n;
-}
-
-int cnb_peer_capped_to_avx2(void)
-{
-    const uint32_t avx512 = cnb_isa_features(CNB_ISA_AVX512);
-    return (cnb_cpu_detected() & avx512) == avx512 && !cnb_isa_usable(CNB_ISA_AVX512, NULL) &&
-           cnb_isa_usable(CNB_ISA_AVX2, NULL);
-}
-
-/* Names, lower case, of the libraries' AVX-512 and AVX2 code: oneDNN's ISA suffixes, OpenBLAS's
- * cores (openblas_get_corename) and BLIS's configurations (bli_arch_string). */
-static const char *const AVX512_NAMES[] = {"avx512", "skylakex", "cooperlake", "sapphirerapids",
-                                           "skx", "knl", "zen4"};
-static const char *const AVX2_NAMES[] = {"avx2", "haswell", "zen"};
-
-static int contains_any(const char *s, const char *const *names, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (strstr(s, names[i])) return 1;
-    return 0;
-}
-
-cnb_isa cnb_peer_isa_of(const char *kernel)
-{
-    char low[128];
-    int i = 0;
-    for (; kernel && kernel[i] && i < (int)sizeof low - 1; i++)
-        low[i] = (char)tolower((unsigned char)kernel[i]);
-    low[i] = 0;
-    if (contains_any(low, AVX512_NAMES, sizeof AVX512_NAMES / sizeof AVX512_NAMES[0]))
-        return CNB_ISA_AVX512;
-    if (contains_any(low, AVX2_NAMES, sizeof AVX2_NAMES / sizeof AVX2_NAMES[0]))
-        return CNB_ISA_AVX2;
-    return CNB_ISA_SCALAR;
 }
