@@ -102,8 +102,9 @@ clang -fopenmp=libomp -fsanitize=thread "$tmp/arm.c" -o "$tmp/tsan" 2>"$tmp/log"
 
 if ((bench)); then
     need gnuplot gnuplot-nox
-    # Each peer found the way mk/peers.mk finds it: ask make itself.
-    found=" $(make --no-print-directory -s peers-found 2>/dev/null) "
+    # Each peer found the way mk/peers.mk finds it: ask make itself (without the variables of a
+    # calling make, which may force a peer off).
+    found=" $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s peers-found 2>/dev/null) "
     for peer in onednn:libdnnl-dev openblas:libopenblas-dev blis:libblis-dev; do
         [[ $found == *" ${peer%%:*} "* ]] ||
             fail "mk/peers.mk does not find ${peer%%:*}'s header and library (${peer#*:})"
