@@ -213,6 +213,35 @@ else
     bad "build: make -n wants $n_same compiles with the same configuration (want 0), $n_define with a new define${peer_off:+, ${n_peer} with $peer_off} (want > 0)"
 fi
 
+# scripts/deps.sh checks each tool by what it must do: with a cross compiler that cannot find its
+# headers, and then a qemu that cannot run the result, it stops with one line naming the tool
+# (exit 1); an unknown option exits 2.
+fdir=$(mktemp -d)
+cross=$(command -v aarch64-linux-gnu-gcc)
+printf '#!/bin/sh\nexec %s -nostdinc "$@"\n' "$cross" >"$fdir/aarch64-linux-gnu-gcc"
+chmod +x "$fdir/aarch64-linux-gnu-gcc"
+why=""
+PATH=$fdir:$PATH bash scripts/deps.sh >"$log" 2>&1
+rc=$?
+[[ $rc -eq 1 && $(wc -l <"$log") -eq 1 ]] && grep -q '^cnnbench: aarch64-linux-gnu-gcc cannot' "$log" ||
+    why+=" broken cross compiler: status $rc, '$(head -1 "$log")';"
+printf '#!/bin/sh\nexit 1\n' >"$fdir/aarch64-linux-gnu-gcc"
+cp "$fdir/aarch64-linux-gnu-gcc" "$fdir/qemu-aarch64-static"
+rm "$fdir/aarch64-linux-gnu-gcc"
+PATH=$fdir:$PATH bash scripts/deps.sh >"$log" 2>&1
+rc=$?
+[[ $rc -eq 1 && $(wc -l <"$log") -eq 1 ]] && grep -q '^cnnbench: qemu-aarch64-static' "$log" ||
+    why+=" broken qemu: status $rc, '$(head -1 "$log")';"
+bash scripts/deps.sh --frobnicate >"$log" 2>&1
+rc=$?
+[[ $rc -eq 2 && $(wc -l <"$log") -eq 1 ]] || why+=" unknown option: status $rc;"
+rm -rf "$fdir"
+if [[ -z $why ]]; then
+    ok "deps.sh: a cross compiler without its C library, a qemu that cannot run, each one line, exit 1"
+else
+    bad "deps.sh:$why"
+fi
+
 # The peers: the bench header's and the CSV's `peers` are the peers `cnnbench impls` lists; each
 # peer row's isa tag is the class of the kernel its library really ran (oneDNN's implementation,
 # OpenBLAS's core, BLIS's configuration); under CNB_MAX_ISA=avx2 every peer stays runnable and
