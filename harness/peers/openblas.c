@@ -5,8 +5,10 @@
  * the same cblas_sgemm, and a linked pair would let one answer for the other (dl.h).
  * Threads: OpenBLAS runs its own pool (pthreads in Debian's default variant, not OpenMP); run()
  * sets its size to omp_get_max_threads(), so --threads applies, and pins its threads like ours
- * (arch/topo.h: one thread per core, the calling thread on core 0): OpenBLAS thread i on core
- * (i + 1) mod n, through openblas_setaffinity, whose last index is the calling thread. Unpinned,
+ * (arch/topo.h: one thread per core, the calling thread on core 0): OpenBLAS's worker i on core
+ * i + 1, through openblas_setaffinity. Its last index is the calling thread (seen: with only the
+ * workers pinned, it reads back the core the harness bound the caller to), which keeps the
+ * harness's binding: core 0 in `bench`, none in `check`. Unpinned,
  * its threads would keep whatever binding they inherited when created (core 0 alone, if created
  * while the harness had pinned the caller).
  * ISA: the record is offered from AVX2 up; ran_isa() is the level of the core OpenBLAS dispatched
@@ -98,15 +100,16 @@ static int core_cpuset(int core, cpu_set_t *set)
     return rc;
 }
 
-/* OpenBLAS thread i (the last one being the caller) on core (i + 1) mod n, as our OpenMP worker
- * i + 1 is (worker 0, the caller, on core 0); then each thread's CPU read back. */
+/* OpenBLAS's worker i (0 .. n-2) on core i + 1, as our OpenMP worker i + 1 is; the caller, its
+ * thread n-1, is left as the harness bound it (core 0 while benchmarking). Then each thread's CPU
+ * is read back. */
 static void pin_threads(int n)
 {
     int len = 0;
     pinned_cpus[0] = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n - 1; i++) {
         cpu_set_t set;
-        if (core_cpuset((i + 1) % n, &set) == 0) ((affinity_fn *)syms[SET_AFFINITY])(i, sizeof set, &set);
+        if (core_cpuset(i + 1, &set) == 0) ((affinity_fn *)syms[SET_AFFINITY])(i, sizeof set, &set);
     }
     for (int i = 0; i < n; i++) {
         cpu_set_t set;
