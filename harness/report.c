@@ -352,6 +352,7 @@ typedef struct net_total {
     double time_s;      /* Σ multiplicity × median over the timed lines */
     double flops;       /* Σ multiplicity × dense FLOPs over the timed lines */
     double peak;        /* FMA peak of the ISA at this thread count */
+    cnb_isa isa;        /* total_impl: that ISA (a peer's: the widest its rows ran) */
 } net_total;
 
 /* Networks in order of first appearance; returns the count. */
@@ -371,7 +372,7 @@ static net_total total_impl(const cnb_bench *b, const char *net, int k, int ti)
 {
     net_total t = {0};
     const cnb_impl *impl = b->impls[k];
-    t.peak = cnb_peak_fma_gflops(impl->isa, b->threads[ti]);
+    t.isa = impl->isa;
     for (int i = 0; i < b->nocc; i++) {
         const cnb_bench_occ *o = &b->occ[i];
         if (strcmp(o->net, net) || o->layer->prob.op != impl->op) continue;
@@ -382,10 +383,9 @@ static net_total total_impl(const cnb_bench *b, const char *net, int k, int ti)
         t.lines_timed++;
         t.time_s += o->layer->mult * r->median;
         t.flops += o->layer->mult * cnb_layer_flops_dense(o->layer);
-        /* A peer's peak: that of the widest ISA its rows really ran. */
-        if (impl->ran_isa && (t.lines_timed == 1 || cnb_peak_fma_gflops(r->isa, r->threads) > t.peak))
-            t.peak = cnb_peak_fma_gflops(r->isa, r->threads);
+        if (impl->ran_isa && (t.lines_timed == 1 || r->isa > t.isa)) t.isa = r->isa;
     }
+    t.peak = cnb_peak_fma_gflops(t.isa, b->threads[ti]);
     return t;
 }
 
@@ -497,7 +497,7 @@ int cnb_report_networks_csv(const cnb_bench *b, FILE *f)
                 const net_total t = total_impl(b, nets[n], k, ti);
                 if (!t.started) continue;   /* not in this run (policy, filter) */
                 const net_total p = total_best(b, nets[n], -1, impl->op, ti);
-                net_row(f, b, nets[n], impl->name, ops[impl->op], cnb_isa_name(impl->isa), ti, &t,
+                net_row(f, b, nets[n], impl->name, ops[impl->op], cnb_isa_name(t.isa), ti, &t,
                         peers && !cnb_impl_is_peer(impl) ? &p : NULL);
             }
         const int multi = net_ops(b, nets[n]) > 1;

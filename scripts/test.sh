@@ -280,6 +280,7 @@ for cap in none avx2; do
         why+=" bench exit $?;"
     grep -qx "peers built in: ${want_peers:-none}" "$log" || why+=" header: '$(grep '^peers built in' "$log")', want '${want_peers:-none}';"
     rows=0
+    declare -A widest=()
     if [[ -f $bdir/b.csv ]]; then
         IFS= read -r header <"$bdir/b.csv"
         csv_split "$header"
@@ -291,6 +292,7 @@ for cap in none avx2; do
             [[ ${F[col[peers]]} == "$want_peers" ]] || why+=" $impl: peers '${F[col[peers]]}';"
             [[ $impl =~ $is_ours ]] && continue
             rows=$((rows + 1))
+            [[ $isa == avx512 || ${widest[$impl]:-} == avx512 ]] && widest[$impl]=avx512 || widest[$impl]=$isa
             [[ ${F[col[validation]]} == PASS ]] || why+=" $impl: ${F[col[validation]]};"
             class=$(isa_class "$kernel")
             [[ -z $class || $class == "$isa" ]] || why+=" $impl ran '$kernel' but is tagged $isa;"
@@ -301,10 +303,23 @@ for cap in none avx2; do
             fi
         done < <(tail -n +2 "$bdir/b.csv")
         unset col
+        # The per-network totals: a peer's isa (and so its peak) is the widest its rows ran.
+        IFS= read -r header <"$bdir/b-networks.csv"
+        csv_split "$header"
+        declare -A col=()
+        for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+        while IFS= read -r line; do
+            csv_split "$line"
+            impl=${F[col[impl]]}
+            [[ -n ${widest[$impl]:-} && ${F[col[isa]]} != "${widest[$impl]}" ]] &&
+                why+=" networks CSV: $impl tagged ${F[col[isa]]}, its rows ran ${widest[$impl]};"
+        done < <(tail -n +2 "$bdir/b-networks.csv")
+        unset col
     else
         why+=" no CSV;"
     fi
     rm -rf "$bdir"
+    unset widest
     if [[ -z $why ]]; then
         ok "peers (cap $cap): '${want_peers:-none}' in the header and CSV as in impls; $rows peer rows tagged by what ran$([[ $cap == avx2 ]] && echo ', all AVX2-class')"
     else
