@@ -256,6 +256,14 @@ isa_class() {   # the ISA a peer's kernel name says, or "" when it names none
     elif [[ $k =~ avx2|haswell|zen ]]; then echo avx2; fi
 }
 nthr=$(( $(nproc) >= 2 ? 2 : 1 ))
+declare -A col=() widest=()
+csv_columns() {   # the column indexes of a CSV's header, into col
+    local header i
+    IFS= read -r header <"$1"
+    csv_split "$header"
+    col=()
+    for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+}
 for cap in none avx2; do
     why=""
     bdir=$(mktemp -d)
@@ -280,12 +288,9 @@ for cap in none avx2; do
         why+=" bench exit $?;"
     grep -qx "peers built in: ${want_peers:-none}" "$log" || why+=" header: '$(grep '^peers built in' "$log")', want '${want_peers:-none}';"
     rows=0
-    declare -A widest=()
+    widest=()
     if [[ -f $bdir/b.csv ]]; then
-        IFS= read -r header <"$bdir/b.csv"
-        csv_split "$header"
-        declare -A col=()
-        for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+        csv_columns "$bdir/b.csv"
         while IFS= read -r line; do
             csv_split "$line"
             impl=${F[col[impl]]} kernel=${F[col[kernel]]} isa=${F[col[isa]]}
@@ -302,24 +307,18 @@ for cap in none avx2; do
                     why+=" openblas threads not one per core: '$kernel';"
             fi
         done < <(tail -n +2 "$bdir/b.csv")
-        unset col
         # The per-network totals: a peer's isa (and so its peak) is the widest its rows ran.
-        IFS= read -r header <"$bdir/b-networks.csv"
-        csv_split "$header"
-        declare -A col=()
-        for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+        csv_columns "$bdir/b-networks.csv"
         while IFS= read -r line; do
             csv_split "$line"
             impl=${F[col[impl]]}
             [[ -n ${widest[$impl]:-} && ${F[col[isa]]} != "${widest[$impl]}" ]] &&
                 why+=" networks CSV: $impl tagged ${F[col[isa]]}, its rows ran ${widest[$impl]};"
         done < <(tail -n +2 "$bdir/b-networks.csv")
-        unset col
     else
         why+=" no CSV;"
     fi
     rm -rf "$bdir"
-    unset widest
     if [[ -z $why ]]; then
         ok "peers (cap $cap): '${want_peers:-none}' in the header and CSV as in impls; $rows peer rows tagged by what ran$([[ $cap == avx2 ]] && echo ', all AVX2-class')"
     else
