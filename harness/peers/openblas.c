@@ -8,9 +8,10 @@
  * (arch/topo.h: one thread per core, the calling thread on core 0): OpenBLAS's worker i on core
  * i + 1, through openblas_setaffinity. Its last index is the calling thread (seen: with only the
  * workers pinned, it reads back the core the harness bound the caller to), which keeps the
- * harness's binding: core 0 in `bench`, none in `check`. Unpinned,
- * its threads would keep whatever binding they inherited when created (core 0 alone, if created
- * while the harness had pinned the caller).
+ * harness's binding: core 0 in `bench`, none in `check`. Unpinned, its threads would keep whatever
+ * binding they inherited when created (core 0 alone, if created while the harness had pinned the
+ * caller). Only the pthreads variant has a pool of its own: the OpenMP variant runs on our OpenMP
+ * workers, which the harness pins, and its openblas_setaffinity merely refuses.
  * ISA: the record is offered from AVX2 up; ran_isa() is the level of the core OpenBLAS dispatched
  * to at load time (openblas_get_corename: "SkylakeX", "Cooperlake" run its AVX-512 sgemm,
  * "Haswell", "Zen" its AVX2 one). Under a cap that forbids AVX-512 on an AVX-512 CPU, the library
@@ -117,8 +118,8 @@ static void pin_threads(int n)
         if (((affinity_fn *)syms[GET_AFFINITY])(i, sizeof set, &set) == 0 && CPU_COUNT(&set) == 1)
             for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
                 if (CPU_ISSET(c, &set)) cpu = c;
-        char one[16];
-        snprintf(one, sizeof one, cpu >= 0 ? "%d" : "*", cpu);
+        char one[16] = "*";
+        if (cpu >= 0) snprintf(one, sizeof one, "%d", cpu);
         len += snprintf(pinned_cpus + len, sizeof pinned_cpus - len, "%s%s", i ? "," : "", one);
         if (len >= (int)sizeof pinned_cpus) break;
     }
@@ -146,10 +147,11 @@ static void gemm_run(void *state, const cnb_problem *p, const float *a, const fl
     (void)state;
     const cnb_gemm *g = &p->gemm;
     const int nthr = omp_get_max_threads();
-    if (((get_int_fn *)syms[GET_THREADS])() != nthr || pinned_threads != nthr) {
+    const int own_pool = ((get_int_fn *)syms[PARALLEL])() == OPENBLAS_THREAD;
+    if (((get_int_fn *)syms[GET_THREADS])() != nthr || (own_pool && pinned_threads != nthr)) {
         pthread_mutex_lock(&pin_lock);
         ((set_threads_fn *)syms[SET_THREADS])(nthr);   /* may create threads: pin after */
-        pin_threads(nthr);
+        if (own_pool) pin_threads(nthr);
         pthread_mutex_unlock(&pin_lock);
     }
     ((sgemm_fn *)syms[SGEMM])(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans,
@@ -164,10 +166,12 @@ static const char *gemm_kernel_name(void *state)
     static const char *const threading[] = {"sequential", "pthreads", "openmp"};
     const int par = ((get_int_fn *)syms[PARALLEL])();
     pthread_mutex_lock(&pin_lock);
-    snprintf(s->kernel, sizeof s->kernel, "%s core (%s; threads on cpus %s)",
-             ((get_str_fn *)syms[CORENAME])(),
-             par >= 0 && par <= 2 ? threading[par] : "unknown threading",
-             pinned_threads ? pinned_cpus : "?");
+    if (par == OPENBLAS_THREAD)
+        snprintf(s->kernel, sizeof s->kernel, "%s core (pthreads; threads on cpus %s)",
+                 ((get_str_fn *)syms[CORENAME])(), pinned_threads ? pinned_cpus : "?");
+    else
+        snprintf(s->kernel, sizeof s->kernel, "%s core (%s)", ((get_str_fn *)syms[CORENAME])(),
+                 par >= 0 && par <= 2 ? threading[par] : "unknown threading");
     pthread_mutex_unlock(&pin_lock);
     return s->kernel;
 }
