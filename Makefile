@@ -3,6 +3,9 @@
 # its own flags (see ISA_FLAGS below), everything else for the baseline, so one binary runs on any
 # CPU of its architecture and dispatches at run time.
 
+# `make` alone builds everything, whatever rule an included file (mk/*.mk) defines first.
+.DEFAULT_GOAL := all
+
 CC      ?= gcc
 CXX     ?= g++
 BUILD   ?= build

@@ -212,6 +212,8 @@ if [[ $n_same -eq 0 && $n_define -gt 0 && ${n_peer:-1} -gt 0 && $(make_n) -eq 0 
 else
     bad "build: make -n wants $n_same compiles with the same configuration (want 0), $n_define with a new define${peer_off:+, ${n_peer} with $peer_off} (want > 0)"
 fi
+goal=$(make --no-print-directory -n -p 2>/dev/null | sed -n 's/^\.DEFAULT_GOAL := //p')
+[[ $goal == all ]] && ok "build: \`make\` alone builds all" || bad "build: \`make\` alone makes '$goal', not all"
 
 # scripts/deps.sh checks each tool by what it must do: with a cross compiler that cannot find its
 # headers, and then a qemu that cannot run the result, it stops with one line naming the tool
