@@ -3,6 +3,9 @@
 # its own flags (see ISA_FLAGS below), everything else for the baseline, so one binary runs on any
 # CPU of its architecture and dispatches at run time.
 
+# `make` alone builds everything, whatever rule an included file (mk/*.mk) defines first.
+.DEFAULT_GOAL := all
+
 CC      ?= gcc
 CXX     ?= g++
 BUILD   ?= build
@@ -57,28 +60,51 @@ TEST_SRC := $(sort $(wildcard tests/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cc=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 LINK     := $(if $(CXX_SRC),$(CXX),$(CC))
+CXXFLAGS = -std=c++17 $(OPT) -g -Wall -Wextra -Werror -I. $(FEATURE_DEFS) \
+           $(if $(CXX_SRC),$(shell pkg-config --cflags benchmark))
 
-.PHONY: all deps deps-bench test test-x86 test-arm bench golden clean info
+# Other parts of the build (checks, mutation tests) are included here, before the stamp below,
+# so that whatever flags they set are part of it.
+
+# The configuration stamp (the pattern of git's GIT-CFLAGS): everything that changes an object or
+# the link -- compilers, flags and defines (the CNB_HAVE_* features and peers found above), per-ISA
+# and per-object flags, libraries -- written to $(BUILD)/config, one per build directory. It is
+# rewritten only when its text changes, and every object and link depends on it: a peer library
+# installed after a build is picked up by the next `make`, one removed is dropped, and `make -n`
+# with the same configuration wants nothing.
+CONFIG_STAMP := $(BUILD)/config
+CONFIG_TEXT = target=$(TARGET) cc=$(CC) cxx=$(CXX) link=$(LINK) ar=$(AR) \
+              cflags=$(CFLAGS) cxxflags=$(CXXFLAGS) avx2=$(AVX2_FLAGS) avx512=$(AVX512_FLAGS) \
+              openblas_inc=$(OPENBLAS_INC) blis_inc=$(BLIS_INC) \
+              ldflags=$(LDFLAGS) ldlibs=$(LDLIBS) cxx_src=$(CXX_SRC)
+ifneq ($(strip $(file <$(CONFIG_STAMP))),$(strip $(CONFIG_TEXT)))
+  $(CONFIG_STAMP): FORCE
+endif
+$(CONFIG_STAMP):
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(subst ','\'',$(strip $(CONFIG_TEXT)))' >$@
+	@echo "configuration changed: $@ rewritten"
+
+.PHONY: all deps deps-bench test test-x86 test-arm bench golden clean info FORCE
 all: $(BUILD)/cnnbench $(BUILD)/cnnbench-tests
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(call isa_flags,$<) -MMD -MP -c $< -o $@
 
-$(BUILD)/%.o: %.cc
+$(BUILD)/%.o: %.cc $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++17 $(OPT) -g -Wall -Wextra -Werror -I. $(FEATURE_DEFS) \
-	    $(shell pkg-config --cflags benchmark) -MMD -MP -c $< -o $@
+	$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libcnnbench.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/cnnbench: $(BUILD)/harness/main.o $(BUILD)/libcnnbench.a
-	$(LINK) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/cnnbench: $(BUILD)/harness/main.o $(BUILD)/libcnnbench.a $(CONFIG_STAMP)
+	$(LINK) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
-$(BUILD)/cnnbench-tests: $(TEST_OBJ) $(BUILD)/libcnnbench.a
-	$(LINK) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/cnnbench-tests: $(TEST_OBJ) $(BUILD)/libcnnbench.a $(CONFIG_STAMP)
+	$(LINK) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/harness/main.d
 

@@ -56,6 +56,7 @@ typedef struct cnb_bench_row {
     double prepare_s, layout_in_s, layout_out_s;
     int copies;                /* cases rotated through (cold cache); 1 when warm */
     char kernel[96];
+    cnb_isa isa;               /* of the code that ran: impl->isa, or impl->ran_isa(state) */
     /* timing: seconds per call of each repetition */
     double *rep;
     int nrep, caprep;

@@ -408,6 +408,7 @@ static int prepare_cases(cnb_bench_row *r)
         const char *k = impl->kernel_name(c->state);
         if (k) snprintf(r->kernel, sizeof r->kernel, "%s", k);
     }
+    if (impl->ran_isa) r->isa = impl->ran_isa(c->state);
     r->copies = d->ncases;
     if (g.b->cold && !r->note[0])
         snprintf(r->note, sizeof r->note, "cold: %d copies of %.1f MiB rotated", d->ncases,
@@ -725,6 +726,7 @@ static row_counts build_rows(cnb_bench *b, const int *uquick, int named)
                 r->u = u, r->k = k, r->ti = ti;
                 r->layer = l;
                 r->impl = impl;
+                r->isa = impl->isa;
                 r->threads = b->threads[ti];
                 r->kind = kind;
                 r->prepare_s = r->layout_in_s = r->layout_out_s = -1;

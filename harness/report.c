@@ -175,7 +175,7 @@ double cnb_row_gflops(const cnb_bench_row *r)
 
 double cnb_row_pct_peak(const cnb_bench_row *r)
 {
-    const double peak = cnb_peak_fma_gflops(r->impl->isa, r->threads);
+    const double peak = cnb_peak_fma_gflops(r->isa, r->threads);
     return peak > 0 ? 100 * cnb_row_gflops(r) / peak : 0;
 }
 
@@ -269,7 +269,7 @@ static void layer_row(FILE *f, const cnb_bench *b, const cnb_bench_occ *o, const
     csv_str(f, desc);
     csv_str(f, r->impl->name);
     csv_str(f, r->kernel[0] ? r->kernel : r->impl->name);
-    csv_str(f, cnb_isa_name(r->impl->isa));
+    csv_str(f, cnb_isa_name(r->isa));
     csv_str(f, r->impl->op == CNB_OP_GEMM ? "row-major" : cnb_layout_name(r->impl->layout));
     csv_int(f, r->threads);
     if (l->kind == CNB_KIND_GEMM) csv_str(f, "");
@@ -284,7 +284,7 @@ static void layer_row(FILE *f, const cnb_bench *b, const cnb_bench_occ *o, const
     csv_num(f, r->median, speed);
     csv_num(f, r->min, speed);
     csv_num(f, speed ? 100 * (r->max - r->min) / r->median : 0, speed);
-    const double peak = cnb_peak_fma_gflops(r->impl->isa, r->threads);
+    const double peak = cnb_peak_fma_gflops(r->isa, r->threads);
     const double bw = cnb_peak_bw_gbs(CNB_BW_DRAM, r->threads);
     const double gflops = speed ? flops / r->median * 1e-9 : 0;
     const double gbs = speed ? bytes / r->median * 1e-9 : 0;
@@ -352,6 +352,7 @@ typedef struct net_total {
     double time_s;      /* Σ multiplicity × median over the timed lines */
     double flops;       /* Σ multiplicity × dense FLOPs over the timed lines */
     double peak;        /* FMA peak of the ISA at this thread count */
+    cnb_isa isa;        /* total_impl: that ISA (a peer's: the widest its rows ran) */
 } net_total;
 
 /* Networks in order of first appearance; returns the count. */
@@ -371,7 +372,7 @@ static net_total total_impl(const cnb_bench *b, const char *net, int k, int ti)
 {
     net_total t = {0};
     const cnb_impl *impl = b->impls[k];
-    t.peak = cnb_peak_fma_gflops(impl->isa, b->threads[ti]);
+    t.isa = impl->isa;
     for (int i = 0; i < b->nocc; i++) {
         const cnb_bench_occ *o = &b->occ[i];
         if (strcmp(o->net, net) || o->layer->prob.op != impl->op) continue;
@@ -382,7 +383,9 @@ static net_total total_impl(const cnb_bench *b, const char *net, int k, int ti)
         t.lines_timed++;
         t.time_s += o->layer->mult * r->median;
         t.flops += o->layer->mult * cnb_layer_flops_dense(o->layer);
+        if (impl->ran_isa && (t.lines_timed == 1 || r->isa > t.isa)) t.isa = r->isa;
     }
+    t.peak = cnb_peak_fma_gflops(t.isa, b->threads[ti]);
     return t;
 }
 
@@ -494,7 +497,7 @@ int cnb_report_networks_csv(const cnb_bench *b, FILE *f)
                 const net_total t = total_impl(b, nets[n], k, ti);
                 if (!t.started) continue;   /* not in this run (policy, filter) */
                 const net_total p = total_best(b, nets[n], -1, impl->op, ti);
-                net_row(f, b, nets[n], impl->name, ops[impl->op], cnb_isa_name(impl->isa), ti, &t,
+                net_row(f, b, nets[n], impl->name, ops[impl->op], cnb_isa_name(t.isa), ti, &t,
                         peers && !cnb_impl_is_peer(impl) ? &p : NULL);
             }
         const int multi = net_ops(b, nets[n]) > 1;

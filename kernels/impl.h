@@ -30,7 +30,8 @@ const char *cnb_layout_name(cnb_layout l);
 typedef struct cnb_impl {
     const char *name;    /* "<op>/<isa>_<variant>", as in the CSV: "conv/avx512_direct" */
     cnb_op op;
-    cnb_isa isa;         /* the ISA level whose features it needs */
+    cnb_isa isa;         /* the ISA level whose features it needs (a peer library, which picks its
+                          * own code at run time: the least level it is offered at) */
     cnb_layout layout;   /* preferred layout of src and dst (conv, pool) */
     int hidden;          /* 1: deliberately broken test implementation, run only when named */
     int peer;            /* 1: a library a user would otherwise pick (oneDNN, OpenBLAS, BLIS) */
@@ -56,6 +57,10 @@ typedef struct cnb_impl {
     /* Optional: which kernel the implementation ran (e.g. oneDNN's implementation name), for the
      * CSV. NULL = the implementation's own name says it. */
     const char *(*kernel_name)(void *state);
+    /* Optional, for an implementation that picks its code at run time (a peer library): the ISA
+     * level of the code the state really runs (oneDNN's implementation, OpenBLAS's core, BLIS's
+     * configuration), for the CSV's isa column and the % of peak. NULL = `isa` says it. */
+    cnb_isa (*ran_isa)(void *state);
 } cnb_impl;
 
 /* Every implementation of every op compiled into this binary, in dispatch order (most specialised

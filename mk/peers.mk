@@ -62,3 +62,10 @@ ifneq ($(HAVE_OPENBLAS)$(HAVE_BLIS),)
 endif
 FEATURE_DEFS += $(PEER_DEFS)
 FEATURE_LIBS += $(PEER_LIBS)
+
+# The peers this configuration builds in, for scripts/deps.sh --bench: `make -s peers-found`.
+PEERS_FOUND := $(strip $(if $(filter 1,$(HAVE_DNNL)),onednn) \
+                 $(if $(filter 1,$(HAVE_OPENBLAS)),openblas) $(if $(filter 1,$(HAVE_BLIS)),blis))
+.PHONY: peers-found
+peers-found:
+	@echo $(PEERS_FOUND)

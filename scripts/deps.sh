@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
-# Installs the Debian packages cnnbench needs, and only those that are missing. Idempotent.
+# Installs the Debian packages cnnbench needs, and only those that are missing; then checks that
+# each tool does its job (a package can be installed and still not work: the cross compiler
+# without the target's C library, say). Idempotent, and quick when everything is present.
 # As root it runs apt-get itself; otherwise it prints the command to run and stops.
-#   scripts/deps.sh            build + test packages
+#   scripts/deps.sh            build + test packages (a pristine Debian 12 root needs all of them)
 #   scripts/deps.sh --bench    also the peer libraries and gnuplot (make bench)
+# A failed check prints one line naming what does not work and exits 1.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-pkgs=(build-essential pkg-config libbenchmark-dev libhwloc-dev hwloc-nox libxxhash-dev
-      gcc-aarch64-linux-gnu qemu-user-static)
-if [[ "${1:-}" == "--bench" ]]; then
+bench=0
+case "${1:-}" in
+    "") ;;
+    --bench) bench=1 ;;
+    *) echo "deps.sh: unknown option '$1' (the only one is --bench)" >&2; exit 2 ;;
+esac
+
+# Every package named: Recommends are not installed (--no-install-recommends below), so whatever
+# a tool needs only through a Recommends is listed here (gcc-aarch64-linux-gnu merely recommends
+# the aarch64 C library, libc6-dev-arm64-cross).
+pkgs=(build-essential g++ pkg-config          # gcc, g++ (the Google Benchmark wrapper), make
+      libbenchmark-dev libhwloc-dev hwloc-nox libxxhash-dev
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static   # the aarch64 check
+      clang libclang-rt-14-dev libomp-14-dev) # sanitizers, libFuzzer, TSan with clang's OpenMP
+if ((bench)); then
     pkgs+=(libdnnl-dev libopenblas-dev libblis-dev gnuplot-nox)
 fi
 # hwloc (with X) and hwloc-nox conflict: either one gives us the tools.
@@ -18,15 +34,80 @@ for p in "${pkgs[@]}"; do
     fi
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
 
-cmd="apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends ${missing[*]}"
-if [[ $(id -u) -ne 0 ]]; then
-    echo "cnnbench: missing Debian packages: ${missing[*]}" >&2
-    echo "cnnbench: run as root:  apt-get update && $cmd" >&2
-    exit 1
+if [[ ${#missing[@]} -gt 0 ]]; then
+    cmd="apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends ${missing[*]}"
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "cnnbench: missing Debian packages: ${missing[*]}" >&2
+        echo "cnnbench: run as root:  apt-get update && $cmd" >&2
+        exit 1
+    fi
+    echo "cnnbench: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+    $cmd -q >/dev/null
 fi
-echo "cnnbench: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
-$cmd -q >/dev/null
+
+# ---- Each tool by what it must do ------------------------------------------------------------
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+    echo "cnnbench: $1" >&2
+    exit 1
+}
+
+need() { command -v "$1" >/dev/null || fail "$1 is not on PATH (package $2)"; }
+need gcc build-essential
+need g++ g++
+need make build-essential
+need pkg-config pkg-config
+need hwloc-ls hwloc-nox
+for pc in benchmark hwloc libxxhash; do
+    pkg-config --exists "$pc" || fail "pkg-config does not know '$pc' (its -dev package is broken)"
+done
+
+# The aarch64 check (scripts/arm.sh): a static OpenMP program with the C library, run by qemu.
+cat >"$tmp/arm.c" <<'EOF'
+#include <omp.h>
+#include <stdio.h>
+int main(void)
+{
+    int n = 0;
+#pragma omp parallel reduction(+ : n)
+    n += 1;
+    printf("aarch64 ok %d\n", n > 0);
+    return 0;
+}
+EOF
+aarch64-linux-gnu-gcc -std=c11 -O1 -static -fopenmp "$tmp/arm.c" -o "$tmp/arm" 2>"$tmp/log" ||
+    fail "aarch64-linux-gnu-gcc cannot compile and link -static -fopenmp a C file with <stdio.h> (gcc-aarch64-linux-gnu, libc6-dev-arm64-cross): $(head -1 "$tmp/log")"
+[[ $(OMP_NUM_THREADS=2 qemu-aarch64-static -cpu max "$tmp/arm" 2>&1) == "aarch64 ok 1" ]] ||
+    fail "qemu-aarch64-static -cpu max cannot run a static aarch64 program (qemu-user-static)"
+
+# The sanitizer and fuzzing passes: clang links libFuzzer, ASan and UBSan; TSan runs use clang's
+# own OpenMP runtime (libomp), whose header and library must be found.
+cat >"$tmp/fuzz.c" <<'EOF'
+#include <stddef.h>
+#include <stdint.h>
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return size > 0 && data[0] == 0xff ? 0 : 0;
+}
+EOF
+clang -fsanitize=fuzzer,address,undefined "$tmp/fuzz.c" -o "$tmp/fuzz" 2>"$tmp/log" ||
+    fail "clang cannot link -fsanitize=fuzzer,address,undefined (clang, libclang-rt-14-dev): $(head -1 "$tmp/log")"
+"$tmp/fuzz" -runs=10 >/dev/null 2>&1 || fail "a clang libFuzzer target does not run"
+clang -fopenmp=libomp -fsanitize=thread "$tmp/arm.c" -o "$tmp/tsan" 2>"$tmp/log" ||
+    fail "clang cannot link -fopenmp=libomp -fsanitize=thread (libomp-14-dev, libclang-rt-14-dev): $(head -1 "$tmp/log")"
+
+if ((bench)); then
+    need gnuplot gnuplot-nox
+    # Each peer found the way mk/peers.mk finds it: ask make itself (without the variables of a
+    # calling make, which may force a peer off).
+    found=" $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s peers-found 2>/dev/null) "
+    for peer in onednn:libdnnl-dev openblas:libopenblas-dev blis:libblis-dev; do
+        [[ $found == *" ${peer%%:*} "* ]] ||
+            fail "mk/peers.mk does not find ${peer%%:*}'s header and library (${peer#*:})"
+    done
+fi
+exit 0

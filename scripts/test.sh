@@ -7,7 +7,9 @@
 #   5. bad input: one line naming the problem, exit status 2, no crash
 #   6. a small `cnnbench bench`: a failed validation gets no speed; repetitions interleave
 #   7. `cnnbench compare` on constructed CSVs
-#   8. the aarch64 build under qemu (skipped with --native-only)
+#   8. build configuration and peers: the build notices a changed configuration; the peers built
+#      in are the ones bench reports, and they stay available, honestly tagged, under the AVX2 cap
+#   9. the aarch64 build under qemu (skipped with --native-only)
 # Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -193,7 +195,167 @@ expect_compare newfail.csv 1 "^NEW FAILURE conv/avx2_direct"
 expect_bad "compare, missing file" $bin compare tests/compare/base.csv /nonexistent.csv
 expect_bad "compare, not a cnnbench CSV" $bin compare tests/compare/base.csv tests/arm_shapes.txt
 
-# 8. aarch64 under qemu.
+# 8. Build configuration and peers.
+# The configuration stamp (Makefile): `make -n` with a changed configuration (a define added, or
+# a peer forced off) wants to recompile objects; with the configuration of the build it wants
+# nothing. `make -n` rewrites nothing, so the build is left as it was.
+make_n() { make --no-print-directory -n "$@" all 2>&1 | grep -c -- ' -c '; }
+n_same=$(make_n) n_define=$(make_n EXTRA_CFLAGS=-DCNB_CONFIG_TEST=1)
+peer_off="" n_peer=""
+for p in DNNL:onednn OPENBLAS:openblas BLIS:blis; do
+    if [[ " $($bin impls 2>/dev/null | tr -s ' \n' ' ') " == *" gemm/${p#*:} "* ]]; then
+        peer_off="HAVE_${p%%:*}="; n_peer=$(make_n "$peer_off"); break
+    fi
+done
+if [[ $n_same -eq 0 && $n_define -gt 0 && ${n_peer:-1} -gt 0 && $(make_n) -eq 0 ]]; then
+    ok "build: a changed configuration recompiles ($n_define objects${peer_off:+; $n_peer with $peer_off}), the same one nothing"
+else
+    bad "build: make -n wants $n_same compiles with the same configuration (want 0), $n_define with a new define${peer_off:+, ${n_peer} with $peer_off} (want > 0)"
+fi
+goal=$(make --no-print-directory -n -p 2>/dev/null | sed -n 's/^\.DEFAULT_GOAL := //p')
+[[ $goal == all ]] && ok "build: \`make\` alone builds all" || bad "build: \`make\` alone makes '$goal', not all"
+
+# scripts/deps.sh checks each tool by what it must do: with a cross compiler that cannot find its
+# headers, and then a qemu that cannot run the result, it stops with one line naming the tool
+# (exit 1); an unknown option exits 2.
+fdir=$(mktemp -d)
+cross=$(command -v aarch64-linux-gnu-gcc)
+printf '#!/bin/sh\nexec %s -nostdinc "$@"\n' "$cross" >"$fdir/aarch64-linux-gnu-gcc"
+chmod +x "$fdir/aarch64-linux-gnu-gcc"
+why=""
+PATH=$fdir:$PATH bash scripts/deps.sh >"$log" 2>&1
+rc=$?
+[[ $rc -eq 1 && $(wc -l <"$log") -eq 1 ]] && grep -q '^cnnbench: aarch64-linux-gnu-gcc cannot' "$log" ||
+    why+=" broken cross compiler: status $rc, '$(head -1 "$log")';"
+printf '#!/bin/sh\nexit 1\n' >"$fdir/aarch64-linux-gnu-gcc"
+cp "$fdir/aarch64-linux-gnu-gcc" "$fdir/qemu-aarch64-static"
+rm "$fdir/aarch64-linux-gnu-gcc"
+PATH=$fdir:$PATH bash scripts/deps.sh >"$log" 2>&1
+rc=$?
+[[ $rc -eq 1 && $(wc -l <"$log") -eq 1 ]] && grep -q '^cnnbench: qemu-aarch64-static' "$log" ||
+    why+=" broken qemu: status $rc, '$(head -1 "$log")';"
+bash scripts/deps.sh --frobnicate >"$log" 2>&1
+rc=$?
+[[ $rc -eq 2 && $(wc -l <"$log") -eq 1 ]] || why+=" unknown option: status $rc;"
+rm -rf "$fdir"
+if [[ -z $why ]]; then
+    ok "deps.sh: a cross compiler without its C library, a qemu that cannot run, each one line, exit 1"
+else
+    bad "deps.sh:$why"
+fi
+
+# The peers: the bench header's and the CSV's `peers` are the peers `cnnbench impls` lists; each
+# peer row's isa tag is the class of the kernel its library really ran (oneDNN's implementation,
+# OpenBLAS's core, BLIS's configuration); under CNB_MAX_ISA=avx2 every peer stays runnable and
+# runs AVX2-class code (oneDNN and OpenBLAS capped too); OpenBLAS's threads are bound one per CPU.
+is_ours='^(conv|pool|gemm)/(ref|scalar_|avx2_|avx512_|neon_|broken)'
+peer_impls=$($bin impls 2>/dev/null | awk 'NR > 1 {print $1}' | grep -vE "$is_ours" | tr '\n' ' ')
+want_peers=$(for i in $peer_impls; do echo "${i#*/}"; done | awk '!seen[$0]++' | tr '\n' ' ')
+want_peers=${want_peers% }
+isa_class() {   # the ISA a peer's kernel name says, or "" when it names none
+    local k=${1,,}
+    if [[ $k =~ avx512|skylakex|cooperlake|sapphirerapids|skx|knl ]]; then echo avx512
+    elif [[ $k =~ avx2|haswell|zen ]]; then echo avx2; fi
+}
+nthr=$(( $(nproc) >= 2 ? 2 : 1 ))
+declare -A col=() widest=()
+csv_columns() {   # the column indexes of a CSV's header, into col
+    local header i
+    IFS= read -r header <"$1"
+    csv_split "$header"
+    col=()
+    for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+}
+for cap in none avx2; do
+    why=""
+    bdir=$(mktemp -d)
+    impl_args=()
+    for i in $peer_impls; do impl_args+=(--impl "$i"); done
+    if [[ $cap == avx2 ]]; then
+        for i in $peer_impls; do
+            CNB_MAX_ISA=avx2 $bin impls 2>/dev/null | grep -qE "^$i +.* runnable" || why+=" $i not runnable under the cap;"
+        done
+        if [[ " $peer_impls " == *" conv/onednn "* ]]; then
+            CNB_MAX_ISA=avx2 $bin check --impl conv/onednn 'conv mb1ic16ih12oc16kh3ph1' >"$log" 2>&1 ||
+                why+=" check --impl conv/onednn failed under the cap: $(tail -1 "$log");"
+            # A library's code proves none of our ISAs: it never counts as exercising one.
+            grep -qx 'isas exercised:' "$log" || why+=" check counts oneDNN as '$(grep 'isas exercised' "$log")';"
+        fi
+    fi
+    capenv=()
+    [[ $cap == avx2 ]] && capenv=(CNB_MAX_ISA=avx2)
+    env "${capenv[@]}" $bin bench "${impl_args[@]}" --impl conv/ref \
+        --threads $nthr --reps 1 --min-time 0.001 --out "$bdir/b.csv" \
+        'conv mb1ic16ih12oc16kh3ph1' 'pool mb1ic16ih12kh2sh2' 'gemm m64n48k40' >"$log" 2>&1 ||
+        why+=" bench exit $?;"
+    grep -qx "peers built in: ${want_peers:-none}" "$log" || why+=" header: '$(grep '^peers built in' "$log")', want '${want_peers:-none}';"
+    rows=0
+    widest=()
+    if [[ -f $bdir/b.csv ]]; then
+        csv_columns "$bdir/b.csv"
+        while IFS= read -r line; do
+            csv_split "$line"
+            impl=${F[col[impl]]} kernel=${F[col[kernel]]} isa=${F[col[isa]]}
+            [[ ${F[col[peers]]} == "$want_peers" ]] || why+=" $impl: peers '${F[col[peers]]}';"
+            [[ $impl =~ $is_ours ]] && continue
+            rows=$((rows + 1))
+            [[ $isa == avx512 || ${widest[$impl]:-} == avx512 ]] && widest[$impl]=avx512 || widest[$impl]=$isa
+            [[ ${F[col[validation]]} == PASS ]] || why+=" $impl: ${F[col[validation]]};"
+            class=$(isa_class "$kernel")
+            [[ -z $class || $class == "$isa" ]] || why+=" $impl ran '$kernel' but is tagged $isa;"
+            [[ $cap == none || ($isa == avx2 && $class == avx2) ]] || why+=" $impl under the cap ran '$kernel' ($isa);"
+            # (its own pthreads pool; the OpenMP variant runs on our pinned OpenMP workers)
+            if [[ $impl == gemm/openblas && $nthr -eq 2 && $kernel == *"(pthreads"* ]]; then
+                [[ $kernel =~ threads\ on\ cpus\ ([0-9]+),([0-9]+)\) && ${BASH_REMATCH[1]} != "${BASH_REMATCH[2]}" ]] ||
+                    why+=" openblas threads not one per core: '$kernel';"
+            fi
+        done < <(tail -n +2 "$bdir/b.csv")
+        # The per-network totals: a peer's isa (and so its peak) is the widest its rows ran.
+        csv_columns "$bdir/b-networks.csv"
+        while IFS= read -r line; do
+            csv_split "$line"
+            impl=${F[col[impl]]}
+            [[ -n ${widest[$impl]:-} && ${F[col[isa]]} != "${widest[$impl]}" ]] &&
+                why+=" networks CSV: $impl tagged ${F[col[isa]]}, its rows ran ${widest[$impl]};"
+        done < <(tail -n +2 "$bdir/b-networks.csv")
+    else
+        why+=" no CSV;"
+    fi
+    rm -rf "$bdir"
+    if [[ -z $why ]]; then
+        ok "peers (cap $cap): '${want_peers:-none}' in the header and CSV as in impls; $rows peer rows tagged by what ran$([[ $cap == avx2 ]] && echo ', all AVX2-class')"
+    else
+        bad "peers (cap $cap):$why"
+    fi
+done
+
+# The warning for a peer whose Debian package is installed but that the binary lacks: status.c
+# built with no peer names each installed one, and built with all of them names none.
+wdir=$(mktemp -d)
+printf '#include "harness/peers/peers.h"\nint main(void) { return cnb_peers_warn_missing(stdout) < 0; }\n' >"$wdir/w.c"
+installed=""
+for p in onednn:libdnnl-dev openblas:libopenblas-dev blis:libblis-dev; do
+    dpkg-query -W -f='${Status}' "${p#*:}" 2>/dev/null | grep -q 'ok installed' && installed+="${p#*:} "
+done
+why=""
+if cc -std=c11 -D_GNU_SOURCE -I. "$wdir/w.c" harness/peers/status.c -o "$wdir/none" 2>"$log" &&
+    cc -std=c11 -D_GNU_SOURCE -I. -DCNB_HAVE_DNNL=1 -DCNB_HAVE_OPENBLAS=1 -DCNB_HAVE_BLIS=1 \
+        "$wdir/w.c" harness/peers/status.c -o "$wdir/all" 2>>"$log"; then
+    warned=$("$wdir/none" | grep -o '^warning: [a-z-]* is installed' | cut -d' ' -f2 | tr '\n' ' ')
+    [[ $warned == "$installed" ]] || why+=" without peers it warned about '$warned', want '$installed';"
+    [[ -z $("$wdir/all") ]] || why+=" with every peer it still warned: $("$wdir/all" | head -1);"
+else
+    why=" cannot build harness/peers/status.c alone: $(head -1 "$log")"
+fi
+rm -rf "$wdir"
+if [[ -z $why ]]; then
+    installed=${installed% }
+    ok "peers: a binary without them warns about each installed peer package (${installed:-none installed})"
+else
+    bad "peers: the missing-peer warning:$why"
+fi
+
+# 9. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS
     bash scripts/arm.sh >"$log" 2>&1

@@ -20,10 +20,13 @@
  * Threads: each call gets a runtime object asking for omp_get_max_threads() threads (Debian's
  * default variant is the OpenMP one, our runtime), so --threads applies and nothing global changes.
  * kernel_name(): the configuration BLIS chose for this CPU at run time (bli_arch_string), its
- * threading and whether sup was allowed. The records are tagged avx2: Debian builds the x86_64
- * family, and BLIS 0.9 picks an AVX2 configuration (haswell, zen, zen2, zen3) on every CPU it does
- * not positively identify as skx; a Xeon it does identify runs the skx AVX-512 kernels, which
- * kernel_name() then says. */
+ * threading and whether sup was allowed.
+ * ISA: the records are offered from AVX2 up; ran_isa() is the level of that configuration (skx,
+ * knl: AVX-512; haswell, zen*: AVX2; generic and older ones: neither). Debian builds the x86_64
+ * family, and BLIS 0.9 picks an AVX2 configuration on every CPU it does not identify as skx.
+ * Under a cap that forbids AVX-512, a BLIS that chose skx is refused (supports() says so) rather
+ * than capped: its override, BLIS_ARCH_TYPE, takes a configuration id, and the right AVX2 one
+ * (haswell or a zen) depends on the CPU; an id the build lacks aborts the process. */
 #if CNB_HAVE_BLIS
 
 #include <blis.h>
@@ -32,6 +35,7 @@
 #include <stdlib.h>
 
 #include "harness/peers/dl.h"
+#include "harness/peers/peers.h"
 #include "kernels/impl.h"
 
 /* The entry points we look up, with the prototypes of the header we compiled against. */
@@ -55,15 +59,30 @@ static const char *const names[N_SYMS] = {
 static void *syms[N_SYMS];
 static cnb_dl_lib lib = {.path = CNB_BLIS_SO, .n = N_SYMS, .names = names, .syms = syms};
 
+/* The configuration BLIS chose for this CPU. */
+static const char *arch_name(void)
+{
+    return ((arch_string_fn *)syms[ARCH_STRING])(((arch_id_fn *)syms[ARCH_ID])());
+}
+
 static const char *gemm_supports(const cnb_problem *p)
 {
     (void)p;
-    return cnb_dl_load(&lib);
+    static _Thread_local char why[128];
+    const char *err = cnb_dl_load(&lib);
+    if (err) return err;
+    if (cnb_peer_capped_to_avx2() && cnb_peer_isa_of(arch_name()) == CNB_ISA_AVX512) {
+        snprintf(why, sizeof why, "BLIS runs its %s (AVX-512) configuration, above the ISA cap",
+                 arch_name());
+        return why;
+    }
+    return NULL;
 }
 
 typedef struct {
     int sup;  /* 1: let BLIS take its small/skinny path */
     char kernel[96];
+    cnb_isa isa;
 } gemm_state;
 
 static void *prepare(int sup)
@@ -72,12 +91,12 @@ static void *prepare(int sup)
     gemm_state *s = malloc(sizeof *s);
     if (!s) return NULL;
     s->sup = sup;
-    const arch_t id = ((arch_id_fn *)syms[ARCH_ID])();
+    s->isa = cnb_peer_isa_of(arch_name());
     const char *threading = ((flag_fn *)syms[OPENMP])()     ? "openmp"
                             : ((flag_fn *)syms[PTHREADS])() ? "pthreads"
                                                              : "sequential";
-    snprintf(s->kernel, sizeof s->kernel, "%s config (%s; sup %s)",
-             ((arch_string_fn *)syms[ARCH_STRING])(id), threading, sup ? "on" : "off");
+    snprintf(s->kernel, sizeof s->kernel, "%s config (%s; sup %s)", arch_name(), threading,
+             sup ? "on" : "off");
     return s;
 }
 
@@ -114,18 +133,23 @@ static const char *gemm_kernel_name(void *state)
     return ((const gemm_state *)state)->kernel;
 }
 
+static cnb_isa gemm_ran_isa(void *state)
+{
+    return ((const gemm_state *)state)->isa;
+}
+
 const cnb_impl cnb_gemm_f32_blis = {
     .peer = 1,
     .name = "gemm/blis", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
     .supports = gemm_supports, .prepare = gemm_prepare, .run = gemm_run, .release = free,
-    .kernel_name = gemm_kernel_name,
+    .kernel_name = gemm_kernel_name, .ran_isa = gemm_ran_isa,
 };
 
 const cnb_impl cnb_gemm_f32_blis_sup = {
     .peer = 1,
     .name = "gemm/blis_sup", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
     .hidden = 1, .supports = gemm_supports, .prepare = gemm_sup_prepare, .run = gemm_run,
-    .release = free, .kernel_name = gemm_kernel_name,
+    .release = free, .kernel_name = gemm_kernel_name, .ran_isa = gemm_ran_isa,
 };
 
 #else

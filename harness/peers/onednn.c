@@ -15,7 +15,11 @@
  * differs from the one at creation, run() creates it again first (formats unchanged, checked).
  * kernel_name(): oneDNN's implementation name and the src format it works in (ncx, nxc, nCx8c,
  * nCx16c...), e.g. "brgconv:avx512_core nxc"; for dnnl_sgemm, which has no name to query, the ISA
- * it dispatches to, e.g. "jit sgemm:avx512_core_bf16". */
+ * it dispatches to, e.g. "jit sgemm:avx512_core_bf16".
+ * ISA: the records are offered from AVX2 up; ran_isa() is the level of the implementation oneDNN
+ * chose (its name's ISA suffix; a JIT name without one, such as "gemm:jit", runs at the effective
+ * ISA of the process). Under a cap below AVX-512 (CNB_MAX_ISA=avx2) oneDNN is capped the same way
+ * with dnnl_set_max_cpu_isa, before its first primitive. */
 #if CNB_HAVE_DNNL
 
 #include <oneapi/dnnl/dnnl.h>
@@ -26,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/peers/peers.h"
 #include "kernels/impl.h"
 
 enum { NAME_LEN = 96 };
@@ -38,10 +43,32 @@ static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 
 static void engine_create(void)
 {
+    /* oneDNN fixes its ISA at the first primitive or query: the cap comes first. */
+    if (cnb_peer_capped_to_avx2()) {
+        const dnnl_status_t st = dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2);
+        if (st != dnnl_success) {
+            fprintf(stderr, "oneDNN: cannot cap the ISA at avx2: %s\n", dnnl_status2str(st));
+            return;   /* no engine: the records say they cannot run rather than break the cap */
+        }
+    }
     engine_status = dnnl_engine_create(&the_engine, dnnl_cpu, 0);
 }
 
-/* The process's CPU engine, created on first use; NULL if oneDNN cannot make one. */
+/* The ISA level of the code a oneDNN implementation runs, from its name ("brgconv:avx512_core",
+ * "jit:avx2", "gemm:jit", "ref:any"). */
+static cnb_isa isa_of_impl(const char *info)
+{
+    const cnb_isa named = cnb_peer_isa_of(info);
+    const int jit = !strncmp(info, "jit", 3) || !strncmp(info, "brg", 3) ||
+                    !strncmp(info, "gemm:jit", 8);
+    /* A JIT implementation whose name has no ISA suffix runs at the process's effective ISA. */
+    if (named == CNB_ISA_SCALAR && jit)
+        return cnb_peer_isa_of(dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()));
+    return named;
+}
+
+/* The process's CPU engine, created on first use (after the ISA cap); NULL if oneDNN cannot make
+ * one. */
 static dnnl_engine_t engine(void)
 {
     pthread_once(&engine_once, engine_create);
@@ -159,12 +186,14 @@ static const char *act_format_name(const dnnl_memory_desc_t *md, const geom *g, 
     return "blocked";
 }
 
-static void kernel_from_pd(char *out, const_dnnl_primitive_desc_t pd, const char *format)
+/* The implementation name and ISA level of pd. */
+static cnb_isa kernel_from_pd(char *out, const_dnnl_primitive_desc_t pd, const char *format)
 {
     const char *info = NULL;
     if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info) != dnnl_success || !info)
         info = "unknown";
     snprintf(out, NAME_LEN, "%s %s", info, format);
+    return isa_of_impl(info);
 }
 
 /* ---- src and dst in oneDNN's formats: the part of the state that conv and pool share ------- */
@@ -177,6 +206,7 @@ typedef struct {
     dnnl_primitive_t prim;                        /* the convolution or the pooling */
     int nthr;                                     /* threads in force when prim was created */
     char kernel[NAME_LEN];
+    cnb_isa isa;                                  /* of the implementation oneDNN chose */
 } io_state;
 
 static dnnl_status_t reorder_create(dnnl_primitive_t *prim, const dnnl_memory_desc_t *from,
@@ -285,6 +315,11 @@ static const char *io_kernel_name(void *state)
     return ((const io_state *)state)->kernel;
 }
 
+static cnb_isa io_ran_isa(void *state)
+{
+    return ((const io_state *)state)->isa;
+}
+
 /* ---- conv/onednn --------------------------------------------------------------------------- */
 
 typedef struct {
@@ -378,9 +413,9 @@ static void *conv_prepare(const cnb_problem *p, const float *wei)
         (st = reorder_create(&wei_reorder, &user_wei, wei_md)) ||
         (st = reorder_run(s->io.stream, wei_reorder, uwei, s->wei)))
         goto done;
-    kernel_from_pd(s->io.kernel, pd,
-                   act_format_name(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), &g,
-                                   c->mb, c->ic, g.in));
+    const char *format = act_format_name(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0),
+                                         &g, c->mb, c->ic, g.in);
+    s->io.isa = kernel_from_pd(s->io.kernel, pd, format);
 done:
     if (wei_reorder) dnnl_primitive_destroy(wei_reorder);
     if (uwei) dnnl_memory_destroy(uwei);
@@ -424,10 +459,10 @@ static void conv_run(void *state, const cnb_problem *p, const float *src, const 
 
 const cnb_impl cnb_conv_f32_onednn = {
     .peer = 1,
-    .name = "conv/onednn", .op = CNB_OP_CONV, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
+    .name = "conv/onednn", .op = CNB_OP_CONV, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
     .supports = conv_supports, .prepare = conv_prepare, .run = conv_run,
     .release = conv_release, .to_layout = conv_to_layout, .from_layout = conv_from_layout,
-    .kernel_name = io_kernel_name,
+    .kernel_name = io_kernel_name, .ran_isa = io_ran_isa,
 };
 
 /* ---- pool/onednn --------------------------------------------------------------------------- */
@@ -500,9 +535,10 @@ static void *pool_prepare(const cnb_problem *p, const float *wei)
         !(st = user_src_md(&user_src, &g, q->mb, q->c)) &&
         !(st = act_md(&user_dst, &g, q->mb, q->c, g.out, plain_tag(&g))) &&
         !(st = io_init(s, pd, &user_src, &user_dst)))
-        kernel_from_pd(s->kernel, pd,
-                       act_format_name(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), &g,
-                                       q->mb, q->c, g.in));
+        s->isa = kernel_from_pd(s->kernel, pd,
+                                act_format_name(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md,
+                                                                             0),
+                                                &g, q->mb, q->c, g.in));
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (st != dnnl_success) {
         fprintf(stderr, "oneDNN: pool prepare failed: %s\n", dnnl_status2str(st));
@@ -542,27 +578,36 @@ static void pool_run(void *state, const cnb_problem *p, const float *src, const 
 
 const cnb_impl cnb_pool_f32_onednn = {
     .peer = 1,
-    .name = "pool/onednn", .op = CNB_OP_POOL, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
+    .name = "pool/onednn", .op = CNB_OP_POOL, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
     .supports = pool_supports, .prepare = pool_prepare, .run = pool_run,
     .release = pool_release, .to_layout = pool_to_layout, .from_layout = pool_from_layout,
-    .kernel_name = io_kernel_name,
+    .kernel_name = io_kernel_name, .ran_isa = io_ran_isa,
 };
 
 /* ---- gemm/onednn --------------------------------------------------------------------------- */
 
 typedef struct {
     char kernel[NAME_LEN];
+    cnb_isa isa;
 } gemm_state;
+
+static const char *gemm_supports(const cnb_problem *p)
+{
+    (void)p;
+    return engine() ? NULL : "oneDNN: cannot create a CPU engine";
+}
 
 static void *gemm_prepare(const cnb_problem *p, const float *wei)
 {
     (void)p, (void)wei;
+    if (!engine()) return NULL;  /* also sets the ISA cap before the query below */
     gemm_state *s = malloc(sizeof *s);
     if (!s) return NULL;
     /* dnnl_sgemm has no implementation to query: name the JIT ISA it dispatches to. */
     const char *isa = dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa());
     if (!strncmp(isa, "cpu_isa_", 8)) isa += 8;
     snprintf(s->kernel, sizeof s->kernel, "jit sgemm:%s", isa);
+    s->isa = cnb_peer_isa_of(isa);
     return s;
 }
 
@@ -580,11 +625,16 @@ static const char *gemm_kernel_name(void *state)
     return ((const gemm_state *)state)->kernel;
 }
 
+static cnb_isa gemm_ran_isa(void *state)
+{
+    return ((const gemm_state *)state)->isa;
+}
+
 const cnb_impl cnb_gemm_f32_onednn = {
     .peer = 1,
-    .name = "gemm/onednn", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX512, .layout = CNB_LAYOUT_NCX,
-    .prepare = gemm_prepare, .run = gemm_run, .release = free,
-    .kernel_name = gemm_kernel_name,
+    .name = "gemm/onednn", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
+    .supports = gemm_supports, .prepare = gemm_prepare, .run = gemm_run, .release = free,
+    .kernel_name = gemm_kernel_name, .ran_isa = gemm_ran_isa,
 };
 
 #else

@@ -58,6 +58,9 @@ static int package_installed(const char *pkg)
 int cnb_peers_warn_missing(FILE *f)
 {
     int n = 0;
+#if !defined(__x86_64__)
+    return 0;   /* mk/peers.mk builds peers into native x86-64 builds only: nothing to rebuild */
+#endif
     for (int i = 0; i < NPEERS; i++) {
         if (PEERS[i].built || !package_installed(PEERS[i].package)) continue;
         fprintf(f, "warning: %s is installed but this binary was built without %s: run `make` "
