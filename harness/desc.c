@@ -248,6 +248,10 @@ static int resolve_spatial(parsed *p, axis ax[AX_COUNT], char *err, size_t errle
                             pl, L, o);
         }
         if (o > 1000000) return fail(err, errlen, "o%c=%ld: size out of range", L, o);
+        /* Kernels index the padded input with int arithmetic (o·s − p + t·(d+1)): keep it small. */
+        if ((o - 1) * s + ke > 3000000)
+            return fail(err, errlen, "%c axis: the padded input ((o-1)s + extent = %ld) is out of "
+                        "range", L, (o - 1) * s + ke);
         /* May exceed the kernel extent on either side: such windows lie entirely in padding, and
          * their outputs have no input at all (README). */
         const long pr = (o - 1) * s - i + ke - pl;
@@ -358,6 +362,14 @@ int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cn
         }
         const double elems = (double)mb * p.ic * ax[0].i * ax[1].i * ax[2].i;
         if (elems > 2e9) return fail(err, errlen, "the input tensor has %.3g elements: too large", elems);
+        const double out_elems = (double)mb * (kind == CNB_KIND_CONV ? p.oc : p.ic) * ax[0].o *
+                                 ax[1].o * ax[2].o;
+        if (out_elems > 2e9)
+            return fail(err, errlen, "the output tensor has %.3g elements: too large", out_elems);
+        const double wei_elems = kind == CNB_KIND_CONV ? (double)p.oc * (p.ic / (p.has_g ? p.g : 1)) *
+                                 ax[0].k * ax[1].k * ax[2].k : 0;
+        if (wei_elems > 2e9)
+            return fail(err, errlen, "the weights have %.3g elements: too large", wei_elems);
         return 0;
     }
     if (kind == CNB_KIND_FC) {

@@ -145,6 +145,8 @@ void test_desc_errors(void)
     parse_bad("mb0ic8ih8oc8kh3", "batch");
     parse_bad("fc mb0ic8oc8", "batch");
     parse_bad("mb1ic8ih8oc8kh2000000", "out of range");
+    parse_bad("mb1ic8iw1oc8ow1000000kw1sw1000pw0", "out of range");  /* o·s would overflow int */
+    parse_bad("mb100ic100iw1oc100ow1000000kw1pw500000", "output tensor");
     parse_bad("mb1ic0ih8oc8kh3", "at least 1");
     parse_bad("conv:max mb1ic8ih8oc8kh3", "only pooling");
     parse_bad("pool:median mb1ic8ih8kh3", "unknown pooling");
