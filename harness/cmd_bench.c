@@ -945,7 +945,7 @@ int cnb_cmd_bench(int argc, char **argv)
     for (int i = 0; i < o.n_nets; i++) cnb_sel_add_net(&sel, o.nets[i], b.batch);
     if (o.shapes) cnb_sel_add_net(&sel, o.shapes, b.batch);
     for (int i = 0; i < o.n_descs; i++) cnb_sel_add_desc(&sel, o.descs[i], o.op, o.mb_given ? b.batch : 0);
-    if (!sel.count) cnb_sel_add_net(&sel, "all", b.batch);
+    if (!o.n_nets && !o.shapes && !o.n_descs) cnb_sel_add_net(&sel, "all", b.batch);
     int *uquick = calloc(sel.count, sizeof *uquick);
     if (!uquick) cnb_die("out of memory");
     select_layers(&o, &sel, &b, uquick);

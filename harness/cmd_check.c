@@ -58,7 +58,8 @@ int cnb_cmd_check(int argc, char **argv)
     for (int i = 0; i < n_nets; i++) cnb_sel_add_net(&sel, nets[i], mb);
     if (shapes) cnb_sel_add_net(&sel, shapes, mb);
     for (int i = 0; i < n_descs; i++) cnb_sel_add_desc(&sel, descs[i], op, mb);
-    if (!sel.count) cnb_sel_add_net(&sel, "all", mb);
+    /* Nothing named: every network. A named table whose lines were all bad is not nothing. */
+    if (!n_nets && !shapes && !n_descs) cnb_sel_add_net(&sel, "all", mb);
     if (!impls.named) cnb_impl_sel_default(&impls, verbose);
     if (o.use_golden && o.mode == CNB_MODE_EXACT) {
         const int n = cnb_golden_load(cnb_golden_dir());

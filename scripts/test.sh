@@ -121,6 +121,9 @@ expect_bad "3D with h but no w"    $bin check 'conv mb1ic4id8ih8oc4kd3kh3'
 expect_bad "batch 0 (--mb 0)"      $bin check --mb 0 'conv mb1ic8ih8oc8kh3'
 expect_bad "batch 0 (mb0)"         $bin check 'conv mb0ic8ih8oc8kh3'
 expect_bad "batch 0 in a table"    $bin check --shapes <(echo 'conv mb0ic8ih8oc8kh3') --impl conv/scalar_im2col
+# ... and a table of only bad lines runs nothing (not every network, as if no table were named).
+grep -q '^0 passed, 0 failed' "$log" && ok "a table of only bad lines runs nothing" ||
+    bad "a table of only bad lines ran: $(grep passed "$log")"
 
 # Shapes benchdnn accepts are accepted, and pass: 1D, 3D from d alone, windows entirely in padding
 # (max there is -FLT_MAX, as benchdnn), and one where dilation puts every window in padding.
