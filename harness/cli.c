@@ -61,7 +61,11 @@ void cnb_sel_add_net(cnb_selection *s, const char *name, int mb)
     }
     cnb_net net;
     char err[512];
-    if (cnb_net_load(name, mb, &net, err, sizeof err)) cnb_die("%s", err);
+    int bad = 0;
+    /* A table's mb is the training batch of its source: cnnbench runs batch 1 unless --mb. */
+    if (cnb_net_load_lenient(name, mb > 0 ? mb : 1, &net, &bad, err, sizeof err))
+        cnb_die("%s", err);
+    s->bad_lines += bad;
     for (int i = 0; i < net.count; i++) *sel_grow(s, net.name) = net.layers[i];
     cnb_net_free(&net);
 }

@@ -16,8 +16,13 @@ typedef struct cnb_selection {
     cnb_layer *layers;
     char (*net)[64];   /* the network of each layer ("cli" for descriptors) */
     int count, cap;
+    int bad_lines;     /* malformed table lines, reported on stderr and skipped */
 } cnb_selection;
 
+/* mb is --mb, 0 when not given. A table runs at batch 1 unless --mb (its mb is the training
+ * batch of its source); its malformed lines are reported and skipped, and counted in bad_lines
+ * so that the command can go on and exit non-zero at the end. A file that cannot be read at all
+ * is fatal. A descriptor keeps its own mb (benchdnn's default 2 when it has none) unless --mb. */
 void cnb_sel_add_net(cnb_selection *s, const char *name, int mb);
 void cnb_sel_add_desc(cnb_selection *s, const char *text, cnb_kind kind, int mb);
 void cnb_sel_free(cnb_selection *s);

@@ -598,7 +598,7 @@ typedef struct bench_opts {
     const char *nets[64], *descs[256], *globs[64];
     int n_nets, n_descs, n_globs;
     const char *shapes, *out, *results, *threads, *filter;
-    int have_op, dry, user_json;
+    int have_op, dry, user_json, mb_given;
     cnb_kind op;
     double min_time;
     cnb_impl_sel impls;
@@ -632,7 +632,7 @@ static void parse_options(int argc, char **argv, bench_opts *o, cnb_bench *b)
         else if (!strcmp(a, "--layer")) { if (!argv[i + 1]) cnb_die("--layer needs a pattern"); if (o->n_globs < 64) o->globs[o->n_globs++] = argv[++i]; }
         else if (!strcmp(a, "--quick")) b->quick = 1;
         else if (!strcmp(a, "--threads")) { if (!(o->threads = argv[++i])) cnb_die("--threads needs a list, e.g. 1,2"); }
-        else if (!strcmp(a, "--mb")) b->batch = cnb_arg_int(a, argv[++i], 1, 4096);
+        else if (!strcmp(a, "--mb")) b->batch = cnb_arg_int(a, argv[++i], 1, 4096), o->mb_given = 1;
         else if (!strcmp(a, "--reps")) b->reps = cnb_arg_int(a, argv[++i], 1, 1000);
         else if (!strcmp(a, "--min-time")) {
             const char *v = argv[++i];
@@ -946,8 +946,8 @@ int cnb_cmd_bench(int argc, char **argv)
     cnb_selection sel = {0};
     for (int i = 0; i < o.n_nets; i++) cnb_sel_add_net(&sel, o.nets[i], b.batch);
     if (o.shapes) cnb_sel_add_net(&sel, o.shapes, b.batch);
-    for (int i = 0; i < o.n_descs; i++) cnb_sel_add_desc(&sel, o.descs[i], o.op, b.batch);
-    if (!sel.count) cnb_sel_add_net(&sel, "all", b.batch);
+    for (int i = 0; i < o.n_descs; i++) cnb_sel_add_desc(&sel, o.descs[i], o.op, o.mb_given ? b.batch : 0);
+    if (!o.n_nets && !o.shapes && !o.n_descs) cnb_sel_add_net(&sel, "all", b.batch);
     int *uquick = calloc(sel.count, sizeof *uquick);
     if (!uquick) cnb_die("out of memory");
     select_layers(&o, &sel, &b, uquick);
@@ -974,7 +974,7 @@ int cnb_cmd_bench(int argc, char **argv)
     if (!o.dry) printf("; %d interleaved group%s", ngroups, ngroups == 1 ? "" : "s");
     printf("\n");
     fflush(stdout);
-    if (o.dry) return 0;
+    if (o.dry) return sel.bad_lines ? 2 : 0;
 
     g.data = calloc((size_t)b.nuniq * b.nimpls * b.nthreads, sizeof *g.data);
     if (!g.data) cnb_die("out of memory");
@@ -1008,8 +1008,11 @@ int cnb_cmd_bench(int argc, char **argv)
         printf("wrote %s\n      %s\n      %s\n", files.csv, files.net,
                o.user_json ? "(JSON: your --benchmark_out)" : files.json);
     }
+    const int bad_lines = sel.bad_lines;
     cnb_sel_free(&sel);
-    return g.failures ? 1 : 0;
+    if (bad_lines) printf("%d malformed table line%s skipped (stderr names them)\n", bad_lines,
+                          bad_lines == 1 ? "" : "s");
+    return g.failures ? 1 : bad_lines ? 2 : 0;
 }
 
 #endif

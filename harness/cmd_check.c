@@ -18,7 +18,8 @@ static void check_usage(void)
          "  --impl A,B       implementations (default: every runnable one but the reference)\n"
          "  --op OP          only conv, pool, fc or gemm layers; also the op of bare descriptors\n"
          "  --mode MODE      exact (default: integer data, bit-for-bit) or random (error bound)\n"
-         "  --mb N           batch (default 1)      --threads N   OpenMP threads\n"
+         "  --mb N           batch (default: 1 for tables, the descriptor's own mb for DESC)\n"
+         "  --threads N      OpenMP threads\n"
          "  --seed N         data seed (default 1)  --no-golden   always run the reference\n"
          "  -v               also list skipped pairs and why\n"
          "DESC is a benchdnn descriptor, optionally with an op prefix: 'conv mb1ic64ih56oc64oh56kh3ph1'.");
@@ -29,7 +30,7 @@ int cnb_cmd_check(int argc, char **argv)
     cnb_selection sel = {0};
     cnb_impl_sel impls = {0};
     cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 1, .use_golden = 1};
-    int mb = 1, verbose = 0, have_op = 0;
+    int mb = 0, verbose = 0, have_op = 0;
     cnb_kind op = CNB_KIND_CONV;
     const char *nets[64], *descs[256], *shapes = NULL;
     int n_nets = 0, n_descs = 0;
@@ -57,7 +58,8 @@ int cnb_cmd_check(int argc, char **argv)
     for (int i = 0; i < n_nets; i++) cnb_sel_add_net(&sel, nets[i], mb);
     if (shapes) cnb_sel_add_net(&sel, shapes, mb);
     for (int i = 0; i < n_descs; i++) cnb_sel_add_desc(&sel, descs[i], op, mb);
-    if (!sel.count) cnb_sel_add_net(&sel, "all", mb);
+    /* Nothing named: every network. A named table whose lines were all bad is not nothing. */
+    if (!n_nets && !shapes && !n_descs) cnb_sel_add_net(&sel, "all", mb);
     if (!impls.named) cnb_impl_sel_default(&impls, verbose);
     if (o.use_golden && o.mode == CNB_MODE_EXACT) {
         const int n = cnb_golden_load(cnb_golden_dir());
@@ -104,7 +106,13 @@ int cnb_cmd_check(int argc, char **argv)
     printf("\n");
     if (skipped && !verbose && !impls.named) printf("(%d unsupported pairs skipped; -v lists them)\n", skipped);
     printf("%d passed, %d failed\n", passed, failed);
+    const int bad_lines = sel.bad_lines;
     cnb_sel_free(&sel);
+    if (bad_lines) {
+        printf("%d malformed table line%s skipped (stderr names them)\n", bad_lines,
+               bad_lines == 1 ? "" : "s");
+        return failed ? 1 : 2;
+    }
     if (passed + failed == 0) {
         fprintf(stderr, "cnnbench: nothing was validated (no implementation supports these layers)\n");
         return 2;

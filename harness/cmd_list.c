@@ -36,12 +36,13 @@ static void print_totals(const totals *t, int mb)
     if (mb > 1) printf("  per image: divide by %d\n", mb);
 }
 
-static void list_net(const char *name, int mb)
+/* Returns the number of malformed lines skipped. */
+static int list_net(const char *name, int mb)
 {
     cnb_selection s = {0};
     cnb_sel_add_net(&s, name, mb);
     printf("%s: %d lines; FLOPs are 2 per multiply-add, dense = every kernel tap, benchdnn = taps "
-           "inside the unpadded input\n", s.net[0], s.count);
+           "inside the unpadded input\n", s.count ? s.net[0] : name, s.count);
     printf("%-44s %4s %-64s %10s %10s %9s %9s\n", "layer", "mult", "resolved descriptor",
            "GFLOP", "GFLOP", "weights", "activ.");
     printf("%-44s %4s %-64s %10s %10s %9s %9s\n", "", "", "", "benchdnn", "dense", "MB", "MB");
@@ -56,12 +57,14 @@ static void list_net(const char *name, int mb)
         add(&t, l);
     }
     print_totals(&t, mb);
+    const int bad = s.bad_lines;
     cnb_sel_free(&s);
+    return bad;
 }
 
 int cnb_cmd_list(int argc, char **argv)
 {
-    int mb = 1, nets = 0;
+    int mb = 1, nets = 0, bad = 0;
     const char *names[64];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--mb")) mb = cnb_arg_int("--mb", argv[++i], 1, 4096);
@@ -79,12 +82,12 @@ int cnb_cmd_list(int argc, char **argv)
             if (!strcmp(names[i], "all")) {
                 char all[64][64];
                 const int n = cnb_net_list(all, 64);
-                for (int j = 0; j < n; j++) list_net(all[j], mb), puts("");
+                for (int j = 0; j < n; j++) bad += list_net(all[j], mb), puts("");
             } else {
-                list_net(names[i], mb);
+                bad += list_net(names[i], mb);
             }
         }
-        return 0;
+        return bad ? 2 : 0;
     }
     char all[64][64];
     const int n = cnb_net_list(all, 64);
@@ -102,7 +105,8 @@ int cnb_cmd_list(int argc, char **argv)
                t.flops_d[CNB_KIND_CONV] / 2e9, t.layers[CNB_KIND_POOL],
                t.flops_d[CNB_KIND_POOL] / 1e9, t.layers[CNB_KIND_FC] + t.layers[CNB_KIND_GEMM],
                (t.flops_d[CNB_KIND_FC] + t.flops_d[CNB_KIND_GEMM]) / 2e9);
+        bad += s.bad_lines;
         cnb_sel_free(&s);
     }
-    return 0;
+    return bad ? 2 : 0;
 }

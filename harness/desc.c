@@ -1,8 +1,9 @@
-/* Descriptor parsing and resolution (harness/desc.h). The resolution rules are those of
- * harness/shapes/README.md: defaults g=1 mb=2 s=1 d=0 (dense); missing w copies h; a descriptor
- * with only d values copies them to h (and so to w); a missing output is computed with p=0 by
- * default; a missing padding is derived from the output; the right padding is always derived and
- * may be larger than the left one or negative. */
+/* Descriptor parsing and resolution (harness/desc.h). The resolution rules are benchdnn's, as
+ * written in harness/shapes/README.md: defaults g=1 mb=2 s=1 d=0 (dense); 1D, 2D or 3D from the
+ * outermost axis given, d copied to h and w when only d is given, h copied to w in 2D; a missing
+ * output is computed with p=0 by default; a missing padding is derived from the output; the right
+ * padding is always derived, may be larger than the left one or negative, and windows may lie
+ * entirely in padding. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -164,29 +165,55 @@ static int parse_body(const char *s, cnb_kind kind, parsed *p, char *err, size_t
 
 typedef struct axis { int i, o, k, s, p, pr, d; } axis;
 
-/* Fill in the spatial axes by the README's rules and check that the window fits. */
+/* benchdnn's idea of "this axis is in the descriptor": a size, kernel, output or dilation given,
+ * or a stride other than 1, or a positive padding (conv_aux.cpp, str2desc). */
+static int axis_present(const parsed *p, int a)
+{
+    return p->has_sp[SP_I][a] || p->has_sp[SP_K][a] || p->has_sp[SP_O][a] ||
+           p->has_sp[SP_D][a] || (p->has_sp[SP_S][a] && p->sp[SP_S][a] != 1) ||
+           (p->has_sp[SP_P][a] && p->sp[SP_P][a] != 0);
+}
+
+/* Copy every value given for axis `from` to axis `to`. */
+static void copy_axis(parsed *p, int from, int to)
+{
+    for (int sp = 0; sp < SP_COUNT; sp++) {
+        p->sp[sp][to] = p->sp[sp][from];
+        p->has_sp[sp][to] = p->has_sp[sp][from];
+    }
+}
+
+/* An axis the descriptor leaves out: size 1, kernel 1, stride 1, no padding, dense. */
+static void unit_axis(parsed *p, int a)
+{
+    for (int sp = 0; sp < SP_COUNT; sp++) p->has_sp[sp][a] = 0;
+    p->sp[SP_I][a] = p->sp[SP_K][a] = 1;
+    p->has_sp[SP_I][a] = p->has_sp[SP_K][a] = 1;
+}
+
+/* Fill in the spatial axes by the README's rules (benchdnn's): the dimensionality is that of the
+ * outermost axis present; a 3D descriptor with neither h nor w copies d to both, a 2D one without
+ * w copies h to w, and the axes outside the dimensionality are unit axes. */
 static int resolve_spatial(parsed *p, axis ax[AX_COUNT], char *err, size_t errlen)
 {
-    int any_d = 0, any_h = 0;
-    for (int sp = 0; sp < SP_COUNT; sp++) {
-        any_d |= p->has_sp[sp][AX_D];
-        any_h |= p->has_sp[sp][AX_H];
-    }
-    /* Only d values: copy them to h (w copies h below). */
-    if (any_d && !any_h)
-        for (int sp = 0; sp < SP_COUNT; sp++)
-            if (p->has_sp[sp][AX_D]) {
-                p->sp[sp][AX_H] = p->sp[sp][AX_D];
-                p->has_sp[sp][AX_H] = 1;
-            }
-    for (int sp = 0; sp < SP_COUNT; sp++)
-        if (!p->has_sp[sp][AX_W] && p->has_sp[sp][AX_H]) {
-            p->sp[sp][AX_W] = p->sp[sp][AX_H];
-            p->has_sp[sp][AX_W] = 1;
+    const int has_d = axis_present(p, AX_D), has_h = axis_present(p, AX_H),
+              has_w = axis_present(p, AX_W);
+    if (has_d) {
+        if (!has_h && !has_w) {
+            copy_axis(p, AX_D, AX_H);
+            copy_axis(p, AX_D, AX_W);
+        } else if (!has_h || !has_w) {
+            return fail(err, errlen, "a 3D descriptor gives %s values but no %s values (give both, "
+                        "or neither to copy d)", has_h ? "h" : "w", has_h ? "w" : "h");
         }
-    if (!any_d) { /* 2D: depth 1 */
-        p->sp[SP_I][AX_D] = p->sp[SP_O][AX_D] = p->sp[SP_K][AX_D] = 1;
-        p->has_sp[SP_I][AX_D] = p->has_sp[SP_O][AX_D] = p->has_sp[SP_K][AX_D] = 1;
+    } else if (has_h) {
+        if (!has_w) copy_axis(p, AX_H, AX_W);
+        unit_axis(p, AX_D);
+    } else if (has_w) {
+        unit_axis(p, AX_D);
+        unit_axis(p, AX_H);
+    } else {
+        return fail(err, errlen, "no spatial size (iw, ih or id) given");
     }
     for (int a = 0; a < AX_COUNT; a++) {
         const char L = ax_letter[a];
@@ -199,17 +226,19 @@ static int resolve_spatial(parsed *p, axis ax[AX_COUNT], char *err, size_t errle
         if (k < 1) return fail(err, errlen, "k%c=%ld: kernel size must be at least 1", L, k);
         if (s < 1) return fail(err, errlen, "s%c=%ld: stride must be at least 1", L, s);
         if (d < 0) return fail(err, errlen, "d%c=%ld: dilation must be 0 (dense) or more", L, d);
+        if (i > 1000000 || k > 1000000 || s > 1000000 || d > 1000000 ||
+            (p->has_sp[SP_P][a] && labs(p->sp[SP_P][a]) > 1000000))
+            return fail(err, errlen, "%c axis: size out of range", L);
         const long ke = (k - 1) * (d + 1) + 1;
         long o, pl;
         if (!p->has_sp[SP_O][a]) {
             pl = p->has_sp[SP_P][a] ? p->sp[SP_P][a] : 0;
             if (pl < 0) return fail(err, errlen, "p%c=%ld: negative left padding", L, pl);
-            const long span = i - ke + 2 * pl;
-            if (span < 0)
+            o = (i - ke + 2 * pl) / s + 1; /* C division, as benchdnn */
+            if (o < 1)
                 return fail(err, errlen,
                             "k%c=%ld: the kernel (extent %ld) is larger than the padded input "
                             "(%ld)", L, k, ke, i + 2 * pl);
-            o = span / s + 1;
         } else {
             o = p->sp[SP_O][a];
             if (o < 1) return fail(err, errlen, "o%c=%ld: output size must be at least 1", L, o);
@@ -218,18 +247,37 @@ static int resolve_spatial(parsed *p, axis ax[AX_COUNT], char *err, size_t errle
                 return fail(err, errlen, "p%c=%ld: negative left padding (o%c=%ld too small?)", L,
                             pl, L, o);
         }
+        if (o > 1000000) return fail(err, errlen, "o%c=%ld: size out of range", L, o);
+        /* Kernels index the padded input with int arithmetic (o·s − p + t·(d+1)): keep it small. */
+        if ((o - 1) * s + ke > 3000000)
+            return fail(err, errlen, "%c axis: the padded input ((o-1)s + extent = %ld) is out of "
+                        "range", L, (o - 1) * s + ke);
+        /* May exceed the kernel extent on either side: such windows lie entirely in padding, and
+         * their outputs have no input at all (README). */
         const long pr = (o - 1) * s - i + ke - pl;
-        /* Every window must touch the input: otherwise an output has no input at all. */
-        if (pl >= ke || pr >= ke)
-            return fail(err, errlen,
-                        "%c axis: padding %ld/%ld reaches a full kernel extent %ld (a window "
-                        "would lie entirely in padding; is o%c=%ld too large?)",
-                        L, pl, pr, ke, L, o);
-        if (o > 1000000 || i > 1000000)
+        if (ke > 1000000 || labs(pr) > 1000000000L)
             return fail(err, errlen, "%c axis: size out of range", L);
         ax[a] = (axis){(int)i, (int)o, (int)k, (int)s, (int)pl, (int)pr, (int)d};
     }
     return 0;
+}
+
+int cnb_window_taps(int o, int s, int p, int d, int k, int in)
+{
+    const long start = (long)o * s - p, step = (long)d + 1;
+    const long lo = start >= 0 ? 0 : (-start + step - 1) / step;
+    if (in - 1 - start < 0) return 0;
+    long hi = (in - 1 - start) / step + 1; /* taps [lo, hi) */
+    if (hi > k) hi = k;
+    return hi > lo ? (int)(hi - lo) : 0;
+}
+
+/* Number of outputs of one axis whose window has no tap inside the input. */
+static long empty_windows(const axis *x)
+{
+    long n = 0;
+    for (int o = 0; o < x->o; o++) n += cnb_window_taps(o, x->s, x->p, x->d, x->k, x->i) == 0;
+    return n;
 }
 
 static void split_mult(const char *name, cnb_layer *out)
@@ -259,9 +307,11 @@ int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cn
     if (parse_body(body, kind, &p, err, errlen)) return -1;
     split_mult(p.name, out);
     out->kind = kind;
+    /* The descriptor's own batch, else benchdnn's default 2; a caller's override wins (--mb). */
+    if (kind != CNB_KIND_GEMM && p.has_mb && p.mb < 1)
+        return fail(err, errlen, "mb%ld: batch must be at least 1", p.mb);
     long mb = p.has_mb ? p.mb : 2;
     if (mb_override > 0) mb = mb_override;
-    if (kind != CNB_KIND_GEMM && mb < 1) return fail(err, errlen, "mb=%ld: batch must be at least 1", mb);
 
     if (kind == CNB_KIND_CONV || kind == CNB_KIND_POOL) {
         axis ax[AX_COUNT];
@@ -300,9 +350,26 @@ int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cn
             enum { AX_d_ = AX_D, AX_h_ = AX_H, AX_w_ = AX_W };
             AXIS(q, d); AXIS(q, h); AXIS(q, w);
 #undef AXIS
+            /* An average over no taps divides by zero: benchdnn skips such problems as invalid
+             * (pool.cpp, skip_invalid_prb); max and avg_p have a value there (README). */
+            if (alg == CNB_POOL_AVG_EXCL)
+                for (int a = 0; a < AX_COUNT; a++)
+                    if (empty_windows(&ax[a]))
+                        return fail(err, errlen,
+                                    "%c axis: a window lies entirely in padding, where an average "
+                                    "excluding padding has no taps to divide by (use avg_p or max)",
+                                    ax_letter[a]);
         }
         const double elems = (double)mb * p.ic * ax[0].i * ax[1].i * ax[2].i;
         if (elems > 2e9) return fail(err, errlen, "the input tensor has %.3g elements: too large", elems);
+        const double out_elems = (double)mb * (kind == CNB_KIND_CONV ? p.oc : p.ic) * ax[0].o *
+                                 ax[1].o * ax[2].o;
+        if (out_elems > 2e9)
+            return fail(err, errlen, "the output tensor has %.3g elements: too large", out_elems);
+        const double wei_elems = kind == CNB_KIND_CONV ? (double)p.oc * (p.ic / (p.has_g ? p.g : 1)) *
+                                 ax[0].k * ax[1].k * ax[2].k : 0;
+        if (wei_elems > 2e9)
+            return fail(err, errlen, "the weights have %.3g elements: too large", wei_elems);
         return 0;
     }
     if (kind == CNB_KIND_FC) {
@@ -386,11 +453,7 @@ void cnb_layer_format(const cnb_layer *l, char *buf, size_t n)
 static double inside_taps(int i, int o, int k, int s, int p, int d)
 {
     double n = 0;
-    for (int oi = 0; oi < o; oi++)
-        for (int ki = 0; ki < k; ki++) {
-            const int x = oi * s - p + ki * (d + 1);
-            n += x >= 0 && x < i;
-        }
+    for (int oi = 0; oi < o; oi++) n += cnb_window_taps(oi, s, p, d, k, i);
     return n;
 }
 
@@ -477,7 +540,28 @@ const char *cnb_shapes_dir(void)
     return dir;
 }
 
-int cnb_net_load(const char *name_or_path, int mb_override, cnb_net *net, char *err, size_t errlen)
+/* One line of a table into line[size]: 1 read, 0 end of file. *flaw says what is wrong with it:
+ * 0 none, 'L' longer than the buffer (the rest is skipped), 'N' a NUL byte (a binary file). */
+static int read_line(FILE *fp, char *line, size_t size, int *flaw)
+{
+    size_t n = 0;
+    int ch, any = 0;
+    *flaw = 0;
+    while ((ch = getc(fp)) != EOF) {
+        any = 1;
+        if (ch == '\n') break;
+        if (ch == 0 && !*flaw) *flaw = 'N';
+        if (n + 1 < size) line[n++] = (char)ch;
+        else if (!*flaw) *flaw = 'L';
+    }
+    line[n] = 0;
+    return any;
+}
+
+/* strict: the first bad line fails the load. Otherwise each bad line is reported on stderr as
+ * "cnnbench: FILE:LINE: why", counted in *n_bad and skipped; a NUL byte ends the file there. */
+static int net_load(const char *name_or_path, int mb_override, cnb_net *net, int *n_bad,
+                    char *err, size_t errlen)
 {
     memset(net, 0, sizeof *net);
     char path[4200];
@@ -499,39 +583,68 @@ int cnb_net_load(const char *name_or_path, int mb_override, cnb_net *net, char *
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     snprintf(net->name, sizeof net->name, "%.*s", (int)strcspn(base, "."), base);
-    char line[1024];
-    int lineno = 0, cap = 0;
-    while (fgets(line, sizeof line, fp)) {
+    char line[1024], why[512];
+    int lineno = 0, cap = 0, flaw, bad = 0;
+    while (read_line(fp, line, sizeof line, &flaw)) {
         lineno++;
-        line[strcspn(line, "\r\n")] = 0;
+        line[strcspn(line, "\r")] = 0;
         const char *s = line;
         while (isspace((unsigned char)*s)) s++;
-        if (!*s || *s == '#') continue;
-        if (net->count == cap) {
-            cap = cap ? 2 * cap : 32;
-            cnb_layer *grown = realloc(net->layers, cap * sizeof *grown);
-            if (!grown) {
-                fclose(fp);
-                cnb_net_free(net);
-                return fail(err, errlen, "out of memory");
+        if (flaw == 'N') {
+            snprintf(why, sizeof why, "a NUL byte: not a text layer table (the rest of the file "
+                     "is skipped)");
+        } else if (flaw == 'L') {
+            snprintf(why, sizeof why, "line longer than %zu characters", sizeof line - 1);
+        } else {
+            if (!*s || *s == '#') continue;
+            if (net->count == cap) {
+                cap = cap ? 2 * cap : 32;
+                cnb_layer *grown = realloc(net->layers, cap * sizeof *grown);
+                if (!grown) {
+                    fclose(fp);
+                    cnb_net_free(net);
+                    return fail(err, errlen, "out of memory");
+                }
+                net->layers = grown;
             }
-            net->layers = grown;
+            if (!cnb_layer_parse(s, CNB_KIND_CONV, mb_override, &net->layers[net->count], why,
+                                 sizeof why)) {
+                net->count++;
+                continue;
+            }
         }
-        char why[256];
-        if (cnb_layer_parse(s, CNB_KIND_CONV, mb_override, &net->layers[net->count], why,
-                            sizeof why)) {
+        if (!n_bad) {
             fclose(fp);
             cnb_net_free(net);
             return fail(err, errlen, "%s:%d: %s", path, lineno, why);
         }
-        net->count++;
+        fprintf(stderr, "cnnbench: %s:%d: %s\n", path, lineno, why);
+        bad++;
+        if (flaw == 'N') break;
     }
+    const int read_error = ferror(fp);
     fclose(fp);
-    if (net->count == 0) {
+    if (n_bad) *n_bad = bad;
+    if (read_error) {
+        cnb_net_free(net);
+        return fail(err, errlen, "%s: read error", path);
+    }
+    if (net->count == 0 && !bad) {
         cnb_net_free(net);
         return fail(err, errlen, "%s: no layers", path);
     }
     return 0;
+}
+
+int cnb_net_load(const char *name_or_path, int mb_override, cnb_net *net, char *err, size_t errlen)
+{
+    return net_load(name_or_path, mb_override, net, NULL, err, errlen);
+}
+
+int cnb_net_load_lenient(const char *name_or_path, int mb_override, cnb_net *net, int *n_bad,
+                         char *err, size_t errlen)
+{
+    return net_load(name_or_path, mb_override, net, n_bad, err, errlen);
 }
 
 void cnb_net_free(cnb_net *net)

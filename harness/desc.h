@@ -32,6 +32,10 @@ int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cn
  * parsing it again gives the same problem. Used in repro lines and golden keys. */
 void cnb_layer_format(const cnb_layer *l, char *buf, size_t n);
 
+/* Along one axis, the number of kernel taps of output `o` that read inside the input [0, in):
+ * tap t reads o·s − p + t·(d + 1). 0 means the window lies entirely in padding there. */
+int cnb_window_taps(int o, int s, int p, int d, int k, int in);
+
 /* "conv", "pool", "fc", "gemm"; pool algorithm names "max", "avg_p", "avg_np". */
 const char *cnb_kind_name(cnb_kind k);
 const char *cnb_pool_alg_name(cnb_pool_alg a);
@@ -57,6 +61,11 @@ typedef struct cnb_net {
 /* Load a table: `name_or_path` is a network name looked up in the shapes directory, or a path to
  * a file. Returns 0, or -1 with one line in err (unknown network, missing file, bad line N). */
 int cnb_net_load(const char *name_or_path, int mb_override, cnb_net *net, char *err, size_t errlen);
+/* The same, going on past bad lines: each is reported on stderr ("cnnbench: FILE:LINE: why"),
+ * skipped and counted in *n_bad; a NUL byte ends the file there. Returns -1 only when the file
+ * itself cannot be used; a file of only bad lines loads with count 0 and *n_bad > 0. */
+int cnb_net_load_lenient(const char *name_or_path, int mb_override, cnb_net *net, int *n_bad,
+                         char *err, size_t errlen);
 void cnb_net_free(cnb_net *net);
 /* The shapes directory: $CNB_SHAPES, else harness/shapes next to the binary's repo, else
  * ./harness/shapes. */

@@ -1,4 +1,5 @@
 /* Validation against the reference (harness/validate.h). */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,15 +74,83 @@ static uint64_t output_hash(const cnb_case *c, const float *out)
     return cnb_hash(out, c->dst.n * sizeof(float), 0);
 }
 
-static double zero_fraction(const cnb_problem *p, const float *out, int64_t n)
+/* Which outputs have at least one tap inside the input, from the shape alone: along each axis,
+ * out[o] = 1 when the window of output o has a tap inside. An output whose window lies entirely
+ * in padding (on any axis) has no input at all and is fixed by construction. */
+typedef struct reach { unsigned char *d, *h, *w; int od, oh, ow; } reach;
+
+static unsigned char *axis_reach(int o, int s, int p, int d, int k, int in)
+{
+    unsigned char *r = malloc(o > 0 ? (size_t)o : 1);
+    if (r)
+        for (int x = 0; x < o; x++) r[x] = cnb_window_taps(x, s, p, d, k, in) > 0;
+    return r;
+}
+
+static int reach_init(reach *r, const cnb_problem *p)
+{
+    memset(r, 0, sizeof *r);
+    if (p->op == CNB_OP_GEMM) return 0;
+    if (p->op == CNB_OP_CONV) {
+        const cnb_conv *c = &p->conv;
+        r->od = c->od, r->oh = c->oh, r->ow = c->ow;
+        r->d = axis_reach(c->od, c->sd, c->pd, c->dd, c->kd, c->id);
+        r->h = axis_reach(c->oh, c->sh, c->ph, c->dh, c->kh, c->ih);
+        r->w = axis_reach(c->ow, c->sw, c->pw, c->dw, c->kw, c->iw);
+    } else {
+        const cnb_pool *q = &p->pool;
+        r->od = q->od, r->oh = q->oh, r->ow = q->ow;
+        r->d = axis_reach(q->od, q->sd, q->pd, q->dd, q->kd, q->id);
+        r->h = axis_reach(q->oh, q->sh, q->ph, q->dh, q->kh, q->ih);
+        r->w = axis_reach(q->ow, q->sw, q->pw, q->dw, q->kw, q->iw);
+    }
+    return r->d && r->h && r->w ? 0 : -1;
+}
+
+static void reach_free(reach *r)
+{
+    free(r->d), free(r->h), free(r->w);
+}
+
+/* 1 when output i (flat, user-facing layout) can depend on the input. */
+static int reachable(const reach *r, int64_t i)
+{
+    if (!r->d) return 1;
+    const int64_t w = i % r->ow, h = i / r->ow % r->oh, d = i / r->ow / r->oh % r->od;
+    return r->d[d] && r->h[h] && r->w[w];
+}
+
+/* The value of an output with no input: conv (no bias) and averages 0, max benchdnn's -FLT_MAX. */
+static float empty_value(const cnb_problem *p)
+{
+    return p->op == CNB_OP_POOL && p->pool.alg == CNB_POOL_MAX ? -FLT_MAX : 0.0f;
+}
+
+/* The fraction of zeros among the outputs that can depend on the input: zeros there come from the
+ * data and make a comparison weak (MISTRUSTED). Outputs zero by construction do not count. */
+static double zero_fraction(const cnb_problem *p, const reach *rc, const float *out, int64_t n)
 {
     int64_t zeros = 0, total = 0;
     for (int64_t i = 0; i < n; i++) {
-        if (is_gap(p, i)) continue;
+        if (is_gap(p, i) || !reachable(rc, i)) continue;
         zeros += out[i] == 0.0f;
         total++;
     }
     return total ? (double)zeros / total : 0.0;
+}
+
+/* Outputs with no input must hold exactly their value by construction (+0 and -0 equal), in any
+ * mode, whatever the reference says. Returns the number that do not; the first is recorded. */
+static int64_t check_empty(const cnb_problem *p, const reach *rc, const float *out, int64_t n,
+                           cnb_val_result *r)
+{
+    const float want = empty_value(p);
+    int64_t bad = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (is_gap(p, i) || reachable(rc, i) || out[i] == want) continue;
+        if (bad++ == 0) r->first = i, r->expected = want, r->observed = out[i];
+    }
+    return bad;
 }
 
 /* Bit-for-bit comparison of everything, gaps included (they must be left untouched), with one
@@ -203,12 +272,32 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
     cnb_case_from_impl(&c);
     r->out_hash = output_hash(&c, c.dst.ptr);
 
+    reach rc;
+    if (reach_init(&rc, &l->prob)) {
+        snprintf(r->why, sizeof r->why, "out of memory");
+        reach_free(&rc);
+        cnb_case_free(&c);
+        return r->status = CNB_VAL_FAIL;
+    }
+    const int64_t n_empty_bad = check_empty(&l->prob, &rc, c.dst.ptr, n, r);
+    if (n_empty_bad) {
+        char at[96];
+        cnb_output_coords(&l->prob, r->first, at, sizeof at);
+        snprintf(r->why, sizeof r->why, "%lld outputs whose window lies entirely in padding are "
+                 "not %g; first at %lld (%s): got %.9g", (long long)n_empty_bad, r->expected,
+                 (long long)r->first, at, r->observed);
+        r->n_diff = n_empty_bad;
+        reach_free(&rc);
+        cnb_case_free(&c);
+        return r->status = CNB_VAL_FAIL;
+    }
     if (have_golden && r->out_hash == g_out) {
         r->golden = 1;
-        r->zero_frac = zero_fraction(&l->prob, c.dst.ptr, n);
+        r->zero_frac = zero_fraction(&l->prob, &rc, c.dst.ptr, n);
+        reach_free(&rc);
         r->status = r->zero_frac > 0.5 ? CNB_VAL_MISTRUSTED : CNB_VAL_PASS;
         if (r->status == CNB_VAL_MISTRUSTED)
-            snprintf(r->why, sizeof r->why, "%.0f%% of the output is zero", 100 * r->zero_frac);
+            snprintf(r->why, sizeof r->why, "%.0f%% of the output that depends on the input is zero", 100 * r->zero_frac);
         cnb_case_free(&c);
         return r->status;
     }
@@ -217,10 +306,23 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
     if (!ref || cnb_case_reference(&c, ref, 0)) {
         snprintf(r->why, sizeof r->why, "out of memory for the reference output");
         free(ref);
+        reach_free(&rc);
         cnb_case_free(&c);
         return r->status = CNB_VAL_FAIL;
     }
-    r->zero_frac = zero_fraction(&l->prob, ref, n);
+    r->zero_frac = zero_fraction(&l->prob, &rc, ref, n);
+    /* The reference is held to the same rule: a reference that puts a value where there is no
+     * input cannot vouch for anything. */
+    cnb_val_result rr = {.first = -1};
+    const int64_t ref_empty_bad = check_empty(&l->prob, &rc, ref, n, &rr);
+    reach_free(&rc);
+    if (ref_empty_bad) {
+        snprintf(r->why, sizeof r->why, "the reference gives %.9g where a window lies entirely in "
+                 "padding (expected %g)", rr.observed, rr.expected);
+        free(ref);
+        cnb_case_free(&c);
+        return r->status = CNB_VAL_FAIL;
+    }
     if (o->mode == CNB_MODE_EXACT) {
         compare_exact(&l->prob, ref, c.dst.ptr, n, r);
     } else {
@@ -242,7 +344,7 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
                  r->observed);
         r->status = CNB_VAL_FAIL;
     } else if (r->zero_frac > 0.5) {
-        snprintf(r->why, sizeof r->why, "%.0f%% of the reference output is zero", 100 * r->zero_frac);
+        snprintf(r->why, sizeof r->why, "%.0f%% of the reference output that depends on the input is zero", 100 * r->zero_frac);
         r->status = CNB_VAL_MISTRUSTED;
     } else {
         r->status = CNB_VAL_PASS;

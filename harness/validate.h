@@ -1,6 +1,8 @@
 /* Validation of one implementation on one layer against the reference (DESIGN.md, "Correctness
  * first"): exact mode compares bit for bit; random mode holds each output to the forward error
- * bound of a float32 sum of its length; a reference output that is mostly zeros is MISTRUSTED.
+ * bound of a float32 sum of its length; a reference output that is mostly zeros, among the
+ * outputs that can depend on the input, is MISTRUSTED; an output whose window lies entirely in
+ * padding must hold its value by construction (0; max pooling -FLT_MAX) exactly.
  * Exact-mode reference outputs can come from golden hashes instead of a reference run. */
 #ifndef CNB_HARNESS_VALIDATE_H
 #define CNB_HARNESS_VALIDATE_H

@@ -1,6 +1,8 @@
 /* Reference pooling: each output is the max, or the average, of the window taps that lie inside
  * the input. Average with padding included divides by the full window size kd·kh·kw; excluded
- * divides by the number of taps inside the input. */
+ * divides by the number of taps inside the input. A window with no tap inside the input (it lies
+ * entirely in padding) gives benchdnn's values: max is the lowest float, -FLT_MAX, and the
+ * average with padding included is 0; the parser refuses such windows for avg_np. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -40,7 +42,7 @@ void cnb_ref_pool(const cnb_pool *p, const float *src, float *dst)
                 }
                 double out;
                 if (p->alg == CNB_POOL_MAX)
-                    out = max;
+                    out = inside ? max : -FLT_MAX;
                 else if (p->alg == CNB_POOL_AVG_INCL)
                     out = sum / ((double)p->kd * p->kh * p->kw);
                 else

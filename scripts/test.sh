@@ -118,7 +118,64 @@ expect_bad "unterminated name"     $bin check 'conv mb1ic8ih8oc8kh3n"open'
 expect_bad "groups do not divide"  $bin check 'conv g3mb1ic8ih8oc8kh3'
 expect_bad "kernel > padded input" $bin check 'conv mb1ic8ih4oc8kh7'
 expect_bad "non-positive output"   $bin check 'conv mb1ic8ih8oc8oh0kh3'
-expect_bad "window in padding"     $bin check 'pool mb1ic8ih8oh20kh3'
+expect_bad "avg_np window in padding" $bin check 'pool:avg_np mb1ic8ih8oh20kh3'
+expect_bad "3D with h but no w"    $bin check 'conv mb1ic4id8ih8oc4kd3kh3'
+expect_bad "batch 0 (--mb 0)"      $bin check --mb 0 'conv mb1ic8ih8oc8kh3'
+expect_bad "batch 0 (mb0)"         $bin check 'conv mb0ic8ih8oc8kh3'
+expect_bad "batch 0 in a table"    $bin check --shapes <(echo 'conv mb0ic8ih8oc8kh3') --impl conv/scalar_im2col
+# ... and a table of only bad lines runs nothing (not every network, as if no table were named).
+grep -q '^0 passed, 0 failed' "$log" && ok "a table of only bad lines runs nothing" ||
+    bad "a table of only bad lines ran: $(grep passed "$log")"
+
+# Shapes benchdnn accepts are accepted, and pass: 1D, 3D from d alone, windows entirely in padding
+# (max there is -FLT_MAX, as benchdnn), and one where dilation puts every window in padding.
+for d in 'conv ic16oc16_iw1kw3ow100pw100' 'conv mb1ic8oc8id4kd3pd1' 'conv mb1ic16oc16ih4kh1ph1' \
+         'conv g1mb2ic17id1ih21iw37oc17od1oh7ow20kd2kh1kw7sd1sh3sw2pd1ph0pw4dd1dh2dw0' \
+         'pool:max mb1ic16iw1kw3ow10pw5' 'pool:avg_p mb1ic19id3kd1pd2'; do
+    if $bin check "$d" >"$log" 2>&1 && grep -q ' 0 failed' "$log" && ! grep -q MISTRUSTED "$log"; then
+        ok "benchdnn shape '$d': $(tail -1 "$log")"
+    else
+        bad "benchdnn shape '$d' does not pass"; grep -v '^PASS' "$log" | head -3
+    fi
+done
+# The descriptor's own mb stands (repro line included); --mb overrides it.
+$bin check --impl conv/broken_pad 'conv mb2ic16ih8oc16oh8kh3ph1' >"$log" 2>&1
+if grep -q "repro: .*'conv g1mb2ic16" "$log"; then ok "a descriptor's mb2 stands: $(grep -m1 repro: "$log" | cut -c1-100)"
+else bad "a descriptor's mb2 is not what ran"; grep -m1 repro: "$log"; fi
+$bin check --mb 3 --impl conv/broken_pad 'conv mb2ic16ih8oc16oh8kh3ph1' >"$log" 2>&1
+if grep -q "repro: .*'conv g1mb3ic16" "$log"; then ok "--mb 3 overrides the descriptor's mb2"
+else bad "--mb 3 did not override mb2"; grep -m1 repro: "$log"; fi
+
+# A malformed table line: one stderr line with file and line, the other lines still run, and the
+# status is 2 at the end. Truncated and binary tables likewise, without a crash.
+expect_table() { # description, file, expected stderr text, expected layers validated
+    local what=$1 file=$2 text=$3 want=$4 cmd rc lines
+    for cmd in check bench; do
+        if [[ $cmd == check ]]; then
+            $bin check --impl conv/scalar_im2col --shapes "$file" >"$log" 2>"$log.err"
+        else
+            $bin bench --dry-run --impl conv/scalar_im2col --shapes "$file" >"$log" 2>"$log.err"
+        fi
+        rc=$? lines=$(wc -l <"$log.err")
+        if [[ $rc -eq 2 && $lines -eq 1 ]] && grep -q "$text" "$log.err" &&
+           { [[ $cmd == bench ]] || grep -q "^$want passed, 0 failed" "$log"; }; then
+            ok "$cmd, $what: $(cat "$log.err")"
+        else
+            bad "$cmd, $what: status $rc, $lines lines on stderr, $(grep -c '^PASS' "$log") passed (want $want)"
+            head -3 "$log.err"
+        fi
+    done
+}
+tdir=$(mktemp -d)
+printf 'conv mb1ic8ih8oc8kh3n"t:a"\nconv mb1ic8ih8oc8kh3qq4n"t:bad"\nconv mb1ic8ih9oc8kh3n"t:b"\n' >"$tdir/bad_line.txt"
+expect_table "malformed line" "$tdir/bad_line.txt" "bad_line.txt:2: unknown key 'qq'" 2
+printf 'conv mb1ic8ih8oc8kh3n"t:a"\nconv mb1ic8ih9oc8kh3n"t:b"\nconv mb1ic8ih8o' >"$tdir/cut.txt"
+expect_table "line cut in the middle" "$tdir/cut.txt" "cut.txt:3: 'o' needs a number" 2
+{ echo 'conv mb1ic8ih8oc8kh3n"t:a"'; head -c 3000 /dev/zero | tr '\0' 1; echo; echo 'conv mb1ic8ih9oc8kh3n"t:b"'; } >"$tdir/long.txt"
+expect_table "over-long line" "$tdir/long.txt" "long.txt:2: line longer than" 2
+{ echo 'conv mb1ic8ih8oc8kh3n"t:a"'; printf '\177ELF\2\1\1\0\0\0\n'; echo 'conv mb1ic8ih9oc8kh3n"t:b"'; } >"$tdir/binary.txt"
+expect_table "binary file" "$tdir/binary.txt" "binary.txt:2: a NUL byte" 1
+rm -rf "$tdir"
 expect_bad "unknown network"       $bin check --net no_such_net
 expect_bad "unknown network (list)" $bin list no_such_net
 expect_bad "missing shapes file"   $bin check --shapes /nonexistent/shapes.txt

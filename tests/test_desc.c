@@ -1,4 +1,6 @@
 /* The descriptor parser against every rule of harness/shapes/README.md, and its errors. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/desc.h"
@@ -43,6 +45,31 @@ void test_desc_depth_only(void)
     CHECK(c->id == 8 && c->ih == 8 && c->iw == 8, "only d: copied to h and w (%d %d %d)", c->id, c->ih, c->iw);
     CHECK(c->kh == 3 && c->kw == 3 && c->ph == 1 && c->pw == 1, "k and p copied too");
     CHECK(c->od == 8 && c->oh == 8 && c->ow == 8, "o = 8 on each axis");
+    /* benchdnn's sanitize_desc: a 3D descriptor gives both h and w, or neither. */
+    parse_bad("mb1ic4id8ih8oc4kd3kh3", "no w values");
+    parse_bad("mb1ic4id8iw8oc4kd3kw3", "no h values");
+    /* 1D: only w; d and h are unit axes. */
+    l = parse_ok("mb1ic16oc16iw20kw3");
+    CHECK(c->id == 1 && c->ih == 1 && c->kd == 1 && c->kh == 1 && c->od == 1 && c->oh == 1 &&
+              c->iw == 20 && c->ow == 18, "1D: d and h are 1, ow=%d", c->ow);
+    /* WaveNet-style 1D from oneDNN's inputs: every output but the last two lies entirely in padding. */
+    l = parse_ok("ic16oc16_iw1kw3ow100pw100");
+    CHECK(c->mb == 2 && c->ih == 1 && c->ow == 100 && c->pw == 100 && c->pw_r == 1,
+          "all-padding 1D: ow=%d pw=%d pw_r=%d (want 100 100 1)", c->ow, c->pw, c->pw_r);
+    /* Per axis, the taps inside the input of each output: the rule behind those zeros. */
+    CHECK(cnb_window_taps(0, 1, 100, 0, 3, 1) == 0 && cnb_window_taps(97, 1, 100, 0, 3, 1) == 0 &&
+              cnb_window_taps(98, 1, 100, 0, 3, 1) == 1 && cnb_window_taps(99, 1, 100, 0, 3, 1) == 1,
+          "taps of ow 0, 97, 98, 99");
+    /* Depth taps at -1 and +1 (dilation 1) around a 1-deep input: no output has any input. */
+    l = parse_ok("g1mb2ic17id1ih21iw37oc17od1oh7ow20kd2kh1kw7sd1sh3sw2pd1ph0pw4dd1dh2dw0");
+    CHECK(c->pd == 1 && c->pd_r == 1 && cnb_window_taps(0, 1, 1, 1, 2, 1) == 0, "dilated depth: pd_r=%d", c->pd_r);
+    l = parse_ok("mb1ic16ih4oc16kh1ph1");
+    CHECK(c->oh == 6 && c->ph_r == 1, "1x1 kernel, padding 1: oh=%d", c->oh);
+    /* Windows entirely in padding: max and avg_p have a value there, avg_np none. */
+    l = parse_ok("pool:max mb1ic8iw1kw3ow10pw5");
+    CHECK(l.prob.pool.ow == 10 && l.prob.pool.pw_r == 6, "pool all-padding: pw_r=%d", l.prob.pool.pw_r);
+    parse_ok("pool:avg_p mb1ic8iw1kw3ow10pw5");
+    parse_bad("pool:avg_np mb1ic8iw1kw3ow10pw5", "entirely in padding");
 }
 
 void test_desc_output_and_padding(void)
@@ -94,6 +121,12 @@ void test_desc_names_and_kinds(void)
     cnb_layer m;
     char err[128];
     CHECK(cnb_layer_parse("ic8ih8oc8kh3", CNB_KIND_CONV, 7, &m, err, sizeof err) == 0 && m.prob.conv.mb == 7, "--mb overrides");
+    CHECK(cnb_layer_parse("mb5ic8ih8oc8kh3", CNB_KIND_CONV, 0, &m, err, sizeof err) == 0 && m.prob.conv.mb == 5,
+          "without --mb the descriptor's mb stands: mb=%d", m.prob.conv.mb);
+    CHECK(cnb_layer_parse("mb0ic8ih8oc8kh3", CNB_KIND_CONV, 7, &m, err, sizeof err) != 0, "mb0 is refused even under --mb");
+    /* The output padding alone makes an all-padding window, and the parser takes it (benchdnn does). */
+    CHECK(cnb_layer_parse("mb1ic8ih8oc8oh20kh3", CNB_KIND_CONV, 0, &m, err, sizeof err) == 0 &&
+              m.prob.conv.ph == 7 && m.prob.conv.ph_r == 7, "oh20 on ih8: ph=%d ph_r=%d", m.prob.conv.ph, m.prob.conv.ph_r);
 }
 
 void test_desc_errors(void)
@@ -107,7 +140,13 @@ void test_desc_errors(void)
     parse_bad("mb1ic8ih4oc8kh7", "larger than the padded input");
     parse_bad("mb1ic8ih8oc8oh0kh3", "at least 1");
     parse_bad("mb1ic8ih8oc8kh3sh0", "stride");
-    parse_bad("mb1ic8ih8oc8oh20kh3", "padding");
+    parse_bad("mb1ic8oc8", "no spatial size");
+    parse_bad("mb1ic8ih8iw8oc8kh3", "missing kw");
+    parse_bad("mb0ic8ih8oc8kh3", "batch");
+    parse_bad("fc mb0ic8oc8", "batch");
+    parse_bad("mb1ic8ih8oc8kh2000000", "out of range");
+    parse_bad("mb1ic8iw1oc8ow1000000kw1sw1000pw0", "out of range");  /* o·s would overflow int */
+    parse_bad("mb100ic100iw1oc100ow1000000kw1pw500000", "output tensor");
     parse_bad("mb1ic0ih8oc8kh3", "at least 1");
     parse_bad("conv:max mb1ic8ih8oc8kh3", "only pooling");
     parse_bad("pool:median mb1ic8ih8kh3", "unknown pooling");
@@ -147,6 +186,34 @@ void test_desc_roundtrip_networks(void)
           "unknown network: %s", err);
     CHECK(cnb_net_load("/nonexistent/x.txt", 1, &net, err, sizeof err) != 0 && strstr(err, "cannot open"),
           "missing file: %s", err);
+
+    /* A table with a bad line, an over-long line and a last line cut short: strict loading stops
+     * at the first, lenient loading keeps the good lines and counts the three bad ones. */
+    char path[] = "/tmp/cnb_test_table_XXXXXX";
+    const int fd = mkstemp(path);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECK(fp != NULL, "cannot create %s", path);
+    if (!fp) return;
+    fprintf(fp, "# comment\nconv mb1ic8ih8oc8kh3\nconv mb1ic8ih8oc8kh3qq\nconv mb1ic8iw8oc8kw3\n");
+    for (int i = 0; i < 1500; i++) fputc(i ? '1' : 'x', fp);
+    fprintf(fp, "\nconv mb1ic8ih8oc8o");
+    fclose(fp);
+    CHECK(cnb_net_load(path, 1, &net, err, sizeof err) != 0 && strstr(err, ":3:"), "strict: %s", err);
+    int bad = -1;
+    CHECK(cnb_net_load_lenient(path, 1, &net, &bad, err, sizeof err) == 0 && net.count == 2 && bad == 3,
+          "lenient: %d layers, %d bad (want 2 and 3): %s", net.count, bad, err);
+    cnb_net_free(&net);
+    /* A NUL byte: the file is not text; one bad line, and nothing after it is read. */
+    fp = fopen(path, "w");
+    if (!fp) return;
+    fprintf(fp, "conv mb1ic8ih8oc8kh3\nconv mb1");
+    fputc(0, fp);
+    fprintf(fp, "ic8\nconv mb1ic8ih8oc8kh3\n");
+    fclose(fp);
+    CHECK(cnb_net_load_lenient(path, 1, &net, &bad, err, sizeof err) == 0 && net.count == 1 && bad == 1,
+          "NUL: %d layers, %d bad (want 1 and 1)", net.count, bad);
+    cnb_net_free(&net);
+    remove(path);
 }
 
 /* The published totals (shapes/README.md) from the tables. */

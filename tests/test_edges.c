@@ -1,6 +1,7 @@
 /* Edge cases generated over the registry (every implementation of every op, from the X-macro
  * lists): channel and width tails around every block size, m/n/k around every register tile,
- * strides, paddings (asymmetric, negative), dilation, groups, depthwise, 3D. Bit-exact. */
+ * strides, paddings (asymmetric, negative, and beyond whole windows), dilation, groups, depthwise,
+ * 1D, 3D, 3D given by d alone. Bit-exact. */
 #include <string.h>
 
 #include "harness/desc.h"
@@ -92,6 +93,21 @@ void test_edges_conv(void)
         "conv g24mb1ic24ih10oc48kh3ph1",              /* channel multiplier 2 */
         "conv g8mb1ic8id4ih5iw5oc8kd3kh3kw3pd1ph1pw1", /* depthwise 3D */
         "conv mb3ic5ih7oc7kh3ph1",                    /* batch */
+        /* benchdnn shapes beyond 2D/3D-in-full (harness/shapes/README.md): */
+        "conv mb1ic16oc16iw20kw3",                     /* 1D: only w */
+        "conv mb2ic5oc17iw33kw5sw2pw2dw1",             /* 1D, strided, dilated */
+        "conv g16mb1ic16oc16iw19kw3pw1",               /* 1D depthwise */
+        "conv mb1ic8oc8id4kd3pd1",                     /* 3D from d alone: a 4x4x4 cube */
+        "conv mb1ic3oc17id7kd3sd2",                    /* the same, strided */
+        /* Windows entirely in padding (outputs 0 by construction): */
+        "conv ic16oc16_iw1kw3ow100pw100",              /* WaveNet-style 1D, mb2 */
+        "conv mb1ic16oc16ih4kh1ph1",                   /* 1x1 kernel, padding 1 */
+        "conv mb1ic17oc24id2kd1pd1",                   /* 1x1x1 kernel, padding 1 */
+        "conv mb1ic8ih8oc8oh20kh3",                    /* padding from an output too large */
+        "conv mb1ic19ih5iw6oc33oh9ow11kh2kw3sh1sw2ph4pw6", /* padding beyond the window, strided */
+        "conv g24mb1ic24ih4iw21oc24oh8ow25kh3kw3ph3pw3", /* depthwise, rows and columns in padding */
+        "conv g1mb2ic17id1ih21iw37oc17od1oh7ow20kd2kh1kw7sd1sh3sw2pd1ph0pw4dd1dh2dw0", /* dilation */
+        "conv mb1ic8ih9oc8oh9kh2dh6ph4",               /* dilation: rows whose taps skip the input */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_all(CNB_OP_CONV, cases[i], &fails);
 }
@@ -155,9 +171,24 @@ void test_edges_pool(void)
             "mb1ic33id3ih5iw5kd3kh3kw3pd1ph1pw1",
             "mb1ic20ih17oh17kh3ph1",
             "mb1ic20ih7oh1kh7",
+            "mb1ic17iw20kw3sw2pw1",                    /* 1D: only w */
+            "mb2ic16id6kd2sd2",                        /* 3D from d alone */
+            "mb1ic19id5kd3pd1dd1",                     /* 3D from d alone, dilated */
         };
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
             snprintf(d, sizeof d, "pool:%s %s", algs[a], cases[i]);
+            run_all(CNB_OP_POOL, d, &fails);
+        }
+        /* Windows entirely in padding: max gives -FLT_MAX there and avg_p 0; avg_np has no value
+         * (the parser refuses it, see test_desc). */
+        static const char *const empty[] = {
+            "mb2ic16iw1kw3ow10pw5",                    /* 1D */
+            "mb1ic19id3kd1pd2",                        /* 1x1x1 window, padding 2 */
+            "mb1ic33ih5iw6oh9ow11kh2kw3sh1sw2ph4pw6",
+            "mb2ic7id1ih9iw9od1oh4ow4kd2kh3kw3sd1sh2sw2pd1ph1pw1dd1", /* through dilation */
+        };
+        for (size_t i = 0; a < 2 && i < sizeof empty / sizeof *empty; i++) {
+            snprintf(d, sizeof d, "pool:%s %s", algs[a], empty[i]);
             run_all(CNB_OP_POOL, d, &fails);
         }
     }

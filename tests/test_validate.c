@@ -11,6 +11,7 @@
 #include "harness/buffer.h"
 #include "harness/fill.h"
 #include "harness/validate.h"
+#include "reference/reference.h"
 #include "tests/test.h"
 
 static cnb_layer layer(const char *text)
@@ -161,6 +162,20 @@ void test_validator_rejects_broken(void)
     CHECK(validate("gemm/ref", "gemm m9n9k9beta1ldc12", CNB_MODE_EXACT, &r) == CNB_VAL_PASS, "gemm gaps untouched: %s", r.why);
 }
 
+/* The reference, plus 1 at the first output: on a problem whose outputs all lie in padding. */
+static void writes_padding_run(void *state, const cnb_problem *p, const float *src, const float *wei,
+                               float *dst)
+{
+    (void)state;
+    cnb_ref_conv(&p->conv, src, wei, dst);
+    dst[0] += 1.0f;
+}
+
+static const cnb_impl conv_writes_padding = {
+    .name = "conv/test_writes_padding", .op = CNB_OP_CONV, .isa = CNB_ISA_SCALAR,
+    .layout = CNB_LAYOUT_NCX, .hidden = 1, .run = writes_padding_run,
+};
+
 void test_validator_mistrusted(void)
 {
     const cnb_impl *m = cnb_impl_find("conv/ref");
@@ -169,6 +184,27 @@ void test_validator_mistrusted(void)
     cnb_val_result r;
     CHECK(cnb_validate(m, &l, &o, &r) == CNB_VAL_MISTRUSTED, "all-zero output is MISTRUSTED, got %s",
           cnb_val_status_name(r.status));
+
+    /* Zeros by construction (windows entirely in padding) are not zeros from the data: a 1x1
+     * kernel with padding 1 has 56 % of its outputs zero by construction and passes; with zero
+     * data it is still MISTRUSTED; an output with no input at all validates as what it is. */
+    l = layer("mb1ic16ih4oc16kh1ph1");
+    o.zero_src = 0;
+    CHECK(cnb_validate(m, &l, &o, &r) == CNB_VAL_PASS, "1x1 pad 1: %s %s", cnb_val_status_name(r.status), r.why);
+    o.zero_src = 1;
+    CHECK(cnb_validate(m, &l, &o, &r) == CNB_VAL_MISTRUSTED, "1x1 pad 1, zero data: %s",
+          cnb_val_status_name(r.status));
+    o.zero_src = 0;
+    l = layer("g1mb2ic17id1ih21iw37oc17od1oh7ow20kd2kh1kw7sd1sh3sw2pd1ph0pw4dd1dh2dw0");
+    for (int mode = 0; mode < 2; mode++) {
+        o.mode = mode ? CNB_MODE_RANDOM : CNB_MODE_EXACT;
+        CHECK(cnb_validate(m, &l, &o, &r) == CNB_VAL_PASS, "no output has input (%s mode): %s %s",
+              mode ? "random" : "exact", cnb_val_status_name(r.status), r.why);
+    }
+    /* An implementation that writes anything there fails, even where the reference agreed. */
+    o.mode = CNB_MODE_EXACT;
+    CHECK(cnb_validate(&conv_writes_padding, &l, &o, &r) == CNB_VAL_FAIL && strstr(r.why, "entirely in padding"),
+          "a value where there is no input: %s %s", cnb_val_status_name(r.status), r.why);
 }
 
 void test_validator_random_bound(void)

@@ -2,6 +2,7 @@
  * row (d, h) and once per border pixel (w), hands the interior of each row to the micro-kernel in
  * one call, and threads over output rows. See driver.h and ukernel.h. */
 #include <assert.h>
+#include <float.h>
 #include <stdint.h>
 
 #include "kernels/clip.h"
@@ -18,12 +19,14 @@ const char *cnb_pool_blocked_supports(const cnb_problem *pr)
     return NULL;
 }
 
-/* Channels C..CB-1 of the last block are zero in the layout; an empty window would leave -inf
- * (max) or NaN (avg excluding padding) there, so clear them. */
-static void clear_padded_lanes(float *dst, size_t n, int cb, int c_valid)
+/* Pixels whose window lies entirely in padding never reach the micro-kernel: they get
+ * benchdnn's value for an empty window (max: the lowest float, -FLT_MAX; average with padding
+ * included: 0; the parser refuses empty windows for avg_np). Channels C..CB-1 of the last block
+ * are zero in the layout and stay zero. */
+static void fill_empty(float *dst, size_t n, int cb, int c_valid, float value)
 {
     for (size_t i = 0; i < n; i++)
-        for (int c = c_valid; c < cb; c++) dst[i * cb + c] = 0.0f;
+        for (int c = 0; c < cb; c++) dst[i * cb + c] = c < c_valid ? value : 0.0f;
 }
 
 void cnb_pool_blocked_run(const cnb_pool_blocked_kernels *k, const cnb_pool *p, const float *src,
@@ -60,7 +63,8 @@ void cnb_pool_blocked_run(const cnb_pool_blocked_kernels *k, const cnb_pool *p, 
         const int blk = n * nb + b;
         const float *s_blk = src + blk * is_b;
         float *d_row = dst + blk * os_b + od * os_d + oh * os_h;
-        const int pad_lanes = b == nb - 1 && c_last < cb;
+        const int c_valid = b == nb - 1 ? c_last : cb;
+        const float empty = p->alg == CNB_POOL_MAX ? -FLT_MAX : 0.0f;
 
         int kd_lo, nd, kh_lo, nh;
         cnb_clip_taps(od, p->sd, p->pd, p->dd, p->kd, p->id, &kd_lo, &nd);
@@ -91,11 +95,11 @@ void cnb_pool_blocked_run(const cnb_pool_blocked_kernels *k, const cnb_pool *p, 
             }
             const int taps = nd * nh * t.nw;
             t.count = p->alg == CNB_POOL_AVG_INCL ? (float)p->kd * p->kh * p->kw : (float)taps;
-            const float *s_px = taps > 0 ? s_row + (ow * p->sw - p->pw + kw_lo * wstep) * is_w
-                                         : s_blk;
             float *d_px = d_row + ow * is_w;
-            kernel(run, s_px, d_px, &t);
-            if (taps == 0 && pad_lanes) clear_padded_lanes(d_px, run, cb, c_last);
+            if (taps > 0)
+                kernel(run, s_row + (ow * p->sw - p->pw + kw_lo * wstep) * is_w, d_px, &t);
+            else
+                fill_empty(d_px, run, cb, c_valid, empty);
             ow += (int)run;
         }
     }

@@ -1,9 +1,10 @@
 /* Plain-C pooling on NC[D]HW: pool/scalar_window. For each output the window is first clipped
  * to the input (valid tap range along d, h, w from the border arithmetic), then the taps are
  * visited with no bound check. Max starts from -inf and only ever sees taps inside the input, so
- * padding never wins; the averages sum in float and divide once (a true division) by kd·kh·kw
+ * padding never wins; a window with no tap inside gives benchdnn's -FLT_MAX; the averages sum in float and divide once (a true division) by kd·kh·kw
  * (padding included) or by the number of taps visited (padding excluded). Threaded over
  * (mb, c, od, oh) rows, each computed by one thread in one fixed order. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -59,7 +60,7 @@ static void run(void *state, const cnb_problem *pr, const float *src, const floa
                     }
                 }
             if (p->alg == CNB_POOL_MAX)
-                d_row[ow] = max;
+                d_row[ow] = nd > 0 && nh > 0 && nw > 0 ? max : -FLT_MAX;
             else
                 d_row[ow] = sum / (p->alg == CNB_POOL_AVG_INCL ? full : (float)(nd * nh * nw));
         }
