@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "arch/peak.h"
+#include "arch/sysfs.h"
 #include "arch/topo.h"
 #include "harness/bench.h"
 #include "harness/peers/peers.h"
@@ -562,19 +563,6 @@ static int filter_keeps(const char *name)
     return g.filter_neg ? !hit : hit;
 }
 
-static void make_dirs(const char *dir)
-{
-    char buf[4200];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            mkdir(buf, 0777);
-            *p = '/';
-        }
-    mkdir(buf, 0777);
-}
-
 /* Create `tmp` empty now (so that an unwritable place is found before any work). */
 static FILE *open_tmp(const char *tmp, const char *final)
 {
@@ -763,7 +751,7 @@ static void open_outputs(const bench_opts *o, const cnb_bench *b, bench_files *f
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = 0;
-        make_dirs(dir);
+        cnb_make_dirs(dir);
     }
     atexit(remove_tmp);   /* cnb_die and every early exit leave no half-written file */
     signal(SIGINT, on_signal);
@@ -794,20 +782,15 @@ static void init_gbench(int argc, char **argv)
     free(gargv);
 }
 
-/* Tasks running besides us (procs_running of /proc/stat minus 1): the fewest of 5 looks 10 ms
- * apart, so that a passing process does not count; -1 if unknown. */
+/* Tasks running besides us: the fewest of 5 looks 10 ms apart, so that a passing process does
+ * not count; -1 if unknown. */
 static int other_runnable(void)
 {
     int fewest = -1;
     for (int i = 0; i < 5; i++) {
-        FILE *f = fopen("/proc/stat", "r");
-        if (!f) return -1;
-        char line[256];
-        int n = -1;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "procs_running %d", &n) == 1) break;
-        fclose(f);
-        if (n > 0 && (fewest < 0 || n - 1 < fewest)) fewest = n - 1;
+        const int n = cnb_other_runnable();
+        if (n < 0) return -1;
+        if (fewest < 0 || n < fewest) fewest = n;
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
     }
     return fewest;
@@ -861,17 +844,8 @@ static double row_bytes(const cnb_bench_row *r)
 /* The budget of a group: GROUP_MAX_BYTES, or a quarter of the memory available if less. */
 static double group_budget(void)
 {
-    double budget = GROUP_MAX_BYTES;
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (f) {
-        char line[256];
-        long long kib;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1 && kib * 1024.0 / 4 < budget)
-                budget = kib * 1024.0 / 4;
-        fclose(f);
-    }
-    return budget;
+    const long long avail = cnb_mem_available();
+    return avail >= 0 && avail / 4.0 < GROUP_MAX_BYTES ? avail / 4.0 : GROUP_MAX_BYTES;
 }
 
 /* Google Benchmark's name of a row: <impl>/<layer>/t<threads>, unique. */
