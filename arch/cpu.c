@@ -106,9 +106,12 @@ static void model(char *buf, int size)
     char s[49];
     memcpy(s, r, 48);
     s[48] = 0;
+    /* The brand string is padded with blanks (leading on some CPUs, trailing on others). */
     const char *p = s;
     while (*p == ' ') p++;
-    snprintf(buf, size, "%s", p);
+    size_t n = strlen(p);
+    while (n && p[n - 1] == ' ') n--;
+    snprintf(buf, size, "%.*s", (int)n, p);
 }
 #elif CNB_ARM
 #ifndef HWCAP_ASIMD
