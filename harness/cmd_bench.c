@@ -81,33 +81,38 @@ static const double SETUP_SAMPLE_S = 0.05;     /* budget for extra prepare / lay
 static const long long COLD_MAX_BYTES = 1LL << 30;
 static const double GROUP_MAX_BYTES = 4.0 * (1LL << 30);  /* data held by one interleaved group */
 
-/* The QUICK subset: one or two layers of each kind of shape (3×3, 1×1, strided, first layer,
- * 3D, depthwise, grouped, 1×7, 5×5, max/avg/3D pooling, fc, square and skinny GEMM). */
-static const struct { const char *net, *layer; } QUICK[] = {
-    {"resnet_50", "resnet_50:conv1"},
-    {"resnet_50", "resnet_50:res2a_branch2b"},
-    {"resnet_50", "resnet_50:res4a_branch2b"},
-    {"resnet_50", "resnet_50:res4a_branch2c"},
-    {"resnet_50", "resnet_50:res5a_branch1"},
-    {"vgg_16", "vgg_16:conv1_1"},
-    {"c3d", "c3d:conv5a"},
-    {"mobilenet_v1", "mobilenet_v1:conv2_1/dw"},
-    {"mobilenet_v1", "mobilenet_v1:conv2_1/sep"},
-    {"resnext_101", "resnext_101:conv3"},
-    {"inception_v3", "googlenet_v3:mixed_4_tower_conv_1_conv2d"},
-    {"googlenet_v1", "googlenet_v1:inception_3a/5x5"},
-    {"resnet_50", "resnet_50:max_pool1"},
-    {"googlenet_v1", "googlenet_v1:avg_pool5/7x7_s1"},
-    {"c3d", "c3d:pool2"},
-    {"resnet_50", "resnet:ip1"},
-    {"gemm", "gemm:sq512"},
-    {"gemm", "gemm:skinny_m64"},
-};
+/* The QUICK subset is data: harness/shapes/quick.list, one `<network> <layer>` a line. */
+enum { QUICK_MAX = 256 };
+static struct { char net[64], layer[160]; } g_quick[QUICK_MAX];
+static int g_nquick = -1;   /* -1: not read yet */
+
+static void load_quick(void)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/quick.list", cnb_shapes_dir());
+    FILE *f = fopen(path, "r");
+    if (!f) cnb_die("cannot read the QUICK list %s: %s", path, strerror(errno));
+    g_nquick = 0;
+    char line[512];
+    for (int no = 1; fgets(line, sizeof line, f); no++) {
+        char net[64], layer[160], extra;
+        const int n = sscanf(line, " %63s %159s %c", net, layer, &extra);
+        if (n <= 0 || net[0] == '#') continue;
+        if (n != 2)
+            cnb_die("%s:%d: expected `<network> <layer>`", path, no);
+        if (g_nquick == QUICK_MAX) cnb_die("%s: more than %d entries", path, QUICK_MAX);
+        snprintf(g_quick[g_nquick].net, sizeof g_quick[0].net, "%s", net);
+        snprintf(g_quick[g_nquick].layer, sizeof g_quick[0].layer, "%s", layer);
+        g_nquick++;
+    }
+    fclose(f);
+}
 
 static int in_quick(const char *net, const char *layer)
 {
-    for (size_t i = 0; i < sizeof QUICK / sizeof QUICK[0]; i++)
-        if (!strcmp(QUICK[i].net, net) && !strcmp(QUICK[i].layer, layer)) return 1;
+    if (g_nquick < 0) load_quick();
+    for (int i = 0; i < g_nquick; i++)
+        if (!strcmp(g_quick[i].net, net) && !strcmp(g_quick[i].layer, layer)) return 1;
     return 0;
 }
 
