@@ -331,6 +331,7 @@ static int load_cases(cnb_bench_row *r)
     d->cases[0] = first;
     d->ncases = 1;
     for (int i = 1; i < n; i++) {
+        if (cnb_case_fits(r->impl, r->layer, err, sizeof err)) break;   /* memory ran short */
         if (cnb_case_init(&d->cases[i], r->impl, r->layer, CNB_MODE_RANDOM, g.seed, err, sizeof err))
             break;   /* fewer copies: the row says how many */
         d->ncases++;
@@ -576,13 +577,19 @@ static FILE *open_tmp(const char *tmp, const char *final)
     return f;
 }
 
+/* Close f and give it its final name; a write error found at the flush or the close (a full
+ * disk) stops the run with one line, and the temporary file goes. idx < 0: f is the final file
+ * itself (a device or a pipe), nothing to rename. */
 static void finish_file(FILE *f, int idx, const char *final)
 {
-    if (fflush(f) || ferror(f) || fclose(f) || rename(g_tmp[idx], final)) {
-        unlink(g_tmp[idx]);
-        cnb_die("cannot write %s: %s", final, strerror(errno));
+    errno = 0;
+    const int bad = fflush(f) || ferror(f);
+    const int err = errno;
+    if (fclose(f) || bad || (idx >= 0 && rename(g_tmp[idx], final))) {
+        if (idx >= 0) unlink(g_tmp[idx]);
+        cnb_die("cannot write %s: %s", final, strerror(bad && err ? err : errno ? errno : EIO));
     }
-    g_tmp[idx][0] = 0;
+    if (idx >= 0) g_tmp[idx][0] = 0;
 }
 
 /* The command line, once parsed. */
@@ -733,7 +740,7 @@ static row_counts build_rows(cnb_bench *b, const int *uquick, int named)
 /* The output files: paths, directories, and the temporary CSV files opened now, so that an
  * unwritable place is found before any work. */
 typedef struct bench_files {
-    int write;
+    int write, direct;         /* direct: --out is a device or pipe, written in place */
     char csv[4000], net[4100], json[4100];
     FILE *csv_f, *net_f;
 } bench_files;
@@ -761,6 +768,16 @@ static void open_outputs(const bench_opts *o, const cnb_bench *b, bench_files *f
     atexit(remove_tmp);   /* cnb_die and every early exit leave no half-written file */
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    signal(SIGPIPE, on_signal);
+    /* --out naming a device or a pipe (/dev/stdout, /dev/full): the CSV is written straight
+     * into it, since renaming a file over it would replace the device; no files beside it. */
+    struct stat st;
+    if (o->out && stat(f->csv, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) cnb_die("--out %s: a folder; name the CSV file", f->csv);
+        f->direct = 1;
+        f->csv_f = open_tmp(f->csv, f->csv);
+        return;
+    }
     snprintf(g_tmp[0], sizeof g_tmp[0], "%s.tmp", f->csv);
     snprintf(g_tmp[1], sizeof g_tmp[1], "%s.tmp", f->net);
     f->csv_f = open_tmp(g_tmp[0], f->csv);
@@ -937,6 +954,13 @@ int cnb_cmd_bench(int argc, char **argv)
     const row_counts counts = build_rows(&b, uquick, o.impls.named);
     free(uquick);
 
+    /* A problem that cannot fit in memory is refused before anything is allocated. */
+    for (size_t i = 0; i < (size_t)b.nuniq * b.nimpls * b.nthreads; i++) {
+        char why[256];
+        if (b.rows[i].kind == CNB_ROW_TIMED && cnb_case_fits(b.rows[i].impl, b.rows[i].layer, why, sizeof why))
+            cnb_die("bench: %s", why);
+    }
+
     /* Where the results go, checked before any work; then what is about to happen. */
     static bench_files files;
     cnb_machine_collect(&b.machine);
@@ -974,16 +998,18 @@ int cnb_cmd_bench(int argc, char **argv)
         timed += b.rows[i].started && !b.rows[i].failed;
     printf("\n%d timed, %d failed, in %.0f s\n", timed, g.failures, elapsed);
     if (files.write) {
-        if (cnb_report_csv(&b, files.csv_f) || cnb_report_networks_csv(&b, files.net_f))
-            cnb_die("cannot write %s", files.csv);
-        finish_file(files.csv_f, 0, files.csv);
-        finish_file(files.net_f, 1, files.net);
+        if (cnb_report_csv(&b, files.csv_f) ||
+            (files.net_f && cnb_report_networks_csv(&b, files.net_f)))
+            cnb_die("cannot write %s: %s", files.csv, strerror(errno ? errno : EIO));
+        finish_file(files.csv_f, files.direct ? -1 : 0, files.csv);
+        if (files.net_f) finish_file(files.net_f, 1, files.net);
         if (g_tmp[2][0]) {
             if (rename(g_tmp[2], files.json)) cnb_die("cannot write %s: %s", files.json, strerror(errno));
             g_tmp[2][0] = 0;
         }
-        printf("wrote %s\n      %s\n      %s\n", files.csv, files.net,
-               o.user_json ? "(JSON: your --benchmark_out)" : files.json);
+        if (files.direct) printf("wrote %s\n", files.csv);
+        else printf("wrote %s\n      %s\n      %s\n", files.csv, files.net,
+                    o.user_json ? "(JSON: your --benchmark_out)" : files.json);
     }
     cnb_sel_free(&sel);
     return g.failures ? 1 : 0;
