@@ -7,7 +7,8 @@
 #   5. bad input: one line naming the problem, exit status 2, no crash
 #   6. a small `cnnbench bench`: a failed validation gets no speed; repetitions interleave
 #   7. `cnnbench compare` on constructed CSVs
-#   8. the aarch64 build under qemu (skipped with --native-only)
+#   8. interrupted runs, memory, output: resume, refusals, unwritable and full outputs
+#   9. the aarch64 build under qemu (skipped with --native-only)
 # Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -193,7 +194,35 @@ expect_compare newfail.csv 1 "^NEW FAILURE conv/avx2_direct"
 expect_bad "compare, missing file" $bin compare tests/compare/base.csv /nonexistent.csv
 expect_bad "compare, not a cnnbench CSV" $bin compare tests/compare/base.csv tests/arm_shapes.txt
 
-# 8. aarch64 under qemu.
+# 8. Interrupted runs, memory, output: a problem too large for the memory is refused before any
+#    allocation; thread counts outside 1..cores; --out on a read-only folder, on a full disk
+#    (/dev/full, which must stay a device) and on a folder.
+huge='conv ic1024ih159oc1024oh120kh40'   # at --mb 64: 25.7 GiB of buffers, over this machine's 24
+expect_bad "check, problem larger than the memory" $bin check --mb 64 --impl conv/ref "$huge"
+grep -q 'needs [0-9.]* GiB of memory, [0-9.]* GiB available' "$log.err" || bad "memory refusal without both numbers: $(cat "$log.err")"
+expect_bad "bench, problem larger than the memory" $bin bench --mb 64 --impl conv/ref --out - "$huge"
+grep -q 'needs [0-9.]* GiB of memory, [0-9.]* GiB available' "$log.err" || bad "memory refusal without both numbers: $(cat "$log.err")"
+expect_bad "bench, 0 threads" $bin bench --threads 0 --out - 'conv mb1ic8ih8oc8kh3'
+expect_bad "bench, more threads than cores" $bin bench --threads $(($(nproc) + 1)) --out - 'conv mb1ic8ih8oc8kh3'
+small=(--impl conv/ref --threads 1 --reps 1 --min-time 0.001)
+odir=$(mktemp -d)
+mkdir "$odir/ro" && chmod 555 "$odir/ro"
+as_user=()   # root writes anywhere: the read-only folder is read-only for nobody
+[[ $EUID -eq 0 ]] && chmod 755 "$odir" && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+expect_bad "bench, --out in a read-only folder" "${as_user[@]}" $bin bench "${small[@]}" --out "$odir/ro/x.csv" 'conv mb1ic8ih8oc8kh3'
+[[ -z $(ls -A "$odir/ro") ]] || bad "bench left files in the read-only folder: $(ls -A "$odir/ro")"
+expect_bad "bench, --out a folder" $bin bench "${small[@]}" --out "$odir" 'conv mb1ic8ih8oc8kh3'
+$bin bench "${small[@]}" --out /dev/full 'conv mb1ic8ih8oc8kh3' >"$log" 2>"$log.err"
+rc=$?
+if [[ $rc -ne 0 && $(tail -1 "$log.err") == "cnnbench: cannot write /dev/full: No space left on device" && -c /dev/full ]] &&
+   ! ls /dev/full?* >/dev/null 2>&1; then
+    ok "bench, --out /dev/full: status $rc, $(tail -1 "$log.err")"
+else
+    bad "bench, --out /dev/full: status $rc, $(tail -1 "$log.err"); /dev/full: $(ls -l /dev/full* | tr '\n' ' ')"
+fi
+rm -rf "$odir"
+
+# 9. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS
     bash scripts/arm.sh >"$log" 2>&1
