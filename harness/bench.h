@@ -107,6 +107,25 @@ const cnb_bench_row *cnb_best_peer(const cnb_bench *b, int u, int ti);
 double cnb_row_gflops(const cnb_bench_row *r);
 double cnb_row_pct_peak(const cnb_bench_row *r);
 
+/* ---- interrupted runs (harness/bench_partial.c; results/README.md, "Interrupted runs") ---- */
+
+enum { CNB_PARTIAL_MAX_ARGS = 512 };
+/* What a partial file says about its run: the original arguments (argv[1..]) and the names. */
+typedef struct cnb_partial_run {
+    char stamp[32], date[32], commit[64], machine[96];
+    int argc;
+    char *argv[CNB_PARTIAL_MAX_ARGS];
+} cnb_partial_run;
+
+/* Save the finished rows of the run and the command line that selected them, through a
+ * temporary file renamed into place. Returns 0, or -1 when the file cannot be written. */
+int cnb_partial_write(const char *path, const cnb_bench *b, int argc, char **argv);
+/* Read the run record and arguments of a partial file; bad input stops with exit 2. */
+void cnb_partial_read_run(const char *path, cnb_partial_run *run);
+/* Mark the rows the partial file holds finished, with their saved data; returns how many.
+ * A row that is not one of b's stops with exit 2. */
+int cnb_partial_apply(const char *path, cnb_bench *b);
+
 /* The per-layer CSV: header + one line per (selected layer, implementation, threads).
  * Returns 0, or -1 on a write error. */
 int cnb_report_csv(const cnb_bench *b, FILE *f);

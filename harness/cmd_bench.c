@@ -51,6 +51,8 @@ static void bench_usage(void)
          "  --results DIR    the results folder of the default name (default: results)\n"
          "  --no-golden      validate against the reference even where golden hashes exist\n"
          "  --dry-run        list what would be timed, and stop\n"
+         "  --resume FILE    finish an interrupted run from its partial file (<stem>.partial),\n"
+         "                   without repeating its finished rows; no other option\n"
          "  -v               one line per benchmark, also on a terminal\n"
          "Google Benchmark's own flags pass through: --benchmark_filter=REGEX,\n"
          "--benchmark_min_time=SECONDS, --benchmark_out=FILE --benchmark_out_format=json;\n"
@@ -148,8 +150,19 @@ static void remove_tmp(void)
         if (g_tmp[i][0]) unlink(g_tmp[i]);
 }
 
+/* SIGINT or SIGTERM while the rows run: the handler only notes the signal; the run stops at the
+ * next row boundary (stop_if_asked), where the finished rows are saved to the partial file. A
+ * second signal, SIGPIPE, or a signal before the rows run: the temporary files go, and the
+ * process ends by the signal at once. */
+static volatile sig_atomic_t g_stop;
+static int g_rows_running;   /* the partial file can be written from here on */
+
 static void on_signal(int sig)
 {
+    if (g_rows_running && !g_stop && sig != SIGPIPE) {
+        g_stop = sig;
+        return;
+    }
     for (int i = 0; i < 3; i++)
         if (g_tmp[i][0]) unlink(g_tmp[i]);
     signal(sig, SIG_DFL);
@@ -422,6 +435,31 @@ static int prepare_cases(cnb_bench_row *r)
     return 0;
 }
 
+/* ---- an interrupted run ---- */
+
+static struct {
+    const char *path;   /* the partial file; NULL: no outputs, nothing to save */
+    int argc;
+    char **argv;        /* the command line it records */
+} g_part;
+
+/* Called at each row boundary: when SIGINT or SIGTERM came, save the finished rows to the
+ * partial file, remove the temporary files, and end by the signal. */
+static void stop_if_asked(void)
+{
+    if (!g_stop) return;
+    const int sig = g_stop;
+    if (g.tty && !g.verbose) fprintf(stderr, "\r\033[K");
+    if (g_part.path && cnb_partial_write(g_part.path, g.b, g_part.argc, g_part.argv) == 0)
+        fprintf(stderr, "cnnbench: interrupted: %d of %d rows done, saved in %s; finish with: "
+                "cnnbench bench --resume %s\n", g.done, g.total, g_part.path, g_part.path);
+    else if (g_part.path)
+        fprintf(stderr, "cnnbench: interrupted; cannot write %s: %s\n", g_part.path, strerror(errno));
+    remove_tmp();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* ---- Google Benchmark callbacks ---- */
 
 static void bench_fn(void *ctx)
@@ -451,6 +489,7 @@ static int bench_setup(void *ctx)
     cnb_bench_row *r = ctx;
     if (r->failed || r->finished) return 1;
     if (g.ready == r) return 0;
+    stop_if_asked();
     g.ready = NULL;
     progress_start(r);
     use_threads(r->threads);
@@ -741,7 +780,7 @@ static row_counts build_rows(cnb_bench *b, const int *uquick, int named)
  * unwritable place is found before any work. */
 typedef struct bench_files {
     int write, direct;         /* direct: --out is a device or pipe, written in place */
-    char csv[4000], net[4100], json[4100];
+    char csv[4000], net[4100], json[4100], partial[4100];
     FILE *csv_f, *net_f;
 } bench_files;
 
@@ -758,6 +797,7 @@ static void open_outputs(const bench_opts *o, const cnb_bench *b, bench_files *f
     if (len > 4 && !strcmp(stem + len - 4, ".csv")) stem[len - 4] = 0;
     snprintf(f->net, sizeof f->net, "%s-networks.csv", stem);
     snprintf(f->json, sizeof f->json, "%s.json", stem);
+    snprintf(f->partial, sizeof f->partial, "%s.partial", stem);
     char dir[4000];
     snprintf(dir, sizeof dir, "%s", f->csv);
     char *slash = strrchr(dir, '/');
@@ -888,19 +928,23 @@ static void row_name(const cnb_bench *b, const cnb_bench_row *r, char *name, int
  * load from elsewhere (a shared machine) then costs one repetition of many rows, which the
  * median ignores, rather than every repetition of one row, which it cannot. A row's data lives
  * from its first repetition to its last: one group at a time. Returns the rows registered (the
- * dry run only lists them); *ngroups gets the number of groups. */
+ * dry run only lists them), those finished before an interruption included; *ngroups gets the
+ * number of groups. */
 static int register_rows(cnb_bench *b, int dry, int *ngroups)
 {
     const size_t nrows = (size_t)b->nuniq * b->nimpls * b->nthreads;
     cnb_bench_row **order = malloc((nrows ? nrows : 1) * sizeof *order);
     if (!order) cnb_die("out of memory");
-    int n = 0;
+    int n = 0, n_all = 0;
     for (size_t i = 0; i < nrows; i++) {
         cnb_bench_row *r = &b->rows[i];
         if (r->kind != CNB_ROW_TIMED) continue;
         char name[512];
         row_name(b, r, name, sizeof name);
         if (!filter_keeps(name)) continue;
+        n_all++;
+        r->registered = 1;
+        if (r->finished) continue;   /* done before the run was interrupted (--resume) */
         if (dry) printf("  %s  %.3g GFLOP\n", name, cnb_layer_flops_dense(r->layer) * 1e-9);
         order[n++] = r;
     }
@@ -921,19 +965,31 @@ static int register_rows(cnb_bench *b, int dry, int *ngroups)
                     .repetitions = 1, .min_time = b->min_time, .threads = r->threads,
                     .flop = cnb_layer_flops_dense(r->layer), .bytes = cnb_layer_bytes(r->layer)};
                 if (cnb_gb_register(&gb)) cnb_die("cannot register %s", name);
-                r->registered = 1;
             }
         ++*ngroups;
         first = end;
     }
     free(order);
-    return n;
+    return n_all;
 }
 
 int cnb_cmd_bench(int argc, char **argv)
 {
     static cnb_bench b;
     static bench_opts o;
+    /* --resume PARTIAL: the interrupted run's own command line, then its finished rows. */
+    static cnb_partial_run resume;
+    const char *resume_path = NULL;
+    if (argc > 1 && !strcmp(argv[1], "--resume")) {
+        if (argc != 3) cnb_die("bench --resume takes one partial file and no other option");
+        resume_path = argv[2];
+        cnb_partial_read_run(resume_path, &resume);
+        static char *rargv[CNB_PARTIAL_MAX_ARGS + 2];
+        rargv[0] = argv[0];
+        for (int i = 0; i < resume.argc; i++) rargv[i + 1] = resume.argv[i];
+        argc = resume.argc + 1;
+        argv = rargv;
+    }
     parse_options(argc, argv, &o, &b);
 
     /* Layers: networks, tables, descriptors (default: every network); then the filters. */
@@ -964,7 +1020,22 @@ int cnb_cmd_bench(int argc, char **argv)
     /* Where the results go, checked before any work; then what is about to happen. */
     static bench_files files;
     cnb_machine_collect(&b.machine);
+    int resumed = 0;
+    if (resume_path) {
+        if (strcmp(resume.commit, b.machine.commit) || strcmp(resume.machine, b.machine.name))
+            cnb_die("--resume %s: measured by commit %s on %s; this is commit %s on %s",
+                    resume_path, resume.commit, resume.machine, b.machine.commit, b.machine.name);
+        /* The resumed run is the interrupted one: same date, same file names. */
+        snprintf(b.machine.stamp, sizeof b.machine.stamp, "%s", resume.stamp);
+        snprintf(b.machine.date, sizeof b.machine.date, "%s", resume.date);
+        resumed = cnb_partial_apply(resume_path, &b);
+    }
     open_outputs(&o, &b, &files);
+    if (files.write) {
+        g_part.path = resume_path ? resume_path : files.partial;
+        g_part.argc = argc;
+        g_part.argv = argv;
+    }
     init_gbench(argc, argv);
     print_header(&b, o.impls.named, &counts);
     g.b = &b;
@@ -973,6 +1044,7 @@ int cnb_cmd_bench(int argc, char **argv)
     printf("%d benchmarks (%d layer x implementation x threads pairs, %d unsupported left out)",
            registered, counts.timed, counts.unsupported);
     if (!o.dry) printf("; %d interleaved group%s", ngroups, ngroups == 1 ? "" : "s");
+    if (resume_path) printf("; %d done before the interruption (%s)", resumed, resume_path);
     printf("\n");
     fflush(stdout);
     if (o.dry) return 0;
@@ -980,12 +1052,19 @@ int cnb_cmd_bench(int argc, char **argv)
     g.data = calloc((size_t)b.nuniq * b.nimpls * b.nthreads, sizeof *g.data);
     if (!g.data) cnb_die("out of memory");
     g.total = registered;
+    for (size_t i = 0; i < (size_t)b.nuniq * b.nimpls * b.nthreads; i++) {
+        g.done += b.rows[i].registered && b.rows[i].finished;
+        g.failures += b.rows[i].registered && b.rows[i].finished && b.rows[i].failed;
+    }
     g.tty = isatty(2);
     g.t0 = now();
+    g_rows_running = 1;
     cnb_guard_install();
     cnb_gb_set_reporter(on_result, NULL);
     cnb_gb_set_quiet(1);
     cnb_gb_run();
+    stop_if_asked();   /* a signal during the last row */
+    g_rows_running = 0;
     for (size_t i = 0; i < (size_t)b.nuniq * b.nimpls * b.nthreads; i++) free_cases(&b.rows[i]);
     cnb_unbind_omp_threads(g.cur_threads > 0 ? g.cur_threads : 1);
     if (g.tty && !g.verbose) fprintf(stderr, "\r\033[K");
@@ -1007,6 +1086,7 @@ int cnb_cmd_bench(int argc, char **argv)
             if (rename(g_tmp[2], files.json)) cnb_die("cannot write %s: %s", files.json, strerror(errno));
             g_tmp[2][0] = 0;
         }
+        if (resume_path) unlink(resume_path);   /* the complete CSV supersedes it */
         if (files.direct) printf("wrote %s\n", files.csv);
         else printf("wrote %s\n      %s\n      %s\n", files.csv, files.net,
                     o.user_json ? "(JSON: your --benchmark_out)" : files.json);

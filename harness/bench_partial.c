@@ -1,0 +1,181 @@
+/* The partial file of an interrupted `cnnbench bench` (harness/bench.h): the command line, the
+ * run's date and commit, and every finished row with all that its CSV fields derive from, the
+ * numbers in hexadecimal floating point so that the resumed run's CSV equals the one an
+ * uninterrupted run would have written. One record a line, tab-separated:
+ *   # comment: how many rows are done, and the command that finishes the run
+ *   cnnbench-partial <version>
+ *   run <stamp> <date> <commit> <machine name>
+ *   arg <one argument of the original command line>            (in order)
+ *   row <impl> <u> <threads> <validated> <val> <method> <worst> <hash> <prepare_s> <layout_in_s>
+ *       <layout_out_s> <copies> <iters> <median> <min> <max> <failed> <nrep> <rep...> <kernel> <note>
+ * The format is this file's own; results/README.md describes it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/bench.h"
+
+enum { PARTIAL_VERSION = 1 };
+
+/* Tabs and newlines would break the record: notes never hold them, but make sure. */
+static void put_text(FILE *f, const char *s)
+{
+    for (; *s; s++) fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+int cnb_partial_write(const char *path, const cnb_bench *b, int argc, char **argv)
+{
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return -1;
+    const size_t nrows = (size_t)b->nuniq * b->nimpls * b->nthreads;
+    int done = 0, total = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        total += b->rows[i].registered;
+        done += b->rows[i].registered && b->rows[i].finished;
+    }
+    fprintf(f, "# cnnbench bench, interrupted: %d of %d rows done; finish with: cnnbench bench "
+            "--resume %s\n", done, total, path);
+    fprintf(f, "cnnbench-partial\t%d\n", PARTIAL_VERSION);
+    fprintf(f, "run\t%s\t%s\t%s\t%s\n", b->machine.stamp, b->machine.date, b->machine.commit,
+            b->machine.name);
+    for (int i = 1; i < argc; i++) {
+        fputs("arg\t", f);
+        put_text(f, argv[i]);
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        const cnb_bench_row *r = &b->rows[i];
+        if (!r->registered || !r->finished) continue;
+        fprintf(f, "row\t%s\t%d\t%d\t%d\t%d\t%s\t%a\t%llx\t%a\t%a\t%a\t%d\t%lld\t%a\t%a\t%a\t%d\t%d",
+                r->impl->name, r->u, r->threads, r->validated, (int)r->val,
+                r->val_method[0] ? r->val_method : "-", r->worst, (unsigned long long)r->out_hash,
+                r->prepare_s, r->layout_in_s, r->layout_out_s, r->copies, r->iters, r->median,
+                r->min, r->max, r->failed, r->nrep);
+        for (int k = 0; k < r->nrep; k++) fprintf(f, "\t%a", r->rep[k]);
+        fputc('\t', f);
+        put_text(f, r->kernel);
+        fputc('\t', f);
+        put_text(f, r->note);
+        fputc('\n', f);
+    }
+    const int bad = fflush(f) || ferror(f);
+    if (fclose(f) || bad || rename(tmp, path)) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Split a line at tabs in place (the newline removed); returns the field count. */
+static int split_tabs(char *line, char **field, int max)
+{
+    line[strcspn(line, "\n")] = 0;
+    int n = 0;
+    for (char *p = line; n < max;) {
+        field[n++] = p;
+        char *t = strchr(p, '\t');
+        if (!t) break;
+        *t = 0;
+        p = t + 1;
+    }
+    return n;
+}
+
+static FILE *open_partial(const char *path, int *line_no)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) cnb_die("--resume %s: %s", path, strerror(errno));
+    char line[512];
+    *line_no = 0;
+    while (fgets(line, sizeof line, f)) {
+        ++*line_no;
+        if (line[0] == '#') continue;
+        int v = 0;
+        if (sscanf(line, "cnnbench-partial\t%d", &v) == 1 && v == PARTIAL_VERSION) return f;
+        break;
+    }
+    cnb_die("--resume %s: not a cnnbench partial file (version %d)", path, PARTIAL_VERSION);
+}
+
+enum { LINE_MAX_ = 1 << 16, FIELDS_MAX = 1100 };
+
+void cnb_partial_read_run(const char *path, cnb_partial_run *run)
+{
+    int no;
+    FILE *f = open_partial(path, &no);
+    memset(run, 0, sizeof *run);
+    char *line = malloc(LINE_MAX_);
+    if (!line) cnb_die("out of memory");
+    char *field[FIELDS_MAX];
+    while (fgets(line, LINE_MAX_, f)) {
+        no++;
+        const int n = split_tabs(line, field, FIELDS_MAX);
+        if (!strcmp(field[0], "run") && n == 5) {
+            snprintf(run->stamp, sizeof run->stamp, "%s", field[1]);
+            snprintf(run->date, sizeof run->date, "%s", field[2]);
+            snprintf(run->commit, sizeof run->commit, "%s", field[3]);
+            snprintf(run->machine, sizeof run->machine, "%s", field[4]);
+        } else if (!strcmp(field[0], "arg") && n == 2) {
+            if (run->argc == CNB_PARTIAL_MAX_ARGS) cnb_die("--resume %s: too many arguments", path);
+            if (!(run->argv[run->argc++] = strdup(field[1]))) cnb_die("out of memory");
+        } else if (strcmp(field[0], "row")) {
+            cnb_die("--resume %s:%d: unknown record '%.20s'", path, no, field[0]);
+        }
+    }
+    free(line);
+    fclose(f);
+    if (!run->stamp[0]) cnb_die("--resume %s: no run record", path);
+}
+
+int cnb_partial_apply(const char *path, cnb_bench *b)
+{
+    int no, loaded = 0;
+    FILE *f = open_partial(path, &no);
+    char *line = malloc(LINE_MAX_);
+    if (!line) cnb_die("out of memory");
+    char *field[FIELDS_MAX];
+    while (fgets(line, LINE_MAX_, f)) {
+        no++;
+        const int n = split_tabs(line, field, FIELDS_MAX);
+        if (strcmp(field[0], "row")) continue;
+        if (n < 21) cnb_die("--resume %s:%d: a row record with %d fields", path, no, n);
+        int k = 0, ti = 0;
+        const int u = atoi(field[2]), threads = atoi(field[3]), nrep = atoi(field[18]);
+        while (k < b->nimpls && strcmp(b->impls[k]->name, field[1])) k++;
+        while (ti < b->nthreads && b->threads[ti] != threads) ti++;
+        if (u < 0 || u >= b->nuniq || k == b->nimpls || ti == b->nthreads || nrep < 0 ||
+            n != 21 + nrep)
+            cnb_die("--resume %s:%d: this row is not one of the run's", path, no);
+        cnb_bench_row *r = cnb_bench_row_at(b, u, k, ti);
+        if (r->kind != CNB_ROW_TIMED) cnb_die("--resume %s:%d: this row is not timed", path, no);
+        r->validated = atoi(field[4]);
+        r->val = (cnb_val_status)atoi(field[5]);
+        snprintf(r->val_method, sizeof r->val_method, "%s", strcmp(field[6], "-") ? field[6] : "");
+        r->worst = strtod(field[7], NULL);
+        r->out_hash = strtoull(field[8], NULL, 16);
+        r->prepare_s = strtod(field[9], NULL);
+        r->layout_in_s = strtod(field[10], NULL);
+        r->layout_out_s = strtod(field[11], NULL);
+        r->copies = atoi(field[12]);
+        r->iters = atoll(field[13]);
+        r->median = strtod(field[14], NULL);
+        r->min = strtod(field[15], NULL);
+        r->max = strtod(field[16], NULL);
+        r->failed = atoi(field[17]);
+        r->nrep = r->caprep = nrep;
+        r->rep = calloc(nrep ? nrep : 1, sizeof *r->rep);
+        if (!r->rep) cnb_die("out of memory");
+        for (int i = 0; i < nrep; i++) r->rep[i] = strtod(field[19 + i], NULL);
+        snprintf(r->kernel, sizeof r->kernel, "%s", field[19 + nrep]);
+        snprintf(r->note, sizeof r->note, "%s", field[20 + nrep]);
+        r->started = r->finished = 1;
+        loaded++;
+    }
+    free(line);
+    fclose(f);
+    return loaded;
+}
