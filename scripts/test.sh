@@ -222,6 +222,65 @@ else
 fi
 rm -rf "$odir"
 
+# Interrupted: SIGINT once two rows are done leaves no CSV under the final name and a partial
+# file with the finished rows; --resume completes the run without re-timing them (their times
+# are the partial's), and the CSV has every row exactly once. Piped into head: no .tmp litter.
+idir=$(mktemp -d)
+iargs=(--impl conv/scalar_im2col --impl conv/ref --threads 1 --reps 1 --min-time 0.2 --out "$idir/b.csv"
+       'conv mb1ic16ih12oc16kh3ph1' 'conv mb1ic8ih8oc8kh3' 'conv mb1ic8ih10oc8kh3')
+$bin bench "${iargs[@]}" >"$log" 2>"$log.err" &
+pid=$!
+for _ in $(seq 300); do grep -q '^\[2/6' "$log.err" && break; sleep 0.1; done
+kill -INT $pid
+wait $pid
+rc=$?
+why=""
+[[ $rc -eq 130 ]] || why+=" status $rc (want 130);"
+[[ -e $idir/b.csv || -n $(ls "$idir" | grep '\.tmp$') ]] && why+=" a CSV or .tmp file after the interrupt: $(ls "$idir");"
+k=$(grep -c '^row' "$idir/b.partial" 2>/dev/null)
+[[ ${k:-0} -ge 2 && ${k:-0} -lt 6 ]] || why+=" partial with ${k:-no} rows (want 2..5);"
+grep -q "finish with: cnnbench bench --resume $idir/b.partial" "$log.err" || why+=" no resume hint;"
+declare -A saved=()   # impl/layer-index/threads -> median, as %g of the partial's hex float
+while IFS=$'\t' read -r tag impl u t _ _ _ _ _ _ _ _ _ _ med _; do
+    [[ $tag == row ]] && saved[$impl/$u/$t]=$(printf '%.6g' "$med")
+done <"$idir/b.partial"
+if $bin bench --resume "$idir/b.partial" >"$log" 2>"$log.err" && [[ -f $idir/b.csv ]]; then
+    [[ -e $idir/b.partial ]] && why+=" partial left after the resume;"
+    grep -q "$k done before the interruption" "$log" || why+=" resume does not count $k rows done;"
+    IFS= read -r header <"$idir/b.csv"
+    csv_split "$header"
+    declare -A icol=()
+    for i in "${!F[@]}"; do icol[${F[i]}]=$i; done
+    declare -A seen=()
+    u=-1 prev=""
+    while IFS= read -r line; do
+        csv_split "$line"
+        d=${F[icol[descriptor]]}
+        [[ $d != "$prev" ]] && u=$((u + 1)) prev=$d
+        key=${F[icol[impl]]}/$u/${F[icol[threads]]}
+        seen[$key]=$((${seen[$key]:-0} + 1))
+        [[ -n ${saved[$key]:-} && ${saved[$key]} != "$(printf '%.6g' "${F[icol[time_median_s]]}")" ]] &&
+            why+=" $key re-timed (${saved[$key]} then ${F[icol[time_median_s]]});"
+    done < <(tail -n +2 "$idir/b.csv")
+    [[ ${#seen[@]} -eq 6 ]] || why+=" ${#seen[@]} distinct rows (want 6);"
+    for key in "${!seen[@]}"; do [[ ${seen[$key]} -eq 1 ]] || why+=" $key ${seen[$key]} times;"; done
+else
+    why+=" --resume failed: $(tail -1 "$log.err");"
+fi
+if [[ -z $why ]]; then
+    ok "bench interrupted after $k of 6 rows: no final CSV, the partial resumed to 6 rows, the $k not re-timed"
+else
+    bad "bench interrupt/resume:$why"
+fi
+rm -f "$idir"/*
+# (the reader closes the pipe at once: bench's first flush, before any row, meets SIGPIPE)
+$bin bench --impl conv/ref --threads 1 --reps 1 --min-time 0.001 --out "$idir/p.csv" 'conv mb1ic8ih8oc8kh3' \
+    2>"$log.err" | { exec 0<&-; sleep 1; }
+if [[ ${PIPESTATUS[0]} -eq 141 && -z $(ls "$idir") ]]; then ok "bench killed by SIGPIPE: no file left behind"
+else bad "bench into a closed pipe: status ${PIPESTATUS[0]}, left: $(ls "$idir" | tr '\n' ' ')"; fi
+expect_bad "bench --resume, not a partial file" $bin bench --resume tests/arm_shapes.txt
+rm -rf "$idir"
+
 # 9. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS
