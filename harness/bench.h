@@ -1,5 +1,5 @@
 /* The measurement run behind `cnnbench bench` (harness/cmd_bench.c) and its reports
- * (harness/report.c): the machine description, one row per timed (layer, implementation, threads),
+ * (harness/report.c, harness/machine.c): the machine description, one row per timed (layer, implementation, threads),
  * the per-layer CSV, the per-network CSV and the terminal summary. Schema: results/README.md. */
 #ifndef CNB_HARNESS_BENCH_H
 #define CNB_HARNESS_BENCH_H
@@ -30,7 +30,7 @@ typedef struct cnb_machine {
     char commit[64];       /* short hash, "-dirty" when the tree has changes; "unknown" */
 } cnb_machine;
 
-/* Fill m (git is asked for the commit in the repository holding the shapes directory;
+/* Fill m (harness/machine.c; git is asked for the commit in the repository holding the shapes directory;
  * $CNB_COMMIT, $CNB_CFLAGS and $CNB_LIB_VERSIONS override or complete what the binary knows). */
 void cnb_machine_collect(cnb_machine *m);
 
