@@ -1,6 +1,7 @@
 /* The measurement run behind `cnnbench bench` (harness/cmd_bench.c) and its reports
- * (harness/report.c, harness/machine.c): the machine description, one row per timed (layer, implementation, threads),
- * the per-layer CSV, the per-network CSV and the terminal summary. Schema: results/README.md. */
+ * (harness/report.c; the machine facts: harness/machine.c): the machine description, one row per
+ * timed (layer, implementation, threads), the per-layer and per-network CSVs, the terminal
+ * summary, and the partial file of an interrupted run. Schema: results/README.md. */
 #ifndef CNB_HARNESS_BENCH_H
 #define CNB_HARNESS_BENCH_H
 
