@@ -10,6 +10,7 @@
 
 #include "arch/topo.h"
 #include "harness/bench_parts.h"
+#include "harness/threads_arg.h"
 
 void bench_usage(void)
 {
@@ -78,28 +79,6 @@ static int in_quick(const char *net, const char *layer)
     return 0;
 }
 
-static void parse_threads(const char *list, cnb_bench *b)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", list);
-    const int pus = cnb_topo_get()->pus;
-    b->nthreads = 0;
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *end;
-        errno = 0;
-        const long t = strtol(tok, &end, 10);
-        if (errno || end == tok || *end || t < 1)
-            cnb_die("--threads %s: expected a comma-separated list of thread counts, e.g. 1,2", list);
-        if (t > pus)
-            cnb_die("--threads %s: this machine runs at most %d threads (one per core)", list, pus);
-        for (int i = 0; i < b->nthreads; i++)
-            if (b->threads[i] == t) cnb_die("--threads %s: %ld is given twice", list, t);
-        if (b->nthreads == 64) cnb_die("--threads %s: too many thread counts", list);
-        b->threads[b->nthreads++] = (int)t;
-    }
-    if (!b->nthreads) cnb_die("--threads needs a list, e.g. 1,2");
-}
-
 static int layer_kind_matches(const cnb_layer *l, int have_op, cnb_kind op)
 {
     return !have_op || l->kind == op || (op == CNB_KIND_FC && l->kind == CNB_KIND_GEMM) ||
@@ -156,7 +135,7 @@ void bench_parse_options(int argc, char **argv, bench_opts *o, cnb_bench *b)
         else if (o->n_descs < 256) o->descs[o->n_descs++] = a;
     }
     b->min_time = o->min_time > 0 ? o->min_time : b->quick ? QUICK_MIN_TIME : DEFAULT_MIN_TIME;
-    if (o->threads) parse_threads(o->threads, b);
+    if (o->threads) b->nthreads = cnb_threads_list(o->threads, b->threads, 64);
     else {
         b->threads[b->nthreads++] = 1;
         if (cnb_topo_get()->cores > 1) b->threads[b->nthreads++] = cnb_topo_get()->cores;
