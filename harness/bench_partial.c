@@ -85,35 +85,54 @@ static int split_tabs(char *line, char **field, int max)
     return n;
 }
 
-static FILE *open_partial(const char *path, int *line_no)
+enum { LINE_MAX_ = 1 << 16, FIELDS_MAX = 1100 };
+
+/* Reads a partial file record by record; bad input stops with exit 2. */
+typedef struct reader {
+    const char *path;
+    FILE *f;
+    int no;                    /* line number of the current record */
+    char *line;
+    char *field[FIELDS_MAX];
+} reader;
+
+static void reader_open(reader *r, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) cnb_die("--resume %s: %s", path, strerror(errno));
-    char line[512];
-    *line_no = 0;
-    while (fgets(line, sizeof line, f)) {
-        ++*line_no;
-        if (line[0] == '#') continue;
+    r->path = path;
+    r->no = 0;
+    if (!(r->f = fopen(path, "r"))) cnb_die("--resume %s: %s", path, strerror(errno));
+    if (!(r->line = malloc(LINE_MAX_))) cnb_die("out of memory");
+    while (fgets(r->line, LINE_MAX_, r->f)) {
+        r->no++;
+        if (r->line[0] == '#') continue;
         int v = 0;
-        if (sscanf(line, "cnnbench-partial\t%d", &v) == 1 && v == PARTIAL_VERSION) return f;
+        if (sscanf(r->line, "cnnbench-partial\t%d", &v) == 1 && v == PARTIAL_VERSION) return;
         break;
     }
     cnb_die("--resume %s: not a cnnbench partial file (version %d)", path, PARTIAL_VERSION);
 }
 
-enum { LINE_MAX_ = 1 << 16, FIELDS_MAX = 1100 };
+/* The next record's fields (r->field); 0 at the end. */
+static int reader_next(reader *r)
+{
+    if (!fgets(r->line, LINE_MAX_, r->f)) return 0;
+    r->no++;
+    return split_tabs(r->line, r->field, FIELDS_MAX);
+}
+
+static void reader_close(reader *r)
+{
+    free(r->line);
+    fclose(r->f);
+}
 
 void cnb_partial_read_run(const char *path, cnb_partial_run *run)
 {
-    int no;
-    FILE *f = open_partial(path, &no);
+    reader rd;
+    reader_open(&rd, path);
     memset(run, 0, sizeof *run);
-    char *line = malloc(LINE_MAX_);
-    if (!line) cnb_die("out of memory");
-    char *field[FIELDS_MAX];
-    while (fgets(line, LINE_MAX_, f)) {
-        no++;
-        const int n = split_tabs(line, field, FIELDS_MAX);
+    char **field = rd.field;
+    for (int n; (n = reader_next(&rd));) {
         if (!strcmp(field[0], "run") && n == 5) {
             snprintf(run->stamp, sizeof run->stamp, "%s", field[1]);
             snprintf(run->date, sizeof run->date, "%s", field[2]);
@@ -123,24 +142,21 @@ void cnb_partial_read_run(const char *path, cnb_partial_run *run)
             if (run->argc == CNB_PARTIAL_MAX_ARGS) cnb_die("--resume %s: too many arguments", path);
             if (!(run->argv[run->argc++] = strdup(field[1]))) cnb_die("out of memory");
         } else if (strcmp(field[0], "row")) {
-            cnb_die("--resume %s:%d: unknown record '%.20s'", path, no, field[0]);
+            cnb_die("--resume %s:%d: unknown record '%.20s'", path, rd.no, field[0]);
         }
     }
-    free(line);
-    fclose(f);
+    reader_close(&rd);
     if (!run->stamp[0]) cnb_die("--resume %s: no run record", path);
 }
 
 int cnb_partial_apply(const char *path, cnb_bench *b)
 {
-    int no, loaded = 0;
-    FILE *f = open_partial(path, &no);
-    char *line = malloc(LINE_MAX_);
-    if (!line) cnb_die("out of memory");
-    char *field[FIELDS_MAX];
-    while (fgets(line, LINE_MAX_, f)) {
-        no++;
-        const int n = split_tabs(line, field, FIELDS_MAX);
+    int loaded = 0;
+    reader rd;
+    reader_open(&rd, path);
+    char **field = rd.field;
+    for (int n; (n = reader_next(&rd));) {
+        const int no = rd.no;
         if (strcmp(field[0], "row")) continue;
         if (n < 21) cnb_die("--resume %s:%d: a row record with %d fields", path, no, n);
         int k = 0, ti = 0;
@@ -152,6 +168,7 @@ int cnb_partial_apply(const char *path, cnb_bench *b)
             cnb_die("--resume %s:%d: this row is not one of the run's", path, no);
         cnb_bench_row *r = cnb_bench_row_at(b, u, k, ti);
         if (r->kind != CNB_ROW_TIMED) cnb_die("--resume %s:%d: this row is not timed", path, no);
+        if (r->finished) cnb_die("--resume %s:%d: this row is given twice", path, no);
         r->validated = atoi(field[4]);
         r->val = (cnb_val_status)atoi(field[5]);
         snprintf(r->val_method, sizeof r->val_method, "%s", strcmp(field[6], "-") ? field[6] : "");
@@ -175,7 +192,6 @@ int cnb_partial_apply(const char *path, cnb_bench *b)
         r->started = r->finished = 1;
         loaded++;
     }
-    free(line);
-    fclose(f);
+    reader_close(&rd);
     return loaded;
 }

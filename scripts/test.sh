@@ -244,6 +244,10 @@ declare -A saved=()   # impl/layer-index/threads -> median, as %g of the partial
 while IFS=$'\t' read -r tag impl u t _ _ _ _ _ _ _ _ _ _ med _; do
     [[ $tag == row ]] && saved[$impl/$u/$t]=$(printf '%.6g' "$med")
 done <"$idir/b.partial"
+# A partial file cut short in its last row is refused, and left as it was.
+head -c -20 "$idir/b.partial" >"$idir/cut.partial"
+expect_bad "bench --resume, a truncated partial file" $bin bench --resume "$idir/cut.partial"
+[[ -f $idir/cut.partial ]] || bad "the truncated partial file was removed"
 if $bin bench --resume "$idir/b.partial" >"$log" 2>"$log.err" && [[ -f $idir/b.csv ]]; then
     [[ -e $idir/b.partial ]] && why+=" partial left after the resume;"
     grep -q "$k done before the interruption" "$log" || why+=" resume does not count $k rows done;"
