@@ -42,6 +42,15 @@ int cnb_isa_parse(const char *name)
     return -1;
 }
 
+/* The cpuid brand string is padded with blanks (leading on some CPUs, trailing on others). */
+void cnb_cpu_brand_trim(const char *raw, char *out, int size)
+{
+    while (*raw == ' ') raw++;
+    size_t n = strlen(raw);
+    while (n && raw[n - 1] == ' ') n--;
+    snprintf(out, size, "%.*s", (int)n, raw);
+}
+
 #if CNB_X86
 static uint64_t xgetbv0(void)
 {
@@ -106,9 +115,7 @@ static void model(char *buf, int size)
     char s[49];
     memcpy(s, r, 48);
     s[48] = 0;
-    const char *p = s;
-    while (*p == ' ') p++;
-    snprintf(buf, size, "%s", p);
+    cnb_cpu_brand_trim(s, buf, size);
 }
 #elif CNB_ARM
 #ifndef HWCAP_ASIMD

@@ -56,6 +56,8 @@ int cnb_cpu_set_cap(const char *isa_name);
 int cnb_isa_usable(cnb_isa isa, const char **why);
 /* The CPU's brand string ("unknown" if none). */
 const char *cnb_cpu_model(void);
+/* A brand string without the blanks that pad it, into out (size bytes). */
+void cnb_cpu_brand_trim(const char *raw, char *out, int size);
 /* Names of the set bits, space-separated, into buf. */
 void cnb_cpu_feature_string(uint32_t bits, char *buf, int size);
 

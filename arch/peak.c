@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/sysfs.h"
 #include "arch/topo.h"
 
 #define MAX_THREADS 256
@@ -235,12 +236,6 @@ static double fma_measure(cnb_isa isa, int n)
 
 /* ---- triad probe ---- */
 
-static long long phys_bytes(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-    return pages > 0 && size > 0 ? (long long)pages * size : 0;
-}
-
 /* Bytes of the three arrays of one thread at `level` with n threads. */
 static long long triad_bytes_per_thread(cnb_bw_level level, int n)
 {
@@ -249,7 +244,7 @@ static long long triad_bytes_per_thread(cnb_bw_level level, int n)
     case CNB_BW_L1: return (t->l1d ? t->l1d : 32 << 10) / 2;
     case CNB_BW_L2: return (t->l2 ? t->l2 : 256 << 10) / 2;
     default: {
-        long long total = 8 * t->l3, cap = DRAM_MAX_BYTES, ram = phys_bytes();
+        long long total = 8 * t->l3, cap = DRAM_MAX_BYTES, ram = cnb_phys_bytes();
         if (total < DRAM_MIN_BYTES)
             total = DRAM_MIN_BYTES;
         if (ram > 0 && ram / 8 < cap)
@@ -406,25 +401,6 @@ void cnb_peak_default_path(char *buf, int size)
         snprintf(buf, size, "/tmp/cnnbench-peak-%sc.txt", safe);
 }
 
-/* mkdir -p of the directory part of path. */
-static void make_parent_dirs(const char *path)
-{
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return;
-    *slash = 0;
-    for (char *p = dir + 1; *p; p++) {
-        if (*p == '/') {
-            *p = 0;
-            mkdir(dir, 0755);
-            *p = '/';
-        }
-    }
-    mkdir(dir, 0755);
-}
-
 /* Read a table written by save(); returns the number of values taken, -1 when absent or for
  * another machine. Lines: "key <key>", "fma <isa> <threads> <gflops>", "bw <level> <threads> <gbs>". */
 static int load(const char *path)
@@ -468,7 +444,7 @@ static int load(const char *path)
 
 static int save(const char *path, int busy)
 {
-    make_parent_dirs(path);
+    cnb_make_parent_dirs(path);
     char tmp[1100], key[256];
     snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
@@ -497,22 +473,6 @@ static int save(const char *path, int busy)
         return -1;
     }
     return 0;
-}
-
-/* Runnable tasks other than ourselves (procs_running of /proc/stat minus 1), -1 if unknown:
- * anything else running while we probe lowers the figures, so the source line says so. */
-static int other_runnable(void)
-{
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    int n = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "procs_running %d", &n) == 1)
-            break;
-    fclose(f);
-    return n > 0 ? n - 1 : n;
 }
 
 static double fma_probe(int isa, int n) { return fma_measure((cnb_isa)isa, n); }
@@ -544,7 +504,8 @@ int cnb_peak_load_or_measure(const char *cache_path, int flags)
     } else {
         load(path);
     }
-    int measured = 0, nmax = max_threads(), busy = other_runnable();
+    /* Anything else running while we probe lowers the figures, so the source line says so. */
+    int measured = 0, nmax = max_threads(), busy = cnb_other_runnable();
     double t0 = now();
     for (int i = CNB_ISA_COUNT - 1; i >= 0; i--) {
         if (!isa_present((cnb_isa)i))

@@ -1,6 +1,7 @@
 /* Topology and binding: hwloc when available, else sched_getaffinity + sysfs + sysconf.
  * Both paths see only the CPUs in the affinity mask the process started with (so `taskset -c 1`
  * gives one core), and map core index k to the first hardware thread of the k-th such core. */
+#include "arch/sysfs.h"
 #include "arch/topo.h"
 
 #include <omp.h>
@@ -26,63 +27,20 @@ static int g_core_cpu[MAX_CORES];       /* sysfs path: OS CPU number of core k's
 static hwloc_topology_t g_hw;           /* kept open for binding; NULL when hwloc failed */
 #endif
 
-static long long read_size_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    long long v = 0;
-    char unit = 0;
-    int n = fscanf(f, "%lld%c", &v, &unit);
-    fclose(f);
-    if (n < 1)
-        return 0;
-    if (unit == 'K' || unit == 'k')
-        v <<= 10;
-    else if (unit == 'M' || unit == 'm')
-        v <<= 20;
-    else if (unit == 'G' || unit == 'g')
-        v <<= 30;
-    return v;
-}
-
-static int read_int_file(const char *path, int fallback)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return fallback;
-    int v;
-    if (fscanf(f, "%d", &v) != 1)
-        v = fallback;
-    fclose(f);
-    return v;
-}
-
-static int read_word_file(const char *path, char *buf, int size)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int ok = fscanf(f, "%63s", buf) == 1;   /* callers pass >= 64 bytes */
-    fclose(f);
-    (void)size;
-    return ok ? 0 : -1;
-}
-
 /* Caches of one CPU from /sys/devices/system/cpu/cpuN/cache/index*, then sysconf for the rest. */
 static void sysfs_caches(int cpu, cnb_topo *t)
 {
     for (int i = 0; i < 16; i++) {
         char path[160], type[64];
         snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/cache/index%d/type", cpu, i);
-        if (read_word_file(path, type, sizeof type) != 0)
+        if (cnb_read_word_file(path, type, sizeof type) != 0)
             break;
         if (strcmp(type, "Instruction") == 0)
             continue;
         snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/cache/index%d/level", cpu, i);
-        int level = read_int_file(path, 0);
+        int level = cnb_read_int_file(path, 0);
         snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/cache/index%d/size", cpu, i);
-        long long size = read_size_file(path);
+        long long size = cnb_read_size_file(path);
         if (level == 1 && !t->l1d)
             t->l1d = size;
         else if (level == 2 && !t->l2)
@@ -111,10 +69,10 @@ static void detect_sysfs(cnb_topo *t)
             first = cpu;
         char path[128];
         snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
-        int core_id = read_int_file(path, cpu);   /* no sysfs: every CPU is its own core */
+        int core_id = cnb_read_int_file(path, cpu);   /* no sysfs: every CPU is its own core */
         snprintf(path, sizeof path,
                  "/sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
-        int pkg = read_int_file(path, 0);
+        int pkg = cnb_read_int_file(path, 0);
         int seen = 0;
         for (int k = 0; k < cores && !seen; k++)
             seen = pkg_of[k] == pkg && id_of[k] == core_id;

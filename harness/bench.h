@@ -1,6 +1,7 @@
 /* The measurement run behind `cnnbench bench` (harness/cmd_bench.c) and its reports
- * (harness/report.c): the machine description, one row per timed (layer, implementation, threads),
- * the per-layer CSV, the per-network CSV and the terminal summary. Schema: results/README.md. */
+ * (harness/report.c; the machine facts: harness/machine.c): the machine description, one row per
+ * timed (layer, implementation, threads), the per-layer and per-network CSVs, the terminal
+ * summary, and the partial file of an interrupted run. Schema: results/README.md. */
 #ifndef CNB_HARNESS_BENCH_H
 #define CNB_HARNESS_BENCH_H
 
@@ -30,7 +31,7 @@ typedef struct cnb_machine {
     char commit[64];       /* short hash, "-dirty" when the tree has changes; "unknown" */
 } cnb_machine;
 
-/* Fill m (git is asked for the commit in the repository holding the shapes directory;
+/* Fill m (harness/machine.c; git is asked for the commit in the repository holding the shapes directory;
  * $CNB_COMMIT, $CNB_CFLAGS and $CNB_LIB_VERSIONS override or complete what the binary knows). */
 void cnb_machine_collect(cnb_machine *m);
 
@@ -107,6 +108,25 @@ const cnb_bench_row *cnb_best_peer(const cnb_bench *b, int u, int ti);
 /* Derived figures of a row; 0 when the row has no speed. */
 double cnb_row_gflops(const cnb_bench_row *r);
 double cnb_row_pct_peak(const cnb_bench_row *r);
+
+/* ---- interrupted runs (harness/bench_partial.c; results/README.md, "Interrupted runs") ---- */
+
+enum { CNB_PARTIAL_MAX_ARGS = 512 };
+/* What a partial file says about its run: the original arguments (argv[1..]) and the names. */
+typedef struct cnb_partial_run {
+    char stamp[32], date[32], commit[64], machine[96];
+    int argc;
+    char *argv[CNB_PARTIAL_MAX_ARGS];
+} cnb_partial_run;
+
+/* Save the finished rows of the run and the command line that selected them, through a
+ * temporary file renamed into place. Returns 0, or -1 when the file cannot be written. */
+int cnb_partial_write(const char *path, const cnb_bench *b, int argc, char **argv);
+/* Read the run record and arguments of a partial file; bad input stops with exit 2. */
+void cnb_partial_read_run(const char *path, cnb_partial_run *run);
+/* Mark the rows the partial file holds finished, with their saved data; returns how many.
+ * A row that is not one of b's stops with exit 2. */
+int cnb_partial_apply(const char *path, cnb_bench *b);
 
 /* The per-layer CSV: header + one line per (selected layer, implementation, threads).
  * Returns 0, or -1 on a write error. */

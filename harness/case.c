@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/sysfs.h"
 #include "harness/case.h"
+#include "harness/cli.h"
 #include "harness/layout.h"
 #include "reference/reference.h"
 
@@ -25,6 +27,60 @@ static int alloc(cnb_buf *b, size_t n, const char *what, char *err, size_t errle
     return -1;
 }
 
+/* Floats of every buffer a case allocates, from the problem alone. */
+typedef struct case_sizes { size_t src, wei, dst, c_init, isrc, idst; } case_sizes;
+
+static case_sizes sizes_of(const cnb_impl *impl, const cnb_problem *p)
+{
+    case_sizes z = {0};
+    if (p->op == CNB_OP_CONV) {
+        z.src = cnb_conv_src_elems(&p->conv);
+        z.wei = cnb_conv_wei_elems(&p->conv);
+        z.dst = cnb_conv_dst_elems(&p->conv);
+    } else if (p->op == CNB_OP_POOL) {
+        z.src = cnb_pool_src_elems(&p->pool);
+        z.dst = cnb_pool_dst_elems(&p->pool);
+    } else {
+        z.src = cnb_gemm_a_elems(&p->gemm);
+        z.wei = cnb_gemm_b_elems(&p->gemm);
+        z.dst = cnb_gemm_c_elems(&p->gemm);
+        if (p->gemm.beta != 0.0f) z.c_init = z.dst;
+    }
+    const int block = cnb_layout_block(impl->layout);
+    if (p->op != CNB_OP_GEMM && block > 1) {
+        const int conv = p->op == CNB_OP_CONV;
+        const int mb = conv ? p->conv.mb : p->pool.mb;
+        const int ci = conv ? p->conv.ic : p->pool.c, co = conv ? p->conv.oc : p->pool.c;
+        const int64_t in = conv ? (int64_t)p->conv.id * p->conv.ih * p->conv.iw
+                                : (int64_t)p->pool.id * p->pool.ih * p->pool.iw;
+        const int64_t out = conv ? (int64_t)p->conv.od * p->conv.oh * p->conv.ow
+                                 : (int64_t)p->pool.od * p->pool.oh * p->pool.ow;
+        z.isrc = cnb_layout_elems(mb, ci, in, block);
+        z.idst = cnb_layout_elems(mb, co, out, block);
+    }
+    return z;
+}
+
+double cnb_case_bytes_needed(const cnb_impl *impl, const cnb_layer *l)
+{
+    const case_sizes z = sizes_of(impl, &l->prob);
+    /* The case's buffers, the implementation's packed copy of the weights, and the reference's
+     * output beside the implementation's (validation). */
+    return 4.0 * ((double)z.src + 2.0 * z.wei + 2.0 * z.dst + z.c_init + z.isrc + z.idst);
+}
+
+int cnb_case_fits(const cnb_impl *impl, const cnb_layer *l, char *err, size_t errlen)
+{
+    const double need = cnb_case_bytes_needed(impl, l);
+    const long long avail = cnb_mem_available();
+    if (avail < 0 || need <= (double)avail) return 0;
+    const double gib = 1024.0 * 1024 * 1024;
+    snprintf(err, errlen, "%s needs %.1f GiB of memory, %.1f GiB available (MemAvailable): "
+             "lower the batch or the sizes", l->name[0] ? l->name : "the problem", need / gib,
+             avail / gib);
+    return -1;
+}
+
 int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mode mode,
                   uint64_t seed, char *err, size_t errlen)
 {
@@ -36,19 +92,10 @@ int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mod
     const cnb_problem *p = &l->prob;
     const cnb_exact_rule rule = cnb_exact_rule_for(cnb_reduction_len(p));
     const cnb_exact_rule dense = {rule.range, 1};
-    size_t n_src, n_wei = 0, n_dst;
-    if (p->op == CNB_OP_CONV) {
-        n_src = cnb_conv_src_elems(&p->conv);
-        n_wei = cnb_conv_wei_elems(&p->conv);
-        n_dst = cnb_conv_dst_elems(&p->conv);
-    } else if (p->op == CNB_OP_POOL) {
-        n_src = cnb_pool_src_elems(&p->pool);
-        n_dst = cnb_pool_dst_elems(&p->pool);
-    } else {
-        n_src = cnb_gemm_a_elems(&p->gemm);
-        n_wei = cnb_gemm_b_elems(&p->gemm);
-        n_dst = cnb_gemm_c_elems(&p->gemm);
-    }
+    const case_sizes z = sizes_of(impl, p);
+    char why[256];
+    if (cnb_case_fits(impl, l, why, sizeof why)) cnb_die("%s", why);   /* bad input: exit 2 */
+    const size_t n_src = z.src, n_wei = z.wei, n_dst = z.dst;
     const int is_gemm = p->op == CNB_OP_GEMM;
     if (alloc(&c->src, n_src, is_gemm ? "A" : "src", err, errlen) ||
         (n_wei && alloc(&c->wei, n_wei, is_gemm ? "B" : "weights", err, errlen)) ||
@@ -84,17 +131,10 @@ int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mod
         c->spatial_in = (int64_t)v->id * v->ih * v->iw;
         c->spatial_out = (int64_t)v->od * v->oh * v->ow;
     }
-    if (!is_gemm && c->block > 1) {
-        const int mb = p->op == CNB_OP_CONV ? p->conv.mb : p->pool.mb;
-        const int ci = p->op == CNB_OP_CONV ? p->conv.ic : p->pool.c;
-        const int co = p->op == CNB_OP_CONV ? p->conv.oc : p->pool.c;
-        if (alloc(&c->isrc, cnb_layout_elems(mb, ci, c->spatial_in, c->block), "src (blocked)",
-                  err, errlen) ||
-            alloc(&c->idst, cnb_layout_elems(mb, co, c->spatial_out, c->block), "dst (blocked)",
-                  err, errlen)) {
-            cnb_case_free(c);
-            return -1;
-        }
+    if (z.isrc && (alloc(&c->isrc, z.isrc, "src (blocked)", err, errlen) ||
+                   alloc(&c->idst, z.idst, "dst (blocked)", err, errlen))) {
+        cnb_case_free(c);
+        return -1;
     }
     return 0;
 }

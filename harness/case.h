@@ -5,6 +5,7 @@
 #ifndef CNB_HARNESS_CASE_H
 #define CNB_HARNESS_CASE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "harness/buffer.h"
@@ -26,7 +27,16 @@ typedef struct cnb_case {
     int prepared;
 } cnb_case;
 
-/* Allocate and fill the inputs. Returns 0, or -1 with one line in err. */
+/* Bytes a case of this pairing needs, computed from the problem before anything is allocated:
+ * its buffers, the packed weights and the reference's output (validation). */
+double cnb_case_bytes_needed(const cnb_impl *impl, const cnb_layer *l);
+/* 0 when those bytes fit in the memory available now (MemAvailable; unknown counts as fitting),
+ * else -1 with one line in err giving both numbers. */
+int cnb_case_fits(const cnb_impl *impl, const cnb_layer *l, char *err, size_t errlen);
+/* Allocate and fill the inputs. Returns 0, or -1 with one line in err. A problem that does not
+ * fit in the available memory is bad input, as a malformed descriptor is: the command stops
+ * with one line (needed, available) and exit status 2 before allocating, rather than being
+ * killed by the OOM killer halfway. */
 int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mode mode,
                   uint64_t seed, char *err, size_t errlen);
 /* Inputs → implementation layout; the output poisoned with NaN (or set to the initial C).

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "harness/cli.h"
+#include "harness/threads_arg.h"
 #include "harness/validate.h"
 
 static void check_usage(void)
@@ -48,7 +49,7 @@ int cnb_cmd_check(int argc, char **argv)
             else cnb_die("--mode %s: expected exact or random", m ? m : "(nothing)");
         }
         else if (!strcmp(a, "--mb")) mb = cnb_arg_int(a, argv[++i], 1, 4096);
-        else if (!strcmp(a, "--threads")) omp_set_num_threads(cnb_arg_int(a, argv[++i], 1, 1024));
+        else if (!strcmp(a, "--threads")) omp_set_num_threads(cnb_threads_one(argv[++i]));
         else if (!strcmp(a, "--seed")) o.seed = (uint64_t)cnb_arg_int(a, argv[++i], 0, 1 << 30);
         else if (!strcmp(a, "--no-golden")) o.use_golden = 0;
         else if (!strcmp(a, "-v")) verbose = 1;

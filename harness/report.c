@@ -1,148 +1,14 @@
-/* Reports of `cnnbench bench` (harness/bench.h): the machine description, the per-layer CSV, the
- * per-network CSV and the terminal summary. The columns are documented in results/README.md;
- * keep the two in step (and bump CNB_CSV_SCHEMA when a column changes). */
-#include <ctype.h>
+/* Reports of `cnnbench bench` (harness/bench.h): the per-layer CSV, the per-network CSV and the
+ * terminal summary (the machine facts they repeat come from harness/machine.c). The columns are
+ * documented in results/README.md; keep the two in step (and bump CNB_CSV_SCHEMA when a column
+ * changes). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#if CNB_HAVE_HWLOC
-#include <hwloc.h>
-#endif
-#if CNB_HAVE_XXHASH
-#include <xxhash.h>
-#endif
-
-#include "arch/cpu.h"
 #include "arch/peak.h"
-#include "arch/topo.h"
 #include "harness/bench.h"
-#include "harness/peers/peers.h"
-
-/* ---- machine ---- */
-
-/* "AMD EPYC" -> "amd-epyc"; "Intel(R) Xeon(R) Platinum 8488C CPU @ 2.40GHz" ->
- * "intel-xeon-platinum-8488c"; "AMD EPYC 9R14 96-Core Processor" -> "amd-epyc-9r14". */
-static void sanitise_model(const char *model, char *out, int size)
-{
-    char low[256];
-    int n = 0;
-    for (const char *s = model; *s && n < (int)sizeof low - 1; s++) low[n++] = (char)tolower((unsigned char)*s);
-    low[n] = 0;
-    char *at = strchr(low, '@');
-    if (at) *at = 0;
-    static const char *const noise[] = {"(r)", "(tm)", " cpu", " processor", "-core"};
-    for (size_t i = 0; i < sizeof noise / sizeof noise[0]; i++) {
-        char *p;
-        while ((p = strstr(low, noise[i]))) {
-            size_t len = strlen(noise[i]);
-            if (!strcmp(noise[i], "-core")) {   /* drop "96-core" whole */
-                while (p > low && isdigit((unsigned char)p[-1])) p--, len++;
-            }
-            memmove(p, p + len, strlen(p + len) + 1);
-        }
-    }
-    int j = 0, dash = 1;
-    for (int i = 0; low[i] && j < size - 1; i++) {
-        if (isalnum((unsigned char)low[i])) {
-            out[j++] = low[i];
-            dash = 0;
-        } else if (!dash) {
-            out[j++] = '-';
-            dash = 1;
-        }
-    }
-    while (j > 0 && out[j - 1] == '-') j--;
-    out[j] = 0;
-    if (!j) snprintf(out, size, "unknown-cpu");
-}
-
-/* First line of a shell command's output, or "" (never fails). */
-static void command_line(const char *cmd, char *out, int size)
-{
-    out[0] = 0;
-    FILE *p = popen(cmd, "r");
-    if (!p) return;
-    if (fgets(out, size, p)) out[strcspn(out, "\r\n")] = 0;
-    else out[0] = 0;
-    while (fgetc(p) != EOF) {}
-    pclose(p);
-}
-
-static void git_commit(char *out, int size)
-{
-    const char *env = getenv("CNB_COMMIT");
-    if (env && *env) {
-        snprintf(out, size, "%s", env);
-        return;
-    }
-    /* The repository that holds the shapes (harness/shapes → ../..). */
-    char root[4200], cmd[4400], hash[48], dirty[256];
-    snprintf(root, sizeof root, "%s/../..", cnb_shapes_dir());
-    if (strchr(root, '\'')) {
-        snprintf(out, size, "unknown");
-        return;
-    }
-    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse --short HEAD 2>/dev/null", root);
-    command_line(cmd, hash, sizeof hash);
-    if (!hash[0]) {
-        snprintf(out, size, "unknown");
-        return;
-    }
-    snprintf(cmd, sizeof cmd, "git -C '%s' status --porcelain --untracked-files=no 2>/dev/null", root);
-    command_line(cmd, dirty, sizeof dirty);
-    snprintf(out, size, "%s%s", hash, dirty[0] ? "-dirty" : "");
-}
-
-void cnb_machine_collect(cnb_machine *m)
-{
-    memset(m, 0, sizeof *m);
-    const cnb_topo *t = cnb_topo_get();
-    snprintf(m->cpu_model, sizeof m->cpu_model, "%s", cnb_cpu_model());
-    char safe[96];
-    sanitise_model(m->cpu_model, safe, sizeof safe);
-    snprintf(m->name, sizeof m->name, "%s-%dc", safe, t->cores);
-    cnb_cpu_feature_string(cnb_cpu_usable(), m->isas, sizeof m->isas);
-    m->cores = t->cores;
-    m->pus = t->pus;
-    m->l1d = t->l1d;
-    m->l2 = t->l2;
-    m->l3 = t->l3;
-    m->l3_reported = t->l3_reported;
-#if defined(__clang__)
-    snprintf(m->compiler, sizeof m->compiler, "clang %s", __clang_version__);
-#elif defined(__GNUC__)
-    snprintf(m->compiler, sizeof m->compiler, "gcc %s", __VERSION__);
-#else
-    snprintf(m->compiler, sizeof m->compiler, "unknown");
-#endif
-    const char *cflags = getenv("CNB_CFLAGS");
-    snprintf(m->cflags, sizeof m->cflags, "%s",
-             cflags && *cflags ? cflags : "unknown (not built through make bench)");
-    int len = snprintf(m->libraries, sizeof m->libraries, "openmp %d", _OPENMP);
-#if CNB_HAVE_HWLOC
-    const unsigned hv = hwloc_get_api_version();
-    len += snprintf(m->libraries + len, sizeof m->libraries - len, "; hwloc api %u.%u.%u",
-                    hv >> 16, (hv >> 8) & 0xff, hv & 0xff);
-#endif
-#if CNB_HAVE_XXHASH
-    const unsigned xv = XXH_versionNumber();
-    len += snprintf(m->libraries + len, sizeof m->libraries - len, "; xxhash %u.%u.%u",
-                    xv / 10000, xv / 100 % 100, xv % 100);
-#endif
-    const char *extra = getenv("CNB_LIB_VERSIONS");
-    if (extra && *extra && len < (int)sizeof m->libraries)
-        snprintf(m->libraries + len, sizeof m->libraries - len, "; %s", extra);
-    snprintf(m->peers, sizeof m->peers, "%s", cnb_peers_built());
-    const time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(m->date, sizeof m->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    strftime(m->stamp, sizeof m->stamp, "%Y%m%d-%H%M%S", &tm);
-    git_commit(m->commit, sizeof m->commit);
-}
 
 /* ---- figures of a row ---- */
 
@@ -179,35 +45,80 @@ double cnb_row_pct_peak(const cnb_bench_row *r)
     return peak > 0 ? 100 * cnb_row_gflops(r) / peak : 0;
 }
 
-/* ---- CSV helpers ---- */
+/* ---- CSV: column tables ----
+ * Each CSV is a table of columns, one line each: the name (the header) and the function that
+ * gives the row's field. Header and fields come from the same table, so they cannot drift apart;
+ * the machine columns open both CSVs. */
 
-static void csv_str(FILE *f, const char *s)
+/* One field: text, an integer, a number, or nothing (an empty field). */
+typedef struct field {
+    enum { F_TEXT, F_INT, F_NUM, F_NONE } kind;
+    const char *text;
+    long long i;
+    double v;
+} field;
+
+static field text(const char *s) { return (field){.kind = F_TEXT, .text = s ? s : ""}; }
+static field integer(long long v) { return (field){.kind = F_INT, .i = v}; }
+/* A number when present, else an empty field. */
+static field number(double v, int present) { return (field){.kind = present ? F_NUM : F_NONE, .v = v}; }
+
+/* RFC 4180: quoted when it holds a comma, a quote or a line break; a line break becomes a blank
+ * (one record a line). */
+static void put_field(FILE *f, field x)
 {
-    if (!s) s = "";
-    if (strpbrk(s, ",\"\n\r")) {
+    if (x.kind == F_INT) fprintf(f, "%lld", x.i);
+    else if (x.kind == F_NUM && isinf(x.v)) fputs("inf", f);
+    else if (x.kind == F_NUM) fprintf(f, "%.6g", x.v);
+    else if (x.kind == F_TEXT && strpbrk(x.text, ",\"\n\r")) {
         fputc('"', f);
-        for (; *s; s++) {
+        for (const char *s = x.text; *s; s++) {
             if (*s == '"') fputc('"', f);
-            fputc(*s, f);
+            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
         }
         fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputc(',', f);
+    } else if (x.kind == F_TEXT) fputs(x.text, f);
 }
 
-static void csv_int(FILE *f, long long v) { fprintf(f, "%lld,", v); }
+typedef struct machine_col { const char *name; field (*get)(const cnb_machine *m); } machine_col;
 
-/* A number, or an empty field when absent (negative means "not applicable"). */
-static void csv_num(FILE *f, double v, int present)
+static field m_schema(const cnb_machine *m) { (void)m; return integer(CNB_CSV_SCHEMA); }
+static field m_name(const cnb_machine *m) { return text(m->name); }
+static field m_cpu_model(const cnb_machine *m) { return text(m->cpu_model); }
+static field m_isas(const cnb_machine *m) { return text(m->isas); }
+static field m_cores(const cnb_machine *m) { return integer(m->cores); }
+static field m_l1d(const cnb_machine *m) { return integer(m->l1d >> 10); }
+static field m_l2(const cnb_machine *m) { return integer(m->l2 >> 10); }
+static field m_l3(const cnb_machine *m) { return integer(m->l3 >> 10); }
+static field m_l3_reported(const cnb_machine *m) { return integer(m->l3_reported >> 10); }
+static field m_compiler(const cnb_machine *m) { return text(m->compiler); }
+static field m_cflags(const cnb_machine *m) { return text(m->cflags); }
+static field m_libraries(const cnb_machine *m) { return text(m->libraries); }
+static field m_peers(const cnb_machine *m) { return text(m->peers); }
+static field m_date(const cnb_machine *m) { return text(m->date); }
+static field m_commit(const cnb_machine *m) { return text(m->commit); }
+
+static const machine_col MACHINE_COLS[] = {
+    {"schema", m_schema},         {"machine", m_name},          {"cpu_model", m_cpu_model},
+    {"isas", m_isas},             {"cores", m_cores},           {"l1d_kib", m_l1d},
+    {"l2_kib", m_l2},             {"l3_kib", m_l3},             {"l3_reported_kib", m_l3_reported},
+    {"compiler", m_compiler},     {"cflags", m_cflags},         {"libraries", m_libraries},
+    {"peers", m_peers},           {"date", m_date},             {"commit", m_commit},
+};
+enum { N_MACHINE_COLS = sizeof MACHINE_COLS / sizeof MACHINE_COLS[0] };
+
+static void machine_header(FILE *f)
 {
-    if (!present) fputc(',', f);
-    else if (isinf(v)) fputs("inf,", f);
-    else fprintf(f, "%.6g,", v);
+    for (int i = 0; i < N_MACHINE_COLS; i++) fprintf(f, "%s,", MACHINE_COLS[i].name);
 }
 
-static void csv_end(FILE *f) { fputs("\n", f); }
+static void machine_fields(FILE *f, const cnb_machine *m)
+{
+    for (int i = 0; i < N_MACHINE_COLS; i++) {
+        put_field(f, MACHINE_COLS[i].get(m));
+        fputc(',', f);
+    }
+}
 
 static const char *op_name(const cnb_layer *l) { return cnb_kind_name(l->kind); }
 
@@ -224,113 +135,154 @@ static int layer_batch(const cnb_layer *l)
     return p->gemm.m;   /* fc: the batch is M */
 }
 
-static void machine_fields(FILE *f, const cnb_machine *m)
+/* ---- per-layer CSV ---- */
+
+/* One line of the per-layer CSV: a selected layer, a row, and what derives from them. */
+typedef struct layer_line {
+    const cnb_bench *b;
+    const cnb_bench_occ *o;
+    const cnb_layer *l;
+    const cnb_bench_row *r;
+    int speed;                  /* the row has a time */
+    int set_up;                 /* its set-up ran (started, not failed) */
+    double flops, bytes, gflops, gbs, peak, bw;
+    const cnb_bench_row *peer;  /* the fastest peer on this layer and thread count (ours only) */
+    char desc[CNB_DESC_MAX];
+} layer_line;
+
+static field c_op(const layer_line *x) { return text(op_name(x->l)); }
+static field c_alg(const layer_line *x) { return text(alg_name(x->l)); }
+static field c_network(const layer_line *x) { return text(x->o->net); }
+static field c_layer(const layer_line *x) { return text(x->l->name); }
+static field c_mult(const layer_line *x) { return integer(x->l->mult); }
+static field c_desc(const layer_line *x) { return text(x->desc); }
+static field c_impl(const layer_line *x) { return text(x->r->impl->name); }
+static field c_kernel(const layer_line *x) { return text(x->r->kernel[0] ? x->r->kernel : x->r->impl->name); }
+static field c_isa(const layer_line *x) { return text(cnb_isa_name(x->r->isa)); }
+static field c_layout(const layer_line *x)
 {
-    csv_int(f, CNB_CSV_SCHEMA);
-    csv_str(f, m->name);
-    csv_str(f, m->cpu_model);
-    csv_str(f, m->isas);
-    csv_int(f, m->cores);
-    csv_int(f, m->l1d >> 10);
-    csv_int(f, m->l2 >> 10);
-    csv_int(f, m->l3 >> 10);
-    csv_int(f, m->l3_reported >> 10);
-    csv_str(f, m->compiler);
-    csv_str(f, m->cflags);
-    csv_str(f, m->libraries);
-    csv_str(f, m->peers);
-    csv_str(f, m->date);
-    csv_str(f, m->commit);
+    return text(x->r->impl->op == CNB_OP_GEMM ? "row-major" : cnb_layout_name(x->r->impl->layout));
 }
+static field c_threads(const layer_line *x) { return integer(x->r->threads); }
+static field c_batch(const layer_line *x)
+{
+    return x->l->kind == CNB_KIND_GEMM ? text("") : integer(layer_batch(x->l));
+}
+static field c_cache(const layer_line *x) { return text(x->b->cold ? "cold" : "warm"); }
+static field c_reps(const layer_line *x) { return integer(x->speed ? x->r->nrep : 0); }
+static field c_iters(const layer_line *x) { return integer(x->speed ? x->r->iters : 0); }
+static field c_flops(const layer_line *x) { return number(x->flops, 1); }
+static field c_flops_bd(const layer_line *x) { return number(cnb_layer_flops_benchdnn(x->l), 1); }
+static field c_bytes(const layer_line *x) { return number(x->bytes, 1); }
+static field c_median(const layer_line *x) { return number(x->r->median, x->speed); }
+static field c_min(const layer_line *x) { return number(x->r->min, x->speed); }
+static field c_spread(const layer_line *x)
+{
+    return number(x->speed ? 100 * (x->r->max - x->r->min) / x->r->median : 0, x->speed);
+}
+static field c_gflops(const layer_line *x) { return number(x->gflops, x->speed); }
+static field c_gbs(const layer_line *x) { return number(x->gbs, x->speed); }
+static field c_peak(const layer_line *x) { return number(x->peak, x->peak > 0); }
+static field c_pct_peak(const layer_line *x)
+{
+    return number(x->peak > 0 ? 100 * x->gflops / x->peak : 0, x->speed && x->peak > 0);
+}
+static field c_peak_bw(const layer_line *x) { return number(x->bw, x->bw > 0); }
+static field c_pct_bw(const layer_line *x)
+{
+    return number(x->bw > 0 ? 100 * x->gbs / x->bw : 0, x->speed && x->bw > 0);
+}
+static field c_prepare(const layer_line *x)
+{
+    return number(x->r->prepare_s, x->set_up && x->r->prepare_s >= 0);
+}
+static field c_layout_in(const layer_line *x)
+{
+    return number(x->r->layout_in_s, x->set_up && x->r->layout_in_s >= 0);
+}
+static field c_layout_out(const layer_line *x)
+{
+    return number(x->r->layout_out_s, x->set_up && x->r->layout_out_s >= 0);
+}
+static field c_e2e(const layer_line *x)
+{
+    const cnb_bench_row *r = x->r;
+    return number(r->median + (r->layout_in_s > 0 ? r->layout_in_s : 0) +
+                  (r->layout_out_s > 0 ? r->layout_out_s : 0), x->speed);
+}
+/* ERROR: validated (or not yet) but the timing set-up failed, e.g. out of memory. */
+static field c_validation(const layer_line *x)
+{
+    const cnb_bench_row *r = x->r;
+    return text(r->kind == CNB_ROW_UNSUPPORTED                ? "SKIP"
+                : !r->validated                              ? "ERROR"
+                : r->failed && r->val == CNB_VAL_PASS         ? "ERROR"
+                                                             : cnb_val_status_name(r->val));
+}
+static field c_val_method(const layer_line *x) { return text(x->r->validated ? x->r->val_method : ""); }
+static field c_worst(const layer_line *x) { return number(x->r->worst, x->r->validated); }
+static field c_best_peer(const layer_line *x) { return text(x->peer ? x->peer->impl->name : ""); }
+static field c_ratio_peer(const layer_line *x)
+{
+    return number(x->speed && x->peer ? x->r->median / x->peer->median : 0, x->speed && x->peer);
+}
+static field c_timed_as(const layer_line *x)
+{
+    return text(x->o->first ? "" : x->b->occ[x->b->uniq[x->o->u]].layer->name);
+}
+static field c_note(const layer_line *x) { return text(x->r->note); }
 
-#define MACHINE_HEADER "schema,machine,cpu_model,isas,cores,l1d_kib,l2_kib,l3_kib,l3_reported_kib," \
-                       "compiler,cflags,libraries,peers,date,commit,"
+typedef struct layer_col { const char *name; field (*get)(const layer_line *x); } layer_col;
 
-static const char CSV_HEADER[] =
-    MACHINE_HEADER
-    "op,alg,network,layer,multiplicity,descriptor,impl,kernel,isa,layout,threads,batch,cache,"
-    "repetitions,iterations,flops_dense,flops_benchdnn,bytes,time_median_s,time_min_s,spread_pct,"
-    "gflops,gbs,peak_gflops,pct_peak,peak_gbs,pct_bw,prepare_s,layout_in_s,layout_out_s,"
-    "end_to_end_s,validation,validation_method,worst_error,best_peer,ratio_to_best_peer,"
-    "timed_as,note";
+static const layer_col LAYER_COLS[] = {
+    {"op", c_op},                       {"alg", c_alg},
+    {"network", c_network},             {"layer", c_layer},
+    {"multiplicity", c_mult},           {"descriptor", c_desc},
+    {"impl", c_impl},                   {"kernel", c_kernel},
+    {"isa", c_isa},                     {"layout", c_layout},
+    {"threads", c_threads},             {"batch", c_batch},
+    {"cache", c_cache},                 {"repetitions", c_reps},
+    {"iterations", c_iters},            {"flops_dense", c_flops},
+    {"flops_benchdnn", c_flops_bd},     {"bytes", c_bytes},
+    {"time_median_s", c_median},        {"time_min_s", c_min},
+    {"spread_pct", c_spread},           {"gflops", c_gflops},
+    {"gbs", c_gbs},                     {"peak_gflops", c_peak},
+    {"pct_peak", c_pct_peak},           {"peak_gbs", c_peak_bw},
+    {"pct_bw", c_pct_bw},               {"prepare_s", c_prepare},
+    {"layout_in_s", c_layout_in},       {"layout_out_s", c_layout_out},
+    {"end_to_end_s", c_e2e},            {"validation", c_validation},
+    {"validation_method", c_val_method}, {"worst_error", c_worst},
+    {"best_peer", c_best_peer},         {"ratio_to_best_peer", c_ratio_peer},
+    {"timed_as", c_timed_as},           {"note", c_note},
+};
+enum { N_LAYER_COLS = sizeof LAYER_COLS / sizeof LAYER_COLS[0] };
 
 static void layer_row(FILE *f, const cnb_bench *b, const cnb_bench_occ *o, const cnb_bench_row *r)
 {
-    const cnb_layer *l = o->layer;
-    const int speed = row_has_speed(r);
-    char desc[CNB_DESC_MAX];
-    cnb_layer_format(l, desc, sizeof desc);
-    machine_fields(f, &b->machine);
-    csv_str(f, op_name(l));
-    csv_str(f, alg_name(l));
-    csv_str(f, o->net);
-    csv_str(f, l->name);
-    csv_int(f, l->mult);
-    csv_str(f, desc);
-    csv_str(f, r->impl->name);
-    csv_str(f, r->kernel[0] ? r->kernel : r->impl->name);
-    csv_str(f, cnb_isa_name(r->isa));
-    csv_str(f, r->impl->op == CNB_OP_GEMM ? "row-major" : cnb_layout_name(r->impl->layout));
-    csv_int(f, r->threads);
-    if (l->kind == CNB_KIND_GEMM) csv_str(f, "");
-    else csv_int(f, layer_batch(l));
-    csv_str(f, b->cold ? "cold" : "warm");
-    csv_int(f, speed ? r->nrep : 0);
-    csv_int(f, speed ? r->iters : 0);
-    const double flops = cnb_layer_flops_dense(l), bytes = cnb_layer_bytes(l);
-    csv_num(f, flops, 1);
-    csv_num(f, cnb_layer_flops_benchdnn(l), 1);
-    csv_num(f, bytes, 1);
-    csv_num(f, r->median, speed);
-    csv_num(f, r->min, speed);
-    csv_num(f, speed ? 100 * (r->max - r->min) / r->median : 0, speed);
-    const double peak = cnb_peak_fma_gflops(r->isa, r->threads);
-    const double bw = cnb_peak_bw_gbs(CNB_BW_DRAM, r->threads);
-    const double gflops = speed ? flops / r->median * 1e-9 : 0;
-    const double gbs = speed ? bytes / r->median * 1e-9 : 0;
-    csv_num(f, gflops, speed);
-    csv_num(f, gbs, speed);
-    csv_num(f, peak, peak > 0);
-    csv_num(f, peak > 0 ? 100 * gflops / peak : 0, speed && peak > 0);
-    csv_num(f, bw, bw > 0);
-    csv_num(f, bw > 0 ? 100 * gbs / bw : 0, speed && bw > 0);
-    csv_num(f, r->prepare_s, r->started && !r->failed && r->prepare_s >= 0);
-    csv_num(f, r->layout_in_s, r->started && !r->failed && r->layout_in_s >= 0);
-    csv_num(f, r->layout_out_s, r->started && !r->failed && r->layout_out_s >= 0);
-    const double e2e = r->median + (r->layout_in_s > 0 ? r->layout_in_s : 0) +
-                       (r->layout_out_s > 0 ? r->layout_out_s : 0);
-    csv_num(f, e2e, speed);
-    /* ERROR: validated (or not yet) but the timing set-up failed, e.g. out of memory. */
-    const char *status = r->kind == CNB_ROW_UNSUPPORTED                ? "SKIP"
-                         : !r->validated                              ? "ERROR"
-                         : r->failed && r->val == CNB_VAL_PASS         ? "ERROR"
-                                                                      : cnb_val_status_name(r->val);
-    csv_str(f, status);
-    csv_str(f, r->validated ? r->val_method : "");
-    csv_num(f, r->worst, r->validated);
+    layer_line x = {.b = b, .o = o, .l = o->layer, .r = r};
+    x.speed = row_has_speed(r);
+    x.set_up = r->started && !r->failed;
+    x.flops = cnb_layer_flops_dense(x.l);
+    x.bytes = cnb_layer_bytes(x.l);
+    x.gflops = x.speed ? x.flops / r->median * 1e-9 : 0;
+    x.gbs = x.speed ? x.bytes / r->median * 1e-9 : 0;
+    x.peak = cnb_peak_fma_gflops(r->isa, r->threads);
+    x.bw = cnb_peak_bw_gbs(CNB_BW_DRAM, r->threads);
     /* Our row against the fastest peer on the same layer and thread count (any ISA). */
-    const cnb_bench_row *peer = cnb_impl_is_peer(r->impl) ? NULL : cnb_best_peer(b, o->u, r->ti);
-    csv_str(f, peer ? peer->impl->name : "");
-    csv_num(f, speed && peer ? r->median / peer->median : 0, speed && peer);
-    csv_str(f, o->first ? "" : b->occ[b->uniq[o->u]].layer->name);
-    /* the last field: no trailing comma */
-    const char *note = r->note;
-    if (strpbrk(note, ",\"\n\r")) {
-        fputc('"', f);
-        for (const char *s = note; *s; s++) {
-            if (*s == '"') fputc('"', f);
-            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(note, f);
+    x.peer = cnb_impl_is_peer(r->impl) ? NULL : cnb_best_peer(b, o->u, r->ti);
+    cnb_layer_format(x.l, x.desc, sizeof x.desc);
+    machine_fields(f, &b->machine);
+    for (int i = 0; i < N_LAYER_COLS; i++) {
+        put_field(f, LAYER_COLS[i].get(&x));
+        fputc(i + 1 < N_LAYER_COLS ? ',' : '\n', f);
     }
-    csv_end(f);
 }
 
 int cnb_report_csv(const cnb_bench *b, FILE *f)
 {
-    fprintf(f, "%s\n", CSV_HEADER);
+    machine_header(f);
+    for (int i = 0; i < N_LAYER_COLS; i++)
+        fprintf(f, "%s%c", LAYER_COLS[i].name, i + 1 < N_LAYER_COLS ? ',' : '\n');
     for (int i = 0; i < b->nocc; i++) {
         const cnb_bench_occ *o = &b->occ[i];
         for (int k = 0; k < b->nimpls; k++)
@@ -446,46 +398,81 @@ static int isa_list(const cnb_bench *b, int *isas)
     return n;
 }
 
-static const char NET_HEADER[] =
-    MACHINE_HEADER
-    "network,impl,op,isa,threads,batch,cache,layers_total,layers_timed,complete,time_per_image_s,"
-    "images_per_s,gflop_per_image,gflops,peak_gflops,pct_peak,best_peer,ratio_to_best_peer";
+/* One line of the per-network CSV: totals of an implementation (or of the best per layer) on a
+ * network at one thread count, and what derives from them. */
+typedef struct net_line {
+    const cnb_bench *b;
+    const char *net, *impl, *op, *isa;
+    int ti;
+    const net_total *t;
+    int complete, any, ratio;   /* every line timed; any time; a ratio to the peers applies */
+    double per_image, gflops, peer_time_s;
+} net_line;
+
+static field n_network(const net_line *x) { return text(x->net); }
+static field n_impl(const net_line *x) { return text(x->impl); }
+static field n_op(const net_line *x) { return text(x->op); }
+static field n_isa(const net_line *x) { return text(x->isa); }
+static field n_threads(const net_line *x) { return integer(x->b->threads[x->ti]); }
+static field n_batch(const net_line *x) { return integer(x->b->batch); }
+static field n_cache(const net_line *x) { return text(x->b->cold ? "cold" : "warm"); }
+static field n_total(const net_line *x) { return integer(x->t->lines_total); }
+static field n_timed(const net_line *x) { return integer(x->t->lines_timed); }
+static field n_complete(const net_line *x) { return integer(x->complete); }
+static field n_per_image(const net_line *x) { return number(x->per_image, x->any); }
+static field n_images(const net_line *x) { return number(x->any ? 1 / x->per_image : 0, x->any); }
+static field n_gflop(const net_line *x) { return number(x->t->flops / x->b->batch * 1e-9, x->any); }
+static field n_gflops(const net_line *x) { return number(x->gflops, x->any); }
+static field n_peak(const net_line *x) { return number(x->t->peak, x->t->peak > 0); }
+static field n_pct_peak(const net_line *x)
+{
+    return number(x->t->peak > 0 ? 100 * x->gflops / x->t->peak : 0, x->any && x->t->peak > 0);
+}
+static field n_best_peer(const net_line *x) { return text(x->ratio ? "best_per_layer" : ""); }
+static field n_ratio(const net_line *x)
+{
+    return number(x->ratio ? x->t->time_s / x->peer_time_s : 0, x->ratio);
+}
+
+typedef struct net_col { const char *name; field (*get)(const net_line *x); } net_col;
+
+static const net_col NET_COLS[] = {
+    {"network", n_network},             {"impl", n_impl},
+    {"op", n_op},                       {"isa", n_isa},
+    {"threads", n_threads},             {"batch", n_batch},
+    {"cache", n_cache},                 {"layers_total", n_total},
+    {"layers_timed", n_timed},          {"complete", n_complete},
+    {"time_per_image_s", n_per_image},  {"images_per_s", n_images},
+    {"gflop_per_image", n_gflop},       {"gflops", n_gflops},
+    {"peak_gflops", n_peak},            {"pct_peak", n_pct_peak},
+    {"best_peer", n_best_peer},         {"ratio_to_best_peer", n_ratio},
+};
+enum { N_NET_COLS = sizeof NET_COLS / sizeof NET_COLS[0] };
 
 static void net_row(FILE *f, const cnb_bench *b, const char *net, const char *impl, const char *op,
                     const char *isa, int ti, const net_total *t, const net_total *peer)
 {
-    const int complete = t->lines_timed == t->lines_total;
-    const int any = t->lines_timed > 0 && t->time_s > 0;
-    const double per_image = any ? t->time_s / b->batch : 0;
-    const double gflops = any ? t->flops / t->time_s * 1e-9 : 0;
-    machine_fields(f, &b->machine);
-    csv_str(f, net);
-    csv_str(f, impl);
-    csv_str(f, op);
-    csv_str(f, isa);
-    csv_int(f, b->threads[ti]);
-    csv_int(f, b->batch);
-    csv_str(f, b->cold ? "cold" : "warm");
-    csv_int(f, t->lines_total);
-    csv_int(f, t->lines_timed);
-    csv_int(f, complete);
-    csv_num(f, per_image, any);
-    csv_num(f, any ? 1 / per_image : 0, any);
-    csv_num(f, t->flops / b->batch * 1e-9, any);
-    csv_num(f, gflops, any);
-    csv_num(f, t->peak, t->peak > 0);
-    csv_num(f, t->peak > 0 ? 100 * gflops / t->peak : 0, any && t->peak > 0);
+    net_line x = {.b = b, .net = net, .impl = impl, .op = op, .isa = isa, .ti = ti, .t = t};
+    x.complete = t->lines_timed == t->lines_total;
+    x.any = t->lines_timed > 0 && t->time_s > 0;
+    x.per_image = x.any ? t->time_s / b->batch : 0;
+    x.gflops = x.any ? t->flops / t->time_s * 1e-9 : 0;
     /* Against each layer's fastest peer, when both cover every layer. */
-    const int ratio = peer && complete && any && peer->lines_timed == peer->lines_total &&
-                      peer->time_s > 0;
-    csv_str(f, ratio ? "best_per_layer" : "");
-    if (ratio) fprintf(f, "%.6g", t->time_s / peer->time_s);
-    fputs("\n", f);
+    x.ratio = peer && x.complete && x.any && peer->lines_timed == peer->lines_total &&
+              peer->time_s > 0;
+    x.peer_time_s = peer ? peer->time_s : 0;
+    machine_fields(f, &b->machine);
+    for (int i = 0; i < N_NET_COLS; i++) {
+        put_field(f, NET_COLS[i].get(&x));
+        fputc(i + 1 < N_NET_COLS ? ',' : '\n', f);
+    }
 }
 
 int cnb_report_networks_csv(const cnb_bench *b, FILE *f)
 {
-    fprintf(f, "%s\n", NET_HEADER);
+    machine_header(f);
+    for (int i = 0; i < N_NET_COLS; i++)
+        fprintf(f, "%s%c", NET_COLS[i].name, i + 1 < N_NET_COLS ? ',' : '\n');
     const char *nets[256];
     int isas[CNB_ISA_COUNT];
     const int nn = net_names(b, nets, 256), ni = isa_list(b, isas), peers = have_peers(b);

@@ -9,7 +9,8 @@
 #   7. `cnnbench compare` on constructed CSVs
 #   8. build configuration and peers: the build notices a changed configuration; the peers built
 #      in are the ones bench reports, and they stay available, honestly tagged, under the AVX2 cap
-#   9. the aarch64 build under qemu (skipped with --native-only)
+#   9. interrupted runs, memory, output: resume, refusals, unwritable and full outputs
+#  10. the aarch64 build under qemu (skipped with --native-only)
 # Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -412,7 +413,103 @@ else
     bad "peers: the missing-peer warning:$why"
 fi
 
-# 9. aarch64 under qemu.
+# 9. Interrupted runs, memory, output: a problem too large for the memory is refused before any
+#    allocation; thread counts outside 1..cores; --out on a read-only folder, on a full disk
+#    (/dev/full, which must stay a device) and on a folder.
+huge='conv ic1024ih159oc1024oh120kh40'   # at --mb 64: 25.7 GiB of buffers, over the machines' 24
+avail_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
+if [[ -n $avail_kib ]] && ((avail_kib < 25 * 1024 * 1024)); then   # else it would really run
+    expect_bad "check, problem larger than the memory" $bin check --mb 64 --impl conv/ref "$huge"
+    grep -q 'needs [0-9.]* GiB of memory, [0-9.]* GiB available' "$log.err" || bad "memory refusal without both numbers: $(cat "$log.err")"
+    expect_bad "bench, problem larger than the memory" $bin bench --mb 64 --impl conv/ref --out - "$huge"
+    grep -q 'needs [0-9.]* GiB of memory, [0-9.]* GiB available' "$log.err" || bad "memory refusal without both numbers: $(cat "$log.err")"
+else
+    echo "skip memory refusal: ${avail_kib:-unknown} KiB available, more than the huge problem needs"
+fi
+expect_bad "bench, 0 threads" $bin bench --threads 0 --out - 'conv mb1ic8ih8oc8kh3'
+expect_bad "bench, more threads than cores" $bin bench --threads $(($(nproc) + 1)) --out - 'conv mb1ic8ih8oc8kh3'
+small=(--impl conv/ref --threads 1 --reps 1 --min-time 0.001)
+odir=$(mktemp -d)
+mkdir "$odir/ro" && chmod 555 "$odir/ro"
+as_user=()   # root writes anywhere: the read-only folder is read-only for nobody
+[[ $EUID -eq 0 ]] && chmod 755 "$odir" && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+expect_bad "bench, --out in a read-only folder" "${as_user[@]}" $bin bench "${small[@]}" --out "$odir/ro/x.csv" 'conv mb1ic8ih8oc8kh3'
+[[ -z $(ls -A "$odir/ro") ]] || bad "bench left files in the read-only folder: $(ls -A "$odir/ro")"
+expect_bad "bench, --out a folder" $bin bench "${small[@]}" --out "$odir" 'conv mb1ic8ih8oc8kh3'
+$bin bench "${small[@]}" --out /dev/full 'conv mb1ic8ih8oc8kh3' >"$log" 2>"$log.err"
+rc=$?
+if [[ $rc -ne 0 && $(tail -1 "$log.err") == "cnnbench: cannot write /dev/full: No space left on device" && -c /dev/full ]] &&
+   ! ls /dev/full?* >/dev/null 2>&1; then
+    ok "bench, --out /dev/full: status $rc, $(tail -1 "$log.err")"
+else
+    bad "bench, --out /dev/full: status $rc, $(tail -1 "$log.err"); /dev/full: $(ls -l /dev/full* | tr '\n' ' ')"
+fi
+rm -rf "$odir"
+
+# Interrupted: SIGINT once two rows are done leaves no CSV under the final name and a partial
+# file with the finished rows; --resume completes the run without re-timing them (their times
+# are the partial's), and the CSV has every row exactly once. Piped into head: no .tmp litter.
+idir=$(mktemp -d)
+iargs=(--impl conv/scalar_im2col --impl conv/ref --threads 1 --reps 1 --min-time 0.2 --out "$idir/b.csv"
+       'conv mb1ic16ih12oc16kh3ph1' 'conv mb1ic8ih8oc8kh3' 'conv mb1ic8ih10oc8kh3')
+$bin bench "${iargs[@]}" >"$log" 2>"$log.err" &
+pid=$!
+for _ in $(seq 300); do grep -q '^\[2/6' "$log.err" && break; sleep 0.1; done
+kill -INT $pid
+wait $pid
+rc=$?
+why=""
+[[ $rc -eq 130 ]] || why+=" status $rc (want 130);"
+[[ -e $idir/b.csv || -n $(ls "$idir" | grep '\.tmp$') ]] && why+=" a CSV or .tmp file after the interrupt: $(ls "$idir");"
+k=$(grep -c '^row' "$idir/b.partial" 2>/dev/null)
+[[ ${k:-0} -ge 2 && ${k:-0} -lt 6 ]] || why+=" partial with ${k:-no} rows (want 2..5);"
+grep -q "finish with: cnnbench bench --resume $idir/b.partial" "$log.err" || why+=" no resume hint;"
+declare -A saved=()   # impl/layer-index/threads -> median, as %g of the partial's hex float
+while IFS=$'\t' read -r tag impl u t _ _ _ _ _ _ _ _ _ _ med _; do
+    [[ $tag == row ]] && saved[$impl/$u/$t]=$(printf '%.6g' "$med")
+done <"$idir/b.partial"
+# A partial file cut short in its last row is refused, and left as it was.
+head -c -20 "$idir/b.partial" >"$idir/cut.partial"
+expect_bad "bench --resume, a truncated partial file" $bin bench --resume "$idir/cut.partial"
+[[ -f $idir/cut.partial ]] || bad "the truncated partial file was removed"
+if $bin bench --resume "$idir/b.partial" >"$log" 2>"$log.err" && [[ -f $idir/b.csv ]]; then
+    [[ -e $idir/b.partial ]] && why+=" partial left after the resume;"
+    grep -q "$k done before the interruption" "$log" || why+=" resume does not count $k rows done;"
+    IFS= read -r header <"$idir/b.csv"
+    csv_split "$header"
+    declare -A icol=()
+    for i in "${!F[@]}"; do icol[${F[i]}]=$i; done
+    declare -A seen=()
+    u=-1 prev=""
+    while IFS= read -r line; do
+        csv_split "$line"
+        d=${F[icol[descriptor]]}
+        [[ $d != "$prev" ]] && u=$((u + 1)) prev=$d
+        key=${F[icol[impl]]}/$u/${F[icol[threads]]}
+        seen[$key]=$((${seen[$key]:-0} + 1))
+        [[ -n ${saved[$key]:-} && ${saved[$key]} != "$(printf '%.6g' "${F[icol[time_median_s]]}")" ]] &&
+            why+=" $key re-timed (${saved[$key]} then ${F[icol[time_median_s]]});"
+    done < <(tail -n +2 "$idir/b.csv")
+    [[ ${#seen[@]} -eq 6 ]] || why+=" ${#seen[@]} distinct rows (want 6);"
+    for key in "${!seen[@]}"; do [[ ${seen[$key]} -eq 1 ]] || why+=" $key ${seen[$key]} times;"; done
+else
+    why+=" --resume failed: $(tail -1 "$log.err");"
+fi
+if [[ -z $why ]]; then
+    ok "bench interrupted after $k of 6 rows: no final CSV, the partial resumed to 6 rows, the $k not re-timed"
+else
+    bad "bench interrupt/resume:$why"
+fi
+rm -f "$idir"/*
+# (the reader closes the pipe at once: bench's first flush, before any row, meets SIGPIPE)
+$bin bench --impl conv/ref --threads 1 --reps 1 --min-time 0.001 --out "$idir/p.csv" 'conv mb1ic8ih8oc8kh3' \
+    2>"$log.err" | { exec 0<&-; sleep 1; }
+if [[ ${PIPESTATUS[0]} -eq 141 && -z $(ls "$idir") ]]; then ok "bench killed by SIGPIPE: no file left behind"
+else bad "bench into a closed pipe: status ${PIPESTATUS[0]}, left: $(ls "$idir" | tr '\n' ' ')"; fi
+expect_bad "bench --resume, not a partial file" $bin bench --resume tests/arm_shapes.txt
+rm -rf "$idir"
+
+# 10. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS
     bash scripts/arm.sh >"$log" 2>&1

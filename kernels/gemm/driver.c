@@ -47,10 +47,10 @@
 typedef struct gemm_state {
     const cnb_gemm_arch *arch;
     int mc, kc, nc;      /* caps of the blocks (the table's, clamped to the prepared problem) */
-    int nthr;            /* packing buffers allocated for this many threads */
+    int nthr;            /* packing buffers allocated for this many threads (by prepare) */
     float **ap;          /* per thread, mc×kc: one A block in MR-row micro-panels */
     float **bp;          /* per thread, kc×nc: one B panel in NR-column micro-panels */
-    float *w;            /* M×N unscaled sums (see "Signed zeros"), allocated when first needed */
+    float *w;            /* M×N unscaled sums (see "Signed zeros"), when the problem needs them */
     size_t w_elems;
 } gemm_state;
 
@@ -72,7 +72,7 @@ static float *alloc_floats(size_t n)
     return aligned_alloc(GEMM_PACK_ALIGN, bytes ? bytes : GEMM_PACK_ALIGN);
 }
 
-/* Packing buffers for nthr threads (keeps what is there); 0 on failure. */
+/* Packing buffers for nthr threads (prepare only; keeps what is there); 0 on failure. */
 static int grow_buffers(gemm_state *s, int nthr)
 {
     if (nthr <= s->nthr) return 1;
@@ -105,6 +105,8 @@ void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const cnb_problem *p)
     s->mc = g->m > 0 ? min_int(arch->mc, round_up(g->m, arch->mr)) : arch->mr;
     s->nc = g->n > 0 ? min_int(arch->nc, round_up(g->n, arch->nr)) : arch->nr;
     s->kc = g->k > 0 ? min_int(arch->kc, g->k) : 1;
+    /* Everything run() needs is allocated here, so that run() never allocates nor aborts:
+     * packing buffers for the threads in force now, the workspace when the problem needs it. */
     int ok = grow_buffers(s, omp_get_max_threads());
     if (g->k > s->kc && !(g->alpha > 0.0f) && g->beta != 0.0f && g->m > 0 && g->n > 0) {
         s->w_elems = (size_t)g->m * g->n;
@@ -284,18 +286,14 @@ void cnb_gemm_run(void *state, const cnb_problem *prob, const float *a, const fl
     float *dst = c;
     ptrdiff_t ldd = g->ldc;
     if (unscaled && g->beta != 0.0f) {
-        const size_t need = (size_t)M * N;
-        if (s->w_elems < need) {
-            free(s->w);
-            s->w = alloc_floats(need);
-            s->w_elems = s->w ? need : 0;
-            if (!s->w) abort(); /* run() cannot report failure; prepare sized it for its problem */
-        }
+        /* prepare allocated it for this problem (run gets the problem it was prepared for). */
+        assert(s->w && s->w_elems >= (size_t)M * N);
         dst = s->w;
         ldd = N;
     }
-    const int nthr = parallel ? omp_get_max_threads() : 1;
-    if (!grow_buffers(s, nthr)) abort(); /* prepare sized them for the threads then in force */
+    /* run() never allocates: it uses at most the threads prepare allocated buffers for (more
+     * threads in force now than then: the extra ones are left out, the result is the same). */
+    const int nthr = parallel ? min_int(omp_get_max_threads(), s->nthr) : 1;
     const int mp = ceil_div(M, MR), np = ceil_div(N, NR);
 
 #pragma omp parallel num_threads(nthr)

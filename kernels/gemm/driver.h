@@ -18,9 +18,10 @@ typedef struct cnb_gemm_arch {
     cnb_gemm_dotkernel_fn *dot;
 } cnb_gemm_arch;
 
-/* The record functions, given the ISA's table. prepare allocates the packing workspace for the
- * problem (NULL on failure or on a table that breaks its invariants); run computes
- * C = alpha·op(A)·op(B) + beta·C with the threads in force; release frees the state. */
+/* The record functions, given the ISA's table. prepare allocates everything run needs for the
+ * problem and the threads in force (NULL on failure or on a table that breaks its invariants);
+ * run computes C = alpha·op(A)·op(B) + beta·C for that problem, with the threads in force but at
+ * most those prepare saw, and never allocates; release frees the state. */
 void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const cnb_problem *p);
 void cnb_gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c);
 void cnb_gemm_release(void *state);
