@@ -190,8 +190,49 @@ expect_compare slower10.csv 1 "re-time: cnnbench bench --impl conv/avx512_direct
 expect_compare noisy10.csv 0 "0 slower"
 expect_compare within_sum.csv 0 "0 faster, 0 slower"
 expect_compare newfail.csv 1 "^NEW FAILURE conv/avx2_direct"
+expect_compare schema2_slower10.csv 1 "^SLOWER .*conv/avx512_direct"
+#    Two machines: said in the first line, a ratio per network x implementation x threads (a layer
+#    shared by two networks counts in each), and no exit 1 for B's slower GEMM or its failure.
+expect_compare other_machine.csv 0 "^  resnet_50_v1_5 *conv/avx512_direct *1 *0.800 *1$"
+expect_compare other_machine.csv 0 "^  gemm *gemm/avx512_14x32 *2 *2.000"
+expect_compare other_machine.csv 0 "^FAIL on B's machine conv/avx2_direct"
+$bin compare tests/compare/base.csv tests/compare/other_machine.csv 2>&1 | head -1 >"$log"
+if grep -q "^machines differ: A ran on test-2c, B on other-4c" "$log"; then
+    ok "compare across machines: first line: $(cut -c1-60 "$log")..."
+else
+    bad "compare across machines: first line does not say so: $(cat "$log")"
+fi
 expect_bad "compare, missing file" $bin compare tests/compare/base.csv /nonexistent.csv
 expect_bad "compare, not a cnnbench CSV" $bin compare tests/compare/base.csv tests/arm_shapes.txt
+#    Damaged CSVs, for compare and plot: exit 2 and one line naming the problem.
+cdir=$(mktemp -d)
+: >"$cdir/empty.csv"
+head -c 300 tests/compare/base.csv >"$cdir/cut.csv"                       # cut inside a row
+head -c 260 tests/compare/base.csv >"$cdir/cut_quoted.csv"; printf ',"12 of' >>"$cdir/cut_quoted.csv"
+{ head -c 200 tests/compare/base.csv; printf 'x\0\0y'; tail -c +201 tests/compare/base.csv; } >"$cdir/nul.csv"
+{ head -1 tests/compare/base.csv; head -c 1100000 /dev/zero | tr '\0' 7; echo; } >"$cdir/huge.csv"
+expect_bad_msg() { # description, message pattern, command...
+    local what=$1 want=$2; shift 2
+    "$@" >"$log" 2>"$log.err"
+    local rc=$?
+    if [[ $rc -eq 2 && $(wc -l <"$log.err") -eq 1 ]] && grep -q "$want" "$log.err"; then
+        ok "bad input, $what: $(cat "$log.err")"
+    else
+        bad "bad input, $what: status $rc (want 2), stderr: $(head -2 "$log.err") (want '$want')"
+    fi
+}
+for cmd in compare plot; do
+    args=(); [[ $cmd == compare ]] && args=(tests/compare/base.csv)
+    expect_bad_msg "$cmd, empty CSV" "empty.csv is empty" $bin $cmd "${args[@]}" "$cdir/empty.csv"
+    expect_bad_msg "$cmd, CSV cut in a row" "cut.csv:3: the file ends in the middle of a row" \
+        $bin $cmd "${args[@]}" "$cdir/cut.csv"
+    expect_bad_msg "$cmd, CSV cut in a quoted field" "cut_quoted.csv:2: the file ends in the middle of a quoted field" \
+        $bin $cmd "${args[@]}" "$cdir/cut_quoted.csv"
+    expect_bad_msg "$cmd, binary CSV" "nul.csv has a NUL byte at offset 201" $bin $cmd "${args[@]}" "$cdir/nul.csv"
+    expect_bad_msg "$cmd, huge line" "huge.csv:2: a record longer than" $bin $cmd "${args[@]}" "$cdir/huge.csv"
+done
+[[ -d $cdir/nul-plots || -d $cdir/cut-plots ]] && bad "plot wrote charts for a damaged CSV"
+rm -rf "$cdir"
 
 # 8. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
