@@ -110,5 +110,7 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@QUICK='$(QUICK)' BUILD='$(BUILD)' bash scripts/bench.sh $(BENCH_ARGS)
 
+include mk/check.mk
+
 clean:
 	rm -rf build build-arm
