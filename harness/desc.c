@@ -383,14 +383,20 @@ void cnb_layer_format(const cnb_layer *l, char *buf, size_t n)
 
 /* Taps of one axis that land inside the input, summed over the outputs of that axis. The count
  * of (output point, tap) pairs inside the input is the product of these over the three axes. */
+static long long floor_div(long long a, long long b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+/* Per tap, the outputs whose input position lies inside count in closed form: a loop over outputs ×
+ * taps takes minutes on a large (still valid) descriptor, and its int positions could overflow. */
 static double inside_taps(int i, int o, int k, int s, int p, int d)
 {
     double n = 0;
-    for (int oi = 0; oi < o; oi++)
-        for (int ki = 0; ki < k; ki++) {
-            const int x = oi * s - p + ki * (d + 1);
-            n += x >= 0 && x < i;
-        }
+    for (int ki = 0; ki < k; ki++) {
+        const long long off = (long long)ki * (d + 1) - p;   /* input position of output 0 */
+        long long lo = -floor_div(off, s), hi = floor_div(i - 1 - off, s);   /* ceil(-off/s) */
+        if (lo < 0) lo = 0;
+        if (hi > o - 1) hi = o - 1;
+        if (hi >= lo) n += (double)(hi - lo + 1);
+    }
     return n;
 }
 
