@@ -29,7 +29,7 @@ for t in desc net csv; do
     # Inputs that once crashed, and the seeds, run once each (a file argument runs it, no fuzzing).
     inputs=("$seeds"/* )
     [[ -d $regress ]] && inputs+=($(find "$regress" -type f ! -name ".*" ! -name README.md | sort))
-    if ! "$bin" "${inputs[@]}" >"$log" 2>&1; then
+    if ! "$bin" -timeout=10 "${inputs[@]}" >"$log" 2>&1; then
         echo "fuzz $t: a regression or seed input fails:"; grep -m3 -E 'ERROR|runtime error|SUMMARY|Running' "$log" | tail -3
         found=1
         continue
