@@ -385,17 +385,29 @@ void cnb_layer_format(const cnb_layer *l, char *buf, size_t n)
  * of (output point, tap) pairs inside the input is the product of these over the three axes. */
 static long long floor_div(long long a, long long b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
-/* Per tap, the outputs whose input position lies inside count in closed form: a loop over outputs ×
- * taps takes minutes on a large (still valid) descriptor, and its int positions could overflow. */
+/* Count in closed form along one of the two loops, the shorter: per tap the outputs whose input
+ * position lies inside, or per output the taps. A loop over outputs × taps takes minutes on a
+ * large (still valid) descriptor, and its int positions could overflow. */
 static double inside_taps(int i, int o, int k, int s, int p, int d)
 {
     double n = 0;
-    for (int ki = 0; ki < k; ki++) {
-        const long long off = (long long)ki * (d + 1) - p;   /* input position of output 0 */
-        long long lo = -floor_div(off, s), hi = floor_div(i - 1 - off, s);   /* ceil(-off/s) */
-        if (lo < 0) lo = 0;
-        if (hi > o - 1) hi = o - 1;
-        if (hi >= lo) n += (double)(hi - lo + 1);
+    const long long step = d + 1;
+    if (k <= o) {
+        for (int ki = 0; ki < k; ki++) {   /* outputs oi with 0 <= oi*s + off < i */
+            const long long off = ki * step - p;
+            long long lo = -floor_div(off, s), hi = floor_div(i - 1 - off, s);
+            if (lo < 0) lo = 0;
+            if (hi > o - 1) hi = o - 1;
+            if (hi >= lo) n += (double)(hi - lo + 1);
+        }
+    } else {
+        for (int oi = 0; oi < o; oi++) {   /* taps ki with 0 <= ki*step + off < i */
+            const long long off = (long long)oi * s - p;
+            long long lo = -floor_div(off, step), hi = floor_div(i - 1 - off, step);
+            if (lo < 0) lo = 0;
+            if (hi > k - 1) hi = k - 1;
+            if (hi >= lo) n += (double)(hi - lo + 1);
+        }
     }
     return n;
 }
