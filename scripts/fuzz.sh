@@ -3,16 +3,19 @@
 #   scripts/fuzz.sh --seconds N   each target: its regression inputs and seeds once, then N seconds
 #                                 of fuzzing; a finding is copied to tests/fuzz/regress/<target>/
 #   scripts/fuzz.sh --quick       for `make test`: the same with 5 seconds each, copying nothing
+#   --target NAME                 only that target (desc, net or csv)
 # Exit 0 with no finding, 1 on a finding (or a regression input that fails again), 2 on bad use.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${FUZZ_BUILD:-build-fuzz}
-seconds=300 quick=0
+seconds=300 quick=0 targets="desc net csv"
 while (($#)); do
     case $1 in
     --seconds) [[ ${2:-} =~ ^[0-9]+$ ]] || { echo "fuzz.sh: --seconds needs a whole number" >&2; exit 2; }
                seconds=$2; shift ;;
     --quick) quick=1 seconds=5 ;;
+    --target) [[ ${2:-} =~ ^(desc|net|csv)$ ]] || { echo "fuzz.sh: --target is desc, net or csv" >&2; exit 2; }
+              targets=$2; shift ;;
     *) echo "fuzz.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -21,10 +24,10 @@ command -v "${FUZZ_CC:-clang}" >/dev/null || { echo "fuzz.sh: clang not found (s
 make --no-print-directory -s FUZZ_BUILD="$build" fuzz-build || exit 2
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 found=0
-for t in desc net csv; do
+for t in $targets; do
     bin=$build/fuzz_$t
     seeds=tests/fuzz/$t regress=tests/fuzz/regress/$t work=$build/corpus/$t art=$build/artifacts/$t
-    mkdir -p "$work" "$art"
+    rm -rf "$art"; mkdir -p "$work" "$art"   # findings of an earlier run are not this run's
     log=$build/fuzz_$t.log
     # Inputs that once crashed, and the seeds, run once each (a file argument runs it, no fuzzing).
     inputs=("$seeds"/* )
