@@ -6,8 +6,10 @@
 #   4. the deliberately broken implementations are rejected (wrong values, guard page)
 #   5. bad input: one line naming the problem, exit status 2, no crash
 #   6. a small `cnnbench bench`: a failed validation gets no speed; repetitions interleave
-#   7. `cnnbench compare` on constructed CSVs
-#   8. the aarch64 build under qemu (skipped with --native-only)
+#   7. `cnnbench compare` on constructed CSVs, and damaged ones
+#   8. sanitizers (scripts/sanitize.sh) and a short fuzzing pass with the regression inputs
+#      (scripts/fuzz.sh --quick)
+#   9. the aarch64 build under qemu (skipped with --native-only)
 # Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -234,7 +236,28 @@ done
 [[ -d $cdir/nul-plots || -d $cdir/cut-plots ]] && bad "plot wrote charts for a damaged CSV"
 rm -rf "$cdir"
 
-# 8. aarch64 under qemu.
+# 8. Sanitizers and fuzzing: the unit tests and the reduced network check under ASan + UBSan, the
+#    threaded drivers under TSan; every fuzz target's regression inputs and seeds, then 5 s of
+#    fuzzing each. `make sanitize` and `make fuzz` run the same at length.
+t0=$SECONDS
+bash scripts/sanitize.sh >"$log" 2>&1
+rc=$?
+grep '^sanitize' "$log" | sed 's/^/     /'
+if [[ $rc -eq 0 ]] && ! grep -q '^sanitize FAIL' "$log"; then
+    ok "sanitizers: $(grep -c '^sanitize ok' "$log") steps clean ($((SECONDS - t0)) s)"
+else
+    bad "sanitizers (status $rc)"; grep -A8 '^sanitize FAIL' "$log" | head -20
+fi
+t0=$SECONDS
+bash scripts/fuzz.sh --quick >"$log" 2>&1
+rc=$?
+if [[ $rc -eq 0 ]]; then
+    ok "fuzzing: regression inputs pass; $(grep -c 'no finding' "$log") targets 5 s without a finding ($((SECONDS - t0)) s)"
+else
+    bad "fuzzing (status $rc)"; head -20 "$log"
+fi
+
+# 9. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS
     bash scripts/arm.sh >"$log" 2>&1
