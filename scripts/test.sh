@@ -210,6 +210,7 @@ expect_bad "compare, not a cnnbench CSV" $bin compare tests/compare/base.csv tes
 cdir=$(mktemp -d)
 : >"$cdir/empty.csv"
 head -c 300 tests/compare/base.csv >"$cdir/cut.csv"                       # cut inside a row
+head -c -1 tests/compare/base.csv >"$cdir/cut_edge.csv"                   # every field, no newline
 head -c 260 tests/compare/base.csv >"$cdir/cut_quoted.csv"; printf ',"12 of' >>"$cdir/cut_quoted.csv"
 { head -c 200 tests/compare/base.csv; printf 'x\0\0y'; tail -c +201 tests/compare/base.csv; } >"$cdir/nul.csv"
 { head -1 tests/compare/base.csv; head -c 1100000 /dev/zero | tr '\0' 7; echo; } >"$cdir/huge.csv"
@@ -228,6 +229,8 @@ for cmd in compare plot; do
     expect_bad_msg "$cmd, empty CSV" "empty.csv is empty" $bin $cmd "${args[@]}" "$cdir/empty.csv"
     expect_bad_msg "$cmd, CSV cut in a row" "cut.csv:3: the file ends in the middle of a row" \
         $bin $cmd "${args[@]}" "$cdir/cut.csv"
+    expect_bad_msg "$cmd, CSV cut between fields" "cut_edge.csv:4: the file ends in the middle of a row" \
+        $bin $cmd "${args[@]}" "$cdir/cut_edge.csv"
     expect_bad_msg "$cmd, CSV cut in a quoted field" "cut_quoted.csv:2: the file ends in the middle of a quoted field" \
         $bin $cmd "${args[@]}" "$cdir/cut_quoted.csv"
     expect_bad_msg "$cmd, binary CSV" "nul.csv has a NUL byte at offset 201" $bin $cmd "${args[@]}" "$cdir/nul.csv"
