@@ -142,6 +142,7 @@ int cnb_csv_read(cnb_csv *t, const char *path, char *err, size_t errlen)
     char *data = xrealloc(NULL, cap);
     while ((got = fread(data + len, 1, cap - len, fp)) > 0) {
         len += got;
+        if (memchr(data + len - got, 0, got)) break;   /* binary (say, /dev/zero): the parser says so */
         if (len == cap) {
             if (cap >= MAX_FILE) {
                 snprintf(err, errlen, "%s is larger than %zu MiB: not a cnnbench CSV", path, MAX_FILE >> 20);
