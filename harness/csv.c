@@ -153,11 +153,11 @@ int cnb_csv_read(cnb_csv *t, const char *path, char *err, size_t errlen)
             data = xrealloc(data, cap *= 2);
         }
     }
-    const int read_error = ferror(fp);
+    const int read_error = ferror(fp) ? errno : 0;
     fclose(fp);
     int rc;
     if (read_error) {   /* e.g. a directory */
-        snprintf(err, errlen, "cannot read %s", path);
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(read_error));
         rc = -1;
     } else {
         rc = cnb_csv_parse(t, data, len, path, err, errlen);

@@ -236,6 +236,7 @@ for cmd in compare plot; do
     expect_bad_msg "$cmd, binary CSV" "nul.csv has a NUL byte at offset 201" $bin $cmd "${args[@]}" "$cdir/nul.csv"
     expect_bad_msg "$cmd, huge line" "huge.csv:2: a record longer than" $bin $cmd "${args[@]}" "$cdir/huge.csv"
 done
+expect_bad_msg "compare, a folder for a CSV" "cannot read $cdir: Is a directory" $bin compare tests/compare/base.csv "$cdir"
 [[ -d $cdir/nul-plots || -d $cdir/cut-plots ]] && bad "plot wrote charts for a damaged CSV"
 rm -rf "$cdir"
 
