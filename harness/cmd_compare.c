@@ -59,7 +59,8 @@ static void load(table *t, const char *path)
         r->spread = *r->f[C_SPREAD] ? strtod(r->f[C_SPREAD], NULL) : 0;
         /* The same problem reported under several networks: the row-by-row comparison keeps the
          * first, the per-network ratios of two machines use them all. */
-        for (int j = t->count - 1; j >= 0 && !r->dup; j--) r->dup = !t->rows[j].dup && !strcmp(t->rows[j].key, r->key);
+        for (int j = t->count - 1; j >= 0 && !r->dup; j--)
+            r->dup = !t->rows[j].dup && !strcmp(t->rows[j].key, r->key);
         t->count++;
     }
     /* The fields stay owned by the (never freed) csv: compare exits right after. */
@@ -135,8 +136,8 @@ static int compare_machines(table *a, table *b)
     free(per.g);
     int only_a = 0;
     for (int i = 0; i < a->count; i++) only_a += !a->rows[i].dup && !a->rows[i].matched;
-    printf("%d rows matched (%d only in A, %d only in B): %d failed validation on B's machine; different machines, "
-           "so no regression verdict\n", matched, only_a, only_b, failed);
+    printf("%d rows matched (%d only in A, %d only in B): %d failed validation on B's machine; "
+           "different machines, so no regression verdict\n", matched, only_a, only_b, failed);
     if (!matched) {
         fprintf(stderr, "cnnbench: compare: no rows in common\n");
         return 2;
