@@ -5,8 +5,12 @@
  * same build whose medians each sit anywhere in their own range can differ by up to the sum
  * (measured on four pairs of QUICK runs of one build: larger than each spread alone flagged 0, 1,
  * 3 and 1 of 156 rows; larger than the sum, 0, 1, 0 and 0, the 1 under a synthetic load and a
- * speed-up). Exit status: 0 quiet, 1 a significant
- * slow-down or a validation that went from PASS to FAIL, 2 bad input. */
+ * speed-up). Two runs from different machines (the `machine` column differs) are not a regression
+ * test: compare says so in its first line, prints the B/A time ratio per network, implementation and
+ * threads (geometric mean over the layers both timed) and leaves the exit status to same-machine
+ * pairs. Columns are found by name, so CSVs of every schema compare (schema 2 added `peers`).
+ * Exit status: 0 quiet or different machines, 1 a significant slow-down or a validation that went
+ * from PASS to FAIL on one machine, 2 bad input. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,23 +20,24 @@
 #include "harness/csv.h"
 
 enum { C_OP, C_DESC, C_IMPL, C_THREADS, C_BATCH, C_CACHE, C_MEDIAN, C_SPREAD, C_VALID, C_LAYER,
-       C_NOTE, C_COMMIT, C_DATE, C_MACHINE, C_COUNT };
+       C_NOTE, C_COMMIT, C_DATE, C_MACHINE, C_NETWORK, C_COUNT };
 static const char *const col_names[C_COUNT] = {
     "op", "descriptor", "impl", "threads", "batch", "cache", "time_median_s", "spread_pct",
-    "validation", "layer", "note", "commit", "date", "machine"};
-static const int col_required[C_COUNT] = {1, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0};
+    "validation", "layer", "note", "commit", "date", "machine", "network"};
+static const int col_required[C_COUNT] = {1, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0};
 
 typedef struct row {
     char *f[C_COUNT];
     char key[1024];
     double median, spread;
     int matched;
+    int dup;   /* the same problem again, under another network */
 } row;
 
 typedef struct table {
     const char *path;
     row *rows;
-    int count;
+    int count;   /* rows[0..count) hold every row; the comparisons skip duplicates */
 } table;
 
 static void load(table *t, const char *path)
@@ -52,10 +57,11 @@ static void load(table *t, const char *path)
                  r->f[C_THREADS], r->f[C_BATCH], r->f[C_CACHE]);
         r->median = *r->f[C_MEDIAN] ? strtod(r->f[C_MEDIAN], NULL) : NAN;
         r->spread = *r->f[C_SPREAD] ? strtod(r->f[C_SPREAD], NULL) : 0;
-        /* The same problem reported under several networks: keep the first. */
-        int dup = 0;
-        for (int j = t->count - 1; j >= 0 && !dup; j--) dup = !strcmp(t->rows[j].key, r->key);
-        if (!dup) t->count++;
+        /* The same problem reported under several networks: the row-by-row comparison keeps the
+         * first, the per-network ratios of two machines use them all. */
+        for (int j = t->count - 1; j >= 0 && !r->dup; j--)
+            r->dup = !t->rows[j].dup && !strcmp(t->rows[j].key, r->key);
+        t->count++;
     }
     /* The fields stay owned by the (never freed) csv: compare exits right after. */
 }
@@ -63,11 +69,81 @@ static void load(table *t, const char *path)
 static row *find(table *t, const char *key)
 {
     for (int i = 0; i < t->count; i++)
-        if (!strcmp(t->rows[i].key, key)) return &t->rows[i];
+        if (!t->rows[i].dup && !strcmp(t->rows[i].key, key)) return &t->rows[i];
     return NULL;
 }
 
-typedef struct geo { char impl[128]; double log_sum; int n; } geo;
+/* A geometric mean of B/A times, accumulated per group (an implementation, or a network ×
+ * implementation × threads). */
+typedef struct geo { char name[256]; double log_sum; int n; } geo;
+typedef struct geos { geo *g; int n, cap; } geos;
+
+static void geo_add(geos *s, const char *name, double ratio)
+{
+    int i = 0;
+    while (i < s->n && strcmp(s->g[i].name, name)) i++;
+    if (i == s->n) {
+        if (s->n == s->cap && !(s->g = realloc(s->g, (s->cap = s->cap ? 2 * s->cap : 64) * sizeof *s->g)))
+            cnb_die("out of memory");
+        snprintf(s->g[i].name, sizeof s->g[i].name, "%s", name);
+        s->g[i].log_sum = 0;
+        s->g[i].n = 0;
+        s->n++;
+    }
+    s->g[i].log_sum += log(ratio);
+    s->g[i].n++;
+}
+
+/* The machine a table ran on: its first row's, "" when the column is absent. */
+static const char *machine_of(const table *t) { return t->count ? t->rows[0].f[C_MACHINE] : ""; }
+
+/* Two machines: the ratio between them per network, implementation and threads, over every row
+ * both timed (a layer shared by several networks counts in each). Validation failures on B are
+ * listed; neither they nor the ratios set the exit status. */
+static int compare_machines(table *a, table *b)
+{
+    geos per = {0};
+    int matched = 0, failed = 0, only_b = 0;
+    for (int i = 0; i < b->count; i++) {
+        row *rb = &b->rows[i], *ra = find(a, rb->key);
+        if (!ra) {
+            only_b += !rb->dup;
+            continue;
+        }
+        if (!rb->dup) {
+            matched++;
+            ra->matched = 1;
+            if (!strcmp(ra->f[C_VALID], "PASS") && strcmp(rb->f[C_VALID], "PASS") &&
+                strcmp(rb->f[C_VALID], "SKIP")) {
+                failed++;
+                printf("FAIL on B's machine %-24s t=%s %s (%s): %s %s\n", rb->f[C_IMPL],
+                       rb->f[C_THREADS], rb->f[C_DESC], rb->f[C_LAYER], rb->f[C_VALID], rb->f[C_NOTE]);
+            }
+        }
+        if (!(ra->median > 0) || !(rb->median > 0)) continue;
+        char name[256];
+        snprintf(name, sizeof name, "%-16s %-26s %3s", *rb->f[C_NETWORK] ? rb->f[C_NETWORK] : "-",
+                 rb->f[C_IMPL], rb->f[C_THREADS]);
+        geo_add(&per, name, rb->median / ra->median);
+    }
+    if (per.n) {
+        printf("B/A time between the machines (geometric mean over the layers both timed; < 1: B's "
+               "machine is faster):\n  %-16s %-26s %3s %7s %6s\n", "network", "implementation", "thr",
+               "B/A", "layers");
+        for (int g = 0; g < per.n; g++)
+            printf("  %s %7.3f %6d\n", per.g[g].name, exp(per.g[g].log_sum / per.g[g].n), per.g[g].n);
+    }
+    free(per.g);
+    int only_a = 0;
+    for (int i = 0; i < a->count; i++) only_a += !a->rows[i].dup && !a->rows[i].matched;
+    printf("%d rows matched (%d only in A, %d only in B): %d failed validation on B's machine; "
+           "different machines, so no regression verdict\n", matched, only_a, only_b, failed);
+    if (!matched) {
+        fprintf(stderr, "cnnbench: compare: no rows in common\n");
+        return 2;
+    }
+    return 0;
+}
 
 int cnb_cmd_compare(int argc, char **argv)
 {
@@ -82,7 +158,9 @@ int cnb_cmd_compare(int argc, char **argv)
                  "larger than the two runs' spreads added), validations that went from PASS to FAIL, and the\n"
                  "geometric mean of B/A times per implementation; under each slow-down, the command\n"
                  "that re-times its row. Exit 1 on a significant slow-down or a new failure, 0\n"
-                 "otherwise.");
+                 "otherwise. When the two CSVs come from different machines (column `machine`), it\n"
+                 "says so first, prints the B/A time per network, implementation and threads instead,\n"
+                 "and exits 0: only two runs on one machine can show a regression.");
             return 0;
         } else if (!strcmp(argv[i], "--threshold")) {
             char *end;
@@ -99,14 +177,19 @@ int cnb_cmd_compare(int argc, char **argv)
     table a = {0}, b = {0};
     load(&a, paths[0]);
     load(&b, paths[1]);
+    const char *ma = machine_of(&a), *mb = machine_of(&b);
+    const int other_machine = *ma && *mb && strcmp(ma, mb);
+    if (other_machine)
+        printf("machines differ: A ran on %s, B on %s; the ratios below compare the machines, and "
+               "only two runs on one machine can show a regression\n", ma, mb);
     printf("A: %s (%s %s)\nB: %s (%s %s)\n", paths[0], a.count ? a.rows[0].f[C_COMMIT] : "",
            a.count ? a.rows[0].f[C_DATE] : "", paths[1], b.count ? b.rows[0].f[C_COMMIT] : "",
            b.count ? b.rows[0].f[C_DATE] : "");
+    if (other_machine) return compare_machines(&a, &b);
     int matched = 0, faster = 0, slower = 0, new_fail = 0, fixed = 0;
-    geo geos[128];
-    int n_geo = 0;
+    geos per_impl = {0};
     for (int i = 0; i < b.count; i++) {
-        row *rb = &b.rows[i], *ra = find(&a, rb->key);
+        row *rb = &b.rows[i], *ra = rb->dup ? NULL : find(&a, rb->key);
         if (!ra) continue;
         ra->matched = rb->matched = 1;
         matched++;
@@ -120,14 +203,7 @@ int cnb_cmd_compare(int argc, char **argv)
         if (strcmp(va, "PASS") && !strcmp(vb, "PASS")) fixed++;
         if (!(ra->median > 0) || !(rb->median > 0)) continue;
         const double ratio = rb->median / ra->median, change = 100 * (ratio - 1);
-        int g = 0;
-        while (g < n_geo && strcmp(geos[g].impl, rb->f[C_IMPL])) g++;
-        if (g == n_geo && n_geo < 128) {
-            snprintf(geos[n_geo].impl, sizeof geos[n_geo].impl, "%s", rb->f[C_IMPL]);
-            geos[n_geo].log_sum = 0;
-            geos[n_geo++].n = 0;
-        }
-        if (g < n_geo) geos[g].log_sum += log(ratio), geos[g].n++;
+        geo_add(&per_impl, rb->f[C_IMPL], ratio);
         const double diff = fabs(rb->median - ra->median);
         const int significant = fabs(change) >= threshold &&
                                 diff > (ra->spread * ra->median + rb->spread * rb->median) / 100;
@@ -143,11 +219,13 @@ int cnb_cmd_compare(int argc, char **argv)
         if (significant) ratio > 1 ? slower++ : faster++;
     }
     int only_a = 0, only_b = 0;
-    for (int i = 0; i < a.count; i++) only_a += !a.rows[i].matched;
-    for (int i = 0; i < b.count; i++) only_b += !b.rows[i].matched;
-    if (n_geo) printf("geometric mean of B/A time per implementation (< 1: B is faster):\n");
-    for (int g = 0; g < n_geo; g++)
-        printf("  %-24s %.3f over %d rows\n", geos[g].impl, exp(geos[g].log_sum / geos[g].n), geos[g].n);
+    for (int i = 0; i < a.count; i++) only_a += !a.rows[i].dup && !a.rows[i].matched;
+    for (int i = 0; i < b.count; i++) only_b += !b.rows[i].dup && !b.rows[i].matched;
+    if (per_impl.n) printf("geometric mean of B/A time per implementation (< 1: B is faster):\n");
+    for (int g = 0; g < per_impl.n; g++)
+        printf("  %-24s %.3f over %d rows\n", per_impl.g[g].name,
+               exp(per_impl.g[g].log_sum / per_impl.g[g].n), per_impl.g[g].n);
+    free(per_impl.g);
     printf("%d rows matched (%d only in A, %d only in B): %d faster, %d slower, %d new failures, "
            "%d fixed\n", matched, only_a, only_b, faster, slower, new_fail, fixed);
     if (!matched) {

@@ -1,4 +1,7 @@
-/* CSV reading (harness/csv.h). */
+/* CSV reading (harness/csv.h). The whole file is read into memory first (results files are small),
+ * then parsed from memory, so the fuzzer drives exactly the code compare and plot use. Out of
+ * memory is the only condition that still exits from inside the reader. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,33 +9,24 @@
 #include "harness/cli.h"
 #include "harness/csv.h"
 
-/* One record; a quoted field may hold commas, doubled quotes and newlines. NULL at end of file. */
-static char *read_record(FILE *fp)
+/* A results file larger than this is not one cnnbench wrote (a full `make bench` is a few MiB). */
+#define MAX_FILE ((size_t)1 << 30)
+
+static void *xrealloc(void *p, size_t n)
 {
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    int c, quoted = 0;
-    if (!buf) cnb_die("out of memory");
-    while ((c = fgetc(fp)) != EOF) {
-        if (c == '"') quoted = !quoted;
-        if (c == '\n' && !quoted) break;
-        if (len + 2 > cap && !(buf = realloc(buf, cap *= 2))) cnb_die("out of memory");
-        if (c != '\r') buf[len++] = (char)c;
-    }
-    if (c == EOF && len == 0) {
-        free(buf);
-        return NULL;
-    }
-    buf[len] = 0;
-    return buf;
+    if (!(p = realloc(p, n ? n : 1))) cnb_die("out of memory");
+    return p;
 }
 
-/* Split in place; returns the number of fields. */
-static int split(char *line, char **fields, int max)
+/* Split one record (NUL-terminated, '\r' removed) in place. Returns the number of fields, or
+ * CNB_CSV_MAX_COLS + 1 when there are more. A quoted field may hold commas, doubled quotes and
+ * newlines. */
+static int split(char *line, char **fields)
 {
     int n = 0;
     char *r = line, *w = line;
-    while (n < max) {
+    for (;;) {
+        if (n == CNB_CSV_MAX_COLS) return n + 1;
         fields[n++] = w;
         if (*r == '"') {
             r++;
@@ -46,46 +40,136 @@ static int split(char *line, char **fields, int max)
         while (*r && *r != ',') *w++ = *r++;
         const int more = *r == ',';
         *w++ = 0;
-        if (!more) break;
+        if (!more) return n;
         r++;
     }
-    return n;
 }
 
 static char **dup_fields(char **f, int n)
 {
-    char **out = malloc(n * sizeof *out);
-    if (!out) cnb_die("out of memory");
+    char **out = xrealloc(NULL, n * sizeof *out);
     for (int i = 0; i < n; i++)
         if (!(out[i] = strdup(f[i]))) cnb_die("out of memory");
     return out;
 }
 
-void cnb_csv_load(cnb_csv *t, const char *path)
+int cnb_csv_parse(cnb_csv *t, const char *data, size_t len, const char *name, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
-    FILE *fp = fopen(path, "r");
-    if (!fp) cnb_die("cannot open %s", path);
-    char *line = read_record(fp), *f[512];
-    if (!line) cnb_die("%s is empty", path);
-    t->ncol = split(line, f, 512);
-    t->names = dup_fields(f, t->ncol);
-    free(line);
-    int cap = 0, lineno = 1;
-    while ((line = read_record(fp))) {
-        lineno++;
-        if (!*line) {
-            free(line);
+    if (len == 0) {
+        snprintf(err, errlen, "%s is empty", name);
+        return -1;
+    }
+    const char *nul = memchr(data, 0, len);
+    if (nul) {
+        snprintf(err, errlen, "%s has a NUL byte at offset %zu: a binary file, not a CSV", name,
+                 (size_t)(nul - data));
+        return -1;
+    }
+    char *rec = xrealloc(NULL, CNB_CSV_MAX_RECORD + 1), *f[CNB_CSV_MAX_COLS];
+    size_t pos = 0;
+    int cap = 0, lineno = 0;
+    while (pos < len) {
+        /* One record: up to a newline outside quotes. */
+        const int first_line = lineno + 1;
+        size_t n = 0;
+        int quoted = 0, ended = 0;
+        while (pos < len) {
+            const char c = data[pos++];
+            if (c == '\n') lineno++;
+            if (c == '"') quoted = !quoted;
+            if (c == '\n' && !quoted) {
+                ended = 1;
+                break;
+            }
+            if (c == '\r') continue;
+            if (n == CNB_CSV_MAX_RECORD) {
+                snprintf(err, errlen, "%s:%d: a record longer than %d bytes: not a cnnbench CSV", name,
+                         first_line, CNB_CSV_MAX_RECORD);
+                goto fail;
+            }
+            rec[n++] = c;
+        }
+        rec[n] = 0;
+        if (!ended) {
+            snprintf(err, errlen, "%s:%d: the file ends in the middle of a %s (truncated?)", name,
+                     first_line, quoted ? "quoted field" : "row, without its newline");
+            goto fail;
+        }
+        if (!t->names) {
+            if (!n) {
+                snprintf(err, errlen, "%s:1: empty header line", name);
+                goto fail;
+            }
+            t->ncol = split(rec, f);
+            if (t->ncol > CNB_CSV_MAX_COLS) {
+                snprintf(err, errlen, "%s:1: more than %d columns: not a cnnbench CSV", name,
+                         CNB_CSV_MAX_COLS);
+                t->ncol = 0;
+                goto fail;
+            }
+            t->names = dup_fields(f, t->ncol);
             continue;
         }
-        const int n = split(line, f, 512);
-        if (n != t->ncol) cnb_die("%s:%d: %d fields, the header has %d", path, lineno, n, t->ncol);
-        if (t->nrow == cap && !(t->rows = realloc(t->rows, (cap = cap ? 2 * cap : 256) * sizeof *t->rows)))
-            cnb_die("out of memory");
-        t->rows[t->nrow++] = dup_fields(f, n);
-        free(line);
+        if (!n) continue;   /* blank lines between rows */
+        const int nf = split(rec, f);
+        if (nf != t->ncol) {
+            snprintf(err, errlen, "%s:%d: %s%d fields, the header has %d", name, first_line,
+                     nf > CNB_CSV_MAX_COLS ? "more than " : "", nf > CNB_CSV_MAX_COLS ? CNB_CSV_MAX_COLS : nf,
+                     t->ncol);
+            goto fail;
+        }
+        if (t->nrow == cap) t->rows = xrealloc(t->rows, (cap = cap ? 2 * cap : 256) * sizeof *t->rows);
+        t->rows[t->nrow++] = dup_fields(f, nf);
     }
+    free(rec);
+    return 0;
+fail:
+    free(rec);
+    cnb_csv_free(t);
+    return -1;
+}
+
+int cnb_csv_read(cnb_csv *t, const char *path, char *err, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, len = 0, got;
+    char *data = xrealloc(NULL, cap);
+    while ((got = fread(data + len, 1, cap - len, fp)) > 0) {
+        len += got;
+        if (memchr(data + len - got, 0, got)) break;   /* binary (say, /dev/zero): the parser says so */
+        if (len == cap) {
+            if (cap >= MAX_FILE) {
+                snprintf(err, errlen, "%s is larger than %zu MiB: not a cnnbench CSV", path, MAX_FILE >> 20);
+                fclose(fp);
+                free(data);
+                return -1;
+            }
+            data = xrealloc(data, cap *= 2);
+        }
+    }
+    const int read_error = ferror(fp) ? errno : 0;
     fclose(fp);
+    int rc;
+    if (read_error) {   /* e.g. a directory */
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(read_error));
+        rc = -1;
+    } else {
+        rc = cnb_csv_parse(t, data, len, path, err, errlen);
+    }
+    free(data);
+    return rc;
+}
+
+void cnb_csv_load(cnb_csv *t, const char *path)
+{
+    char err[512];
+    if (cnb_csv_read(t, path, err, sizeof err)) cnb_die("%s", err);
 }
 
 int cnb_csv_col(const cnb_csv *t, const char *name)
@@ -108,7 +192,8 @@ void cnb_csv_free(cnb_csv *t)
         for (int c = 0; c < t->ncol; c++) free(t->rows[r][c]);
         free(t->rows[r]);
     }
-    for (int c = 0; c < t->ncol; c++) free(t->names[c]);
+    if (t->names)
+        for (int c = 0; c < t->ncol; c++) free(t->names[c]);
     free(t->rows);
     free(t->names);
     memset(t, 0, sizeof *t);

@@ -449,7 +449,9 @@ void cnb_layer_format(const cnb_layer *l, char *buf, size_t n)
 }
 
 /* Taps of one axis that land inside the input, summed over the outputs of that axis. The count
- * of (output point, tap) pairs inside the input is the product of these over the three axes. */
+ * of (output point, tap) pairs inside the input is the product of these over the three axes.
+ * One closed-form count per output (cnb_window_taps), never a loop over outputs × taps: that took
+ * minutes on large valid descriptors the fuzzer found (tests/fuzz/regress/desc/). */
 static double inside_taps(int i, int o, int k, int s, int p, int d)
 {
     double n = 0;

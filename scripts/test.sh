@@ -6,11 +6,13 @@
 #   4. the deliberately broken implementations are rejected (wrong values, guard page)
 #   5. bad input: one line naming the problem, exit status 2, no crash
 #   6. a small `cnnbench bench`: a failed validation gets no speed; repetitions interleave
-#   7. `cnnbench compare` on constructed CSVs
+#   7. `cnnbench compare` on constructed CSVs, and damaged ones
 #   8. build configuration and peers: the build notices a changed configuration; the peers built
 #      in are the ones bench reports, and they stay available, honestly tagged, under the AVX2 cap
 #   9. interrupted runs, memory, output: resume, refusals, unwritable and full outputs
-#  10. the aarch64 build under qemu (skipped with --native-only)
+#  10. sanitizers (scripts/sanitize.sh) and a short fuzzing pass with the regression inputs
+#      (scripts/fuzz.sh --quick)
+#  11. the aarch64 build under qemu (skipped with --native-only)
 # Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -250,8 +252,53 @@ expect_compare slower10.csv 1 "re-time: cnnbench bench --impl conv/avx512_direct
 expect_compare noisy10.csv 0 "0 slower"
 expect_compare within_sum.csv 0 "0 faster, 0 slower"
 expect_compare newfail.csv 1 "^NEW FAILURE conv/avx2_direct"
+expect_compare schema2_slower10.csv 1 "^SLOWER .*conv/avx512_direct"
+#    Two machines: said in the first line, a ratio per network x implementation x threads (a layer
+#    shared by two networks counts in each), and no exit 1 for B's slower GEMM or its failure.
+expect_compare other_machine.csv 0 "^  resnet_50_v1_5 *conv/avx512_direct *1 *0.800 *1$"
+expect_compare other_machine.csv 0 "^  gemm *gemm/avx512_14x32 *2 *2.000"
+expect_compare other_machine.csv 0 "^FAIL on B's machine conv/avx2_direct"
+$bin compare tests/compare/base.csv tests/compare/other_machine.csv 2>&1 | head -1 >"$log"
+if grep -q "^machines differ: A ran on test-2c, B on other-4c" "$log"; then
+    ok "compare across machines: first line: $(cut -c1-60 "$log")..."
+else
+    bad "compare across machines: first line does not say so: $(cat "$log")"
+fi
 expect_bad "compare, missing file" $bin compare tests/compare/base.csv /nonexistent.csv
 expect_bad "compare, not a cnnbench CSV" $bin compare tests/compare/base.csv tests/arm_shapes.txt
+#    Damaged CSVs, for compare and plot: exit 2 and one line naming the problem.
+cdir=$(mktemp -d)
+: >"$cdir/empty.csv"
+head -c 300 tests/compare/base.csv >"$cdir/cut.csv"                       # cut inside a row
+head -c -1 tests/compare/base.csv >"$cdir/cut_edge.csv"                   # every field, no newline
+head -c 260 tests/compare/base.csv >"$cdir/cut_quoted.csv"; printf ',"12 of' >>"$cdir/cut_quoted.csv"
+{ head -c 200 tests/compare/base.csv; printf 'x\0\0y'; tail -c +201 tests/compare/base.csv; } >"$cdir/nul.csv"
+{ head -1 tests/compare/base.csv; head -c 1100000 /dev/zero | tr '\0' 7; echo; } >"$cdir/huge.csv"
+expect_bad_msg() { # description, message pattern, command...
+    local what=$1 want=$2; shift 2
+    "$@" >"$log" 2>"$log.err"
+    local rc=$?
+    if [[ $rc -eq 2 && $(wc -l <"$log.err") -eq 1 ]] && grep -q "$want" "$log.err"; then
+        ok "bad input, $what: $(cat "$log.err")"
+    else
+        bad "bad input, $what: status $rc (want 2), stderr: $(head -2 "$log.err") (want '$want')"
+    fi
+}
+for cmd in compare plot; do
+    args=(); [[ $cmd == compare ]] && args=(tests/compare/base.csv)
+    expect_bad_msg "$cmd, empty CSV" "empty.csv is empty" $bin $cmd "${args[@]}" "$cdir/empty.csv"
+    expect_bad_msg "$cmd, CSV cut in a row" "cut.csv:3: the file ends in the middle of a row" \
+        $bin $cmd "${args[@]}" "$cdir/cut.csv"
+    expect_bad_msg "$cmd, CSV cut between fields" "cut_edge.csv:4: the file ends in the middle of a row" \
+        $bin $cmd "${args[@]}" "$cdir/cut_edge.csv"
+    expect_bad_msg "$cmd, CSV cut in a quoted field" "cut_quoted.csv:2: the file ends in the middle of a quoted field" \
+        $bin $cmd "${args[@]}" "$cdir/cut_quoted.csv"
+    expect_bad_msg "$cmd, binary CSV" "nul.csv has a NUL byte at offset 201" $bin $cmd "${args[@]}" "$cdir/nul.csv"
+    expect_bad_msg "$cmd, huge line" "huge.csv:2: a record longer than" $bin $cmd "${args[@]}" "$cdir/huge.csv"
+done
+expect_bad_msg "compare, a folder for a CSV" "cannot read $cdir: Is a directory" $bin compare tests/compare/base.csv "$cdir"
+[[ -d $cdir/nul-plots || -d $cdir/cut-plots ]] && bad "plot wrote charts for a damaged CSV"
+rm -rf "$cdir"
 
 # 8. Build configuration and peers.
 # The configuration stamp (Makefile): `make -n` with a changed configuration (a define added, or
@@ -509,7 +556,28 @@ else bad "bench into a closed pipe: status ${PIPESTATUS[0]}, left: $(ls "$idir" 
 expect_bad "bench --resume, not a partial file" $bin bench --resume tests/arm_shapes.txt
 rm -rf "$idir"
 
-# 10. aarch64 under qemu.
+# 10. Sanitizers and fuzzing: the unit tests and the reduced network check under ASan + UBSan, the
+#    threaded drivers under TSan; every fuzz target's regression inputs and seeds, then 5 s of
+#    fuzzing each. `make sanitize` and `make fuzz` run the same at length.
+t0=$SECONDS
+bash scripts/sanitize.sh >"$log" 2>&1
+rc=$?
+grep '^sanitize' "$log" | sed 's/^/     /'
+if [[ $rc -eq 0 ]] && ! grep -q '^sanitize FAIL' "$log"; then
+    ok "sanitizers: $(grep -c '^sanitize ok' "$log") steps clean ($((SECONDS - t0)) s)"
+else
+    bad "sanitizers (status $rc)"; grep -A8 '^sanitize FAIL' "$log" | head -20
+fi
+t0=$SECONDS
+bash scripts/fuzz.sh --quick >"$log" 2>&1
+rc=$?
+if [[ $rc -eq 0 ]]; then
+    ok "fuzzing: regression inputs pass; $(grep -c 'no finding' "$log") targets 5 s without a finding ($((SECONDS - t0)) s)"
+else
+    bad "fuzzing (status $rc)"; head -20 "$log"
+fi
+
+# 11. aarch64 under qemu.
 if [[ ${1:-} != --native-only ]]; then
     t0=$SECONDS
     bash scripts/arm.sh >"$log" 2>&1
