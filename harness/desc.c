@@ -248,6 +248,9 @@ static int resolve_spatial(parsed *p, axis ax[AX_COUNT], char *err, size_t errle
                             pl, L, o);
         }
         if (o > 1000000) return fail(err, errlen, "o%c=%ld: size out of range", L, o);
+        /* A deduced padding obeys the bound of a given one, so that the canonical form, which
+         * states it, parses again. */
+        if (pl > 1000000) return fail(err, errlen, "p%c=%ld: padding out of range", L, pl);
         /* Kernels index the padded input with int arithmetic (o·s − p + t·(d+1)): keep it small. */
         if ((o - 1) * s + ke > 3000000)
             return fail(err, errlen, "%c axis: the padded input ((o-1)s + extent = %ld) is out of "
