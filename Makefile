@@ -112,3 +112,5 @@ bench: deps-bench
 
 clean:
 	rm -rf build build-arm
+
+include mk/mutate.mk
