@@ -44,6 +44,34 @@ done
 [[ -x $BUILD/cnnbench && -x $BUILD/cnnbench-tests ]] || die "$BUILD/ is not built: run make all first"
 make -q all BUILD="$BUILD" 2>/dev/null || die "$BUILD/ is not up to date with the sources: run make all first"
 
+# ---- 4. Summary: per op and ISA, the survivors, the kill rate over the mutants that count
+# (compiled and not equivalent).
+summary() { # results file
+echo "mutate: results in $1"
+awk -F'\t' '
+    { key = $2 "/" $3; keys[key] = 1
+      if ($1 == "KILLED(tiles)") T++
+      if ($1 ~ /^KILLED/) { k[key]++; K++ } else if ($1 == "SURVIVED") { s[key]++; S++ }
+      else if ($1 == "NOCOMPILE") { d[key]++; D++ } else { e[key]++; E++ }
+      g[key]++; G++ }
+    END {
+      printf "%-18s %9s %9s %7s %9s %11s\n", "op/file", "generated", "discarded", "killed", "survived", "equivalent"
+      for (x in keys) printf "%-18s %9d %9d %7d %9d %11d\n", x, g[x], d[x], k[x], s[x], e[x] | "sort"
+      close("sort")
+      printf "%-18s %9d %9d %7d %9d %11d\n", "total", G, D, K, S, E
+      t = K + S
+      printf "mutate: killed %d/%d (kill rate %.1f %%); %d discarded (no compile), %d equivalent\n", K, t, t ? 100 * K / t : 0, D, E
+      printf "mutate: without tests/test_tiles.c: killed %d/%d (kill rate %.1f %%)\n", K - T, t, t ? 100 * (K - T) / t : 0
+    }' "$1"
+echo "mutate: killed by timeout: $(grep -c '^KILLED(timeout' "$1")"
+echo "mutate: survivors:"
+awk -F'\t' '$1 == "SURVIVED" { printf "  %s  %s %s   | %s\n", $4, $5, $6, $7 }' "$1"
+}
+if [[ -n ${MUTATE_SUMMARY:-} ]]; then
+    [[ -f $MUTATE_SUMMARY ]] || die "MUTATE_SUMMARY: no such results file '$MUTATE_SUMMARY'"
+    summary "$MUTATE_SUMMARY"; exit 0
+fi
+
 echo "mutate: MUTATE_COUNT=$COUNT MUTATE_SEED=$SEED MUTATE_TIMEOUT=$TIMEOUT MUTATE_JOBS=$JOBS"
 echo "mutate: MUTATE_FILES=$(echo $FILES)"
 [[ -n $RERUN ]] && echo "mutate: MUTATE_RERUN=$RERUN (only its survivors)"
@@ -111,7 +139,8 @@ gen() {
 TOTAL_CAND=$(wc -l < "$SCRATCH/candidates")
 
 # ---- 2. Deterministic choice: shuffle each file's candidates by the seed, then deal them
-# round-robin over the files, so that every op and ISA gets its share.
+# round-robin over the files, so that every op and ISA gets its share (and keep that order, so
+# that a pass stopped early is still spread over them).
 if [[ -n $RERUN ]]; then
     # the line may have moved since (an edit above it): find the same text nearest its old place
     awk -F'\t' '$1 == "SURVIVED"' "$RERUN" | while IFS=$'\t' read -r _ _ _ _ _ _ text file line col len repl kind; do
@@ -125,8 +154,7 @@ else
 awk -v seed="$SEED" 'BEGIN { srand(seed) } { printf "%.9f\t%s\n", rand(), $0 }' "$SCRATCH/candidates" |
     sort -t$'\t' -k2,2 -k1,1 |
     awk -F'\t' '{ r = rank[$2]++; printf "%06d\t%s\n", r, $0 }' |
-    sort -t$'\t' -k1,1n -k3,3 -s | cut -f3- | head -n "$COUNT" |
-    sort -t$'\t' -k1,1 -k2,2n -k3,3n > "$SCRATCH/chosen"
+    sort -t$'\t' -k1,1n -k3,3 -s | cut -f3- | head -n "$COUNT" > "$SCRATCH/chosen"
 fi
 N=$(wc -l < "$SCRATCH/chosen")
 echo "mutate: $TOTAL_CAND candidate mutations in $(echo $FILES | wc -w) files; $N chosen"
@@ -142,8 +170,8 @@ make -q --no-print-directory -C "$SCRATCH/W1" all BUILD="$BUILD" 2>/dev/null || 
 equiv_key() { printf '%s\t%s\t%s\t%s' "$1" "$2" "$3" "$4"; }
 
 # Stage commands, each under the timeout, stopping at the first failure line.
-stage() { # dir name cmd...: 0 pass, 1 fail, 2 timeout
-    local dir=$1 name=$2; shift 2
+stage() { # dir cmd...: 0 pass, 1 fail, 2 timeout
+    local dir=$1; shift
     ( cd "$dir" && nice timeout -k 10 "$TIMEOUT" stdbuf -oL "$@" > "$dir/.stage.out" 2>&1 ); local rc=$?
     [[ $rc -eq 124 || $rc -eq 137 ]] && return 2
     [[ $rc -ne 0 ]] && return 1
@@ -184,12 +212,19 @@ run_one() { # job file line col len repl kind
                 local impls; impls=$(cd "$W" && "$BUILD/cnnbench" impls 2>/dev/null | awk -v op="$op" '$2 == op && $1 !~ /ref|onednn|openblas|blis|xnnpack|libxsmm/ {printf "%s%s", s, $1; s=","}')
                 status=SURVIVED
                 local r
-                for st in check edges tests; do
+                # stages, cheapest first; "tiles" (tests/test_tiles.c) last, so that the results
+                # also tell the kill rate without it (KILLED(tiles): only the tile tests kill it)
+                for st in check edges tests tiles; do
                     case $st in
-                    check) if [[ $op == shared || -z $impls ]]; then stage "$W" check "$BUILD/cnnbench" check --shapes tests/arm_shapes.txt
-                           else stage "$W" check "$BUILD/cnnbench" check --shapes tests/arm_shapes.txt --impl "$impls"; fi ;;
-                    edges) stage "$W" edges "$BUILD/cnnbench-tests" "edges_${op/shared/}" ;;
-                    tests) stage "$W" tests "$BUILD/cnnbench-tests" ;;
+                    check) if [[ $op == shared || -z $impls ]]; then stage "$W" "$BUILD/cnnbench" check --shapes tests/arm_shapes.txt
+                           else stage "$W" "$BUILD/cnnbench" check --shapes tests/arm_shapes.txt --impl "$impls"; fi ;;
+                    edges) stage "$W" "$BUILD/cnnbench-tests" "edges_${op/shared/}" ;;
+                    tests) local r=0 t
+                           for t in desc fill guard dispatch validator golden edges; do
+                               stage "$W" "$BUILD/cnnbench-tests" "test_$t"; r=$?; [[ $r -ne 0 ]] && break
+                           done
+                           (exit $r) ;;
+                    tiles) stage "$W" "$BUILD/cnnbench-tests" tiles ;;
                     esac
                     r=$?
                     [[ $r -eq 1 ]] && { status="KILLED($st)"; break; }
@@ -212,31 +247,14 @@ job() { # j: every JOBS-th chosen mutant
     while IFS=$'\t' read -r file line col len repl kind; do
         k=$((k + 1))
         [[ $(( (k - 1) % JOBS + 1 )) -eq $j ]] || continue
-        run_one "$j" "$file" "$line" "$col" "$len" "$repl" "$kind" | tee -a "$SCRATCH/res.$j" |
+        run_one "$j" "$file" "$line" "$col" "$len" "$repl" "$kind" | tee -a "$LOG" |
             awk -F'\t' -v k="$k" -v n="$N" '{ printf "[%d/%d] %-24s %s %s %s\n", k, n, $1, $4, $6, $5 }'
     done < "$SCRATCH/chosen"
 }
+: > "$LOG"
 for j in $(seq 1 "$JOBS"); do job "$j" & done
 wait
-cat "$SCRATCH"/res.* | sort -t$'\t' -k4,4V > "$LOG"
-
-# ---- 4. Summary: per op and ISA, the survivors, the kill rate over the mutants that count
-# (compiled and not equivalent).
 echo
-echo "mutate: results in $LOG"
-awk -F'\t' '
-    { key = $2 "/" $3; keys[key] = 1
-      if ($1 ~ /^KILLED/) { k[key]++; K++ } else if ($1 == "SURVIVED") { s[key]++; S++ }
-      else if ($1 == "NOCOMPILE") { d[key]++; D++ } else { e[key]++; E++ }
-      g[key]++; G++ }
-    END {
-      printf "%-18s %9s %9s %7s %9s %11s\n", "op/file", "generated", "discarded", "killed", "survived", "equivalent"
-      for (x in keys) printf "%-18s %9d %9d %7d %9d %11d\n", x, g[x], d[x], k[x], s[x], e[x] | "sort"
-      close("sort")
-      printf "%-18s %9d %9d %7d %9d %11d\n", "total", G, D, K, S, E
-      t = K + S
-      printf "mutate: killed %d/%d (kill rate %.1f %%); %d discarded (no compile), %d equivalent\n", K, t, t ? 100 * K / t : 0, D, E
-    }' "$LOG"
-echo "mutate: survivors:"
-awk -F'\t' '$1 == "SURVIVED" { printf "  %s  %s %s   | %s\n", $4, $5, $6, $7 }' "$LOG"
+summary "$LOG"
 echo "mutate: took $(( $(date +%s) - T0 )) s"
+
