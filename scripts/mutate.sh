@@ -46,8 +46,27 @@ make -q all BUILD="$BUILD" 2>/dev/null || die "$BUILD/ is not up to date with th
 
 # ---- 4. Summary: per op and ISA, the survivors, the kill rate over the mutants that count
 # (compiled and not equivalent).
+# The equivalent mutants recorded by hand in tests/mutants-equivalent.txt, one a line:
+#   file <TAB> n <TAB> col <TAB> kind <TAB> change <TAB> line text <TAB> reason
+# where n counts the lines of the file with the same text up to this one (1: the first), so
+# that an entry survives edits elsewhere in the file and tells apart two identical lines.
+equiv_key() { # file line col kind desc text
+    local n; n=$(awk -v l="$2" -v t="$6" 'NR <= l { s = $0; sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); n += s == t } END { print n }' "$1")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t' "$1" "$n" "$3" "$4" "$5" "$6"
+}
+is_listed() { [[ -f $EQUIV ]] && grep -qF "$(equiv_key "$@")" "$EQUIV"; }
+
 summary() { # results file
 echo "mutate: results in $1"
+local line res; res=$(mktemp)
+while IFS= read -r line; do
+    IFS=$'\t' read -r st _ _ _ _ desc text file l col _ _ kind <<< "$line"
+    if [[ $st == SURVIVED ]] && is_listed "$file" "$l" "$col" "$kind" "$desc" "$text"; then
+        echo "EQUIVALENT(listed)${line#SURVIVED}"
+    else
+        echo "$line"
+    fi
+done < "$1" > "$res"
 awk -F'\t' '
     { key = $2 "/" $3; keys[key] = 1
       if ($1 == "KILLED(tiles)") T++
@@ -62,10 +81,11 @@ awk -F'\t' '
       t = K + S
       printf "mutate: killed %d/%d (kill rate %.1f %%); %d discarded (no compile), %d equivalent\n", K, t, t ? 100 * K / t : 0, D, E
       printf "mutate: without tests/test_tiles.c: killed %d/%d (kill rate %.1f %%)\n", K - T, t, t ? 100 * (K - T) / t : 0
-    }' "$1"
-echo "mutate: killed by timeout: $(grep -c '^KILLED(timeout' "$1")"
+    }' "$res"
+echo "mutate: killed by timeout: $(grep -c '^KILLED(timeout' "$res")"
 echo "mutate: survivors:"
-awk -F'\t' '$1 == "SURVIVED" { printf "  %s  %s %s   | %s\n", $4, $5, $6, $7 }' "$1"
+awk -F'\t' '$1 == "SURVIVED" { printf "  %s  %s %s   | %s\n", $4, $5, $6, $7 }' "$res"
+rm -f "$res"
 }
 if [[ -n ${MUTATE_SUMMARY:-} ]]; then
     [[ -f $MUTATE_SUMMARY ]] || die "MUTATE_SUMMARY: no such results file '$MUTATE_SUMMARY'"
@@ -166,8 +186,6 @@ tar -C "$ROOT" --exclude=./.git --exclude="./$BUILD/mutate" -cf - . | tar -C "$S
 for j in $(seq 1 "$JOBS"); do cp -a "$SCRATCH/P" "$SCRATCH/W$j"; done
 make -q --no-print-directory -C "$SCRATCH/W1" all BUILD="$BUILD" 2>/dev/null || die "the scratch copy of $BUILD/ is not up to date (mtimes lost?)"
 
-# The equivalent mutants recorded by hand: "file<TAB>kind<TAB>'from' -> 'to'<TAB>line text<TAB>reason".
-equiv_key() { printf '%s\t%s\t%s\t%s' "$1" "$2" "$3" "$4"; }
 
 # Stage commands, each under the timeout, stopping at the first failure line.
 stage() { # dir cmd...: 0 pass, 1 fail, 2 timeout
@@ -189,7 +207,7 @@ run_one() { # job file line col len repl kind
     local text; text=$(echo "$orig" | sed 's/^[ \t]*//; s/[ \t]*$//')
     op=$(echo "$file" | sed -n 's#kernels/\([a-z]*\)/.*#\1#p'); [[ -z $op ]] && op=shared
     local isa; isa=$(basename "$file" .c); [[ $file == kernels/clip.h ]] && isa=driver
-    if [[ -f $EQUIV ]] && grep -qF "$(equiv_key "$file" "$kind" "$desc" "$text")" "$EQUIV"; then
+    if is_listed "$file" "$line" "$col" "$kind" "$desc" "$text"; then
         status="EQUIVALENT(listed)"
     else
         touch "$W/.stamp"
