@@ -10,7 +10,8 @@
 # default 1), MUTATE_FILES (files to mutate), MUTATE_TIMEOUT (seconds per test stage, default
 # 300: a mutant that hangs counts as killed by timeout), MUTATE_JOBS (scratch trees run side by
 # side, default 1), MUTATE_LOG (results, default build/mutate/results.txt), MUTATE_RERUN (a results
-# file: run again only its survivors, e.g. after adding tests).
+# file: run again only its survivors, e.g. after adding tests), MUTATE_RESUME=1 (keep MUTATE_LOG
+# and skip the mutants it already holds: a pass stopped early goes on where it was).
 # NEON files are not mutated: the x86 run cannot execute them.
 # Mutants are built with -Wno-error: a mutant the compiler only warns about is still run
 # against the tests (a warning is not a test); and with -g0, which changes no code and saves time
@@ -30,6 +31,7 @@ FILES=${MUTATE_FILES:-"kernels/conv/avx2.c kernels/conv/avx512.c kernels/conv/dr
   kernels/pool/avx2.c kernels/pool/avx512.c kernels/pool/driver.c kernels/pool/scalar.c kernels/clip.h"}
 LOG=${MUTATE_LOG:-$BUILD/mutate/results.txt}
 RERUN=${MUTATE_RERUN:-}
+RESUME=${MUTATE_RESUME:-}
 EQUIV=tests/mutants-equivalent.txt
 
 die() { echo "mutate: $*" >&2; exit 2; }
@@ -177,6 +179,12 @@ awk -v seed="$SEED" 'BEGIN { srand(seed) } { printf "%.9f\t%s\n", rand(), $0 }' 
     awk -F'\t' '{ r = rank[$2]++; printf "%06d\t%s\n", r, $0 }' |
     sort -t$'\t' -k1,1n -k3,3 -s | cut -f3- | head -n "$COUNT" > "$SCRATCH/chosen"
 fi
+if [[ -n $RESUME && -f $LOG ]]; then
+    awk -F'\t' 'NR == FNR { done[$8 FS $9 FS $10 FS $11 FS $12 FS $13] = 1; next } !($0 in done)' \
+        "$LOG" "$SCRATCH/chosen" > "$SCRATCH/left"
+    echo "mutate: MUTATE_RESUME: $(( $(wc -l < "$SCRATCH/chosen") - $(wc -l < "$SCRATCH/left") )) already in $LOG"
+    mv "$SCRATCH/left" "$SCRATCH/chosen"
+fi
 N=$(wc -l < "$SCRATCH/chosen")
 echo "mutate: $TOTAL_CAND candidate mutations in $(echo $FILES | wc -w) files; $N chosen"
 
@@ -270,7 +278,7 @@ job() { # j: every JOBS-th chosen mutant
             awk -F'\t' -v k="$k" -v n="$N" '{ printf "[%d/%d] %-24s %s %s %s\n", k, n, $1, $4, $6, $5 }'
     done < "$SCRATCH/chosen"
 }
-: > "$LOG"
+[[ -n $RESUME ]] || : > "$LOG"
 for j in $(seq 1 "$JOBS"); do job "$j" & done
 wait
 echo
