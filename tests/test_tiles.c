@@ -257,3 +257,29 @@ void test_tiles_pool(void)
                 }
     }
 }
+
+/* The blocked pooling path declines what its clipping cannot handle: a window, stride, left
+ * padding or dilation out of range on any axis (the parser never makes such problems, so only a
+ * direct call can show that supports still says so). */
+void test_tiles_pool_supports(void)
+{
+    cnb_layer l;
+    char err[256];
+    if (cnb_layer_parse("pool:max mb1ic8id3ih5iw5kd2kh3kw3", CNB_KIND_POOL, 0, &l, err, sizeof err)) {
+        CHECK(0, "pool case does not parse: %s", err);
+        return;
+    }
+    for (int e = 0; e < COUNT(pool_tables); e++) {
+        const cnb_impl *m = pool_tables[e].impl;
+        CHECK(!m->supports(&l.prob), "%s declines a plain 3D window", m->name);
+        for (int f = 0; f < 12; f++) {
+            cnb_problem p = l.prob;
+            cnb_pool *q = &p.pool;
+            int *const field[12] = {&q->kd, &q->kh, &q->kw, &q->sd, &q->sh, &q->sw,
+                                    &q->pd, &q->ph, &q->pw, &q->dd, &q->dh, &q->dw};
+            *field[f] = f < 6 ? 0 : -1;
+            CHECK(m->supports(&p), "%s accepts a pooling problem with field %d of "
+                  "(kd kh kw sd sh sw pd ph pw dd dh dw) set to %d", m->name, f, *field[f]);
+        }
+    }
+}
