@@ -13,9 +13,10 @@
 # file: run again only its survivors, e.g. after adding tests), MUTATE_RESUME=1 (keep MUTATE_LOG
 # and skip the mutants it already holds: a pass stopped early goes on where it was).
 # NEON files are not mutated: the x86 run cannot execute them.
-# Mutants are built with -Wno-error: a mutant the compiler only warns about is still run
-# against the tests (a warning is not a test); and with -g0, which changes no code and saves time
-# on the large conv files (objects are compared without their debug info). A mutant that does not compile is discarded. A mutant whose object code is identical to the
+# Mutants are built with the project's flags (-Werror: a mutant GCC proves to be undefined
+# behaviour, e.g. an array overrun, is caught there, and is discarded as not compiling), plus
+# -g0, which changes no code and saves time on the large conv files (objects are compared
+# without their debug info). A mutant that does not compile is discarded. A mutant whose object code is identical to the
 # original's (debug info aside) cannot change any output and is counted as equivalent, as are
 # the mutants listed with a reason in tests/mutants-equivalent.txt.
 set -u
@@ -223,7 +224,7 @@ run_one() { # job file line col len repl kind
         awk -v L="$line" -v C="$col" -v N="$len" -v R="$repl" \
             'NR == L { $0 = substr($0, 1, C - 1) R substr($0, C + N) } { print }' \
             "$W/$file" > "$W/.mut" && cat "$W/.mut" > "$W/$file"
-        if ! nice make --no-print-directory -C "$W" -s all BUILD="$BUILD" EXTRA_CFLAGS="-Wno-error -g0" > "$W/.build.out" 2>&1; then
+        if ! nice make --no-print-directory -C "$W" -s all BUILD="$BUILD" EXTRA_CFLAGS=-g0 > "$W/.build.out" 2>&1; then
             status=NOCOMPILE
         else
             # identical machine code: the mutant cannot change any output
