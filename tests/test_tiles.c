@@ -258,9 +258,9 @@ void test_tiles_pool(void)
     }
 }
 
-/* The blocked pooling path declines what its clipping cannot handle: a window, stride, left
- * padding or dilation out of range on any axis (the parser never makes such problems, so only a
- * direct call can show that supports still says so). */
+/* The pooling implementations decline what their clipping cannot handle: another op, or a
+ * window, stride, left padding or dilation out of range on any axis (the parser never makes
+ * such problems, so only a direct call can show that supports still says so). */
 void test_tiles_pool_supports(void)
 {
     cnb_layer l;
@@ -269,11 +269,18 @@ void test_tiles_pool_supports(void)
         CHECK(0, "pool case does not parse: %s", err);
         return;
     }
-    for (int e = 0; e < COUNT(pool_tables); e++) {
-        const cnb_impl *m = pool_tables[e].impl;
+    const cnb_impl *impls[COUNT(pool_tables) + 1];
+    int n = 0;
+    for (int e = 0; e < COUNT(pool_tables); e++) impls[n++] = pool_tables[e].impl;
+    impls[n++] = &cnb_pool_f32_window__scalar;
+    for (int e = 0; e < n; e++) {
+        const cnb_impl *m = impls[e];
         CHECK(!m->supports(&l.prob), "%s declines a plain 3D window", m->name);
+        cnb_problem p = l.prob;
+        p.op = CNB_OP_CONV;
+        CHECK(m->supports(&p), "%s accepts a problem that is not pooling", m->name);
         for (int f = 0; f < 12; f++) {
-            cnb_problem p = l.prob;
+            p = l.prob;
             cnb_pool *q = &p.pool;
             int *const field[12] = {&q->kd, &q->kh, &q->kw, &q->sd, &q->sh, &q->sw,
                                     &q->pd, &q->ph, &q->pw, &q->dd, &q->dh, &q->dw};
