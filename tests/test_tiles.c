@@ -290,3 +290,47 @@ void test_tiles_pool_supports(void)
         }
     }
 }
+
+/* Convolution and GEMM decline what their paths cannot compute, on direct calls (the parser
+ * never makes these problems): another op; groups that are zero or do not divide the channels;
+ * a stride below 1 or a negative dilation (direct path). GEMM's prepare refuses another op. */
+void test_tiles_declines(void)
+{
+    cnb_layer l;
+    char err[256];
+    if (cnb_layer_parse("conv g2mb1ic4ih5oc6kh3", CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+        CHECK(0, "conv case does not parse: %s", err);
+        return;
+    }
+    const cnb_impl *impls[COUNT(conv_tables) + 1];
+    int n = 0;
+    for (int e = 0; e < COUNT(conv_tables); e++) impls[n++] = conv_tables[e].impl;
+    impls[n++] = &cnb_conv_f32_im2col__scalar;
+    for (int e = 0; e < n; e++) {
+        const cnb_impl *m = impls[e];
+        CHECK(!m->supports(&l.prob), "%s declines a plain grouped convolution", m->name);
+        cnb_problem p = l.prob;
+        p.op = CNB_OP_POOL;
+        CHECK(m->supports(&p), "%s accepts a problem that is not a convolution", m->name);
+        static const int bad_groups[][3] = {{0, 4, 6}, {2, 3, 6}, {2, 4, 3}}; /* g, ic, oc */
+        for (int b = 0; b < 3; b++) {
+            p = l.prob;
+            p.conv.g = bad_groups[b][0], p.conv.ic = bad_groups[b][1], p.conv.oc = bad_groups[b][2];
+            CHECK(m->supports(&p), "%s accepts g %d ic %d oc %d", m->name, p.conv.g, p.conv.ic, p.conv.oc);
+        }
+        if (e == n - 1) continue; /* the im2col path takes any stride and dilation */
+        for (int f = 0; f < 6; f++) {
+            p = l.prob;
+            int *const field[6] = {&p.conv.sd, &p.conv.sh, &p.conv.sw, &p.conv.dd, &p.conv.dh, &p.conv.dw};
+            *field[f] = f < 3 ? 0 : -1;
+            CHECK(m->supports(&p), "%s accepts field %d of (sd sh sw dd dh dw) set to %d", m->name, f,
+                  *field[f]);
+        }
+    }
+    for (int e = 0; e < COUNT(gemm_tables); e++) {
+        const cnb_impl *m = gemm_tables[e].impl;
+        void *state = m->prepare(&l.prob, NULL);
+        CHECK(!state, "%s prepares a convolution problem", m->name);
+        if (state) m->release(state);
+    }
+}
