@@ -334,3 +334,35 @@ void test_tiles_declines(void)
         if (state) m->release(state);
     }
 }
+
+/* The smallest tables the drivers must accept: every tile 1 pixel wide (ur_max 1 for every nb,
+ * dw_ur_max 1), run through the same kernels, so that the driver's tiling and its table check
+ * are exercised away from the shipped sizes. */
+static cnb_conv_direct_isa reduced;
+static void *reduced_prepare(const cnb_problem *p, const float *wei)
+{
+    return cnb_conv_direct_prepare(&reduced, p, wei);
+}
+
+void test_tiles_conv_reduced_table(void)
+{
+    static const char *const cases[] = {
+        "conv mb1ic9ih4iw5oc20kh3kw3ph1pw1", "conv mb1ic9ih4iw7oc20kh3kw3sh2sw2ph1pw1",
+        "conv g20mb1ic20ih4iw5oc20kh3kw3ph1pw1", "conv g20mb1ic20ih5iw6oc20kh3kw3sh2sw2ph1pw1",
+        "conv g20mb1ic20ih5iw5oc20kh5kw5ph2pw2", "conv g2mb1ic6ih5oc6kh3ph1",
+    };
+    for (int e = 0; e < COUNT(conv_tables); e++) {
+        const cnb_impl *m = conv_tables[e].impl;
+        if (!cnb_impl_runnable(m, NULL)) continue;
+        reduced = *conv_tables[e].t;
+        for (int nb = 1; nb <= reduced.nb_max; nb++) reduced.ur_max[nb] = 1;
+        reduced.dw_ur_max = 1;
+        static char name[64];
+        snprintf(name, sizeof name, "%s with every ur_max 1 (test_tiles.c)", m->name);
+        cnb_impl rec = *m;
+        rec.name = name;
+        rec.prepare = reduced_prepare;
+        int fails = 0;
+        for (int i = 0; i < COUNT(cases); i++) check(&rec, cases[i], &fails);
+    }
+}
