@@ -66,6 +66,7 @@ CXXFLAGS = -std=c++17 $(OPT) -g -Wall -Wextra -Werror -I. $(FEATURE_DEFS) \
 # Other parts of the build (checks, mutation tests) are included here, before the stamp below,
 # so that whatever flags they set are part of it.
 include mk/check.mk
+include mk/mutate.mk
 
 # The configuration stamp (the pattern of git's GIT-CFLAGS): everything that changes an object or
 # the link -- compilers, flags and defines (the CNB_HAVE_* features and peers found above), per-ISA
@@ -139,3 +140,4 @@ bench: deps-bench
 
 clean:
 	rm -rf build build-arm
+

@@ -107,6 +107,7 @@ row_switch(const cnb_conv_row_args *a, int nb, int ur, const ptrdiff_t sow)
     case 2 * 32 +  5: row_tile(a, 2,  5, sow); return; case 2 * 32 +  6: row_tile(a, 2,  6, sow); return;
     case 3 * 32 +  1: row_tile(a, 3,  1, sow); return; case 3 * 32 +  2: row_tile(a, 3,  2, sow); return;
     case 3 * 32 +  3: row_tile(a, 3,  3, sow); return; case 3 * 32 +  4: row_tile(a, 3,  4, sow); return;
+    default: cnb_conv_missing_tile("avx2", "row", nb, ur);
     }
 }
 
@@ -193,6 +194,7 @@ dw3_switch(const cnb_conv_dw3_args *a, int ur, const int sw, const int sl, const
     case  7: dw3_tile(a,  7, sw, sl, sr); return; case  8: dw3_tile(a,  8, sw, sl, sr); return;
     case  9: dw3_tile(a,  9, sw, sl, sr); return; case 10: dw3_tile(a, 10, sw, sl, sr); return;
     case 11: dw3_tile(a, 11, sw, sl, sr); return; case 12: dw3_tile(a, 12, sw, sl, sr); return;
+    default: cnb_conv_missing_tile("avx2", "dw3", 1, ur);
     }
 }
 
@@ -222,15 +224,16 @@ static void dw(const cnb_conv_dw_args *a, int ur)
     case  7: dw_tile(a,  7); return; case  8: dw_tile(a,  8); return;
     case  9: dw_tile(a,  9); return; case 10: dw_tile(a, 10); return;
     case 11: dw_tile(a, 11); return; case 12: dw_tile(a, 12); return;
+    default: cnb_conv_missing_tile("avx2", "dw", 1, ur);
     }
 }
 
 /*                                                  block acc  nb   ur_max by nb     dw_ur */
-static const cnb_conv_direct_isa avx2_table = {"avx2", B, ACC_REGS, 3, {0, 12, 6, 4}, DW_UR_MAX, row, dw, dw3};
+const cnb_conv_direct_isa cnb_conv_direct_table__avx2 = {"avx2", B, ACC_REGS, 3, {0, 12, 6, 4}, DW_UR_MAX, row, dw, dw3};
 
 static void *prepare(const cnb_problem *p, const float *wei)
 {
-    return cnb_conv_direct_prepare(&avx2_table, p, wei);
+    return cnb_conv_direct_prepare(&cnb_conv_direct_table__avx2, p, wei);
 }
 
 static void run(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst)

@@ -126,6 +126,7 @@ row_switch(const cnb_conv_row_args *a, int nb, int ur, const ptrdiff_t sow)
     case 4 * 32 +  1: row_tile(a, 4,  1, sow); return; case 4 * 32 +  2: row_tile(a, 4,  2, sow); return;
     case 4 * 32 +  3: row_tile(a, 4,  3, sow); return; case 4 * 32 +  4: row_tile(a, 4,  4, sow); return;
     case 4 * 32 +  5: row_tile(a, 4,  5, sow); return; case 4 * 32 +  6: row_tile(a, 4,  6, sow); return;
+    default: cnb_conv_missing_tile("avx512", "row", nb, ur);
     }
 }
 
@@ -214,6 +215,7 @@ dw3_switch(const cnb_conv_dw3_args *a, int ur, const int sw, const int sl, const
     case 11: dw3_tile(a, 11, sw, sl, sr); return; case 12: dw3_tile(a, 12, sw, sl, sr); return;
     case 13: dw3_tile(a, 13, sw, sl, sr); return; case 14: dw3_tile(a, 14, sw, sl, sr); return;
     case 15: dw3_tile(a, 15, sw, sl, sr); return; case 16: dw3_tile(a, 16, sw, sl, sr); return;
+    default: cnb_conv_missing_tile("avx512", "dw3", 1, ur);
     }
 }
 
@@ -245,15 +247,16 @@ static void dw(const cnb_conv_dw_args *a, int ur)
     case 11: dw_tile(a, 11); return; case 12: dw_tile(a, 12); return;
     case 13: dw_tile(a, 13); return; case 14: dw_tile(a, 14); return;
     case 15: dw_tile(a, 15); return; case 16: dw_tile(a, 16); return;
+    default: cnb_conv_missing_tile("avx512", "dw", 1, ur);
     }
 }
 
 /*                                                  block acc  nb   ur_max by nb     dw_ur */
-static const cnb_conv_direct_isa avx512_table = {"avx512", B, ACC_REGS, 4, {0, 24, 14, 8, 6}, DW_UR_MAX, row, dw, dw3};
+const cnb_conv_direct_isa cnb_conv_direct_table__avx512 = {"avx512", B, ACC_REGS, 4, {0, 24, 14, 8, 6}, DW_UR_MAX, row, dw, dw3};
 
 static void *prepare(const cnb_problem *p, const float *wei)
 {
-    return cnb_conv_direct_prepare(&avx512_table, p, wei);
+    return cnb_conv_direct_prepare(&cnb_conv_direct_table__avx512, p, wei);
 }
 
 static void run(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst)

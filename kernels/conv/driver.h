@@ -4,6 +4,9 @@
 #ifndef CNB_KERNELS_CONV_DRIVER_H
 #define CNB_KERNELS_CONV_DRIVER_H
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "kernels/conv/ukernel.h"
 #include "kernels/impl.h"
 
@@ -21,6 +24,19 @@ typedef struct cnb_conv_direct_isa {
     cnb_conv_dw_fn dw;
     cnb_conv_dw3_fn dw3;                  /* optional (NULL: every depthwise row goes to dw) */
 } cnb_conv_direct_isa;
+
+/* The tables of the ISA files (tests/test_tiles.c sizes its edge cases from them). */
+extern const cnb_conv_direct_isa cnb_conv_direct_table__avx512, cnb_conv_direct_table__avx2,
+    cnb_conv_direct_table__neon;
+
+/* Called by an ISA file's switch for a (nb, ur) its table allows but the switch has no case for:
+ * stop loudly, since the call would otherwise write nothing and leave the tile's outputs stale. */
+_Noreturn static inline void cnb_conv_missing_tile(const char *isa, const char *kernel, int nb, int ur)
+{
+    fprintf(stderr, "conv/%s: the %s kernel has no case for nb %d, ur %d: its switch and its tile table "
+                    "disagree\n", isa, kernel, nb, ur);
+    abort();
+}
 
 /* The record functions, parameterised by the ISA table. */
 const char *cnb_conv_direct_supports(const cnb_problem *p);

@@ -118,6 +118,7 @@ row_switch(const cnb_conv_row_args *a, int nb, int ur, const ptrdiff_t sow)
     case 4 * 32 +  1: row_tile(a, 4,  1, sow); return; case 4 * 32 +  2: row_tile(a, 4,  2, sow); return;
     case 4 * 32 +  3: row_tile(a, 4,  3, sow); return; case 4 * 32 +  4: row_tile(a, 4,  4, sow); return;
     case 4 * 32 +  5: row_tile(a, 4,  5, sow); return; case 4 * 32 +  6: row_tile(a, 4,  6, sow); return;
+    default: cnb_conv_missing_tile("neon", "row", nb, ur);
     }
 }
 
@@ -168,15 +169,16 @@ static void dw(const cnb_conv_dw_args *a, int ur)
     case 11: dw_tile(a, 11); return; case 12: dw_tile(a, 12); return;
     case 13: dw_tile(a, 13); return; case 14: dw_tile(a, 14); return;
     case 15: dw_tile(a, 15); return; case 16: dw_tile(a, 16); return;
+    default: cnb_conv_missing_tile("neon", "dw", 1, ur);
     }
 }
 
 /*                                                  block acc  nb   ur_max by nb     dw_ur */
-static const cnb_conv_direct_isa neon_table = {"neon", B, ACC_REGS, 4, {0, 24, 12, 8, 6}, 16, row, dw, NULL};
+const cnb_conv_direct_isa cnb_conv_direct_table__neon = {"neon", B, ACC_REGS, 4, {0, 24, 12, 8, 6}, 16, row, dw, NULL};
 
 static void *prepare(const cnb_problem *p, const float *wei)
 {
-    return cnb_conv_direct_prepare(&neon_table, p, wei);
+    return cnb_conv_direct_prepare(&cnb_conv_direct_table__neon, p, wei);
 }
 
 static void run(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst)

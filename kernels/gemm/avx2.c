@@ -155,7 +155,7 @@ static void dot_kernel(int m, int n, int k, const float *restrict a, ptrdiff_t l
     }
 }
 
-static const cnb_gemm_arch avx2_6x16 = {
+const cnb_gemm_arch cnb_gemm_arch_6x16__avx2 = {
     /*    mr       nr       mc        kc         nc                                            */
     .mr = MR, .nr = NR, .mc = 6 * 48, .kc = 256, .nc = 2048, .ukernel = ukernel_6x16,
     .dot_max_m = 4, .dot = dot_kernel,
@@ -164,7 +164,7 @@ static const cnb_gemm_arch avx2_6x16 = {
 static void *prepare_6x16(const cnb_problem *p, const float *wei)
 {
     (void)wei;
-    return cnb_gemm_prepare(&avx2_6x16, p);
+    return cnb_gemm_prepare(&cnb_gemm_arch_6x16__avx2, p);
 }
 
 const cnb_impl cnb_gemm_f32_6x16__avx2 = {

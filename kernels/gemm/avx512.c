@@ -134,7 +134,7 @@ static void dot_kernel(int m, int n, int k, const float *restrict a, ptrdiff_t l
     }
 }
 
-static const cnb_gemm_arch avx512_14x32 = {
+const cnb_gemm_arch cnb_gemm_arch_14x32__avx512 = {
     /*    mr       nr       mc         kc         nc                                             */
     .mr = MR, .nr = NR, .mc = 14 * 24, .kc = 256, .nc = 2048, .ukernel = ukernel_14x32,
     .dot_max_m = 4, .dot = dot_kernel,
@@ -143,7 +143,7 @@ static const cnb_gemm_arch avx512_14x32 = {
 static void *prepare_14x32(const cnb_problem *p, const float *wei)
 {
     (void)wei;
-    return cnb_gemm_prepare(&avx512_14x32, p);
+    return cnb_gemm_prepare(&cnb_gemm_arch_14x32__avx512, p);
 }
 
 const cnb_impl cnb_gemm_f32_14x32__avx512 = {

@@ -18,6 +18,9 @@ typedef struct cnb_gemm_arch {
     cnb_gemm_dotkernel_fn *dot;
 } cnb_gemm_arch;
 
+/* The tables of the ISA files (tests/test_tiles.c sizes its edge cases from them). */
+extern const cnb_gemm_arch cnb_gemm_arch_14x32__avx512, cnb_gemm_arch_6x16__avx2, cnb_gemm_arch_8x12__neon;
+
 /* The record functions, given the ISA's table. prepare allocates everything run needs for the
  * problem and the threads in force (NULL on failure or on a table that breaks its invariants);
  * run computes C = alpha·op(A)·op(B) + beta·C for that problem, with the threads in force but at

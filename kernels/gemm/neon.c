@@ -132,7 +132,7 @@ static void dot_kernel(int m, int n, int k, const float *restrict a, ptrdiff_t l
     }
 }
 
-static const cnb_gemm_arch neon_8x12 = {
+const cnb_gemm_arch cnb_gemm_arch_8x12__neon = {
     /*    mr       nr       mc        kc         nc                                              */
     .mr = MR, .nr = NR, .mc = 8 * 24, .kc = 256, .nc = 12 * 256, .ukernel = ukernel_8x12,
     .dot_max_m = 4, .dot = dot_kernel,
@@ -141,7 +141,7 @@ static const cnb_gemm_arch neon_8x12 = {
 static void *prepare_8x12(const cnb_problem *p, const float *wei)
 {
     (void)wei;
-    return cnb_gemm_prepare(&neon_8x12, p);
+    return cnb_gemm_prepare(&cnb_gemm_arch_8x12__neon, p);
 }
 
 const cnb_impl cnb_gemm_f32_8x12__neon = {

@@ -132,13 +132,13 @@ static void avg_8c(size_t n, const float *src, float *dst, const cnb_pool_taps *
     pool_run(0, n, src, dst, t);
 }
 
-static const cnb_pool_blocked_kernels table = {.cb = CB, .px = PX, .max = max_8c, .avg = avg_8c};
+const cnb_pool_blocked_kernels cnb_pool_kernels__avx2 = {.cb = CB, .px = PX, .px_c = PX_C, .max = max_8c, .avg = avg_8c};
 
 static void run(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst)
 {
     (void)state;
     (void)wei;
-    cnb_pool_blocked_run(&table, &p->pool, src, dst);
+    cnb_pool_blocked_run(&cnb_pool_kernels__avx2, &p->pool, src, dst);
 }
 
 const cnb_impl cnb_pool_f32_window__avx2 = {

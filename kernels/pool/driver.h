@@ -11,9 +11,14 @@
 typedef struct cnb_pool_blocked_kernels {
     int cb;                  /* channel block = floats per vector = the layout's block */
     int px;                  /* largest group of output pixels one kernel iteration computes */
+    int px_c;                /* pixels per group of small dense windows (3 wide stride 1 or 2, 2 wide stride 2) */
     cnb_pool_ukernel_fn max; /* CNB_POOL_MAX */
     cnb_pool_ukernel_fn avg; /* CNB_POOL_AVG_INCL and CNB_POOL_AVG_EXCL (the divisor differs) */
 } cnb_pool_blocked_kernels;
+
+/* The tables of the ISA files (tests/test_tiles.c sizes its edge cases from them). */
+extern const cnb_pool_blocked_kernels cnb_pool_kernels__avx512, cnb_pool_kernels__avx2,
+    cnb_pool_kernels__neon;
 
 /* NULL when the blocked driver handles the problem, else why not. */
 const char *cnb_pool_blocked_supports(const cnb_problem *p);
