@@ -108,6 +108,9 @@ void test_edges_conv(void)
         "conv g24mb1ic24ih4iw21oc24oh8ow25kh3kw3ph3pw3", /* depthwise, rows and columns in padding */
         "conv g1mb2ic17id1ih21iw37oc17od1oh7ow20kd2kh1kw7sd1sh3sw2pd1ph0pw4dd1dh2dw0", /* dilation */
         "conv mb1ic8ih9oc8oh9kh2dh6ph4",               /* dilation: rows whose taps skip the input */
+        "conv mb1ic8oc24iw5ow12kw3dw1pw2",             /* dilated windows past the right border */
+        "conv g8mb1ic8oc8iw5ow12kw3dw1pw2",             /* the same, depthwise */
+        "conv mb1ic19ih4iw6oc17oh9ow9kh2kw3dh2dw1ph1pw2", /* dilated, past bottom and right */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_all(CNB_OP_CONV, cases[i], &fails);
 }
@@ -186,6 +189,7 @@ void test_edges_pool(void)
             "mb1ic19id3kd1pd2",                        /* 1x1x1 window, padding 2 */
             "mb1ic33ih5iw6oh9ow11kh2kw3sh1sw2ph4pw6",
             "mb2ic7id1ih9iw9od1oh4ow4kd2kh3kw3sd1sh2sw2pd1ph1pw1dd1", /* through dilation */
+            "mb1ic19iw5ow12kw3dw1pw2",                 /* dilated windows past the right border */
         };
         for (size_t i = 0; a < 2 && i < sizeof empty / sizeof *empty; i++) {
             snprintf(d, sizeof d, "pool:%s %s", algs[a], empty[i]);
