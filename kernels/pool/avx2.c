@@ -10,6 +10,7 @@
  * pixels of a group share (PX_C-1)·s + kw column registers (at most 13 ymm), each column loaded
  * once per window row; then each pixel combines its kw columns.
  * Average: exact float sum, then one true division by the divisor broadcast in one more ymm. */
+#include <assert.h>
 #include <immintrin.h>
 #include <math.h>
 
@@ -61,6 +62,9 @@ pool_group_cols(const int is_max, const int kw, const int s, const float *src, f
 {
     enum { NCOL = (PX_C - 1) * 2 + 3 };
     const int ncol = (PX_C - 1) * s + kw;
+    /* kw and s are constants at every call: this folds away, or stops a caller whose window
+     * needs more columns than col holds (the compiler would otherwise drop that path silently). */
+    assert(ncol <= NCOL);
     __m256 col[NCOL];
 #pragma GCC unroll 32
     for (int j = 0; j < ncol; j++)
