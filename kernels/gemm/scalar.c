@@ -9,6 +9,7 @@
  * into a per-thread buffer so the inner loop still runs along contiguous memory. Tiles of C are
  * shared among threads; each C element is summed by one thread in increasing p. */
 #include <stdint.h>
+#include <omp.h>
 #include <stdlib.h>
 
 #include "kernels/impl.h"
@@ -61,22 +62,48 @@ static void scalar_tile(const cnb_gemm *g, const float *a, const float *b, float
     }
 }
 
+/* The state: one transposition buffer of SCALAR_KB x SCALAR_NB floats per thread (transposed B
+ * only), allocated in prepare for the threads in force, so that run never allocates. */
+typedef struct scalar_state {
+    int nthr;
+    float *bt;
+} scalar_state;
+
+static void *scalar_prepare(const cnb_problem *p, const float *wei)
+{
+    (void)wei;
+    scalar_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->nthr = omp_get_max_threads();
+    if (p->gemm.tb && !(s->bt = malloc(sizeof(float) * SCALAR_KB * SCALAR_NB * s->nthr))) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void scalar_release(void *state)
+{
+    scalar_state *s = state;
+    if (s) free(s->bt);
+    free(s);
+}
+
 static void scalar_run(void *state, const cnb_problem *p, const float *a, const float *b,
                        float *c)
 {
-    (void)state;
+    const scalar_state *s = state;
     const cnb_gemm *g = &p->gemm;
     if (g->m <= 0 || g->n <= 0) return;
     const int mt = (g->m + SCALAR_MB - 1) / SCALAR_MB, nt = (g->n + SCALAR_NB - 1) / SCALAR_NB;
-#pragma omp parallel
+    const int nthr = omp_get_max_threads() < s->nthr ? omp_get_max_threads() : s->nthr;
+#pragma omp parallel num_threads(nthr)
     {
-        float *bt = g->tb ? malloc(sizeof(float) * SCALAR_KB * SCALAR_NB) : NULL;
-        if (g->tb && !bt) abort(); /* 256 KiB; run() has no way to report failure */
+        float *bt = s->bt ? s->bt + (size_t)omp_get_thread_num() * SCALAR_KB * SCALAR_NB : NULL;
 #pragma omp for collapse(2) schedule(static)
         for (int it = 0; it < mt; it++)
             for (int jt = 0; jt < nt; jt++)
                 scalar_tile(g, a, b, c, it * SCALAR_MB, jt * SCALAR_NB, bt);
-        free(bt);
     }
 }
 
@@ -85,5 +112,7 @@ const cnb_impl cnb_gemm_f32_loop__scalar = {
     .op = CNB_OP_GEMM,
     .isa = CNB_ISA_SCALAR,
     .layout = CNB_LAYOUT_NCX,
+    .prepare = scalar_prepare,
     .run = scalar_run,
+    .release = scalar_release,
 };
