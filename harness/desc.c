@@ -422,7 +422,7 @@ void cnb_layer_format(const cnb_layer *l, char *buf, size_t n)
     }
     if (p->op == CNB_OP_GEMM) {
         const cnb_gemm *g = &p->gemm;
-        snprintf(buf, n, "gemm m%dn%dk%dta%dtb%dlda%dldb%dldc%dalpha%gbeta%g", g->m, g->n, g->k,
+        snprintf(buf, n, "gemm m%dn%dk%dta%dtb%dlda%dldb%dldc%dalpha%.9gbeta%.9g", g->m, g->n, g->k,
                  g->ta, g->tb, g->lda, g->ldb, g->ldc, g->alpha, g->beta);
         return;
     }
