@@ -60,12 +60,17 @@ endif
 ifneq ($(HAVE_OPENBLAS)$(HAVE_BLIS),)
   PEER_LIBS += -ldl
 endif
+# One fragment per further peer: each sets HAVE_<PEER> and adds to PEER_DEFS, PEER_LIBS and
+# PEERS_FOUND_MORE when its library is found (native x86-64 builds only).
+PEERS_FOUND_MORE :=
+include mk/peer-xnnpack.mk mk/peer-libxsmm.mk
 FEATURE_DEFS += $(PEER_DEFS)
 FEATURE_LIBS += $(PEER_LIBS)
 
 # The peers this configuration builds in, for scripts/deps.sh --bench: `make -s peers-found`.
 PEERS_FOUND := $(strip $(if $(filter 1,$(HAVE_DNNL)),onednn) \
-                 $(if $(filter 1,$(HAVE_OPENBLAS)),openblas) $(if $(filter 1,$(HAVE_BLIS)),blis))
+                 $(if $(filter 1,$(HAVE_OPENBLAS)),openblas) $(if $(filter 1,$(HAVE_BLIS)),blis) \
+                 $(PEERS_FOUND_MORE))
 .PHONY: peers-found
 peers-found:
 	@echo $(PEERS_FOUND)

@@ -24,7 +24,8 @@ pkgs=(build-essential g++ pkg-config          # gcc, g++ (the Google Benchmark w
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static   # the aarch64 check
       clang libclang-rt-14-dev libomp-14-dev) # sanitizers, libFuzzer, TSan with clang's OpenMP
 if ((bench)); then
-    pkgs+=(libdnnl-dev libopenblas-dev libblis-dev gnuplot-nox)
+    pkgs+=(libdnnl-dev libopenblas-dev libblis-dev libxnnpack-dev libpthreadpool-dev libxsmm-dev
+          gnuplot-nox)
 fi
 # hwloc (with X) and hwloc-nox conflict: either one gives us the tools.
 missing=()
@@ -105,7 +106,8 @@ if ((bench)); then
     # Each peer found the way mk/peers.mk finds it: ask make itself (without the variables of a
     # calling make, which may force a peer off).
     found=" $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s peers-found 2>/dev/null) "
-    for peer in onednn:libdnnl-dev openblas:libopenblas-dev blis:libblis-dev; do
+    for peer in onednn:libdnnl-dev openblas:libopenblas-dev blis:libblis-dev xnnpack:libxnnpack-dev \
+                libxsmm:libxsmm-dev; do
         [[ $found == *" ${peer%%:*} "* ]] ||
             fail "mk/peers.mk does not find ${peer%%:*}'s header and library (${peer#*:})"
     done

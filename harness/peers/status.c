@@ -14,6 +14,12 @@
 #ifndef CNB_HAVE_BLIS
 #define CNB_HAVE_BLIS 0
 #endif
+#ifndef CNB_HAVE_XNNPACK
+#define CNB_HAVE_XNNPACK 0
+#endif
+#ifndef CNB_HAVE_LIBXSMM
+#define CNB_HAVE_LIBXSMM 0
+#endif
 
 typedef struct peer_pkg {
     const char *name;     /* as in the `peers` column */
@@ -25,6 +31,8 @@ static const peer_pkg PEERS[] = {
     {"onednn", "libdnnl-dev", CNB_HAVE_DNNL},
     {"openblas", "libopenblas-dev", CNB_HAVE_OPENBLAS},
     {"blis", "libblis-dev", CNB_HAVE_BLIS},
+    {"xnnpack", "libxnnpack-dev", CNB_HAVE_XNNPACK},
+    {"libxsmm", "libxsmm-dev", CNB_HAVE_LIBXSMM},
 };
 enum { NPEERS = sizeof PEERS / sizeof PEERS[0] };
 
