@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/peers/geom.h"
 #include "harness/peers/peers.h"
 #include "kernels/impl.h"
 
@@ -82,59 +83,11 @@ static void report(dnnl_status_t st, const char *what)
     if (st != dnnl_success) fprintf(stderr, "oneDNN: %s failed: %s\n", what, dnnl_status2str(st));
 }
 
-/* ---- geometry shared by conv and pool ------------------------------------------------------ */
+/* ---- geometry shared by conv and pool (geom.h) --------------------------------------------- */
 
-/* Spatial sizes in oneDNN's order (depth, height, width), 2 or 3 of them. A problem is 2D when it
- * has no depth at all (size 1 in and out, kernel 1, no depth padding).
- * oneDNN rejects a right padding of -stride or less (the last input rows are never read): there
- * the input is cropped to the rows that are read (in = full_in + pr, pr = 0), which changes no
- * output, and the user src is described as a view of the full tensor (user_src_md). */
-typedef struct {
-    int nsp, cropped;
-    dnnl_dims_t in, full_in, out, k, s, d, pl, pr;
-} geom;
-
-static void geom_set(geom *g, const int in[3], const int out[3], const int k[3], const int s[3],
-                     const int d[3], const int pl[3], const int pr[3])
-{
-    const int flat = in[0] == 1 && out[0] == 1 && k[0] == 1 && pl[0] == 0 && pr[0] == 0;
-    g->nsp = flat ? 2 : 3;
-    g->cropped = 0;
-    const int skip = flat ? 1 : 0;
-    for (int i = 0; i < g->nsp; i++) {
-        g->in[i] = in[i + skip];
-        g->out[i] = out[i + skip];
-        g->k[i] = k[i + skip];
-        g->s[i] = s[i + skip];
-        g->d[i] = d[i + skip];
-        g->pl[i] = pl[i + skip];
-        g->pr[i] = pr[i + skip];
-        g->full_in[i] = g->in[i];
-        if (g->pr[i] + g->s[i] <= 0) {
-            g->in[i] += g->pr[i];
-            g->pr[i] = 0;
-            g->cropped = 1;
-        }
-    }
-}
-
-static void geom_conv(const cnb_conv *c, geom *g)
-{
-    const int in[3] = {c->id, c->ih, c->iw}, out[3] = {c->od, c->oh, c->ow};
-    const int k[3] = {c->kd, c->kh, c->kw}, s[3] = {c->sd, c->sh, c->sw};
-    const int d[3] = {c->dd, c->dh, c->dw}, pl[3] = {c->pd, c->ph, c->pw};
-    const int pr[3] = {c->pd_r, c->ph_r, c->pw_r};
-    geom_set(g, in, out, k, s, d, pl, pr);
-}
-
-static void geom_pool(const cnb_pool *p, geom *g)
-{
-    const int in[3] = {p->id, p->ih, p->iw}, out[3] = {p->od, p->oh, p->ow};
-    const int k[3] = {p->kd, p->kh, p->kw}, s[3] = {p->sd, p->sh, p->sw};
-    const int d[3] = {p->dd, p->dh, p->dw}, pl[3] = {p->pd, p->ph, p->pw};
-    const int pr[3] = {p->pd_r, p->ph_r, p->pw_r};
-    geom_set(g, in, out, k, s, d, pl, pr);
-}
+typedef cnb_peer_geom geom;
+#define geom_conv cnb_peer_geom_conv
+#define geom_pool cnb_peer_geom_pool
 
 /* An activation descriptor N × C × spatial with the given format tag. */
 static dnnl_status_t act_md(dnnl_memory_desc_t *md, const geom *g, int n, int c,
@@ -154,15 +107,8 @@ static dnnl_format_tag_t plain_tag(const geom *g)
 static dnnl_status_t user_src_md(dnnl_memory_desc_t *md, const geom *g, int n, int c)
 {
     if (!g->cropped) return act_md(md, g, n, c, g->in, plain_tag(g));
-    dnnl_dims_t dims = {n, c}, strides;
-    dnnl_dim_t stride = 1;
-    for (int i = g->nsp - 1; i >= 0; i--) {
-        dims[2 + i] = g->in[i];
-        strides[2 + i] = stride;
-        stride *= g->full_in[i];
-    }
-    strides[1] = stride;
-    strides[0] = stride * c;
+    dnnl_dims_t dims, strides;
+    cnb_peer_geom_user_src(g, n, c, dims, strides);
     return dnnl_memory_desc_init_by_strides(md, 2 + g->nsp, dims, dnnl_f32, strides);
 }
 
