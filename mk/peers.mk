@@ -60,6 +60,41 @@ endif
 ifneq ($(HAVE_OPENBLAS)$(HAVE_BLIS),)
   PEER_LIBS += -ldl
 endif
+# The current builds from PyPI that scripts/deps.sh --bench installs into .deps/pypi (absolute
+# paths: the binary loads them with dlopen, RTLD_LOCAL, as OpenBLAS and BLIS):
+#   oneDNN 3.x  onednn-cpu-gomp + onednn-devel   harness/peers/onednn3.c (loaded, never linked:
+#                                                Debian's 2.x is linked and exports the same names)
+#   MKL         mkl + mkl-include                 harness/peers/mkl.c (libmkl_rt, GNU OpenMP layer)
+#   OpenBLAS    scipy-openblas32                  harness/peers/openblas.c (names prefixed scipy_)
+PYPI := $(abspath .deps/pypi)
+ifeq ($(NO_LIBS)$(TARGET),x86_64)
+  DNNL3_SO := $(wildcard $(PYPI)/lib/libdnnl.so.3)
+  ifneq ($(and $(DNNL3_SO),$(wildcard $(PYPI)/include/oneapi/dnnl/dnnl.h)),)
+    HAVE_DNNL3 := 1
+    PEER_DEFS += -DCNB_HAVE_DNNL3=1 -DCNB_DNNL3_SO='"$(DNNL3_SO)"'
+    $(BUILD)/harness/peers/onednn3.o: CFLAGS += -isystem $(PYPI)/include
+    PEERS_FOUND_MORE += onednn_latest
+  endif
+  MKL_SO := $(wildcard $(PYPI)/lib/libmkl_rt.so.3)
+  ifneq ($(and $(MKL_SO),$(wildcard $(PYPI)/include/mkl.h)),)
+    HAVE_MKL := 1
+    PEER_DEFS += -DCNB_HAVE_MKL=1 -DCNB_MKL_SO='"$(MKL_SO)"'
+    $(BUILD)/harness/peers/mkl.o: CFLAGS += -isystem $(PYPI)/include
+    PEERS_FOUND_MORE += mkl
+  endif
+  SCIPY_OPENBLAS_DIR := $(firstword $(wildcard $(PYPI)/lib/python3*/site-packages/scipy_openblas32))
+  # Compiled against Debian's cblas.h, whose prototypes are those of its scipy_ names.
+  ifneq ($(and $(HAVE_OPENBLAS),$(wildcard $(SCIPY_OPENBLAS_DIR)/lib/libscipy_openblas.so)),)
+    HAVE_OPENBLAS_LATEST := 1
+    PEER_DEFS += -DCNB_HAVE_OPENBLAS_LATEST=1 \
+                 -DCNB_OPENBLAS_LATEST_SO='"$(SCIPY_OPENBLAS_DIR)/lib/libscipy_openblas.so"'
+    PEERS_FOUND_MORE += openblas_latest
+  endif
+  ifneq ($(HAVE_DNNL3)$(HAVE_MKL)$(HAVE_OPENBLAS_LATEST),)
+    PEER_LIBS += -ldl
+  endif
+endif
+
 # One fragment per further peer: each sets HAVE_<PEER> and adds to PEER_DEFS, PEER_LIBS and
 # PEERS_FOUND_MORE when its library is found (native x86-64 builds only).
 PEERS_FOUND_MORE :=

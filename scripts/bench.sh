@@ -14,10 +14,17 @@ fi
 
 # Library versions for the CSV (the binary knows only what its headers say).
 libs=""
-for p in libbenchmark-dev libhwloc-dev libxxhash-dev libdnnl-dev libopenblas-dev libblis-dev; do
+for p in libbenchmark-dev libhwloc-dev libxxhash-dev libdnnl-dev libopenblas-dev libblis-dev \
+         libxnnpack-dev libxsmm-dev; do
     v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
     [[ -n $v ]] && libs+="${libs:+; }${p%-dev} $v"
 done
+# The PyPI builds in .deps/pypi (scripts/deps.sh --bench), as pinned: "onednn-cpu-gomp 2023.2.0".
+if [[ -f .deps/pypi/.pins ]]; then
+    for pin in $(cat .deps/pypi/.pins); do
+        [[ $pin == *-devel==* || $pin == *-include==* ]] || libs+="${libs:+; }${pin%%==*} ${pin#*==}"
+    done
+fi
 export CNB_LIB_VERSIONS=$libs
 
 args=()

@@ -4,7 +4,8 @@
 # without the target's C library, say). Idempotent, and quick when everything is present.
 # As root it runs apt-get itself; otherwise it prints the command to run and stops.
 #   scripts/deps.sh            build + test packages (a pristine Debian 12 root needs all of them)
-#   scripts/deps.sh --bench    also the peer libraries and gnuplot (make bench)
+#   scripts/deps.sh --bench    also the peer libraries and gnuplot (make bench), and the current
+#                              builds of oneDNN, MKL and OpenBLAS from PyPI into .deps/pypi
 # A failed check prints one line naming what does not work and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ pkgs=(build-essential g++ pkg-config          # gcc, g++ (the Google Benchmark w
       clang libclang-rt-14-dev libomp-14-dev) # sanitizers, libFuzzer, TSan with clang's OpenMP
 if ((bench)); then
     pkgs+=(libdnnl-dev libopenblas-dev libblis-dev libxnnpack-dev libpthreadpool-dev libxsmm-dev
-          gnuplot-nox)
+          gnuplot-nox python3-pip)
 fi
 # hwloc (with X) and hwloc-nox conflict: either one gives us the tools.
 missing=()
@@ -103,11 +104,35 @@ clang -fopenmp=libomp -fsanitize=thread "$tmp/arm.c" -o "$tmp/tsan" 2>"$tmp/log"
 
 if ((bench)); then
     need gnuplot gnuplot-nox
+    # The current builds Intel and the SciPy project publish on PyPI, at pinned versions, into a
+    # project-local prefix (never system-wide; mk/peers.mk finds them there). Debian 12's oneDNN
+    # (2.6), OpenBLAS (0.3.21) and BLIS (0.9) stay as peers beside them.
+    #   onednn-cpu-gomp  the newest oneDNN built for GNU OpenMP, our own runtime (oneDNN 3.2; the
+    #                    newer `onednn` wheels are SYCL builds threaded by TBB: README, "Peers")
+    #   onednn-devel     its C headers (the C ABI is stable across 3.x)
+    #   mkl, mkl-include MKL with its GNU OpenMP threading layer
+    #   scipy-openblas32 the current OpenBLAS, its symbols prefixed with scipy_
+    pins=(onednn-cpu-gomp==2023.2.0 onednn-devel==2024.2.1 mkl==2026.2.0 mkl-include==2026.2.0
+          scipy-openblas32==0.3.34.481.3)
+    prefix=.deps/pypi
+    if [[ "$(cat "$prefix/.pins" 2>/dev/null)" != "${pins[*]}" ]]; then
+        need python3 python3-pip
+        echo "cnnbench: installing ${pins[*]} into $prefix (pip)" >&2
+        rm -rf "$prefix" "$prefix.tmp"
+        # --prefix keeps everything in the project; PEP 668 guards the system's site-packages,
+        # which this never touches.
+        PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --no-deps --disable-pip-version-check \
+            --no-warn-script-location --prefix "$prefix.tmp" "${pins[@]}" >"$tmp/log" 2>&1 ||
+            fail "pip could not install ${pins[*]}: $(grep -m1 -i error "$tmp/log" || tail -1 "$tmp/log")"
+        mv "$prefix.tmp" "$prefix"
+        echo "${pins[*]}" >"$prefix/.pins"
+    fi
     # Each peer found the way mk/peers.mk finds it: ask make itself (without the variables of a
     # calling make, which may force a peer off).
     found=" $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s peers-found 2>/dev/null) "
     for peer in onednn:libdnnl-dev openblas:libopenblas-dev blis:libblis-dev xnnpack:libxnnpack-dev \
-                libxsmm:libxsmm-dev; do
+                libxsmm:libxsmm-dev onednn_latest:onednn-cpu-gomp mkl:mkl \
+                openblas_latest:scipy-openblas32; do
         [[ $found == *" ${peer%%:*} "* ]] ||
             fail "mk/peers.mk does not find ${peer%%:*}'s header and library (${peer#*:})"
     done

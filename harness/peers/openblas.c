@@ -1,6 +1,9 @@
-/* Peer: OpenBLAS sgemm as gemm/openblas, through cblas_sgemm (row-major, transposes, alpha, beta,
- * leading dimensions). Compiled to nothing unless mk/peers.mk found libopenblas-dev
- * (CNB_HAVE_OPENBLAS). The library is not linked but loaded with dlopen from CNB_OPENBLAS_SO, the
+/* Peer: OpenBLAS sgemm as gemm/openblas (Debian's build) and gemm/openblas_latest (the current
+ * release, from the scipy-openblas32 wheel that scripts/deps.sh --bench installs into .deps/pypi;
+ * its names carry the prefix scipy_, but for openblas_setaffinity and openblas_getaffinity),
+ * through cblas_sgemm (row-major, transposes, alpha, beta, leading dimensions). Each is compiled
+ * to nothing unless mk/peers.mk found it (CNB_HAVE_OPENBLAS, CNB_HAVE_OPENBLAS_LATEST).
+ * Everything below holds for both; each has its own state (one `build`). The library is not linked but loaded with dlopen from CNB_OPENBLAS_SO, the
  * threading variant pkg-config names (Debian 12: openblas-pthread), with RTLD_LOCAL: BLIS exports
  * the same cblas_sgemm, and a linked pair would let one answer for the other (dl.h).
  * Threads: OpenBLAS runs its own pool (pthreads in Debian's default variant, not OpenMP); run()
@@ -19,7 +22,7 @@
  * DYNAMIC_ARCH, which Debian's are), unless the user set OPENBLAS_CORETYPE.
  * kernel_name(): the core, the threading, and the CPU each of its threads is bound to, read back
  * from OpenBLAS after pinning ("*" = not bound to one CPU). */
-#if CNB_HAVE_OPENBLAS
+#if CNB_HAVE_OPENBLAS || CNB_HAVE_OPENBLAS_LATEST
 
 #include <cblas.h>
 #include <omp.h>
@@ -50,45 +53,46 @@ _Static_assert(_Generic(&openblas_get_corename, get_str_fn *: 1, default: 0),
 _Static_assert(_Generic(&openblas_setaffinity, affinity_fn *: 1, default: 0),
                "openblas_setaffinity prototype");
 
-enum { SGEMM, SET_THREADS, GET_THREADS, CORENAME, PARALLEL, SET_AFFINITY, GET_AFFINITY, N_SYMS };
-static const char *const names[N_SYMS] = {
-    [SGEMM] = "cblas_sgemm",
-    [SET_THREADS] = "openblas_set_num_threads",
-    [GET_THREADS] = "openblas_get_num_threads",
-    [CORENAME] = "openblas_get_corename",
-    [PARALLEL] = "openblas_get_parallel",
-    [SET_AFFINITY] = "openblas_setaffinity",
-    [GET_AFFINITY] = "openblas_getaffinity",
-};
-static void *syms[N_SYMS];
-static cnb_dl_lib lib = {.path = CNB_OPENBLAS_SO, .n = N_SYMS, .names = names, .syms = syms};
+enum { SGEMM, SET_THREADS, GET_THREADS, CORENAME, PARALLEL, SET_AFFINITY, GET_AFFINITY, CONFIG,
+       N_SYMS };
+
+/* One OpenBLAS build: its library, its entry points, and its threads' pinning. */
+typedef struct {
+    cnb_dl_lib lib;
+    void *syms[N_SYMS];
+    pthread_mutex_t pin_lock;
+    int pinned_threads;    /* the thread count the pool was last pinned for; 0 = never */
+    char pinned_cpus[64];  /* read back after pinning: "1,0" */
+} build;
+
+#define NAMES(prefix)                                                                             \
+    {                                                                                             \
+        [SGEMM] = prefix "cblas_sgemm", [SET_THREADS] = prefix "openblas_set_num_threads",        \
+        [GET_THREADS] = prefix "openblas_get_num_threads",                                        \
+        [CORENAME] = prefix "openblas_get_corename", [PARALLEL] = prefix "openblas_get_parallel", \
+        [SET_AFFINITY] = "openblas_setaffinity", [GET_AFFINITY] = "openblas_getaffinity",         \
+        [CONFIG] = prefix "openblas_get_config",                                                  \
+    }
+#define BUILD(var, so, table)                                                                     \
+    static build var = {.lib = {.path = so, .n = N_SYMS, .names = table, .syms = var.syms},       \
+                        .pin_lock = PTHREAD_MUTEX_INITIALIZER}
 
 static pthread_once_t cap_once = PTHREAD_ONCE_INIT;
 
-/* Before the library loads (it picks its core then, once). */
+/* Before a library loads (it picks its core then, once). */
 static void cap_core(void)
 {
     if (cnb_peer_capped_to_avx2() && !getenv("OPENBLAS_CORETYPE"))
         setenv("OPENBLAS_CORETYPE", "Haswell", 0);
 }
 
-static const char *load(void)
+static const char *load(build *b)
 {
     pthread_once(&cap_once, cap_core);
-    return cnb_dl_load(&lib);
-}
-
-static const char *gemm_supports(const cnb_problem *p)
-{
-    (void)p;
-    return load();
+    return cnb_dl_load(&b->lib);
 }
 
 /* ---- threads pinned like ours ---- */
-
-static pthread_mutex_t pin_lock = PTHREAD_MUTEX_INITIALIZER;
-static int pinned_threads;        /* the thread count the pool was last pinned for; 0 = never */
-static char pinned_cpus[64];      /* read back after pinning: "1,0" */
 
 /* The CPU set arch/topo.c binds a thread to for `core`: bind the calling thread there, read its
  * set, and give it back its own. */
@@ -104,8 +108,10 @@ static int core_cpuset(int core, cpu_set_t *set)
 /* OpenBLAS's worker i (0 .. n-2) on core i + 1, as our OpenMP worker i + 1 is; the caller, its
  * thread n-1, is left as the harness bound it (core 0 while benchmarking). Then each thread's CPU
  * is read back. */
-static void pin_threads(int n)
+static void pin_threads(build *b, int n)
 {
+    void **syms = b->syms;
+    char *pinned_cpus = b->pinned_cpus;
     int len = 0;
     pinned_cpus[0] = 0;
     for (int i = 0; i < n - 1; i++) {
@@ -120,59 +126,78 @@ static void pin_threads(int n)
                 if (CPU_ISSET(c, &set)) cpu = c;
         char one[16] = "*";
         if (cpu >= 0) snprintf(one, sizeof one, "%d", cpu);
-        len += snprintf(pinned_cpus + len, sizeof pinned_cpus - len, "%s%s", i ? "," : "", one);
-        if (len >= (int)sizeof pinned_cpus) break;
+        len += snprintf(pinned_cpus + len, sizeof b->pinned_cpus - len, "%s%s", i ? "," : "", one);
+        if (len >= (int)sizeof b->pinned_cpus) break;
     }
-    pinned_threads = n;
+    b->pinned_threads = n;
 }
 
 typedef struct {
-    char kernel[160];
+    build *b;
+    char kernel[224];
     cnb_isa isa;
 } gemm_state;
 
-static void *gemm_prepare(const cnb_problem *p, const float *wei)
+static void *gemm_prepare(build *b)
 {
-    (void)p, (void)wei;
-    if (load()) return NULL;
+    if (load(b)) return NULL;
     gemm_state *s = malloc(sizeof *s);
     if (!s) return NULL;
+    s->b = b;
     s->kernel[0] = 0;
-    s->isa = cnb_peer_isa_of(((get_str_fn *)syms[CORENAME])());
+    s->isa = cnb_peer_isa_of(((get_str_fn *)b->syms[CORENAME])());
     return s;
 }
 
-static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *bm, float *c)
 {
-    (void)state;
+    build *b = ((gemm_state *)state)->b;
+    void **syms = b->syms;
     const cnb_gemm *g = &p->gemm;
     const int nthr = omp_get_max_threads();
     const int own_pool = ((get_int_fn *)syms[PARALLEL])() == OPENBLAS_THREAD;
-    if (((get_int_fn *)syms[GET_THREADS])() != nthr || (own_pool && pinned_threads != nthr)) {
-        pthread_mutex_lock(&pin_lock);
+    if (((get_int_fn *)syms[GET_THREADS])() != nthr || (own_pool && b->pinned_threads != nthr)) {
+        pthread_mutex_lock(&b->pin_lock);
         ((set_threads_fn *)syms[SET_THREADS])(nthr);   /* may create threads: pin after */
-        if (own_pool) pin_threads(nthr);
-        pthread_mutex_unlock(&pin_lock);
+        if (own_pool) pin_threads(b, nthr);
+        pthread_mutex_unlock(&b->pin_lock);
     }
     ((sgemm_fn *)syms[SGEMM])(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans,
                               g->tb ? CblasTrans : CblasNoTrans, g->m, g->n, g->k, g->alpha, a,
-                              g->lda, b, g->ldb, g->beta, c, g->ldc);
+                              g->lda, bm, g->ldb, g->beta, c, g->ldc);
+}
+
+/* The version: the first word after "OpenBLAS" in openblas_get_config ("OpenBLAS 0.3.21 ..."). */
+static const char *version_of(build *b, char *out, size_t size)
+{
+    const char *config = ((get_str_fn *)b->syms[CONFIG])();
+    const char *v = config ? strstr(config, "OpenBLAS ") : NULL;
+    int n = 0;
+    if (v)
+        for (v += 9; v[n] && v[n] != ' ' && n < (int)size - 1; n++) out[n] = v[n];
+    out[n] = 0;
+    return n ? out : "?";
 }
 
 /* Called after a run, so the pinning is known. */
 static const char *gemm_kernel_name(void *state)
 {
     gemm_state *s = state;
+    build *b = s->b;
     static const char *const threading[] = {"sequential", "pthreads", "openmp"};
-    const int par = ((get_int_fn *)syms[PARALLEL])();
-    pthread_mutex_lock(&pin_lock);
+    const int par = ((get_int_fn *)b->syms[PARALLEL])();
+    char version[32];
+    version_of(b, version, sizeof version);
+    pthread_mutex_lock(&b->pin_lock);
     if (par == OPENBLAS_THREAD)
-        snprintf(s->kernel, sizeof s->kernel, "%s core (pthreads; threads on cpus %s)",
-                 ((get_str_fn *)syms[CORENAME])(), pinned_threads ? pinned_cpus : "?");
+        snprintf(s->kernel, sizeof s->kernel, "OpenBLAS %s %s core (pthreads; threads on cpus %s)",
+                 version, ((get_str_fn *)b->syms[CORENAME])(),
+                 b->pinned_threads ? b->pinned_cpus : "?");
     else
-        snprintf(s->kernel, sizeof s->kernel, "%s core (%s)", ((get_str_fn *)syms[CORENAME])(),
+        snprintf(s->kernel, sizeof s->kernel, "OpenBLAS %s %s core (%s)", version,
+                 ((get_str_fn *)b->syms[CORENAME])(),
                  par >= 0 && par <= 2 ? threading[par] : "unknown threading");
-    pthread_mutex_unlock(&pin_lock);
+    pthread_mutex_unlock(&b->pin_lock);
     return s->kernel;
 }
 
@@ -181,12 +206,35 @@ static cnb_isa gemm_ran_isa(void *state)
     return ((const gemm_state *)state)->isa;
 }
 
-const cnb_impl cnb_gemm_f32_openblas = {
-    .peer = 1,
-    .name = "gemm/openblas", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
-    .supports = gemm_supports, .prepare = gemm_prepare, .run = gemm_run, .release = free,
-    .kernel_name = gemm_kernel_name, .ran_isa = gemm_ran_isa,
-};
+/* The record of one build. */
+#define RECORD(sym, impl_name, var)                                                               \
+    static const char *supports_##var(const cnb_problem *p)                                       \
+    {                                                                                             \
+        (void)p;                                                                                  \
+        return load(&var);                                                                        \
+    }                                                                                             \
+    static void *prepare_##var(const cnb_problem *p, const float *wei)                            \
+    {                                                                                             \
+        (void)p, (void)wei;                                                                       \
+        return gemm_prepare(&var);                                                                \
+    }                                                                                             \
+    const cnb_impl sym = {                                                                        \
+        .peer = 1, .name = impl_name, .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX2,                     \
+        .layout = CNB_LAYOUT_NCX, .supports = supports_##var, .prepare = prepare_##var,           \
+        .run = gemm_run, .release = free, .kernel_name = gemm_kernel_name,                        \
+        .ran_isa = gemm_ran_isa,                                                                  \
+    };
+
+#if CNB_HAVE_OPENBLAS
+static const char *const debian_names[N_SYMS] = NAMES("");
+BUILD(debian, CNB_OPENBLAS_SO, debian_names);
+RECORD(cnb_gemm_f32_openblas, "gemm/openblas", debian)
+#endif
+#if CNB_HAVE_OPENBLAS_LATEST
+static const char *const latest_names[N_SYMS] = NAMES("scipy_");
+BUILD(latest, CNB_OPENBLAS_LATEST_SO, latest_names);
+RECORD(cnb_gemm_f32_openblas_latest, "gemm/openblas_latest", latest)
+#endif
 
 #else
 typedef int cnb_peer_openblas_absent; /* ISO C wants at least one declaration per file */

@@ -14,6 +14,15 @@
 #ifndef CNB_HAVE_BLIS
 #define CNB_HAVE_BLIS 0
 #endif
+#ifndef CNB_HAVE_DNNL3
+#define CNB_HAVE_DNNL3 0
+#endif
+#ifndef CNB_HAVE_MKL
+#define CNB_HAVE_MKL 0
+#endif
+#ifndef CNB_HAVE_OPENBLAS_LATEST
+#define CNB_HAVE_OPENBLAS_LATEST 0
+#endif
 #ifndef CNB_HAVE_XNNPACK
 #define CNB_HAVE_XNNPACK 0
 #endif
@@ -23,22 +32,27 @@
 
 typedef struct peer_pkg {
     const char *name;     /* as in the `peers` column */
-    const char *package;  /* the Debian development package mk/peers.mk looks for */
+    const char *package;  /* the Debian development package mk/peers.mk looks for, or the PyPI
+                           * package scripts/deps.sh --bench installs into .deps/pypi */
     int built;
+    int pypi;             /* 1: from PyPI, installed when .deps/pypi is (run from the checkout) */
 } peer_pkg;
 
 static const peer_pkg PEERS[] = {
-    {"onednn", "libdnnl-dev", CNB_HAVE_DNNL},
-    {"openblas", "libopenblas-dev", CNB_HAVE_OPENBLAS},
-    {"blis", "libblis-dev", CNB_HAVE_BLIS},
-    {"xnnpack", "libxnnpack-dev", CNB_HAVE_XNNPACK},
-    {"libxsmm", "libxsmm-dev", CNB_HAVE_LIBXSMM},
+    {"onednn", "libdnnl-dev", CNB_HAVE_DNNL, 0},
+    {"openblas", "libopenblas-dev", CNB_HAVE_OPENBLAS, 0},
+    {"blis", "libblis-dev", CNB_HAVE_BLIS, 0},
+    {"onednn_latest", "onednn-cpu-gomp", CNB_HAVE_DNNL3, 1},
+    {"mkl", "mkl", CNB_HAVE_MKL, 1},
+    {"openblas_latest", "scipy-openblas32", CNB_HAVE_OPENBLAS_LATEST, 1},
+    {"xnnpack", "libxnnpack-dev", CNB_HAVE_XNNPACK, 0},
+    {"libxsmm", "libxsmm-dev", CNB_HAVE_LIBXSMM, 0},
 };
 enum { NPEERS = sizeof PEERS / sizeof PEERS[0] };
 
 const char *cnb_peers_built(void)
 {
-    static char list[128];
+    static char list[256];
     int len = 0;
     list[0] = 0;
     for (int i = 0; i < NPEERS; i++)
@@ -70,7 +84,10 @@ int cnb_peers_warn_missing(FILE *f)
     return 0;   /* mk/peers.mk builds peers into native x86-64 builds only: nothing to rebuild */
 #endif
     for (int i = 0; i < NPEERS; i++) {
-        if (PEERS[i].built || !package_installed(PEERS[i].package)) continue;
+        if (PEERS[i].built ||
+            !(PEERS[i].pypi ? access(".deps/pypi/.pins", F_OK) == 0
+                            : package_installed(PEERS[i].package)))
+            continue;
         fprintf(f, "warning: %s is installed but this binary was built without %s: run `make` "
                    "to rebuild with it\n", PEERS[i].package, PEERS[i].name);
         n++;

@@ -1,0 +1,750 @@
+/* Peer: a current oneDNN (the C API of 3.x) as conv/onednn_latest, pool/onednn_latest and
+ * gemm/onednn_latest, and the same library held to AVX2 as conv/onednn_avx2, pool/onednn_avx2 and
+ * gemm/onednn_avx2. Compiled to nothing unless mk/peers.mk found the PyPI build that
+ * scripts/deps.sh --bench installs into .deps/pypi (CNB_HAVE_DNNL3).
+ *
+ * Which build: the newest oneDNN on PyPI built for GNU OpenMP, the runtime our kernels and
+ * Debian's oneDNN use (onednn-cpu-gomp). Intel's newer `onednn` wheels are SYCL builds threaded by
+ * TBB; the README says why they are not used.
+ *
+ * Loading: Debian's oneDNN 2.x is linked into the binary and exports the same C names (dnnl_*) and
+ * some of the same C++ names, so this one is never linked: it is loaded with dlopen, RTLD_LOCAL so
+ * that its names stay out of the global scope, and RTLD_DEEPBIND so that its own calls to its
+ * exported functions bind to itself rather than to 2.x. Every entry point is looked up in its
+ * handle; the header gives the prototypes (typeof) and the enum values, which are stable across
+ * 3.x (the C ABI of a major version is), so a 3.x header serves a 3.y library.
+ * AddressSanitizer refuses RTLD_DEEPBIND: under it these records say so and do not run.
+ *
+ * Instances: oneDNN fixes its ISA once per loaded library (dnnl_set_max_cpu_isa, before the first
+ * primitive). `latest` runs at the cap in force (none: the library's own choice; CNB_MAX_ISA=avx2
+ * or avx512: that level). `avx2` is a second, private copy of the same library, loaded from an
+ * in-memory file (memfd) so that the dynamic loader sees a different object, and capped at AVX2:
+ * the opponent of our AVX2 kernels. Where AVX2 is all the CPU or the cap allows, `latest` already
+ * runs AVX2 and `avx2` says so instead of running twice.
+ *
+ * What runs is as in onednn.c: oneDNN picks every format for conv (src in to_layout and dst in
+ * from_layout reordered, timed as layout conversion; weights in prepare), pooling gets the
+ * channel-blocked src of the instance's widest ISA, gemm is dnnl_sgemm on the harness's buffers.
+ * Threads: OpenMP, omp_get_max_threads(); a primitive is created again when the count changes.
+ * kernel_name(): "<impl name> <src format> (oneDNN <version>)", e.g.
+ * "brg_conv_fwd:avx512_core nxc (oneDNN 3.2.0)". */
+#if CNB_HAVE_DNNL3
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl_debug.h>
+
+#include "harness/peers/geom.h"
+#include "harness/peers/peers.h"
+#include "kernels/impl.h"
+
+enum { NAME_LEN = 128 };
+
+/* ---- the library: entry points, instances, engine ------------------------------------------ */
+
+#define DNNL3_FUNCS(X)                                                                            \
+    X(dnnl_engine_create) X(dnnl_stream_create) X(dnnl_stream_wait) X(dnnl_stream_destroy)        \
+    X(dnnl_memory_desc_create_with_tag) X(dnnl_memory_desc_create_with_strides)                   \
+    X(dnnl_memory_desc_destroy) X(dnnl_memory_desc_equal) X(dnnl_memory_create)                   \
+    X(dnnl_memory_destroy) X(dnnl_memory_set_data_handle) X(dnnl_primitive_desc_query)            \
+    X(dnnl_primitive_desc_query_md) X(dnnl_primitive_desc_destroy) X(dnnl_primitive_create)       \
+    X(dnnl_primitive_execute) X(dnnl_primitive_destroy) X(dnnl_primitive_get_primitive_desc)      \
+    X(dnnl_reorder_primitive_desc_create) X(dnnl_convolution_forward_primitive_desc_create)       \
+    X(dnnl_pooling_forward_primitive_desc_create) X(dnnl_sgemm) X(dnnl_set_max_cpu_isa)           \
+    X(dnnl_get_effective_cpu_isa) X(dnnl_version) X(dnnl_status2str) X(dnnl_cpu_isa2str)
+
+typedef struct {
+#define FIELD(f) __typeof__(&f) f;
+    DNNL3_FUNCS(FIELD)
+#undef FIELD
+} dnnl3_api;
+
+typedef struct {
+    const char *label;      /* "latest", "avx2" */
+    int private_copy;       /* load from a memfd copy: a library instance of its own */
+    int fixed_cap;          /* the instance's own cap (dnnl_cpu_isa_t), 0 = the cap in force */
+    /* Set once by load(): */
+    int tried;
+    const char *error;      /* NULL once usable */
+    char error_buf[192];
+    dnnl3_api f;
+    dnnl_engine_t engine;
+    char version[32];
+} instance;
+
+static instance LATEST = {.label = "latest"};
+static instance AVX2 = {.label = "avx2", .private_copy = 1, .fixed_cap = dnnl_cpu_isa_avx2};
+
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The cap oneDNN is held to in an instance: its own, else the level of the cap in force (none:
+ * the library's own choice). */
+static dnnl_cpu_isa_t cap_of(const instance *in)
+{
+    if (in->fixed_cap) return (dnnl_cpu_isa_t)in->fixed_cap;
+    switch (cnb_cpu_cap()) {
+    case CNB_ISA_AVX2: return dnnl_cpu_isa_avx2;
+    case CNB_ISA_AVX512: return dnnl_cpu_isa_avx512_core;
+    default: return dnnl_cpu_isa_default;
+    }
+}
+
+/* A private copy of the library file in an anonymous in-memory file; returns its /proc path. */
+static int copy_to_memfd(const char *path, char *proc_path, size_t size, const char **why)
+{
+    const int from = open(path, O_RDONLY | O_CLOEXEC);
+    if (from < 0) {
+        *why = "cannot open the library";
+        return -1;
+    }
+    const int to = memfd_create("cnnbench-onednn-copy", 0);
+    struct stat st;
+    ssize_t left = fstat(from, &st) == 0 ? st.st_size : -1;
+    char buf[1 << 16];
+    while (to >= 0 && left > 0) {
+        const ssize_t n = read(from, buf, sizeof buf);
+        if (n <= 0 || write(to, buf, (size_t)n) != n) break;
+        left -= n;
+    }
+    close(from);
+    if (to < 0 || left != 0) {
+        *why = "cannot copy the library into memory";
+        if (to >= 0) close(to);
+        return -1;
+    }
+    snprintf(proc_path, size, "/proc/self/fd/%d", to);
+    return to;  /* kept open: the loader maps it, and a later dlopen would need the same path */
+}
+
+static void load_locked(instance *in)
+{
+#ifdef __SANITIZE_ADDRESS__
+    in->error = "oneDNN 3.x: not under AddressSanitizer, which refuses RTLD_DEEPBIND (the flag "
+                "that keeps it apart from Debian's oneDNN 2.x)";
+    return;
+#else
+    char path[64];
+    const char *lib = CNB_DNNL3_SO, *why = NULL;
+    if (in->private_copy) {
+        if (copy_to_memfd(CNB_DNNL3_SO, path, sizeof path, &why) < 0) {
+            snprintf(in->error_buf, sizeof in->error_buf, "oneDNN 3.x (%s): %s", CNB_DNNL3_SO, why);
+            in->error = in->error_buf;
+            return;
+        }
+        lib = path;
+    }
+    void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    if (!h) {
+        snprintf(in->error_buf, sizeof in->error_buf, "cannot load oneDNN 3.x: %s", dlerror());
+        in->error = in->error_buf;
+        return;
+    }
+#define LOOKUP(fn)                                                                                \
+    if (!(*(void **)&in->f.fn = dlsym(h, #fn))) {                                                 \
+        snprintf(in->error_buf, sizeof in->error_buf, "oneDNN 3.x lacks %s", #fn);               \
+        in->error = in->error_buf;                                                                \
+        return;                                                                                   \
+    }
+    DNNL3_FUNCS(LOOKUP)
+#undef LOOKUP
+    const dnnl_version_t *v = in->f.dnnl_version();
+    snprintf(in->version, sizeof in->version, "%d.%d.%d", v->major, v->minor, v->patch);
+    const dnnl_cpu_isa_t cap = cap_of(in);
+    dnnl_status_t st = cap == dnnl_cpu_isa_default ? dnnl_success : in->f.dnnl_set_max_cpu_isa(cap);
+    if (st != dnnl_success) {
+        snprintf(in->error_buf, sizeof in->error_buf, "oneDNN %s: cannot cap the ISA at %s: %s",
+                 in->version, in->f.dnnl_cpu_isa2str(cap), in->f.dnnl_status2str(st));
+        in->error = in->error_buf;
+        return;
+    }
+    if ((st = in->f.dnnl_engine_create(&in->engine, dnnl_cpu, 0)) != dnnl_success) {
+        snprintf(in->error_buf, sizeof in->error_buf, "oneDNN %s: no CPU engine: %s", in->version,
+                 in->f.dnnl_status2str(st));
+        in->error = in->error_buf;
+    }
+#endif
+}
+
+/* NULL when the instance is usable, else one line. */
+static const char *load(instance *in)
+{
+    pthread_mutex_lock(&load_lock);
+    if (!in->tried) {
+        in->tried = 1;
+        load_locked(in);
+    }
+    pthread_mutex_unlock(&load_lock);
+    return in->error;
+}
+
+/* NULL when the instance should run at all: the AVX2 copy only where `latest` runs above AVX2. */
+static const char *offered(instance *in)
+{
+    const char *why = load(in);
+    if (why || in != &AVX2) return why;
+    if (load(&LATEST) == NULL && cnb_peer_isa_of(LATEST.f.dnnl_cpu_isa2str(
+                                     LATEST.f.dnnl_get_effective_cpu_isa())) != CNB_ISA_AVX512)
+        return "onednn_latest runs AVX2 already on this CPU or under this cap";
+    return NULL;
+}
+
+static void report(const instance *in, dnnl_status_t st, const char *what)
+{
+    if (st != dnnl_success)
+        fprintf(stderr, "oneDNN %s (%s): %s failed: %s\n", in->version, in->label, what,
+                in->f.dnnl_status2str(st));
+}
+
+/* The ISA level of the code an implementation runs, from its name ("brg_conv_fwd:avx512_core",
+ * "jit:avx2", "gemm:jit", "ref:any"): a JIT name without a suffix runs at the effective ISA. */
+static cnb_isa isa_of_impl(const instance *in, const char *info)
+{
+    const cnb_isa named = cnb_peer_isa_of(info);
+    const int jit = !strncmp(info, "jit", 3) || !strncmp(info, "brg", 3) ||
+                    !strncmp(info, "gemm:jit", 8);
+    if (named == CNB_ISA_SCALAR && jit)
+        return cnb_peer_isa_of(in->f.dnnl_cpu_isa2str(in->f.dnnl_get_effective_cpu_isa()));
+    return named;
+}
+
+/* ---- memory descriptors -------------------------------------------------------------------- */
+
+typedef cnb_peer_geom geom;
+
+static dnnl_status_t act_md(const instance *in, dnnl_memory_desc_t *md, const geom *g, int n,
+                            int c, const int64_t *spatial, dnnl_format_tag_t tag)
+{
+    dnnl_dims_t dims = {n, c};
+    for (int i = 0; i < g->nsp; i++) dims[2 + i] = spatial[i];
+    return in->f.dnnl_memory_desc_create_with_tag(md, 2 + g->nsp, dims, dnnl_f32, tag);
+}
+
+static dnnl_format_tag_t plain_tag(const geom *g)
+{
+    return g->nsp == 2 ? dnnl_nchw : dnnl_ncdhw;
+}
+
+static dnnl_status_t user_src_md(const instance *in, dnnl_memory_desc_t *md, const geom *g, int n,
+                                 int c)
+{
+    if (!g->cropped) return act_md(in, md, g, n, c, g->in, plain_tag(g));
+    dnnl_dims_t dims, strides;
+    cnb_peer_geom_user_src(g, n, c, dims, strides);
+    return in->f.dnnl_memory_desc_create_with_strides(md, 2 + g->nsp, dims, dnnl_f32, strides);
+}
+
+static void md_free(const instance *in, dnnl_memory_desc_t md)
+{
+    if (md) in->f.dnnl_memory_desc_destroy(md);
+}
+
+static const char *act_format_name(const instance *in, const_dnnl_memory_desc_t md, const geom *g,
+                                   int n, int c, const int64_t *spatial)
+{
+    static const struct { dnnl_format_tag_t t2, t3; const char *name; } known[] = {
+        {dnnl_nchw, dnnl_ncdhw, "ncx"},
+        {dnnl_nhwc, dnnl_ndhwc, "nxc"},
+        {dnnl_nChw4c, dnnl_nCdhw4c, "nCx4c"},
+        {dnnl_nChw8c, dnnl_nCdhw8c, "nCx8c"},
+        {dnnl_nChw16c, dnnl_nCdhw16c, "nCx16c"},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        dnnl_memory_desc_t m = NULL;
+        const int same = act_md(in, &m, g, n, c, spatial,
+                                g->nsp == 2 ? known[i].t2 : known[i].t3) == dnnl_success &&
+                         in->f.dnnl_memory_desc_equal(m, md);
+        md_free(in, m);
+        if (same) return known[i].name;
+    }
+    return "blocked";
+}
+
+/* ---- src and dst in oneDNN's formats: the part of the state that conv and pool share ------- */
+
+typedef struct {
+    instance *in;
+    dnnl_stream_t stream;
+    dnnl_memory_t user_src, src, dst, user_dst;
+    dnnl_primitive_t src_reorder;   /* NULL when oneDNN uses the user's src format */
+    dnnl_primitive_t dst_reorder;
+    dnnl_primitive_t prim;
+    int nthr;
+    char kernel[NAME_LEN];
+    cnb_isa isa;
+} io_state;
+
+static void kernel_from_pd(io_state *s, const_dnnl_primitive_desc_t pd, const char *format)
+{
+    const char *info = NULL;
+    if (s->in->f.dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info) !=
+            dnnl_success || !info)
+        info = "unknown";
+    snprintf(s->kernel, sizeof s->kernel, "%s %s (oneDNN %s)", info, format, s->in->version);
+    s->isa = isa_of_impl(s->in, info);
+}
+
+static dnnl_status_t reorder_create(const instance *in, dnnl_primitive_t *prim,
+                                    const_dnnl_memory_desc_t from, const_dnnl_memory_desc_t to)
+{
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t st =
+        in->f.dnnl_reorder_primitive_desc_create(&pd, from, in->engine, to, in->engine, NULL);
+    if (st != dnnl_success) return st;
+    st = in->f.dnnl_primitive_create(prim, pd);
+    in->f.dnnl_primitive_desc_destroy(pd);
+    return st;
+}
+
+static dnnl_status_t reorder_run(const instance *in, dnnl_stream_t stream, dnnl_primitive_t prim,
+                                 dnnl_memory_t from, dnnl_memory_t to)
+{
+    const dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    dnnl_status_t st = in->f.dnnl_primitive_execute(prim, stream, 2, args);
+    return st == dnnl_success ? in->f.dnnl_stream_wait(stream) : st;
+}
+
+static dnnl_status_t io_init(io_state *s, const_dnnl_primitive_desc_t pd,
+                             const_dnnl_memory_desc_t user_src_md,
+                             const_dnnl_memory_desc_t user_dst_md)
+{
+    const instance *in = s->in;
+    const_dnnl_memory_desc_t src_md = in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    const_dnnl_memory_desc_t dst_md = in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    dnnl_status_t st;
+    if (!src_md || !dst_md) return dnnl_runtime_error;
+    if ((st = in->f.dnnl_stream_create(&s->stream, in->engine, dnnl_stream_default_flags)))
+        return st;
+    if (in->f.dnnl_memory_desc_equal(src_md, user_src_md)) {
+        st = in->f.dnnl_memory_create(&s->src, src_md, in->engine, DNNL_MEMORY_NONE);
+    } else if (!(st = in->f.dnnl_memory_create(&s->user_src, user_src_md, in->engine,
+                                                DNNL_MEMORY_NONE)) &&
+               !(st = in->f.dnnl_memory_create(&s->src, src_md, in->engine,
+                                                DNNL_MEMORY_ALLOCATE))) {
+        st = reorder_create(in, &s->src_reorder, user_src_md, src_md);
+    }
+    if (st || (st = in->f.dnnl_memory_create(&s->dst, dst_md, in->engine, DNNL_MEMORY_ALLOCATE)) ||
+        (st = in->f.dnnl_memory_create(&s->user_dst, user_dst_md, in->engine, DNNL_MEMORY_NONE)) ||
+        (st = reorder_create(in, &s->dst_reorder, dst_md, user_dst_md)))
+        return st;
+    s->nthr = omp_get_max_threads();
+    return in->f.dnnl_primitive_create(&s->prim, pd);
+}
+
+static int same_md(const instance *in, const_dnnl_primitive_desc_t a,
+                   const_dnnl_primitive_desc_t b, dnnl_query_t q)
+{
+    return in->f.dnnl_memory_desc_equal(in->f.dnnl_primitive_desc_query_md(a, q, 0),
+                                        in->f.dnnl_primitive_desc_query_md(b, q, 0));
+}
+
+/* Replace s->prim by one made from pd (for the threads now in force) when pd keeps the formats
+ * of src, weights and dst. Consumes pd. */
+static void io_recreate(io_state *s, dnnl_primitive_desc_t pd)
+{
+    const instance *in = s->in;
+    const_dnnl_primitive_desc_t old;
+    dnnl_primitive_t prim = NULL;
+    s->nthr = omp_get_max_threads();
+    if (in->f.dnnl_primitive_get_primitive_desc(s->prim, &old) == dnnl_success &&
+        same_md(in, pd, old, dnnl_query_src_md) && same_md(in, pd, old, dnnl_query_weights_md) &&
+        same_md(in, pd, old, dnnl_query_dst_md) &&
+        in->f.dnnl_primitive_create(&prim, pd) == dnnl_success) {
+        in->f.dnnl_primitive_destroy(s->prim);
+        s->prim = prim;
+    } else {
+        fprintf(stderr, "oneDNN %s: cannot follow the new thread count (%d); keeping the "
+                        "primitive\n", in->version, s->nthr);
+    }
+    in->f.dnnl_primitive_desc_destroy(pd);
+}
+
+static void io_free(io_state *s)
+{
+    const instance *in = s->in;
+    dnnl_primitive_t prims[] = {s->prim, s->src_reorder, s->dst_reorder};
+    dnnl_memory_t mems[] = {s->user_src, s->src, s->dst, s->user_dst};
+    for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
+        if (prims[i]) in->f.dnnl_primitive_destroy(prims[i]);
+    for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
+        if (mems[i]) in->f.dnnl_memory_destroy(mems[i]);
+    if (s->stream) in->f.dnnl_stream_destroy(s->stream);
+}
+
+static void io_to_layout(void *state, const cnb_problem *p, const float *user_src)
+{
+    (void)p;
+    io_state *s = state;
+    void *h = (void *)user_src;  /* oneDNN only reads src; its API has no const handles */
+    if (!s->src_reorder) {
+        report(s->in, s->in->f.dnnl_memory_set_data_handle(s->src, h), "src handle");
+        return;
+    }
+    report(s->in, s->in->f.dnnl_memory_set_data_handle(s->user_src, h), "src handle");
+    report(s->in, reorder_run(s->in, s->stream, s->src_reorder, s->user_src, s->src),
+           "src reorder");
+}
+
+static void io_from_layout(void *state, const cnb_problem *p, float *user_dst)
+{
+    (void)p;
+    io_state *s = state;
+    report(s->in, s->in->f.dnnl_memory_set_data_handle(s->user_dst, user_dst), "dst handle");
+    report(s->in, reorder_run(s->in, s->stream, s->dst_reorder, s->dst, s->user_dst),
+           "dst reorder");
+}
+
+static const char *io_kernel_name(void *state)
+{
+    return ((const io_state *)state)->kernel;
+}
+
+static cnb_isa io_ran_isa(void *state)
+{
+    return ((const io_state *)state)->isa;
+}
+
+/* ---- conv ------------------------------------------------------------------------------------ */
+
+typedef struct {
+    io_state io;  /* first: the io_* functions read it through the state pointer */
+    dnnl_memory_t wei;
+} conv_state;
+
+static dnnl_status_t conv_wei_md(const instance *in, dnnl_memory_desc_t *md, const cnb_conv *c,
+                                 const geom *g, int any)
+{
+    dnnl_dims_t dims;
+    int n = 0;
+    if (c->g > 1) dims[n++] = c->g;
+    dims[n++] = c->oc / c->g;
+    dims[n++] = c->ic / c->g;
+    for (int i = 0; i < g->nsp; i++) dims[n++] = g->k[i];
+    const dnnl_format_tag_t tag = any        ? dnnl_format_tag_any
+                                  : c->g > 1 ? (g->nsp == 2 ? dnnl_goihw : dnnl_goidhw)
+                                             : (g->nsp == 2 ? dnnl_oihw : dnnl_oidhw);
+    return in->f.dnnl_memory_desc_create_with_tag(md, n, dims, dnnl_f32, tag);
+}
+
+static dnnl_status_t conv_pd_create(const instance *in, dnnl_primitive_desc_t *pd,
+                                    const cnb_conv *c, const geom *g)
+{
+    dnnl_memory_desc_t src = NULL, wei = NULL, dst = NULL;
+    dnnl_status_t st;
+    if (!(st = act_md(in, &src, g, c->mb, c->ic, g->in, dnnl_format_tag_any)) &&
+        !(st = act_md(in, &dst, g, c->mb, c->oc, g->out, dnnl_format_tag_any)) &&
+        !(st = conv_wei_md(in, &wei, c, g, 1)))
+        st = in->f.dnnl_convolution_forward_primitive_desc_create(
+            pd, in->engine, dnnl_forward_inference, dnnl_convolution_direct, src, wei, NULL, dst,
+            g->s, g->d, g->pl, g->pr, NULL);
+    md_free(in, src);
+    md_free(in, wei);
+    md_free(in, dst);
+    return st;
+}
+
+static const char *conv_supports(instance *in, const cnb_problem *p)
+{
+    static _Thread_local char why[160];
+    const char *no = offered(in);
+    if (no) return no;
+    geom g;
+    cnb_peer_geom_conv(&p->conv, &g);
+    dnnl_primitive_desc_t pd;
+    const dnnl_status_t st = conv_pd_create(in, &pd, &p->conv, &g);
+    if (st != dnnl_success) {
+        snprintf(why, sizeof why, "oneDNN %s has no convolution for it (%s)", in->version,
+                 in->f.dnnl_status2str(st));
+        return why;
+    }
+    in->f.dnnl_primitive_desc_destroy(pd);
+    return NULL;
+}
+
+static void conv_release(void *state)
+{
+    conv_state *s = state;
+    if (!s) return;
+    io_free(&s->io);
+    if (s->wei) s->io.in->f.dnnl_memory_destroy(s->wei);
+    free(s);
+}
+
+static void *conv_prepare(instance *in, const cnb_problem *p, const float *wei)
+{
+    const cnb_conv *c = &p->conv;
+    if (load(in)) return NULL;
+    conv_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->io.in = in;
+    geom g;
+    cnb_peer_geom_conv(c, &g);
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_memory_desc_t user_src = NULL, user_dst = NULL, user_wei = NULL;
+    dnnl_memory_t uwei = NULL;
+    dnnl_primitive_t wei_reorder = NULL;
+    dnnl_status_t st;
+    if ((st = conv_pd_create(in, &pd, c, &g)) || (st = user_src_md(in, &user_src, &g, c->mb, c->ic)) ||
+        (st = act_md(in, &user_dst, &g, c->mb, c->oc, g.out, plain_tag(&g))) ||
+        (st = conv_wei_md(in, &user_wei, c, &g, 0)) ||
+        (st = io_init(&s->io, pd, user_src, user_dst)))
+        goto done;
+    const_dnnl_memory_desc_t wei_md = in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    if ((st = in->f.dnnl_memory_create(&s->wei, wei_md, in->engine, DNNL_MEMORY_ALLOCATE)) ||
+        (st = in->f.dnnl_memory_create(&uwei, user_wei, in->engine, (void *)wei)) ||
+        (st = reorder_create(in, &wei_reorder, user_wei, wei_md)) ||
+        (st = reorder_run(in, s->io.stream, wei_reorder, uwei, s->wei)))
+        goto done;
+    kernel_from_pd(&s->io, pd,
+                   act_format_name(in, in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0),
+                                   &g, c->mb, c->ic, g.in));
+done:
+    if (wei_reorder) in->f.dnnl_primitive_destroy(wei_reorder);
+    if (uwei) in->f.dnnl_memory_destroy(uwei);
+    if (pd) in->f.dnnl_primitive_desc_destroy(pd);
+    md_free(in, user_src);
+    md_free(in, user_dst);
+    md_free(in, user_wei);
+    if (st != dnnl_success) {
+        report(in, st, "conv prepare");
+        conv_release(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void conv_run(void *state, const cnb_problem *p, const float *src, const float *wei,
+                     float *dst)
+{
+    (void)src, (void)wei, (void)dst;
+    conv_state *s = state;
+    const instance *in = s->io.in;
+    if (s->io.nthr != omp_get_max_threads()) {
+        geom g;
+        cnb_peer_geom_conv(&p->conv, &g);
+        dnnl_primitive_desc_t pd;
+        if (conv_pd_create(in, &pd, &p->conv, &g) == dnnl_success) io_recreate(&s->io, pd);
+    }
+    const dnnl_exec_arg_t args[] = {
+        {DNNL_ARG_SRC, s->io.src}, {DNNL_ARG_WEIGHTS, s->wei}, {DNNL_ARG_DST, s->io.dst}};
+    dnnl_status_t st = in->f.dnnl_primitive_execute(s->io.prim, s->io.stream, 3, args);
+    report(in, st == dnnl_success ? in->f.dnnl_stream_wait(s->io.stream) : st, "convolution");
+}
+
+/* ---- pool ------------------------------------------------------------------------------------ */
+
+/* The channel-blocked src format of the widest ISA the instance runs. */
+static dnnl_format_tag_t pool_src_tag(const instance *in, const geom *g)
+{
+    const cnb_isa isa = cnb_peer_isa_of(in->f.dnnl_cpu_isa2str(in->f.dnnl_get_effective_cpu_isa()));
+    if (isa == CNB_ISA_AVX512) return g->nsp == 2 ? dnnl_nChw16c : dnnl_nCdhw16c;
+    if (isa == CNB_ISA_AVX2) return g->nsp == 2 ? dnnl_nChw8c : dnnl_nCdhw8c;
+    return plain_tag(g);
+}
+
+static dnnl_status_t pool_pd_create(const instance *in, dnnl_primitive_desc_t *pd,
+                                    const cnb_pool *q, const geom *g)
+{
+    static const dnnl_alg_kind_t alg[] = {
+        [CNB_POOL_MAX] = dnnl_pooling_max,
+        [CNB_POOL_AVG_INCL] = dnnl_pooling_avg_include_padding,
+        [CNB_POOL_AVG_EXCL] = dnnl_pooling_avg_exclude_padding,
+    };
+    dnnl_memory_desc_t src = NULL, dst = NULL;
+    dnnl_status_t st;
+    if (!(st = act_md(in, &src, g, q->mb, q->c, g->in, pool_src_tag(in, g))) &&
+        !(st = act_md(in, &dst, g, q->mb, q->c, g->out, dnnl_format_tag_any)))
+        st = in->f.dnnl_pooling_forward_primitive_desc_create(
+            pd, in->engine, dnnl_forward_inference, alg[q->alg], src, dst, g->s, g->k, g->d, g->pl,
+            g->pr, NULL);
+    md_free(in, src);
+    md_free(in, dst);
+    return st;
+}
+
+static const char *pool_supports(instance *in, const cnb_problem *p)
+{
+    static _Thread_local char why[160];
+    const char *no = offered(in);
+    if (no) return no;
+    geom g;
+    cnb_peer_geom_pool(&p->pool, &g);
+    dnnl_primitive_desc_t pd;
+    const dnnl_status_t st = pool_pd_create(in, &pd, &p->pool, &g);
+    if (st != dnnl_success) {
+        snprintf(why, sizeof why, "oneDNN %s has no pooling for it (%s)", in->version,
+                 in->f.dnnl_status2str(st));
+        return why;
+    }
+    in->f.dnnl_primitive_desc_destroy(pd);
+    return NULL;
+}
+
+static void pool_release(void *state)
+{
+    io_state *s = state;
+    if (!s) return;
+    io_free(s);
+    free(s);
+}
+
+static void *pool_prepare(instance *in, const cnb_problem *p, const float *wei)
+{
+    (void)wei;
+    const cnb_pool *q = &p->pool;
+    if (load(in)) return NULL;
+    io_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->in = in;
+    geom g;
+    cnb_peer_geom_pool(q, &g);
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_memory_desc_t user_src = NULL, user_dst = NULL;
+    dnnl_status_t st;
+    if (!(st = pool_pd_create(in, &pd, q, &g)) &&
+        !(st = user_src_md(in, &user_src, &g, q->mb, q->c)) &&
+        !(st = act_md(in, &user_dst, &g, q->mb, q->c, g.out, plain_tag(&g))) &&
+        !(st = io_init(s, pd, user_src, user_dst)))
+        kernel_from_pd(s, pd,
+                       act_format_name(in, in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0),
+                                       &g, q->mb, q->c, g.in));
+    if (pd) in->f.dnnl_primitive_desc_destroy(pd);
+    md_free(in, user_src);
+    md_free(in, user_dst);
+    if (st != dnnl_success) {
+        report(in, st, "pool prepare");
+        pool_release(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void pool_run(void *state, const cnb_problem *p, const float *src, const float *wei,
+                     float *dst)
+{
+    (void)src, (void)wei, (void)dst;
+    io_state *s = state;
+    const instance *in = s->in;
+    if (s->nthr != omp_get_max_threads()) {
+        geom g;
+        cnb_peer_geom_pool(&p->pool, &g);
+        dnnl_primitive_desc_t pd;
+        if (pool_pd_create(in, &pd, &p->pool, &g) == dnnl_success) io_recreate(s, pd);
+    }
+    const dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, s->src}, {DNNL_ARG_DST, s->dst}};
+    dnnl_status_t st = in->f.dnnl_primitive_execute(s->prim, s->stream, 2, args);
+    report(in, st == dnnl_success ? in->f.dnnl_stream_wait(s->stream) : st, "pooling");
+}
+
+/* ---- gemm ------------------------------------------------------------------------------------ */
+
+typedef struct {
+    const instance *in;
+    char kernel[NAME_LEN];
+    cnb_isa isa;
+} gemm_state;
+
+static const char *gemm_supports(instance *in, const cnb_problem *p)
+{
+    (void)p;
+    return offered(in);
+}
+
+static void *gemm_prepare(instance *in, const cnb_problem *p, const float *wei)
+{
+    (void)p, (void)wei;
+    if (load(in)) return NULL;
+    gemm_state *s = malloc(sizeof *s);
+    if (!s) return NULL;
+    s->in = in;
+    /* dnnl_sgemm has no implementation to query: name the JIT ISA it dispatches to. */
+    const char *isa = in->f.dnnl_cpu_isa2str(in->f.dnnl_get_effective_cpu_isa());
+    if (!strncmp(isa, "cpu_isa_", 8)) isa += 8;
+    snprintf(s->kernel, sizeof s->kernel, "jit sgemm:%s (oneDNN %s)", isa, in->version);
+    s->isa = cnb_peer_isa_of(isa);
+    return s;
+}
+
+static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+{
+    const gemm_state *s = state;
+    const cnb_gemm *g = &p->gemm;
+    report(s->in,
+           s->in->f.dnnl_sgemm(g->ta ? 'T' : 'N', g->tb ? 'T' : 'N', g->m, g->n, g->k, g->alpha, a,
+                               g->lda, b, g->ldb, g->beta, c, g->ldc),
+           "sgemm");
+}
+
+static const char *gemm_kernel_name(void *state)
+{
+    return ((const gemm_state *)state)->kernel;
+}
+
+static cnb_isa gemm_ran_isa(void *state)
+{
+    return ((const gemm_state *)state)->isa;
+}
+
+/* ---- the records, one set per instance --------------------------------------------------- */
+
+#define RECORDS(tag, inst, isa_level)                                                             \
+    static const char *conv_supports_##tag(const cnb_problem *p)                                  \
+    {                                                                                             \
+        return conv_supports(&inst, p);                                                           \
+    }                                                                                             \
+    static void *conv_prepare_##tag(const cnb_problem *p, const float *wei)                       \
+    {                                                                                             \
+        return conv_prepare(&inst, p, wei);                                                       \
+    }                                                                                             \
+    static const char *pool_supports_##tag(const cnb_problem *p)                                  \
+    {                                                                                             \
+        return pool_supports(&inst, p);                                                           \
+    }                                                                                             \
+    static void *pool_prepare_##tag(const cnb_problem *p, const float *wei)                       \
+    {                                                                                             \
+        return pool_prepare(&inst, p, wei);                                                       \
+    }                                                                                             \
+    static const char *gemm_supports_##tag(const cnb_problem *p)                                  \
+    {                                                                                             \
+        return gemm_supports(&inst, p);                                                           \
+    }                                                                                             \
+    static void *gemm_prepare_##tag(const cnb_problem *p, const float *wei)                       \
+    {                                                                                             \
+        return gemm_prepare(&inst, p, wei);                                                       \
+    }                                                                                             \
+    const cnb_impl cnb_conv_f32_onednn_##tag = {                                                  \
+        .peer = 1, .name = "conv/onednn_" #tag, .op = CNB_OP_CONV, .isa = isa_level,              \
+        .layout = CNB_LAYOUT_NCX, .supports = conv_supports_##tag,                                \
+        .prepare = conv_prepare_##tag, .run = conv_run, .release = conv_release,                  \
+        .to_layout = io_to_layout, .from_layout = io_from_layout,                                 \
+        .kernel_name = io_kernel_name, .ran_isa = io_ran_isa,                                     \
+    };                                                                                            \
+    const cnb_impl cnb_pool_f32_onednn_##tag = {                                                  \
+        .peer = 1, .name = "pool/onednn_" #tag, .op = CNB_OP_POOL, .isa = isa_level,              \
+        .layout = CNB_LAYOUT_NCX, .supports = pool_supports_##tag,                                \
+        .prepare = pool_prepare_##tag, .run = pool_run, .release = pool_release,                  \
+        .to_layout = io_to_layout, .from_layout = io_from_layout,                                 \
+        .kernel_name = io_kernel_name, .ran_isa = io_ran_isa,                                     \
+    };                                                                                            \
+    const cnb_impl cnb_gemm_f32_onednn_##tag = {                                                  \
+        .peer = 1, .name = "gemm/onednn_" #tag, .op = CNB_OP_GEMM, .isa = isa_level,              \
+        .layout = CNB_LAYOUT_NCX, .supports = gemm_supports_##tag,                                \
+        .prepare = gemm_prepare_##tag, .run = gemm_run, .release = free,                          \
+        .kernel_name = gemm_kernel_name, .ran_isa = gemm_ran_isa,                                 \
+    };
+
+RECORDS(latest, LATEST, CNB_ISA_AVX2)
+RECORDS(avx2, AVX2, CNB_ISA_AVX2)
+
+#else
+typedef int cnb_peer_onednn3_absent; /* ISO C wants at least one declaration per file */
+#endif
