@@ -13,7 +13,7 @@
 #include "kernels/impl.h"
 
 /* Version of the CSV schemas (results/README.md); bump when a column changes. */
-#define CNB_CSV_SCHEMA 2
+#define CNB_CSV_SCHEMA 3
 
 /* What the rows were measured on; every CSV row repeats it. */
 typedef struct cnb_machine {
@@ -24,7 +24,7 @@ typedef struct cnb_machine {
     long long l1d, l2, l3, l3_reported;  /* bytes; l3 after the clamp of arch/topo.h */
     char compiler[128];
     char cflags[512];
-    char libraries[256];
+    char libraries[512];
     char peers[128];       /* peer libraries built in: "onednn openblas blis" */
     char date[32];         /* UTC, ISO 8601: 2026-11-29T13:20:05Z */
     char stamp[32];        /* the same for file names: 20261129-132005 */
@@ -104,6 +104,8 @@ static inline cnb_bench_row *cnb_bench_row_at(const cnb_bench *b, int u, int k, 
 int cnb_impl_is_peer(const cnb_impl *impl);
 /* The fastest peer row with a speed on the same unique layer and thread count; NULL if none. */
 const cnb_bench_row *cnb_best_peer(const cnb_bench *b, int u, int ti);
+/* The same among the peer rows whose code ran at `isa` (the row's isa column); NULL for none. */
+const cnb_bench_row *cnb_best_peer_same_isa(const cnb_bench *b, int u, int ti, cnb_isa isa);
 
 /* Derived figures of a row; 0 when the row has no speed. */
 double cnb_row_gflops(const cnb_bench_row *r);

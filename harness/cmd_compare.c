@@ -8,7 +8,7 @@
  * speed-up). Two runs from different machines (the `machine` column differs) are not a regression
  * test: compare says so in its first line, prints the B/A time ratio per network, implementation and
  * threads (geometric mean over the layers both timed) and leaves the exit status to same-machine
- * pairs. Columns are found by name, so CSVs of every schema compare (schema 2 added `peers`).
+ * pairs. Columns are found by name, so CSVs of every schema compare (schema 2 added `peers`, 3 the ratios to the peers of the same ISA).
  * Exit status: 0 quiet or different machines, 1 a significant slow-down or a validation that went
  * from PASS to FAIL on one machine, 2 bad input. */
 #include <math.h>

@@ -34,6 +34,17 @@ const cnb_bench_row *cnb_best_peer(const cnb_bench *b, int u, int ti)
     return best;
 }
 
+const cnb_bench_row *cnb_best_peer_same_isa(const cnb_bench *b, int u, int ti, cnb_isa isa)
+{
+    const cnb_bench_row *best = NULL;
+    for (int k = 0; k < b->nimpls; k++) {
+        if (!cnb_impl_is_peer(b->impls[k])) continue;
+        const cnb_bench_row *r = cnb_bench_row_at(b, u, k, ti);
+        if (row_has_speed(r) && r->isa == isa && (!best || r->median < best->median)) best = r;
+    }
+    return best;
+}
+
 double cnb_row_gflops(const cnb_bench_row *r)
 {
     return row_has_speed(r) ? cnb_layer_flops_dense(r->layer) / r->median * 1e-9 : 0;
@@ -147,6 +158,7 @@ typedef struct layer_line {
     int set_up;                 /* its set-up ran (started, not failed) */
     double flops, bytes, gflops, gbs, peak, bw;
     const cnb_bench_row *peer;  /* the fastest peer on this layer and thread count (ours only) */
+    const cnb_bench_row *peer_isa;  /* the same among the peer rows that ran our row's ISA */
     char desc[CNB_DESC_MAX];
 } layer_line;
 
@@ -226,6 +238,15 @@ static field c_ratio_peer(const layer_line *x)
 {
     return number(x->speed && x->peer ? x->r->median / x->peer->median : 0, x->speed && x->peer);
 }
+static field c_best_peer_isa(const layer_line *x)
+{
+    return text(x->peer_isa ? x->peer_isa->impl->name : "");
+}
+static field c_ratio_peer_isa(const layer_line *x)
+{
+    return number(x->speed && x->peer_isa ? x->r->median / x->peer_isa->median : 0,
+                  x->speed && x->peer_isa);
+}
 static field c_timed_as(const layer_line *x)
 {
     return text(x->o->first ? "" : x->b->occ[x->b->uniq[x->o->u]].layer->name);
@@ -253,6 +274,8 @@ static const layer_col LAYER_COLS[] = {
     {"end_to_end_s", c_e2e},            {"validation", c_validation},
     {"validation_method", c_val_method}, {"worst_error", c_worst},
     {"best_peer", c_best_peer},         {"ratio_to_best_peer", c_ratio_peer},
+    {"best_peer_same_isa", c_best_peer_isa},
+    {"ratio_to_best_peer_same_isa", c_ratio_peer_isa},
     {"timed_as", c_timed_as},           {"note", c_note},
 };
 enum { N_LAYER_COLS = sizeof LAYER_COLS / sizeof LAYER_COLS[0] };
@@ -270,6 +293,9 @@ static void layer_row(FILE *f, const cnb_bench *b, const cnb_bench_occ *o, const
     x.bw = cnb_peak_bw_gbs(CNB_BW_DRAM, r->threads);
     /* Our row against the fastest peer on the same layer and thread count (any ISA). */
     x.peer = cnb_impl_is_peer(r->impl) ? NULL : cnb_best_peer(b, o->u, r->ti);
+    /* And against the fastest peer whose code ran at our row's ISA (oneDNN held to AVX2 for an
+     * AVX2 kernel of ours): kernels against kernels, not ISA against ISA. */
+    x.peer_isa = cnb_impl_is_peer(r->impl) ? NULL : cnb_best_peer_same_isa(b, o->u, r->ti, r->isa);
     cnb_layer_format(x.l, x.desc, sizeof x.desc);
     machine_fields(f, &b->machine);
     for (int i = 0; i < N_LAYER_COLS; i++) {
@@ -342,8 +368,10 @@ static net_total total_impl(const cnb_bench *b, const char *net, int k, int ti)
 }
 
 /* Totals across ops (op < 0) or for one op: each line timed by the fastest of our implementations
- * of `isa`, or (isa < 0) by the fastest peer library. */
-static net_total total_best(const cnb_bench *b, const char *net, int isa, int op, int ti)
+ * of `isa`, or (isa < 0) by the fastest peer library; with peer_isa >= 0, the fastest of the peer
+ * rows whose code ran at that ISA. */
+static net_total total_best_of(const cnb_bench *b, const char *net, int isa, int op, int ti,
+                               int peer_isa)
 {
     net_total t = {0};
     t.peak = isa >= 0 ? cnb_peak_fma_gflops((cnb_isa)isa, b->threads[ti]) : 0;
@@ -359,6 +387,7 @@ static net_total total_best(const cnb_bench *b, const char *net, int isa, int op
                 continue;
             const cnb_bench_row *r = cnb_bench_row_at(b, o->u, k, ti);
             t.started += r->started;
+            if (isa < 0 && peer_isa >= 0 && (int)r->isa != peer_isa) continue;
             if (row_has_speed(r) && (best == 0 || r->median < best)) best = r->median;
         }
         if (best == 0) continue;
@@ -367,6 +396,11 @@ static net_total total_best(const cnb_bench *b, const char *net, int isa, int op
         t.flops += o->layer->mult * cnb_layer_flops_dense(o->layer);
     }
     return t;
+}
+
+static net_total total_best(const cnb_bench *b, const char *net, int isa, int op, int ti)
+{
+    return total_best_of(b, net, isa, op, ti, -1);
 }
 
 static int have_peers(const cnb_bench *b)
@@ -406,7 +440,8 @@ typedef struct net_line {
     int ti;
     const net_total *t;
     int complete, any, ratio;   /* every line timed; any time; a ratio to the peers applies */
-    double per_image, gflops, peer_time_s;
+    int ratio_isa;              /* a ratio to the peers that ran the same ISA applies */
+    double per_image, gflops, peer_time_s, peer_isa_time_s;
 } net_line;
 
 static field n_network(const net_line *x) { return text(x->net); }
@@ -434,6 +469,11 @@ static field n_ratio(const net_line *x)
     return number(x->ratio ? x->t->time_s / x->peer_time_s : 0, x->ratio);
 }
 
+static field n_ratio_isa(const net_line *x)
+{
+    return number(x->ratio_isa ? x->t->time_s / x->peer_isa_time_s : 0, x->ratio_isa);
+}
+
 typedef struct net_col { const char *name; field (*get)(const net_line *x); } net_col;
 
 static const net_col NET_COLS[] = {
@@ -446,11 +486,19 @@ static const net_col NET_COLS[] = {
     {"gflop_per_image", n_gflop},       {"gflops", n_gflops},
     {"peak_gflops", n_peak},            {"pct_peak", n_pct_peak},
     {"best_peer", n_best_peer},         {"ratio_to_best_peer", n_ratio},
+    {"ratio_to_best_peer_same_isa", n_ratio_isa},
 };
 enum { N_NET_COLS = sizeof NET_COLS / sizeof NET_COLS[0] };
 
+static int covers(const net_line *x, const net_total *peer)
+{
+    return peer && x->complete && x->any && peer->lines_timed == peer->lines_total &&
+           peer->time_s > 0;
+}
+
 static void net_row(FILE *f, const cnb_bench *b, const char *net, const char *impl, const char *op,
-                    const char *isa, int ti, const net_total *t, const net_total *peer)
+                    const char *isa, int ti, const net_total *t, const net_total *peer,
+                    const net_total *peer_isa)
 {
     net_line x = {.b = b, .net = net, .impl = impl, .op = op, .isa = isa, .ti = ti, .t = t};
     x.complete = t->lines_timed == t->lines_total;
@@ -458,9 +506,10 @@ static void net_row(FILE *f, const cnb_bench *b, const char *net, const char *im
     x.per_image = x.any ? t->time_s / b->batch : 0;
     x.gflops = x.any ? t->flops / t->time_s * 1e-9 : 0;
     /* Against each layer's fastest peer, when both cover every layer. */
-    x.ratio = peer && x.complete && x.any && peer->lines_timed == peer->lines_total &&
-              peer->time_s > 0;
+    x.ratio = covers(&x, peer);
     x.peer_time_s = peer ? peer->time_s : 0;
+    x.ratio_isa = covers(&x, peer_isa);
+    x.peer_isa_time_s = peer_isa ? peer_isa->time_s : 0;
     machine_fields(f, &b->machine);
     for (int i = 0; i < N_NET_COLS; i++) {
         put_field(f, NET_COLS[i].get(&x));
@@ -484,22 +533,26 @@ int cnb_report_networks_csv(const cnb_bench *b, FILE *f)
                 const net_total t = total_impl(b, nets[n], k, ti);
                 if (!t.started) continue;   /* not in this run (policy, filter) */
                 const net_total p = total_best(b, nets[n], -1, impl->op, ti);
+                const net_total pi = total_best_of(b, nets[n], -1, impl->op, ti, t.isa);
+                const int ours = peers && !cnb_impl_is_peer(impl);
                 net_row(f, b, nets[n], impl->name, ops[impl->op], cnb_isa_name(t.isa), ti, &t,
-                        peers && !cnb_impl_is_peer(impl) ? &p : NULL);
+                        ours ? &p : NULL, ours ? &pi : NULL);
             }
         const int multi = net_ops(b, nets[n]) > 1;
         for (int i = 0; i < ni && multi; i++)
             for (int ti = 0; ti < b->nthreads; ti++) {
                 const net_total t = total_best(b, nets[n], isas[i], -1, ti);
                 const net_total p = total_best(b, nets[n], -1, -1, ti);
+                const net_total pi = total_best_of(b, nets[n], -1, -1, ti, isas[i]);
                 if (!t.started) continue;
                 char name[32];
                 snprintf(name, sizeof name, "all/%s", cnb_isa_name(isas[i]));
-                net_row(f, b, nets[n], name, "all", cnb_isa_name(isas[i]), ti, &t, peers ? &p : NULL);
+                net_row(f, b, nets[n], name, "all", cnb_isa_name(isas[i]), ti, &t, peers ? &p : NULL,
+                        peers ? &pi : NULL);
             }
         for (int ti = 0; ti < b->nthreads && peers; ti++) {
             const net_total t = total_best(b, nets[n], -1, -1, ti);
-            if (t.started) net_row(f, b, nets[n], "all/best_peer", "all", "", ti, &t, NULL);
+            if (t.started) net_row(f, b, nets[n], "all/best_peer", "all", "", ti, &t, NULL, NULL);
         }
     }
     return ferror(f) ? -1 : 0;
