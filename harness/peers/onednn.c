@@ -18,8 +18,8 @@
  * it dispatches to, e.g. "jit sgemm:avx512_core_bf16".
  * ISA: the records are offered from AVX2 up; ran_isa() is the level of the implementation oneDNN
  * chose (its name's ISA suffix; a JIT name without one, such as "gemm:jit", runs at the effective
- * ISA of the process). Under a cap below AVX-512 (CNB_MAX_ISA=avx2) oneDNN is capped the same way
- * with dnnl_set_max_cpu_isa, before its first primitive. */
+ * ISA of the process). Under a cap (CNB_MAX_ISA=avx2 or avx512) oneDNN is capped the same way
+ * with dnnl_set_max_cpu_isa, before its first primitive: avx2, or avx512_core (no AMX). */
 #if CNB_HAVE_DNNL
 
 #include <oneapi/dnnl/dnnl.h>
@@ -45,10 +45,14 @@ static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static void engine_create(void)
 {
     /* oneDNN fixes its ISA at the first primitive or query: the cap comes first. */
-    if (cnb_peer_capped_to_avx2()) {
-        const dnnl_status_t st = dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2);
+    const int cap = cnb_cpu_cap();
+    if (cap == CNB_ISA_AVX2 || cap == CNB_ISA_AVX512) {
+        /* avx512: the AVX-512 our kernels use, without what comes after it (AMX, AVX10). */
+        const dnnl_cpu_isa_t isa = cap == CNB_ISA_AVX2 ? dnnl_cpu_isa_avx2 : dnnl_cpu_isa_avx512_core;
+        const dnnl_status_t st = dnnl_set_max_cpu_isa(isa);
         if (st != dnnl_success) {
-            fprintf(stderr, "oneDNN: cannot cap the ISA at avx2: %s\n", dnnl_status2str(st));
+            fprintf(stderr, "oneDNN: cannot cap the ISA at %s: %s\n", dnnl_cpu_isa2str(isa),
+                    dnnl_status2str(st));
             return;   /* no engine: the records say they cannot run rather than break the cap */
         }
     }
