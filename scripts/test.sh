@@ -355,11 +355,13 @@ fi
 # runs AVX2-class code (oneDNN and OpenBLAS capped too); OpenBLAS's threads are bound one per CPU.
 is_ours='^(conv|pool|gemm)/(ref|scalar_|avx2_|avx512_|neon_|broken)'
 peer_impls=$($bin impls 2>/dev/null | awk 'NR > 1 {print $1}' | grep -vE "$is_ours" | tr '\n' ' ')
-want_peers=$(for i in $peer_impls; do echo "${i#*/}"; done | awk '!seen[$0]++' | tr '\n' ' ')
+# (onednn_avx2 is a second copy of the onednn_latest library, not a library of its own)
+want_peers=$(for i in $peer_impls; do i=${i#*/}; echo "${i/%onednn_avx2/onednn_latest}"; done |
+             awk '!seen[$0]++' | tr '\n' ' ')
 want_peers=${want_peers% }
 isa_class() {   # the ISA a peer's kernel name says, or "" when it names none
     local k=${1,,}
-    if [[ $k =~ avx512|skylakex|cooperlake|sapphirerapids|skx|knl ]]; then echo avx512
+    if [[ $k =~ avx512|avx-512|skylakex|cooperlake|sapphirerapids|skx|knl ]]; then echo avx512
     elif [[ $k =~ avx2|haswell|zen ]]; then echo avx2; fi
 }
 nthr=$(( $(nproc) >= 2 ? 2 : 1 ))
@@ -405,6 +407,12 @@ for cap in none avx2; do
             [[ $impl =~ $is_ours ]] && continue
             rows=$((rows + 1))
             [[ $isa == avx512 || ${widest[$impl]:-} == avx512 ]] && widest[$impl]=avx512 || widest[$impl]=$isa
+            # Under the cap a peer that cannot be held to AVX2 (XNNPACK), or that would repeat
+            # another (onednn_avx2), declines with a reason; nothing else may skip.
+            if [[ $cap == avx2 && ${F[col[validation]]} == SKIP && -n ${F[col[note]]} ]]; then
+                rows=$((rows - 1))
+                continue
+            fi
             [[ ${F[col[validation]]} == PASS ]] || why+=" $impl: ${F[col[validation]]};"
             class=$(isa_class "$kernel")
             [[ -z $class || $class == "$isa" ]] || why+=" $impl ran '$kernel' but is tagged $isa;"
@@ -434,19 +442,80 @@ for cap in none avx2; do
     fi
 done
 
+# The ratio to the peers of the same ISA: each of our rows names as best_peer_same_isa the fastest
+# peer row of its layer and threads whose isa is its own, and the ratio is the quotient of the
+# two medians; the per-network ratio is Σ ours / Σ that peer's per layer. Needs a peer.
+if [[ -n $peer_impls ]]; then
+    sdir=$(mktemp -d)
+    impl_args=()
+    for i in $peer_impls; do [[ $i == conv/* ]] && impl_args+=(--impl "$i"); done
+    for i in conv/avx2_direct conv/avx512_direct; do
+        $bin impls 2>/dev/null | grep -qE "^$i +.* runnable" && impl_args+=(--impl "$i")
+    done
+    why=""
+    $bin bench "${impl_args[@]}" --threads 1 --reps 1 --min-time 0.001 --out "$sdir/s.csv" \
+        'conv mb1ic16ih12oc32kh3ph1' 'conv mb1ic32ih7oc16kh1' >"$log" 2>&1 || why+=" bench exit $?;"
+    checked=0
+    if [[ -f $sdir/s.csv ]]; then
+        csv_columns "$sdir/s.csv"
+        declare -A med=() isa_of=()
+        lines=()
+        while IFS= read -r line; do
+            csv_split "$line"
+            key="${F[col[descriptor]]}|${F[col[impl]]}"
+            med[$key]=${F[col[time_median_s]]} isa_of[$key]=${F[col[isa]]}
+            lines+=("$line")
+        done < <(tail -n +2 "$sdir/s.csv")
+        for line in "${lines[@]}"; do
+            csv_split "$line"
+            impl=${F[col[impl]]} d=${F[col[descriptor]]} isa=${F[col[isa]]}
+            [[ $impl =~ $is_ours ]] || continue
+            best="" bt=""
+            for key in "${!med[@]}"; do
+                [[ ${key%%|*} == "$d" && ! ${key#*|} =~ $is_ours && ${isa_of[$key]} == "$isa" ]] || continue
+                [[ -z $bt ]] || awk -v a="${med[$key]}" -v b="$bt" 'BEGIN{exit !(a < b)}' && { best=${key#*|}; bt=${med[$key]}; }
+            done
+            [[ ${F[col[best_peer_same_isa]]} == "$best" ]] ||
+                why+=" $impl on '$d': best_peer_same_isa '${F[col[best_peer_same_isa]]}', want '$best';"
+            if [[ -n $best ]]; then
+                awk -v r="${F[col[ratio_to_best_peer_same_isa]]}" -v a="${F[col[time_median_s]]}" -v b="$bt" \
+                    'BEGIN{q = a / b; exit !(r > q * 0.999 && r < q * 1.001)}' ||
+                    why+=" $impl on '$d': ratio ${F[col[ratio_to_best_peer_same_isa]]}, want ${F[col[time_median_s]]}/$bt;"
+                checked=$((checked + 1))
+            fi
+        done
+    else
+        why+=" no CSV: $(tail -1 "$log");"
+    fi
+    rm -rf "$sdir"
+    if [[ -z $why ]]; then
+        ok "peers: best_peer_same_isa is the fastest peer row of the row's own ISA, with its ratio ($checked rows)"
+    else
+        bad "peers: same-ISA ratio:$why"
+    fi
+fi
+
 # The warning for a peer whose Debian package is installed but that the binary lacks: status.c
 # built with no peer names each installed one, and built with all of them names none.
 wdir=$(mktemp -d)
 printf '#include "harness/peers/peers.h"\nint main(void) { return cnb_peers_warn_missing(stdout) < 0; }\n' >"$wdir/w.c"
 installed=""
-for p in onednn:libdnnl-dev openblas:libopenblas-dev blis:libblis-dev; do
-    dpkg-query -W -f='${Status}' "${p#*:}" 2>/dev/null | grep -q 'ok installed' && installed+="${p#*:} "
+# In status.c's order; the PyPI ones are installed when .deps/pypi is (scripts/deps.sh --bench).
+for p in libdnnl-dev pypi:onednn-cpu-gomp pypi:mkl libopenblas-dev pypi:scipy-openblas32 \
+         libblis-dev libxnnpack-dev libxsmm-dev; do
+    if [[ $p == pypi:* ]]; then
+        [[ -f .deps/pypi/.pins ]] && installed+="${p#pypi:} "
+    else
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' && installed+="$p "
+    fi
 done
 why=""
 if cc -std=c11 -D_GNU_SOURCE -I. "$wdir/w.c" harness/peers/status.c -o "$wdir/none" 2>"$log" &&
     cc -std=c11 -D_GNU_SOURCE -I. -DCNB_HAVE_DNNL=1 -DCNB_HAVE_OPENBLAS=1 -DCNB_HAVE_BLIS=1 \
+        -DCNB_HAVE_DNNL3=1 -DCNB_HAVE_MKL=1 -DCNB_HAVE_OPENBLAS_LATEST=1 -DCNB_HAVE_XNNPACK=1 \
+        -DCNB_HAVE_LIBXSMM=1 \
         "$wdir/w.c" harness/peers/status.c -o "$wdir/all" 2>>"$log"; then
-    warned=$("$wdir/none" | grep -o '^warning: [a-z-]* is installed' | cut -d' ' -f2 | tr '\n' ' ')
+    warned=$("$wdir/none" | grep -o '^warning: [a-z0-9-]* is installed' | cut -d' ' -f2 | tr '\n' ' ')
     [[ $warned == "$installed" ]] || why+=" without peers it warned about '$warned', want '$installed';"
     [[ -z $("$wdir/all") ]] || why+=" with every peer it still warned: $("$wdir/all" | head -1);"
 else

@@ -38,13 +38,14 @@ typedef struct peer_pkg {
     int pypi;             /* 1: from PyPI, installed when .deps/pypi is (run from the checkout) */
 } peer_pkg;
 
+/* In dispatch order (harness/peers/list.inc). */
 static const peer_pkg PEERS[] = {
     {"onednn", "libdnnl-dev", CNB_HAVE_DNNL, 0},
-    {"openblas", "libopenblas-dev", CNB_HAVE_OPENBLAS, 0},
-    {"blis", "libblis-dev", CNB_HAVE_BLIS, 0},
     {"onednn_latest", "onednn-cpu-gomp", CNB_HAVE_DNNL3, 1},
     {"mkl", "mkl", CNB_HAVE_MKL, 1},
+    {"openblas", "libopenblas-dev", CNB_HAVE_OPENBLAS, 0},
     {"openblas_latest", "scipy-openblas32", CNB_HAVE_OPENBLAS_LATEST, 1},
+    {"blis", "libblis-dev", CNB_HAVE_BLIS, 0},
     {"xnnpack", "libxnnpack-dev", CNB_HAVE_XNNPACK, 0},
     {"libxsmm", "libxsmm-dev", CNB_HAVE_LIBXSMM, 0},
 };
