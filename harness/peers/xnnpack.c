@@ -307,30 +307,45 @@ static const char *geom_why(const geom *g)
 
 /* ---- layout conversion, into and out of the state's NHWC buffers ---------------------------- */
 
-/* NCHW (full input extents) -> NHWC of the rows and columns XNNPACK reads. */
+/* d[j][i] = s[i][j] for i < rows, j < cols (row strides given), in square tiles so that both
+ * sides are read and written a cache line at a time. */
+enum { TILE = 32 };
+
+static void transpose(const float *s, int64_t s_stride, float *d, int64_t d_stride, int rows,
+                      int cols)
+{
+    for (int i0 = 0; i0 < rows; i0 += TILE)
+        for (int j0 = 0; j0 < cols; j0 += TILE) {
+            const int i1 = i0 + TILE < rows ? i0 + TILE : rows;
+            const int j1 = j0 + TILE < cols ? j0 + TILE : cols;
+            for (int j = j0; j < j1; j++)
+                for (int i = i0; i < i1; i++) d[j * d_stride + i] = s[i * s_stride + j];
+        }
+}
+
+/* NCHW (full input extents) -> NHWC of the rows and columns XNNPACK reads: per image and row h,
+ * the C × W slice (row stride H·W) becomes W × C. */
 static void nchw_to_nhwc(const geom *g, const float *src, float *dst)
 {
     const int C = g->ic, H = g->h.in, W = g->w.in, FH = g->h.full_in, FW = g->w.full_in;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < g->mb; n++)
-        for (int h = 0; h < H; h++) {
-            float *d_row = dst + ((int64_t)n * H + h) * W * C;
-            for (int c = 0; c < C; c++) {
-                const float *s_row = src + (((int64_t)n * C + c) * FH + h) * FW;
-                for (int w = 0; w < W; w++) d_row[(int64_t)w * C + c] = s_row[w];
-            }
-        }
+        for (int h = 0; h < H; h++)
+            transpose(src + ((int64_t)n * C * FH + h) * FW, (int64_t)FH * FW,
+                      dst + ((int64_t)n * H + h) * W * C, C, C, W);
 }
 
+/* NHWC -> NCHW: per image and block of channels, H·W × C becomes C × H·W. */
 static void nhwc_to_nchw(const geom *g, const float *src, float *dst)
 {
-    const int C = g->oc, H = g->h.out, W = g->w.out;
+    const int C = g->oc;
+    const int64_t HW = (int64_t)g->h.out * g->w.out;
+    const int cblocks = (C + TILE - 1) / TILE;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < g->mb; n++)
-        for (int c = 0; c < C; c++) {
-            float *d_c = dst + ((int64_t)n * C + c) * H * W;
-            const float *s_n = src + (int64_t)n * H * W * C + c;
-            for (int64_t i = 0; i < (int64_t)H * W; i++) d_c[i] = s_n[i * C];
+        for (int cb = 0; cb < cblocks; cb++) {
+            const int c0 = cb * TILE, nc = C - c0 < TILE ? C - c0 : TILE;
+            transpose(src + n * HW * C + c0, C, dst + ((int64_t)n * C + c0) * HW, HW, (int)HW, nc);
         }
 }
 
