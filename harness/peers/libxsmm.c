@@ -28,7 +28,14 @@
  * that forbids AVX-512 on an AVX-512 CPU, the target is set to hsw once, at initialisation,
  * before any kernel is generated.
  * kernel_name(): version, JIT target, kernel tile and task grid in our row-major terms, the tile
- * copies, the thread count. */
+ * copies, the thread count. The planner reads LIBXSMM_TGEMM_M/N/K from the environment; the
+ * tiling it chose is what the kernel column shows.
+ *
+ * Convolution (libxsmm_dnn_create_conv_layer, 1.17's DNN API, present in Debian's libxsmm.a) is not
+ * offered here yet: it describes 2D, ungrouped, undilated layers with one padding per axis, and in
+ * a standalone trial it was bit-exact on such layers only with logical padding (pad_h_in =
+ * pad_w_in = 0); with a physically padded input buffer (pad_h_in = pad_h, which its header asks
+ * for) our NCHW data copied in through libxsmm_dnn_copyin_tensor gave wrong outputs. */
 #if CNB_HAVE_LIBXSMM
 
 #include <libxsmm.h>
