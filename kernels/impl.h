@@ -39,8 +39,9 @@ typedef struct cnb_impl {
      * thread-local storage). NULL supports = supports everything. */
     const char *(*supports)(const cnb_problem *p);
     /* Set-up that is not timed as the kernel: weight packing, workspace. Gets the weights in the
-     * user-facing layout (conv: goidhw; others: NULL). Returns the state handed to run and release,
-     * or NULL on failure (out of memory). NULL prepare = no state. */
+     * user-facing layout (conv: goidhw; gemm: B, filled before prepare and the same in every run;
+     * pool: NULL). Returns the state handed to run and release, or NULL on failure (out of
+     * memory). NULL prepare = no state. */
     void *(*prepare)(const cnb_problem *p, const float *wei);
     /* The timed part. conv: src and dst in `layout`, wei as given to prepare (user layout);
      * pool: src, dst in `layout`, wei NULL; gemm: src = A, wei = B, dst = C.

@@ -10,6 +10,7 @@
 
 int cnb_test_failures;
 extern int cnb_edges_pairs;
+extern int cnb_edges_peer_declined;
 
 #define TESTS(X)                                                                                  \
     X(test_desc_defaults) X(test_desc_depth_only) X(test_desc_output_and_padding)                 \
@@ -47,7 +48,8 @@ int main(int argc, char **argv)
     for (int i = 0; cnb_impls[i]; i++)
         if (!cnb_impls[i]->hidden && cnb_impl_runnable(cnb_impls[i], NULL)) seen[cnb_impls[i]->isa] = 1;
     for (int i = 0; i < CNB_ISA_COUNT; i++) if (seen[i]) printf(" %s", cnb_isa_name(i));
-    printf("  (%d implementation × edge-case pairs)\n", cnb_edges_pairs);
+    printf("  (%d implementation × edge-case pairs; %d declined by peer libraries)\n",
+           cnb_edges_pairs, cnb_edges_peer_declined);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
