@@ -212,6 +212,15 @@ row_counts bench_build_rows(cnb_bench *b, const int *uquick, int named)
                 r->threads = b->threads[ti];
                 r->kind = kind;
                 r->prepare_s = r->layout_in_s = r->layout_out_s = -1;
+                const char *no_threads = kind == CNB_ROW_TIMED && impl->threads_ok
+                                             ? impl->threads_ok(b->threads[ti])
+                                             : NULL;
+                if (no_threads) {
+                    r->kind = CNB_ROW_UNSUPPORTED;
+                    snprintf(r->note, sizeof r->note, "unsupported: %s", no_threads);
+                    n.unsupported++;
+                    continue;
+                }
                 if (why) snprintf(r->note, sizeof r->note, "unsupported: %s", why);
                 n.timed += kind == CNB_ROW_TIMED;
                 n.unsupported += kind == CNB_ROW_UNSUPPORTED;

@@ -1,6 +1,7 @@
 /* Validation against the reference (harness/validate.h). */
 #include <float.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,10 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
         return r->status = CNB_VAL_SKIP;
     }
     if (impl->supports && (why = impl->supports(&l->prob))) {
+        snprintf(r->why, sizeof r->why, "unsupported: %s", why);
+        return r->status = CNB_VAL_SKIP;
+    }
+    if (impl->threads_ok && (why = impl->threads_ok(omp_get_max_threads()))) {
         snprintf(r->why, sizeof r->why, "unsupported: %s", why);
         return r->status = CNB_VAL_SKIP;
     }

@@ -62,6 +62,11 @@ typedef struct cnb_impl {
      * level of the code the state really runs (oneDNN's implementation, OpenBLAS's core, BLIS's
      * configuration), for the CSV's isa column and the % of peak. NULL = `isa` says it. */
     cnb_isa (*ran_isa)(void *state);
+    /* Optional, for a library whose thread count is fixed when it loads (oneDNN on TBB): NULL
+     * when it can run with `threads` threads, else one line saying why not. The harness asks it
+     * for every thread count of a run and reports the rows it refuses as unsupported.
+     * NULL = any thread count. */
+    const char *(*threads_ok)(int threads);
 } cnb_impl;
 
 /* Every implementation of every op compiled into this binary, in dispatch order (most specialised

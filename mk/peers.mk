@@ -64,6 +64,8 @@ endif
 # paths: the binary loads them with dlopen, RTLD_LOCAL, as OpenBLAS and BLIS):
 #   oneDNN 3.x  onednn-cpu-gomp + onednn-devel   harness/peers/onednn3.c (loaded, never linked:
 #                                                Debian's 2.x is linked and exports the same names)
+#               onednn (the SYCL/TBB build, with  the same file; in its own prefix,
+#               its runtime wheels)               .deps/pypi-sycl (its libdnnl.so.3 is another)
 #   MKL         mkl + mkl-include                 harness/peers/mkl.c (libmkl_rt, GNU OpenMP layer)
 #   OpenBLAS    scipy-openblas32                  harness/peers/openblas.c (names prefixed scipy_)
 PYPI := $(abspath .deps/pypi)
@@ -73,7 +75,13 @@ ifeq ($(NO_LIBS)$(TARGET),x86_64)
     HAVE_DNNL3 := 1
     PEER_DEFS += -DCNB_HAVE_DNNL3=1 -DCNB_DNNL3_SO='"$(DNNL3_SO)"'
     $(BUILD)/harness/peers/onednn3.o: CFLAGS += -isystem $(PYPI)/include
-    PEERS_FOUND_MORE += onednn_latest
+    PEERS_FOUND_MORE += onednn_gomp
+    DNNL_SYCL_DIR := $(abspath .deps/pypi-sycl/lib)
+    ifneq ($(and $(wildcard $(DNNL_SYCL_DIR)/libdnnl.so.3),$(wildcard $(DNNL_SYCL_DIR)/libsycl.so.9)),)
+      HAVE_DNNL_SYCL := 1
+      PEER_DEFS += -DCNB_HAVE_DNNL_SYCL=1 -DCNB_DNNL_SYCL_DIR='"$(DNNL_SYCL_DIR)"'
+      PEERS_FOUND_MORE += onednn_latest
+    endif
   endif
   MKL_SO := $(wildcard $(PYPI)/lib/libmkl_rt.so.3)
   ifneq ($(and $(MKL_SO),$(wildcard $(PYPI)/include/mkl.h)),)

@@ -19,12 +19,16 @@ for p in libbenchmark-dev libhwloc-dev libxxhash-dev libdnnl-dev libopenblas-dev
     v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
     [[ -n $v ]] && libs+="${libs:+; }${p%-dev} $v"
 done
-# The PyPI builds in .deps/pypi (scripts/deps.sh --bench), as pinned: "onednn-cpu-gomp 2023.2.0".
-if [[ -f .deps/pypi/.pins ]]; then
-    for pin in $(cat .deps/pypi/.pins); do
-        [[ $pin == *-devel==* || $pin == *-include==* ]] || libs+="${libs:+; }${pin%%==*} ${pin#*==}"
+# The PyPI builds in .deps/ (scripts/deps.sh --bench), as pinned: "onednn-cpu-gomp 2023.2.0"; the
+# libraries, not their headers or the runtimes the SYCL build brings.
+for pins in .deps/pypi/.pins .deps/pypi-sycl/.pins; do
+    [[ -f $pins ]] || continue
+    for pin in $(cat "$pins"); do
+        case ${pin%%==*} in
+            onednn | onednn-cpu-gomp | mkl | scipy-openblas32) libs+="${libs:+; }${pin%%==*} ${pin#*==}" ;;
+        esac
     done
-fi
+done
 export CNB_LIB_VERSIONS=$libs
 
 args=()

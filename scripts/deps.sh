@@ -104,34 +104,39 @@ clang -fopenmp=libomp -fsanitize=thread "$tmp/arm.c" -o "$tmp/tsan" 2>"$tmp/log"
 
 if ((bench)); then
     need gnuplot gnuplot-nox
-    # The current builds Intel and the SciPy project publish on PyPI, at pinned versions, into a
-    # project-local prefix (never system-wide; mk/peers.mk finds them there). Debian 12's oneDNN
-    # (2.6), OpenBLAS (0.3.21) and BLIS (0.9) stay as peers beside them.
-    #   onednn-cpu-gomp  the newest oneDNN built for GNU OpenMP, our own runtime (oneDNN 3.2; the
-    #                    newer `onednn` wheels are SYCL builds threaded by TBB: README, "Peers")
-    #   onednn-devel     its C headers (the C ABI is stable across 3.x)
-    #   mkl, mkl-include MKL with its GNU OpenMP threading layer
-    #   scipy-openblas32 the current OpenBLAS, its symbols prefixed with scipy_
-    pins=(onednn-cpu-gomp==2023.2.0 onednn-devel==2024.2.1 mkl==2026.2.0 mkl-include==2026.2.0
-          scipy-openblas32==0.3.34.481.3)
-    prefix=.deps/pypi
-    if [[ "$(cat "$prefix/.pins" 2>/dev/null)" != "${pins[*]}" ]]; then
+    # The current builds Intel and the SciPy project publish on PyPI, at pinned versions, into
+    # project-local prefixes (never system-wide; mk/peers.mk finds them there). Debian 12's
+    # oneDNN (2.6), OpenBLAS (0.3.21) and BLIS (0.9) stay as peers beside them.
+    #   .deps/pypi       onednn-cpu-gomp  the newest oneDNN built for GNU OpenMP, our own runtime
+    #                    onednn-devel     oneDNN's C headers (the C ABI is stable across 3.x)
+    #                    mkl, mkl-include MKL with its GNU OpenMP threading layer
+    #                    scipy-openblas32 the current OpenBLAS, its symbols prefixed with scipy_
+    #   .deps/pypi-sycl  onednn           the newest oneDNN, a SYCL build threaded by TBB, with
+    #                                     the runtimes it needs (about 2 GB)
+    pypi_install() { # prefix, pins...
+        local prefix=$1
+        shift
+        [[ "$(cat "$prefix/.pins" 2>/dev/null)" == "$*" ]] && return 0
         need python3 python3-pip
-        echo "cnnbench: installing ${pins[*]} into $prefix (pip)" >&2
+        echo "cnnbench: installing $* into $prefix (pip)" >&2
         rm -rf "$prefix" "$prefix.tmp"
         # --prefix keeps everything in the project; PEP 668 guards the system's site-packages,
-        # which this never touches.
+        # which this never touches. --no-deps: every package is named and pinned here.
         PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --no-deps --disable-pip-version-check \
-            --no-warn-script-location --prefix "$prefix.tmp" "${pins[@]}" >"$tmp/log" 2>&1 ||
-            fail "pip could not install ${pins[*]}: $(grep -m1 -i error "$tmp/log" || tail -1 "$tmp/log")"
+            --no-warn-script-location --prefix "$prefix.tmp" "$@" >"$tmp/log" 2>&1 ||
+            fail "pip could not install into $prefix: $(grep -m1 -i error "$tmp/log" || tail -1 "$tmp/log")"
         mv "$prefix.tmp" "$prefix"
-        echo "${pins[*]}" >"$prefix/.pins"
-    fi
-    # Each peer found the way mk/peers.mk finds it: ask make itself (without the variables of a
-    # calling make, which may force a peer off).
+        echo "$*" >"$prefix/.pins"
+    }
+    pypi_install .deps/pypi onednn-cpu-gomp==2023.2.0 onednn-devel==2024.2.1 mkl==2026.2.0 \
+        mkl-include==2026.2.0 scipy-openblas32==0.3.34.481.3
+    pypi_install .deps/pypi-sycl onednn==2026.1.0 dpcpp-cpp-rt==2026.2.0 intel-sycl-rt==2026.2.0 \
+        intel-opencl-rt==2026.2.0 intel-openmp==2026.2.0 intel-cmplr-lib-rt==2026.2.0 \
+        intel-cmplr-lib-ur==2026.2.0 intel-cmplr-lic-rt==2026.2.0 tbb==2023.2.0 tcmlib==1.6.0 \
+        umf==1.2.0
     found=" $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s peers-found 2>/dev/null) "
     for peer in onednn:libdnnl-dev openblas:libopenblas-dev blis:libblis-dev xnnpack:libxnnpack-dev \
-                libxsmm:libxsmm-dev onednn_latest:onednn-cpu-gomp mkl:mkl \
+                libxsmm:libxsmm-dev onednn_gomp:onednn-cpu-gomp onednn_latest:onednn mkl:mkl \
                 openblas_latest:scipy-openblas32; do
         [[ $found == *" ${peer%%:*} "* ]] ||
             fail "mk/peers.mk does not find ${peer%%:*}'s header and library (${peer#*:})"

@@ -355,8 +355,8 @@ fi
 # runs AVX2-class code (oneDNN and OpenBLAS capped too); OpenBLAS's threads are bound one per CPU.
 is_ours='^(conv|pool|gemm)/(ref|scalar_|avx2_|avx512_|neon_|broken)'
 peer_impls=$($bin impls 2>/dev/null | awk 'NR > 1 {print $1}' | grep -vE "$is_ours" | tr '\n' ' ')
-# (onednn_avx2 is a second copy of the onednn_latest library, not a library of its own)
-want_peers=$(for i in $peer_impls; do i=${i#*/}; echo "${i/%onednn_avx2/onednn_latest}"; done |
+# (onednn_avx2 is a second copy of the onednn_gomp library, not a library of its own)
+want_peers=$(for i in $peer_impls; do i=${i#*/}; echo "${i/%onednn_avx2/onednn_gomp}"; done |
              awk '!seen[$0]++' | tr '\n' ' ')
 want_peers=${want_peers% }
 isa_class() {   # the ISA a peer's kernel name says, or "" when it names none
@@ -501,10 +501,10 @@ wdir=$(mktemp -d)
 printf '#include "harness/peers/peers.h"\nint main(void) { return cnb_peers_warn_missing(stdout) < 0; }\n' >"$wdir/w.c"
 installed=""
 # In status.c's order; the PyPI ones are installed when .deps/pypi is (scripts/deps.sh --bench).
-for p in libdnnl-dev pypi:onednn-cpu-gomp pypi:mkl libopenblas-dev pypi:scipy-openblas32 \
-         libblis-dev libxnnpack-dev libxsmm-dev; do
-    if [[ $p == pypi:* ]]; then
-        [[ -f .deps/pypi/.pins ]] && installed+="${p#pypi:} "
+for p in libdnnl-dev pypi-sycl:onednn pypi:onednn-cpu-gomp pypi:mkl libopenblas-dev \
+         pypi:scipy-openblas32 libblis-dev libxnnpack-dev libxsmm-dev; do
+    if [[ $p == pypi*:* ]]; then
+        [[ -f .deps/${p%%:*}/.pins ]] && installed+="${p#*:} "
     else
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' && installed+="$p "
     fi
@@ -512,7 +512,8 @@ done
 why=""
 if cc -std=c11 -D_GNU_SOURCE -I. "$wdir/w.c" harness/peers/status.c -o "$wdir/none" 2>"$log" &&
     cc -std=c11 -D_GNU_SOURCE -I. -DCNB_HAVE_DNNL=1 -DCNB_HAVE_OPENBLAS=1 -DCNB_HAVE_BLIS=1 \
-        -DCNB_HAVE_DNNL3=1 -DCNB_HAVE_MKL=1 -DCNB_HAVE_OPENBLAS_LATEST=1 -DCNB_HAVE_XNNPACK=1 \
+        -DCNB_HAVE_DNNL3=1 -DCNB_HAVE_DNNL_SYCL=1 -DCNB_HAVE_MKL=1 -DCNB_HAVE_OPENBLAS_LATEST=1 \
+        -DCNB_HAVE_XNNPACK=1 \
         -DCNB_HAVE_LIBXSMM=1 \
         "$wdir/w.c" harness/peers/status.c -o "$wdir/all" 2>>"$log"; then
     warned=$("$wdir/none" | grep -o '^warning: [a-z0-9-]* is installed' | cut -d' ' -f2 | tr '\n' ' ')

@@ -1,39 +1,54 @@
-/* Peer: a current oneDNN (the C API of 3.x) as conv/onednn_latest, pool/onednn_latest and
- * gemm/onednn_latest, and the same library held to AVX2 as conv/onednn_avx2, pool/onednn_avx2 and
- * gemm/onednn_avx2. Compiled to nothing unless mk/peers.mk found the PyPI build that
- * scripts/deps.sh --bench installs into .deps/pypi (CNB_HAVE_DNNL3).
- *
- * Which build: the newest oneDNN on PyPI built for GNU OpenMP, the runtime our kernels and
- * Debian's oneDNN use (onednn-cpu-gomp). Intel's newer `onednn` wheels are SYCL builds threaded by
- * TBB; the README says why they are not used.
+/* Peer: oneDNN 3.x, three ways, through its C API:
+ *   conv/onednn_latest, pool/onednn_latest, gemm/onednn_latest: the newest oneDNN on PyPI
+ *     (`onednn`, 3.13), a SYCL build threaded by TBB (CNB_HAVE_DNNL_SYCL);
+ *   conv/onednn_gomp, ...: the newest build for GNU OpenMP, our own runtime (`onednn-cpu-gomp`,
+ *     3.2; CNB_HAVE_DNNL3);
+ *   conv/onednn_avx2, ...: a private copy of that GOMP build held to AVX2, the opponent of our
+ *     AVX2 kernels.
+ * scripts/deps.sh --bench installs them into .deps/pypi and .deps/pypi-sycl; this file compiles to
+ * nothing without them.
  *
  * Loading: Debian's oneDNN 2.x is linked into the binary and exports the same C names (dnnl_*) and
- * some of the same C++ names, so this one is never linked: it is loaded with dlopen, RTLD_LOCAL so
+ * some of the same C++ names, so these are never linked: each is loaded with dlopen, RTLD_LOCAL so
  * that its names stay out of the global scope, and RTLD_DEEPBIND so that its own calls to its
  * exported functions bind to itself rather than to 2.x. Every entry point is looked up in its
  * handle; the header gives the prototypes (typeof) and the enum values, which are stable across
- * 3.x (the C ABI of a major version is), so a 3.x header serves a 3.y library.
+ * 3.x (the C ABI of a major version is), so one 3.x header serves every 3.y library.
  * AddressSanitizer refuses RTLD_DEEPBIND: under it these records say so and do not run.
  *
+ * The SYCL build: its CPU engine is a SYCL CPU device, that is Intel's OpenCL CPU runtime
+ * (libintelocl, from the intel-opencl-rt wheel), which the OpenCL loader finds through
+ * OCL_ICD_FILENAMES (set here unless the user set it; the wheel's own .icd file names a path of
+ * Intel's build machine). Its libraries have no RUNPATH: its direct dependencies are loaded first
+ * by absolute path. It runs its primitives on TBB, which fixes its thread count when it starts,
+ * from the CPUs the starting thread may use; TBB has no C interface to change it. So the library
+ * starts with the calling thread allowed one CPU per core (the CPUs our threads are pinned to), and
+ * TBB's workers are created then, by a first primitive; the caller's binding is restored after.
+ * Its records then run at that thread count only (threads_ok), as one pool of TBB threads that
+ * TBB places itself. Each execution is a submission to a SYCL queue: some microseconds per call
+ * that a small layer feels, and that a user of this build pays too.
+ *
  * Instances: oneDNN fixes its ISA once per loaded library (dnnl_set_max_cpu_isa, before the first
- * primitive). `latest` runs at the cap in force (none: the library's own choice; CNB_MAX_ISA=avx2
- * or avx512: that level). `avx2` is a second, private copy of the same library, loaded from an
- * in-memory file (memfd) so that the dynamic loader sees a different object, and capped at AVX2:
- * the opponent of our AVX2 kernels. Where AVX2 is all the CPU or the cap allows, `latest` already
- * runs AVX2 and `avx2` says so instead of running twice.
+ * primitive). `latest` and `gomp` run at the cap in force (none: the library's own choice;
+ * CNB_MAX_ISA=avx2 or avx512: that level). `avx2` is a second, private copy of the GOMP library,
+ * loaded from an in-memory file (memfd) so that the dynamic loader sees a different object, and
+ * capped at AVX2. Where AVX2 is all the CPU or the cap allows, `gomp` already runs AVX2 and `avx2`
+ * says so instead of running twice.
  *
  * What runs is as in onednn.c: oneDNN picks every format for conv (src in to_layout and dst in
  * from_layout reordered, timed as layout conversion; weights in prepare), pooling gets the
  * channel-blocked src of the instance's widest ISA, gemm is dnnl_sgemm on the harness's buffers.
- * Threads: OpenMP, omp_get_max_threads(); a primitive is created again when the count changes.
- * kernel_name(): "<impl name> <src format> (oneDNN <version>)", e.g.
- * "brg_conv_fwd:avx512_core nxc (oneDNN 3.2.0)". */
+ * Threads (OpenMP builds): omp_get_max_threads(); a primitive is created again when the count
+ * changes.
+ * kernel_name(): "<impl name> <src format> (oneDNN <version> <runtime>)", e.g.
+ * "brg_conv_fwd:avx512_core nxc (oneDNN 3.13.2 sycl/tbb)". */
 #if CNB_HAVE_DNNL3
 
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <omp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +59,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
+#include "arch/topo.h"
 #include "harness/peers/geom.h"
 #include "harness/peers/peers.h"
 #include "kernels/impl.h"
@@ -70,20 +86,28 @@ typedef struct {
 } dnnl3_api;
 
 typedef struct {
-    const char *label;      /* "latest", "avx2" */
+    const char *label;      /* "latest", "gomp", "avx2" */
+    const char *path;       /* the library */
+    const char *sycl_dir;   /* the SYCL build's folder of libraries; NULL for an OpenMP build */
     int private_copy;       /* load from a memfd copy: a library instance of its own */
     int fixed_cap;          /* the instance's own cap (dnnl_cpu_isa_t), 0 = the cap in force */
+    int fixed_threads;      /* set at load for a TBB build: its thread count; 0 = OpenMP's */
     /* Set once by load(): */
     int tried;
     const char *error;      /* NULL once usable */
-    char error_buf[192];
+    char error_buf[288];
     dnnl3_api f;
     dnnl_engine_t engine;
     char version[32];
 } instance;
 
-static instance LATEST = {.label = "latest"};
-static instance AVX2 = {.label = "avx2", .private_copy = 1, .fixed_cap = dnnl_cpu_isa_avx2};
+static instance GOMP = {.label = "gomp", .path = CNB_DNNL3_SO};
+static instance AVX2 = {.label = "avx2", .path = CNB_DNNL3_SO, .private_copy = 1,
+                        .fixed_cap = dnnl_cpu_isa_avx2};
+#if CNB_HAVE_DNNL_SYCL
+static instance LATEST = {.label = "latest", .path = CNB_DNNL_SYCL_DIR "/libdnnl.so.3",
+                          .sycl_dir = CNB_DNNL_SYCL_DIR};
+#endif
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -126,6 +150,76 @@ static int copy_to_memfd(const char *path, char *proc_path, size_t size, const c
     return to;  /* kept open: the loader maps it, and a later dlopen would need the same path */
 }
 
+/* The SYCL build's direct dependencies, loaded by absolute path (its libraries have no RUNPATH),
+ * global so that the OpenCL runtime loaded later by name finds them too; and the OpenCL CPU
+ * runtime named to the OpenCL loader. NULL, or what failed. */
+static const char *sycl_preload(const char *dir)
+{
+    static char why[224];
+    static const char *const deps[] = {"libintlc.so.5", "libimf.so", "libsvml.so", "libtbb.so.12",
+                                       "libsycl.so.9"};
+    char path[512];
+    snprintf(path, sizeof path, "%s/libintelocl.so", dir);
+    setenv("OCL_ICD_FILENAMES", path, 0);
+    for (size_t i = 0; i < sizeof deps / sizeof deps[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, deps[i]);
+        if (!dlopen(path, RTLD_NOW | RTLD_GLOBAL)) {
+            snprintf(why, sizeof why, "cannot load %s: %s", deps[i], dlerror());
+            return why;
+        }
+    }
+    return NULL;
+}
+
+/* Allow the calling thread the CPUs our threads are pinned to, one per core; returns how many. */
+static int widen_to_cores(void)
+{
+    cpu_set_t mine, all, one;
+    if (sched_getaffinity(0, sizeof mine, &mine)) return 1;
+    CPU_ZERO(&all);
+    for (int c = 0; c < cnb_topo_get()->cores; c++)
+        if (cnb_bind_self_to_core(c) == 0 && sched_getaffinity(0, sizeof one, &one) == 0)
+            CPU_OR(&all, &all, &one);
+    if (!CPU_COUNT(&all) || sched_setaffinity(0, sizeof all, &all)) {
+        sched_setaffinity(0, sizeof mine, &mine);
+        return CPU_COUNT(&mine);
+    }
+    return CPU_COUNT(&all);
+}
+
+/* A first primitive, big enough to be split across every thread, so that TBB creates its workers
+ * now, while the calling thread may use every core: they inherit that. */
+static dnnl_status_t start_workers(instance *in)
+{
+    const dnnl_dims_t dims = {64, 64, 64, 64};
+    dnnl_memory_desc_t a = NULL, b = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t prim = NULL;
+    dnnl_memory_t ma = NULL, mb = NULL;
+    dnnl_stream_t stream = NULL;
+    dnnl_status_t st;
+    if (!(st = in->f.dnnl_memory_desc_create_with_tag(&a, 4, dims, dnnl_f32, dnnl_nchw)) &&
+        !(st = in->f.dnnl_memory_desc_create_with_tag(&b, 4, dims, dnnl_f32, dnnl_nhwc)) &&
+        !(st = in->f.dnnl_reorder_primitive_desc_create(&pd, a, in->engine, b, in->engine, NULL)) &&
+        !(st = in->f.dnnl_primitive_create(&prim, pd)) &&
+        !(st = in->f.dnnl_memory_create(&ma, a, in->engine, DNNL_MEMORY_ALLOCATE)) &&
+        !(st = in->f.dnnl_memory_create(&mb, b, in->engine, DNNL_MEMORY_ALLOCATE)) &&
+        !(st = in->f.dnnl_stream_create(&stream, in->engine, dnnl_stream_default_flags))) {
+        const dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, ma}, {DNNL_ARG_TO, mb}};
+        for (int i = 0; i < 3 && !st; i++)
+            if (!(st = in->f.dnnl_primitive_execute(prim, stream, 2, args)))
+                st = in->f.dnnl_stream_wait(stream);
+    }
+    if (stream) in->f.dnnl_stream_destroy(stream);
+    if (ma) in->f.dnnl_memory_destroy(ma);
+    if (mb) in->f.dnnl_memory_destroy(mb);
+    if (prim) in->f.dnnl_primitive_destroy(prim);
+    if (pd) in->f.dnnl_primitive_desc_destroy(pd);
+    if (a) in->f.dnnl_memory_desc_destroy(a);
+    if (b) in->f.dnnl_memory_desc_destroy(b);
+    return st;
+}
+
 static void load_locked(instance *in)
 {
 #ifdef __SANITIZE_ADDRESS__
@@ -134,14 +228,19 @@ static void load_locked(instance *in)
     return;
 #else
     char path[64];
-    const char *lib = CNB_DNNL3_SO, *why = NULL;
+    const char *lib = in->path, *why = NULL;
     if (in->private_copy) {
-        if (copy_to_memfd(CNB_DNNL3_SO, path, sizeof path, &why) < 0) {
-            snprintf(in->error_buf, sizeof in->error_buf, "oneDNN 3.x (%s): %s", CNB_DNNL3_SO, why);
+        if (copy_to_memfd(in->path, path, sizeof path, &why) < 0) {
+            snprintf(in->error_buf, sizeof in->error_buf, "oneDNN 3.x (%s): %s", in->path, why);
             in->error = in->error_buf;
             return;
         }
         lib = path;
+    }
+    if (in->sycl_dir && (why = sycl_preload(in->sycl_dir))) {
+        snprintf(in->error_buf, sizeof in->error_buf, "oneDNN 3.x (SYCL build): %s", why);
+        in->error = in->error_buf;
+        return;
     }
     void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
     if (!h) {
@@ -158,7 +257,11 @@ static void load_locked(instance *in)
     DNNL3_FUNCS(LOOKUP)
 #undef LOOKUP
     const dnnl_version_t *v = in->f.dnnl_version();
-    snprintf(in->version, sizeof in->version, "%d.%d.%d", v->major, v->minor, v->patch);
+    snprintf(in->version, sizeof in->version, "%d.%d.%d %s", v->major, v->minor, v->patch,
+             v->cpu_runtime == DNNL_RUNTIME_SYCL ? "sycl/tbb"
+             : v->cpu_runtime == DNNL_RUNTIME_OMP ? "gomp"
+             : v->cpu_runtime == DNNL_RUNTIME_TBB ? "tbb"
+                                                  : "other runtime");
     const dnnl_cpu_isa_t cap = cap_of(in);
     dnnl_status_t st = cap == dnnl_cpu_isa_default ? dnnl_success : in->f.dnnl_set_max_cpu_isa(cap);
     if (st != dnnl_success) {
@@ -167,11 +270,20 @@ static void load_locked(instance *in)
         in->error = in->error_buf;
         return;
     }
+    /* A TBB build: TBB starts here, with the threads of one CPU per core (see the top). */
+    cpu_set_t mine;
+    const int widen = in->sycl_dir && sched_getaffinity(0, sizeof mine, &mine) == 0;
+    if (widen) in->fixed_threads = widen_to_cores();
     if ((st = in->f.dnnl_engine_create(&in->engine, dnnl_cpu, 0)) != dnnl_success) {
         snprintf(in->error_buf, sizeof in->error_buf, "oneDNN %s: no CPU engine: %s", in->version,
                  in->f.dnnl_status2str(st));
         in->error = in->error_buf;
+    } else if (widen && (st = start_workers(in)) != dnnl_success) {
+        snprintf(in->error_buf, sizeof in->error_buf, "oneDNN %s: a first primitive failed: %s",
+                 in->version, in->f.dnnl_status2str(st));
+        in->error = in->error_buf;
     }
+    if (widen) sched_setaffinity(0, sizeof mine, &mine);
 #endif
 }
 
@@ -187,14 +299,14 @@ static const char *load(instance *in)
     return in->error;
 }
 
-/* NULL when the instance should run at all: the AVX2 copy only where `latest` runs above AVX2. */
+/* NULL when the instance should run at all: the AVX2 copy only where `gomp` runs above AVX2. */
 static const char *offered(instance *in)
 {
     const char *why = load(in);
     if (why || in != &AVX2) return why;
-    if (load(&LATEST) == NULL && cnb_peer_isa_of(LATEST.f.dnnl_cpu_isa2str(
-                                     LATEST.f.dnnl_get_effective_cpu_isa())) != CNB_ISA_AVX512)
-        return "onednn_latest runs AVX2 already on this CPU or under this cap";
+    if (load(&GOMP) == NULL && cnb_peer_isa_of(GOMP.f.dnnl_cpu_isa2str(
+                                   GOMP.f.dnnl_get_effective_cpu_isa())) != CNB_ISA_AVX512)
+        return "onednn_gomp runs AVX2 already on this CPU or under this cap";
     return NULL;
 }
 
@@ -528,7 +640,7 @@ static void conv_run(void *state, const cnb_problem *p, const float *src, const 
     (void)src, (void)wei, (void)dst;
     conv_state *s = state;
     const instance *in = s->io.in;
-    if (s->io.nthr != omp_get_max_threads()) {
+    if (!in->fixed_threads && s->io.nthr != omp_get_max_threads()) {
         geom g;
         cnb_peer_geom_conv(&p->conv, &g);
         dnnl_primitive_desc_t pd;
@@ -634,7 +746,7 @@ static void pool_run(void *state, const cnb_problem *p, const float *src, const 
     (void)src, (void)wei, (void)dst;
     io_state *s = state;
     const instance *in = s->in;
-    if (s->nthr != omp_get_max_threads()) {
+    if (!in->fixed_threads && s->nthr != omp_get_max_threads()) {
         geom g;
         cnb_peer_geom_pool(&p->pool, &g);
         dnnl_primitive_desc_t pd;
@@ -696,7 +808,21 @@ static cnb_isa gemm_ran_isa(void *state)
 
 /* ---- the records, one set per instance --------------------------------------------------- */
 
+/* A TBB build runs at the thread count it started with, only. */
+static const char *threads_ok(instance *in, int threads)
+{
+    static _Thread_local char why[200];
+    if (load(in) || !in->fixed_threads || threads == in->fixed_threads) return NULL;
+    snprintf(why, sizeof why, "oneDNN %s runs on TBB, whose thread count is fixed when it starts "
+                              "(%d here): not at %d", in->version, in->fixed_threads, threads);
+    return why;
+}
+
 #define RECORDS(tag, inst, isa_level)                                                             \
+    static const char *threads_ok_##tag(int threads)                                              \
+    {                                                                                             \
+        return threads_ok(&inst, threads);                                                        \
+    }                                                                                             \
     static const char *conv_supports_##tag(const cnb_problem *p)                                  \
     {                                                                                             \
         return conv_supports(&inst, p);                                                           \
@@ -727,6 +853,7 @@ static cnb_isa gemm_ran_isa(void *state)
         .prepare = conv_prepare_##tag, .run = conv_run, .release = conv_release,                  \
         .to_layout = io_to_layout, .from_layout = io_from_layout,                                 \
         .kernel_name = io_kernel_name, .ran_isa = io_ran_isa,                                     \
+        .threads_ok = threads_ok_##tag,                                                           \
     };                                                                                            \
     const cnb_impl cnb_pool_f32_onednn_##tag = {                                                  \
         .peer = 1, .name = "pool/onednn_" #tag, .op = CNB_OP_POOL, .isa = isa_level,              \
@@ -734,16 +861,21 @@ static cnb_isa gemm_ran_isa(void *state)
         .prepare = pool_prepare_##tag, .run = pool_run, .release = pool_release,                  \
         .to_layout = io_to_layout, .from_layout = io_from_layout,                                 \
         .kernel_name = io_kernel_name, .ran_isa = io_ran_isa,                                     \
+        .threads_ok = threads_ok_##tag,                                                           \
     };                                                                                            \
     const cnb_impl cnb_gemm_f32_onednn_##tag = {                                                  \
         .peer = 1, .name = "gemm/onednn_" #tag, .op = CNB_OP_GEMM, .isa = isa_level,              \
         .layout = CNB_LAYOUT_NCX, .supports = gemm_supports_##tag,                                \
         .prepare = gemm_prepare_##tag, .run = gemm_run, .release = free,                          \
         .kernel_name = gemm_kernel_name, .ran_isa = gemm_ran_isa,                                 \
+        .threads_ok = threads_ok_##tag,                                                           \
     };
 
-RECORDS(latest, LATEST, CNB_ISA_AVX2)
+RECORDS(gomp, GOMP, CNB_ISA_AVX2)
 RECORDS(avx2, AVX2, CNB_ISA_AVX2)
+#if CNB_HAVE_DNNL_SYCL
+RECORDS(latest, LATEST, CNB_ISA_AVX2)
+#endif
 
 #else
 typedef int cnb_peer_onednn3_absent; /* ISO C wants at least one declaration per file */

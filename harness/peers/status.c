@@ -17,6 +17,9 @@
 #ifndef CNB_HAVE_DNNL3
 #define CNB_HAVE_DNNL3 0
 #endif
+#ifndef CNB_HAVE_DNNL_SYCL
+#define CNB_HAVE_DNNL_SYCL 0
+#endif
 #ifndef CNB_HAVE_MKL
 #define CNB_HAVE_MKL 0
 #endif
@@ -35,19 +38,21 @@ typedef struct peer_pkg {
     const char *package;  /* the Debian development package mk/peers.mk looks for, or the PyPI
                            * package scripts/deps.sh --bench installs into .deps/pypi */
     int built;
-    int pypi;             /* 1: from PyPI, installed when .deps/pypi is (run from the checkout) */
+    const char *pypi;     /* from PyPI: the prefix's pin file, present when it is installed (paths
+                           * of the checkout, where cnnbench runs); NULL: a Debian package */
 } peer_pkg;
 
 /* In dispatch order (harness/peers/list.inc). */
 static const peer_pkg PEERS[] = {
-    {"onednn", "libdnnl-dev", CNB_HAVE_DNNL, 0},
-    {"onednn_latest", "onednn-cpu-gomp", CNB_HAVE_DNNL3, 1},
-    {"mkl", "mkl", CNB_HAVE_MKL, 1},
-    {"openblas", "libopenblas-dev", CNB_HAVE_OPENBLAS, 0},
-    {"openblas_latest", "scipy-openblas32", CNB_HAVE_OPENBLAS_LATEST, 1},
-    {"blis", "libblis-dev", CNB_HAVE_BLIS, 0},
-    {"xnnpack", "libxnnpack-dev", CNB_HAVE_XNNPACK, 0},
-    {"libxsmm", "libxsmm-dev", CNB_HAVE_LIBXSMM, 0},
+    {"onednn", "libdnnl-dev", CNB_HAVE_DNNL, NULL},
+    {"onednn_latest", "onednn", CNB_HAVE_DNNL_SYCL, ".deps/pypi-sycl/.pins"},
+    {"onednn_gomp", "onednn-cpu-gomp", CNB_HAVE_DNNL3, ".deps/pypi/.pins"},
+    {"mkl", "mkl", CNB_HAVE_MKL, ".deps/pypi/.pins"},
+    {"openblas", "libopenblas-dev", CNB_HAVE_OPENBLAS, NULL},
+    {"openblas_latest", "scipy-openblas32", CNB_HAVE_OPENBLAS_LATEST, ".deps/pypi/.pins"},
+    {"blis", "libblis-dev", CNB_HAVE_BLIS, NULL},
+    {"xnnpack", "libxnnpack-dev", CNB_HAVE_XNNPACK, NULL},
+    {"libxsmm", "libxsmm-dev", CNB_HAVE_LIBXSMM, NULL},
 };
 enum { NPEERS = sizeof PEERS / sizeof PEERS[0] };
 
@@ -86,7 +91,7 @@ int cnb_peers_warn_missing(FILE *f)
 #endif
     for (int i = 0; i < NPEERS; i++) {
         if (PEERS[i].built ||
-            !(PEERS[i].pypi ? access(".deps/pypi/.pins", F_OK) == 0
+            !(PEERS[i].pypi ? access(PEERS[i].pypi, F_OK) == 0
                             : package_installed(PEERS[i].package)))
             continue;
         fprintf(f, "warning: %s is installed but this binary was built without %s: run `make` "
