@@ -1,4 +1,5 @@
-/* Peer: libxsmm's own tiled GEMM as gemm/libxsmm. Compiled to nothing unless mk/peer-libxsmm.mk
+/* Peer: libxsmm's own tiled GEMM as gemm/libxsmm and its DNN convolution as conv/libxsmm (below
+ * the GEMM notes). Compiled to nothing unless mk/peer-libxsmm.mk
  * found libxsmm-dev (CNB_HAVE_LIBXSMM).
  *
  * Why not libxsmm_sgemm: libxsmm JIT-compiles small kernels (up to 64³ by default,
@@ -31,11 +32,33 @@
  * copies, the thread count. The planner reads LIBXSMM_TGEMM_M/N/K from the environment; the
  * tiling it chose is what the kernel column shows.
  *
- * Convolution (libxsmm_dnn_create_conv_layer, 1.17's DNN API, present in Debian's libxsmm.a) is not
- * offered here yet: it describes 2D, ungrouped, undilated layers with one padding per axis, and in
- * a standalone trial it was bit-exact on such layers only with logical padding (pad_h_in =
- * pad_w_in = 0); with a physically padded input buffer (pad_h_in = pad_h, which its header asks
- * for) our NCHW data copied in through libxsmm_dnn_copyin_tensor gave wrong outputs. */
+ * conv/libxsmm: libxsmm 1.17's DNN forward convolution (libxsmm_dnn_create_conv_layer, direct
+ * algorithm, f32, in Debian's libxsmm.a). It describes 2D, ungrouped, undilated layers with one
+ * padding per axis; the rest is refused with a reason (conv_supports), as is whatever
+ * create_conv_layer itself rejects (supports() creates and destroys a layer, as onednn.c does with
+ * its primitive descriptor).
+ * - Padding is logical: pad_h/pad_w are the problem's left paddings, the input buffer has no rim
+ *   (pad_h_in = pad_w_in = 0) and libxsmm pads a copy of it in its scratch. With a physically
+ *   padded buffer (pad_*_in = pad_*, which its header asks for), our NCHW data copied in through
+ *   libxsmm_dnn_copyin_tensor gave wrong outputs in a standalone trial. The copy is made only
+ *   when both axes are padded: a layer padded on one axis only (googlenet_v3's 1x7, 7x1, 1x3,
+ *   3x1) gave wrong outputs and is refused.
+ * - libxsmm pads both sides alike and derives the output size from that. The problem's right
+ *   padding is itself derived from its output size (problem.h), so a layer whose output size is
+ *   the symmetric one reads exactly the same input rows (a right padding smaller than the left,
+ *   as in stride-2 layers, is fine); any other output size is refused.
+ * - Layouts: the layer's own (activations nC/bHWb, filters blocked KCRS), tensors allocated and
+ *   bound in prepare, weights copied in there from our goihw (g = 1: KCRS). to_layout and
+ *   from_layout are libxsmm_dnn_copyin_tensor / copyout_tensor from and to NCHW; run() is the
+ *   convolution alone, with LIBXSMM_DNN_CONV_OPTION_OVERWRITE (dst is written, not added to).
+ * - Threads: the layer is made for omp_get_max_threads() threads (its work split and its
+ *   barrier); run() opens a team of exactly that many, each calling libxsmm_dnn_execute_st with
+ *   its id. When the count in force changes, run() makes a layer for it on the same tensors (their
+ *   layouts compared first); if it cannot, or the team is not of the layer's size, nothing runs
+ *   and the output is NaN, so validation fails the row rather than time a mismatch.
+ * - ISA and kernel_name(): as gemm, from libxsmm's target (the same initialisation, so the hsw cap
+ *   holds for conv too): "libxsmm 1.17 dnn conv <target> ifmblock <b> ofmblock <b>", the channel
+ *   blocks read from the tensors' datalayouts. */
 #if CNB_HAVE_LIBXSMM
 
 #include <libxsmm.h>
@@ -267,9 +290,10 @@ static const char *conv_supports(const cnb_problem *p)
     if (c->oh != sym_out(c->ih, c->kh, c->sh, c->ph) || c->ow != sym_out(c->iw, c->kw, c->sw, c->pw))
         return "libxsmm 1.17's DNN convolution pads both sides alike: this right padding gives "
                "another output size";
-    /* 1.17 pads its copy of the input only when both axes are padded (pad_h != pad_h_in and
-     * pad_w != pad_w_in); with one axis padded it reads our unpadded buffer as if it had a rim
-     * (googlenet_v3's 1x7, 7x1, 1x3, 3x1 layers: nearly every output wrong). */
+    /* libxsmm makes its padded copy of the input only when both axes are padded (its
+     * setup_fwd_padding_copy tests pad_h != pad_h_in and pad_w != pad_w_in); with one axis padded
+     * it reads our rimless buffer as if it had a rim (googlenet_v3's 1x7, 7x1, 1x3, 3x1 layers:
+     * nearly every output wrong). */
     if ((c->ph > 0) != (c->pw > 0))
         return "libxsmm 1.17's DNN convolution pads logically only when both axes are padded";
     libxsmm_dnn_err_t st = LIBXSMM_DNN_SUCCESS;
