@@ -1,4 +1,5 @@
-/* Peer: libxsmm's own tiled GEMM as gemm/libxsmm. Compiled to nothing unless mk/peer-libxsmm.mk
+/* Peer: libxsmm's own tiled GEMM as gemm/libxsmm and its DNN convolution as conv/libxsmm (below
+ * the GEMM notes). Compiled to nothing unless mk/peer-libxsmm.mk
  * found libxsmm-dev (CNB_HAVE_LIBXSMM).
  *
  * Why not libxsmm_sgemm: libxsmm JIT-compiles small kernels (up to 64³ by default,
@@ -31,11 +32,33 @@
  * copies, the thread count. The planner reads LIBXSMM_TGEMM_M/N/K from the environment; the
  * tiling it chose is what the kernel column shows.
  *
- * Convolution (libxsmm_dnn_create_conv_layer, 1.17's DNN API, present in Debian's libxsmm.a) is not
- * offered here yet: it describes 2D, ungrouped, undilated layers with one padding per axis, and in
- * a standalone trial it was bit-exact on such layers only with logical padding (pad_h_in =
- * pad_w_in = 0); with a physically padded input buffer (pad_h_in = pad_h, which its header asks
- * for) our NCHW data copied in through libxsmm_dnn_copyin_tensor gave wrong outputs. */
+ * conv/libxsmm: libxsmm 1.17's DNN forward convolution (libxsmm_dnn_create_conv_layer, direct
+ * algorithm, f32, in Debian's libxsmm.a). It describes 2D, ungrouped, undilated layers with one
+ * padding per axis; the rest is refused with a reason (conv_supports), as is whatever
+ * create_conv_layer itself rejects (supports() creates and destroys a layer, as onednn.c does with
+ * its primitive descriptor).
+ * - Padding is logical: pad_h/pad_w are the problem's left paddings, the input buffer has no rim
+ *   (pad_h_in = pad_w_in = 0) and libxsmm pads a copy of it in its scratch. With a physically
+ *   padded buffer (pad_*_in = pad_*, which its header asks for), our NCHW data copied in through
+ *   libxsmm_dnn_copyin_tensor gave wrong outputs in a standalone trial. The copy is made only
+ *   when both axes are padded: a layer padded on one axis only (googlenet_v3's 1x7, 7x1, 1x3,
+ *   3x1) gave wrong outputs and is refused.
+ * - libxsmm pads both sides alike and derives the output size from that. The problem's right
+ *   padding is itself derived from its output size (problem.h), so a layer whose output size is
+ *   the symmetric one reads exactly the same input rows (a right padding smaller than the left,
+ *   as in stride-2 layers, is fine); any other output size is refused.
+ * - Layouts: the layer's own (activations nC/bHWb, filters blocked KCRS), tensors allocated and
+ *   bound in prepare, weights copied in there from our goihw (g = 1: KCRS). to_layout and
+ *   from_layout are libxsmm_dnn_copyin_tensor / copyout_tensor from and to NCHW; run() is the
+ *   convolution alone, with LIBXSMM_DNN_CONV_OPTION_OVERWRITE (dst is written, not added to).
+ * - Threads: the layer is made for omp_get_max_threads() threads (its work split and its
+ *   barrier); run() opens a team of exactly that many, each calling libxsmm_dnn_execute_st with
+ *   its id. When the count in force changes, run() makes a layer for it on the same tensors (their
+ *   layouts compared first); if it cannot, or the team is not of the layer's size, nothing runs
+ *   and the output is NaN, so validation fails the row rather than time a mismatch.
+ * - ISA and kernel_name(): as gemm, from libxsmm's target (the same initialisation, so the hsw cap
+ *   holds for conv too): "libxsmm 1.17 dnn conv <target> ifmblock <b> ofmblock <b>", the channel
+ *   blocks read from the tensors' datalayouts. */
 #if CNB_HAVE_LIBXSMM
 
 #include <libxsmm.h>
@@ -203,6 +226,288 @@ const cnb_impl cnb_gemm_f32_libxsmm = {
     .name = "gemm/libxsmm", .op = CNB_OP_GEMM, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
     .supports = gemm_supports, .prepare = gemm_prepare, .run = gemm_run, .release = gemm_release,
     .kernel_name = gemm_kernel_name, .ran_isa = gemm_ran_isa,
+};
+
+/* ---- conv ---- */
+
+/* One layer and its tensors. The tensors are in libxsmm's own layout (nC/bHWb activations,
+ * blocked KCRS filter): input and filter are bound to the layer, output too. */
+typedef struct {
+    libxsmm_dnn_layer *layer;
+    libxsmm_dnn_tensor *in, *out, *fil;
+    void *in_buf, *out_buf, *fil_buf, *scratch;
+    size_t out_bytes, scratch_bytes;
+    int nthr;                        /* threads the layer was created for */
+    char kernel[160];
+    cnb_isa isa;
+} conv_state;
+
+static libxsmm_dnn_conv_desc conv_desc(const cnb_conv *c, int nthr)
+{
+    libxsmm_dnn_conv_desc d;
+    memset(&d, 0, sizeof d);
+    d.N = c->mb;
+    d.C = c->ic;
+    d.H = c->ih;
+    d.W = c->iw;
+    d.K = c->oc;
+    d.R = c->kh;
+    d.S = c->kw;
+    d.u = c->sh;
+    d.v = c->sw;
+    /* Logical padding only: the input buffer has no rim (pad_*_in = 0) and libxsmm pads a copy
+     * itself. With a physically padded buffer (pad_*_in = pad_*) its results were wrong. */
+    d.pad_h = c->ph;
+    d.pad_w = c->pw;
+    d.pad_h_in = d.pad_w_in = d.pad_h_out = d.pad_w_out = 0;
+    d.threads = nthr;
+    d.datatype_in = d.datatype_out = LIBXSMM_DNN_DATATYPE_F32;
+    d.buffer_format = d.filter_format = LIBXSMM_DNN_TENSOR_FORMAT_LIBXSMM;
+    d.algo = LIBXSMM_DNN_CONV_ALGO_DIRECT;
+    d.options = LIBXSMM_DNN_CONV_OPTION_OVERWRITE;   /* dst = conv, not dst += conv */
+    d.fuse_ops = LIBXSMM_DNN_CONV_FUSE_NONE;
+    return d;
+}
+
+/* The output extent libxsmm computes for one axis: symmetric padding p on both sides. */
+static int sym_out(int in, int k, int s, int p)
+{
+    return in + 2 * p - k < 0 ? 0 : (in + 2 * p - k) / s + 1;
+}
+
+static const char *conv_supports(const cnb_problem *p)
+{
+    static _Thread_local char why[160];
+    const cnb_conv *c = &p->conv;
+    init();
+    if (c->id != 1 || c->od != 1 || c->kd != 1 || c->pd != 0 || c->pd_r != 0)
+        return "libxsmm 1.17's DNN convolution is 2D only";
+    if (c->g != 1) return "libxsmm 1.17's DNN convolution has no groups";
+    if (c->dh != 0 || c->dw != 0) return "libxsmm 1.17's DNN convolution has no dilation";
+    /* libxsmm takes one padding per axis and derives the output size from it. The right padding
+     * of the problem is derived from its output size (problem.h), so when the output sizes agree,
+     * the last output row and column read exactly the same input rows and columns. */
+    if (c->oh != sym_out(c->ih, c->kh, c->sh, c->ph) || c->ow != sym_out(c->iw, c->kw, c->sw, c->pw))
+        return "libxsmm 1.17's DNN convolution pads both sides alike: this right padding gives "
+               "another output size";
+    /* libxsmm makes its padded copy of the input only when both axes are padded (its
+     * setup_fwd_padding_copy tests pad_h != pad_h_in and pad_w != pad_w_in); with one axis padded
+     * it reads our rimless buffer as if it had a rim (googlenet_v3's 1x7, 7x1, 1x3, 3x1 layers:
+     * nearly every output wrong). */
+    if ((c->ph > 0) != (c->pw > 0))
+        return "libxsmm 1.17's DNN convolution pads logically only when both axes are padded";
+    libxsmm_dnn_err_t st = LIBXSMM_DNN_SUCCESS;
+    libxsmm_dnn_layer *layer = libxsmm_dnn_create_conv_layer(conv_desc(c, omp_get_max_threads()), &st);
+    if (!layer || st != LIBXSMM_DNN_SUCCESS) {
+        snprintf(why, sizeof why, "libxsmm has no convolution for it (%s)",
+                 libxsmm_dnn_get_error(st));
+        if (layer) libxsmm_dnn_destroy_conv_layer(layer);
+        return why;
+    }
+    libxsmm_dnn_destroy_conv_layer(layer);
+    return NULL;
+}
+
+/* A tensor of `type` in the layer's own layout, on a new buffer of *bytes bytes. */
+static libxsmm_dnn_tensor *conv_tensor(libxsmm_dnn_layer *layer, libxsmm_dnn_tensor_type type,
+                                       void **buf, size_t *bytes)
+{
+    libxsmm_dnn_err_t st;
+    libxsmm_dnn_tensor_datalayout *dl = libxsmm_dnn_create_tensor_datalayout(layer, type, &st);
+    if (!dl || st != LIBXSMM_DNN_SUCCESS) return NULL;
+    const size_t size = libxsmm_dnn_get_tensor_size(dl, &st);
+    libxsmm_dnn_tensor *t = NULL;
+    if (st == LIBXSMM_DNN_SUCCESS && size &&
+        (*buf = aligned_alloc(64, (size + 63) / 64 * 64)) != NULL) {
+        memset(*buf, 0, size);
+        t = libxsmm_dnn_link_tensor(dl, *buf, &st);
+        if (t && st != LIBXSMM_DNN_SUCCESS) {
+            libxsmm_dnn_destroy_tensor(t);
+            t = NULL;
+        }
+    }
+    if (bytes) *bytes = size;
+    libxsmm_dnn_destroy_tensor_datalayout(dl);
+    return t;
+}
+
+/* The channel block of a tensor in libxsmm's layout: the innermost dimension when it is a
+ * channel dimension (C or K), else 0. */
+static unsigned block_of(const libxsmm_dnn_tensor *t)
+{
+    libxsmm_dnn_err_t st;
+    libxsmm_dnn_tensor_datalayout *dl = libxsmm_dnn_get_tensor_datalayout(t, &st);
+    unsigned b = 0;
+    if (dl && st == LIBXSMM_DNN_SUCCESS && dl->num_dims > 0 &&
+        (dl->dim_type[0] == LIBXSMM_DNN_TENSOR_DIMTYPE_C ||
+         dl->dim_type[0] == LIBXSMM_DNN_TENSOR_DIMTYPE_K))
+        b = dl->dim_size[0];
+    if (dl) libxsmm_dnn_destroy_tensor_datalayout(dl);
+    return b;
+}
+
+/* Binds tensors and a scratch sized for s->layer; 0 on success. */
+static int conv_bind(conv_state *s)
+{
+    libxsmm_dnn_err_t st;
+    if (libxsmm_dnn_bind_tensor(s->layer, s->in, LIBXSMM_DNN_REGULAR_INPUT) ||
+        libxsmm_dnn_bind_tensor(s->layer, s->out, LIBXSMM_DNN_REGULAR_OUTPUT) ||
+        libxsmm_dnn_bind_tensor(s->layer, s->fil, LIBXSMM_DNN_REGULAR_FILTER))
+        return -1;
+    const size_t size = libxsmm_dnn_get_scratch_size(s->layer, LIBXSMM_DNN_COMPUTE_KIND_FWD, &st);
+    if (st != LIBXSMM_DNN_SUCCESS) return -1;
+    if (size > s->scratch_bytes) {
+        free(s->scratch);
+        s->scratch_bytes = 0;
+        if (!(s->scratch = aligned_alloc(64, (size + 63) / 64 * 64))) return -1;
+        s->scratch_bytes = size;
+    }
+    if (s->scratch && libxsmm_dnn_bind_scratch(s->layer, LIBXSMM_DNN_COMPUTE_KIND_FWD, s->scratch))
+        return -1;
+    return 0;
+}
+
+static void conv_release(void *state)
+{
+    conv_state *s = state;
+    if (!s) return;
+    if (s->layer) libxsmm_dnn_destroy_conv_layer(s->layer);
+    if (s->in) libxsmm_dnn_destroy_tensor(s->in);
+    if (s->out) libxsmm_dnn_destroy_tensor(s->out);
+    if (s->fil) libxsmm_dnn_destroy_tensor(s->fil);
+    free(s->in_buf);
+    free(s->out_buf);
+    free(s->fil_buf);
+    free(s->scratch);
+    free(s);
+}
+
+static void *conv_prepare(const cnb_problem *p, const float *wei)
+{
+    const cnb_conv *c = &p->conv;
+    init();
+    conv_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    libxsmm_dnn_err_t st = LIBXSMM_DNN_SUCCESS;
+    s->nthr = omp_get_max_threads();
+    s->layer = libxsmm_dnn_create_conv_layer(conv_desc(c, s->nthr), &st);
+    if (!s->layer || st != LIBXSMM_DNN_SUCCESS ||
+        !(s->in = conv_tensor(s->layer, LIBXSMM_DNN_REGULAR_INPUT, &s->in_buf, NULL)) ||
+        !(s->out = conv_tensor(s->layer, LIBXSMM_DNN_REGULAR_OUTPUT, &s->out_buf, &s->out_bytes)) ||
+        !(s->fil = conv_tensor(s->layer, LIBXSMM_DNN_REGULAR_FILTER, &s->fil_buf, NULL)) ||
+        /* our goihw with g = 1 is libxsmm's KCRS */
+        (st = libxsmm_dnn_copyin_tensor(s->fil, wei, LIBXSMM_DNN_TENSOR_FORMAT_KCRS)) ||
+        conv_bind(s)) {
+        fprintf(stderr, "libxsmm: conv prepare failed%s%s\n", st ? ": " : "",
+                st ? libxsmm_dnn_get_error(st) : "");
+        conv_release(s);
+        return NULL;
+    }
+    s->isa = isa_of_target(libxsmm_get_target_archid());
+    snprintf(s->kernel, sizeof s->kernel, "libxsmm %d.%d dnn conv %s ifmblock %u ofmblock %u",
+             LIBXSMM_VERSION_MAJOR, LIBXSMM_VERSION_MINOR, libxsmm_get_target_arch(),
+             block_of(s->in), block_of(s->out));
+    return s;
+}
+
+static void conv_to_layout(void *state, const cnb_problem *p, const float *user_src)
+{
+    (void)p;
+    const conv_state *s = state;
+    const libxsmm_dnn_err_t st = libxsmm_dnn_copyin_tensor(s->in, user_src,
+                                                           LIBXSMM_DNN_TENSOR_FORMAT_NCHW);
+    if (st) fprintf(stderr, "libxsmm: src copy-in failed: %s\n", libxsmm_dnn_get_error(st));
+}
+
+static void conv_from_layout(void *state, const cnb_problem *p, float *user_dst)
+{
+    (void)p;
+    const conv_state *s = state;
+    const libxsmm_dnn_err_t st = libxsmm_dnn_copyout_tensor(s->out, user_dst,
+                                                            LIBXSMM_DNN_TENSOR_FORMAT_NCHW);
+    if (st) fprintf(stderr, "libxsmm: dst copy-out failed: %s\n", libxsmm_dnn_get_error(st));
+}
+
+/* The layer is made for a thread count (its work split and barrier). When the count in force
+ * differs, a layer for it replaces the old one, on the same tensors when their layouts are
+ * unchanged; otherwise the old layer stays and run() refuses to run it. 0 when s fits nthr. */
+static int conv_follow_threads(conv_state *s, const cnb_problem *p, int nthr)
+{
+    libxsmm_dnn_err_t st = LIBXSMM_DNN_SUCCESS;
+    libxsmm_dnn_layer *layer = libxsmm_dnn_create_conv_layer(conv_desc(&p->conv, nthr), &st);
+    if (!layer || st != LIBXSMM_DNN_SUCCESS) {
+        if (layer) libxsmm_dnn_destroy_conv_layer(layer);
+        return -1;
+    }
+    static const libxsmm_dnn_tensor_type types[] = {
+        LIBXSMM_DNN_REGULAR_INPUT, LIBXSMM_DNN_REGULAR_OUTPUT, LIBXSMM_DNN_REGULAR_FILTER};
+    const libxsmm_dnn_tensor *tensors[] = {s->in, s->out, s->fil};
+    int same = 1;
+    for (int i = 0; i < 3 && same; i++) {
+        libxsmm_dnn_tensor_datalayout *a = libxsmm_dnn_create_tensor_datalayout(layer, types[i], &st);
+        libxsmm_dnn_tensor_datalayout *b = libxsmm_dnn_get_tensor_datalayout(tensors[i], &st);
+        same = a && b && libxsmm_dnn_compare_tensor_datalayout(a, b, &st) == 0 &&
+               st == LIBXSMM_DNN_SUCCESS;
+        if (a) libxsmm_dnn_destroy_tensor_datalayout(a);
+        if (b) libxsmm_dnn_destroy_tensor_datalayout(b);
+    }
+    if (!same) {
+        libxsmm_dnn_destroy_conv_layer(layer);
+        return -1;
+    }
+    libxsmm_dnn_destroy_conv_layer(s->layer);
+    s->layer = layer;
+    s->nthr = nthr;
+    return conv_bind(s);
+}
+
+static void conv_run(void *state, const cnb_problem *p, const float *src, const float *wei,
+                     float *dst)
+{
+    (void)src, (void)wei, (void)dst;
+    conv_state *s = state;
+    const int nthr = omp_get_max_threads();
+    int ok = nthr == s->nthr || conv_follow_threads(s, p, nthr) == 0;
+    if (ok) {
+        /* Every one of the layer's threads must take part (its barrier waits for all of them):
+         * a team of another size runs nothing. */
+#pragma omp parallel num_threads(s->nthr)
+        {
+            if (omp_get_num_threads() == s->nthr) {
+                libxsmm_dnn_execute_st(s->layer, LIBXSMM_DNN_COMPUTE_KIND_FWD, 0,
+                                       omp_get_thread_num());
+            } else if (omp_get_thread_num() == 0) {
+                ok = 0;
+            }
+        }
+    }
+    if (!ok) {
+        /* The output is then NaN, and validation says the row failed. */
+        static int said;
+        if (!said++)
+            fprintf(stderr, "libxsmm: conv cannot run with %d threads (layer made for %d)\n",
+                    nthr, s->nthr);
+        float *o = s->out_buf;
+        for (size_t i = 0; i < s->out_bytes / sizeof *o; i++) o[i] = __builtin_nanf("");
+    }
+}
+
+static const char *conv_kernel_name(void *state)
+{
+    return ((const conv_state *)state)->kernel;
+}
+
+static cnb_isa conv_ran_isa(void *state)
+{
+    return ((const conv_state *)state)->isa;
+}
+
+const cnb_impl cnb_conv_f32_libxsmm = {
+    .peer = 1,
+    .name = "conv/libxsmm", .op = CNB_OP_CONV, .isa = CNB_ISA_AVX2, .layout = CNB_LAYOUT_NCX,
+    .supports = conv_supports, .prepare = conv_prepare, .run = conv_run,
+    .release = conv_release, .to_layout = conv_to_layout, .from_layout = conv_from_layout,
+    .kernel_name = conv_kernel_name, .ran_isa = conv_ran_isa,
 };
 
 #else
