@@ -77,7 +77,8 @@ ifeq ($(NO_LIBS)$(TARGET),x86_64)
     $(BUILD)/harness/peers/onednn3.o: CFLAGS += -isystem $(PYPI)/include
     PEERS_FOUND_MORE += onednn_gomp
     DNNL_SYCL_DIR := $(abspath .deps/pypi-sycl/lib)
-    ifneq ($(and $(wildcard $(DNNL_SYCL_DIR)/libdnnl.so.3),$(wildcard $(DNNL_SYCL_DIR)/libsycl.so.9)),)
+    ifneq ($(and $(wildcard $(DNNL_SYCL_DIR)/libdnnl.so.3),$(wildcard $(DNNL_SYCL_DIR)/libsycl.so.9),\
+                 $(wildcard $(DNNL_SYCL_DIR)/../cnnbench-icd/intel-cpu.icd)),)
       HAVE_DNNL_SYCL := 1
       PEER_DEFS += -DCNB_HAVE_DNNL_SYCL=1 -DCNB_DNNL_SYCL_DIR='"$(DNNL_SYCL_DIR)"'
       PEERS_FOUND_MORE += onednn_latest

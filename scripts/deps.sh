@@ -134,6 +134,11 @@ if ((bench)); then
         intel-opencl-rt==2026.2.0 intel-openmp==2026.2.0 intel-cmplr-lib-rt==2026.2.0 \
         intel-cmplr-lib-ur==2026.2.0 intel-cmplr-lic-rt==2026.2.0 tbb==2023.2.0 tcmlib==1.6.0 \
         umf==1.2.0
+    # The OpenCL loaders find Intel's CPU runtime through this folder (harness/peers/onednn3.c).
+    if [[ ! -f .deps/pypi-sycl/cnnbench-icd/intel-cpu.icd ]]; then
+        mkdir -p .deps/pypi-sycl/cnnbench-icd
+        echo "$PWD/.deps/pypi-sycl/lib/libintelocl.so" >.deps/pypi-sycl/cnnbench-icd/intel-cpu.icd
+    fi
     found=" $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s peers-found 2>/dev/null) "
     for peer in onednn:libdnnl-dev openblas:libopenblas-dev blis:libblis-dev xnnpack:libxnnpack-dev \
                 libxsmm:libxsmm-dev onednn_gomp:onednn-cpu-gomp onednn_latest:onednn mkl:mkl \

@@ -12,11 +12,13 @@ int cnb_peer_capped_to_avx2(void)
            cnb_isa_usable(CNB_ISA_AVX2, NULL);
 }
 
-/* Names, lower case, of the libraries' AVX-512 and AVX2 code: oneDNN's ISA suffixes, OpenBLAS's
- * cores (openblas_get_corename) and BLIS's configurations (bli_arch_string). */
-static const char *const AVX512_NAMES[] = {"avx512", "skylakex", "cooperlake", "sapphirerapids",
-                                           "skx", "knl", "zen4"};
-static const char *const AVX2_NAMES[] = {"avx2", "haswell", "zen"};
+/* Names, lower case, of the libraries' AVX-512 and AVX2 code: oneDNN's ISA suffixes and names
+ * ("Intel AVX10.1 ..."), OpenBLAS's cores (openblas_get_corename), BLIS's configurations
+ * (bli_arch_string), libxsmm's targets (hsw, skx, clx, cpx, spr) and MKL's code paths. */
+static const char *const AVX512_NAMES[] = {"avx512", "avx-512", "avx10", "skylakex", "cooperlake",
+                                           "sapphirerapids", "skx", "knl", "zen4", "cpx", "clx",
+                                           "spr"};
+static const char *const AVX2_NAMES[] = {"avx2", "haswell", "zen", "hsw"};
 
 static int contains_any(const char *s, const char *const *names, int n)
 {

@@ -18,8 +18,8 @@
  *
  * The SYCL build: its CPU engine is a SYCL CPU device, that is Intel's OpenCL CPU runtime
  * (libintelocl, from the intel-opencl-rt wheel), which the OpenCL loader finds through
- * OCL_ICD_FILENAMES (set here unless the user set it; the wheel's own .icd file names a path of
- * Intel's build machine). Its libraries have no RUNPATH: its direct dependencies are loaded first
+ * OCL_ICD_FILENAMES (Intel's loader) or OCL_ICD_VENDORS (Debian's), set here unless the user set
+ * them; the wheel's own .icd file names a path of Intel's build machine. Its libraries have no RUNPATH: its direct dependencies are loaded first
  * by absolute path. It runs its primitives on TBB, which fixes its thread count when it starts,
  * from the CPUs the starting thread may use; TBB has no C interface to change it. So the library
  * starts with the calling thread allowed one CPU per core (the CPUs our threads are pinned to), and
@@ -156,11 +156,18 @@ static int copy_to_memfd(const char *path, char *proc_path, size_t size, const c
 static const char *sycl_preload(const char *dir)
 {
     static char why[224];
-    static const char *const deps[] = {"libintlc.so.5", "libimf.so", "libsvml.so", "libtbb.so.12",
-                                       "libsycl.so.9"};
+    /* libOpenCL.so.1 too: the SYCL runtime opens it by name, and a system's own OpenCL loader
+     * (Debian's ocl-icd, with PoCL) would answer first and never see the Intel CPU runtime. */
+    static const char *const deps[] = {"libintlc.so.5", "libimf.so", "libsvml.so", "libirng.so",
+                                       "libtbb.so.12", "libOpenCL.so.1", "libsycl.so.9"};
     char path[512];
     snprintf(path, sizeof path, "%s/libintelocl.so", dir);
     setenv("OCL_ICD_FILENAMES", path, 0);
+    /* Debian's OpenCL loader (ocl-icd, which Debian's oneDNN 2.x links, so it is the one in the
+     * process) reads OCL_ICD_VENDORS instead, at its first call: a folder of .icd files, made by
+     * scripts/deps.sh with the one of the Intel CPU runtime. */
+    snprintf(path, sizeof path, "%s/../cnnbench-icd", dir);
+    setenv("OCL_ICD_VENDORS", path, 0);
     for (size_t i = 0; i < sizeof deps / sizeof deps[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, deps[i]);
         if (!dlopen(path, RTLD_NOW | RTLD_GLOBAL)) {
@@ -225,8 +232,9 @@ static void load_locked(instance *in)
 #ifdef __SANITIZE_ADDRESS__
     in->error = "oneDNN 3.x: not under AddressSanitizer, which refuses RTLD_DEEPBIND (the flag "
                 "that keeps it apart from Debian's oneDNN 2.x)";
-    return;
-#else
+    if (in->error) return;   /* (the rest stays compiled: one source for both builds) */
+#endif
+    {
     char path[64];
     const char *lib = in->path, *why = NULL;
     if (in->private_copy) {
@@ -284,7 +292,7 @@ static void load_locked(instance *in)
         in->error = in->error_buf;
     }
     if (widen) sched_setaffinity(0, sizeof mine, &mine);
-#endif
+    }
 }
 
 /* NULL when the instance is usable, else one line. */
