@@ -463,9 +463,10 @@ if [[ -n $peer_impls ]]; then
         lines=()
         while IFS= read -r line; do
             csv_split "$line"
+            lines+=("$line")
+            [[ ${F[col[validation]]} == PASS ]] || continue   # a declined row has no speed
             key="${F[col[descriptor]]}|${F[col[impl]]}"
             med[$key]=${F[col[time_median_s]]} isa_of[$key]=${F[col[isa]]}
-            lines+=("$line")
         done < <(tail -n +2 "$sdir/s.csv")
         for line in "${lines[@]}"; do
             csv_split "$line"
