@@ -68,6 +68,7 @@ endif
 #               its runtime wheels)               .deps/pypi-sycl (its libdnnl.so.3 is another)
 #   MKL         mkl + mkl-include                 harness/peers/mkl.c (libmkl_rt, GNU OpenMP layer)
 #   OpenBLAS    scipy-openblas32                  harness/peers/openblas.c (names prefixed scipy_)
+PEERS_FOUND_MORE :=
 PYPI := $(abspath .deps/pypi)
 ifeq ($(NO_LIBS)$(TARGET),x86_64)
   DNNL3_SO := $(wildcard $(PYPI)/lib/libdnnl.so.3)
@@ -106,7 +107,6 @@ endif
 
 # One fragment per further peer: each sets HAVE_<PEER> and adds to PEER_DEFS, PEER_LIBS and
 # PEERS_FOUND_MORE when its library is found (native x86-64 builds only).
-PEERS_FOUND_MORE :=
 include mk/peer-xnnpack.mk mk/peer-libxsmm.mk
 FEATURE_DEFS += $(PEER_DEFS)
 FEATURE_LIBS += $(PEER_LIBS)
