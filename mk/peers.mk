@@ -92,7 +92,7 @@ ifeq ($(NO_LIBS)$(TARGET),x86_64)
     $(BUILD)/harness/peers/mkl.o: CFLAGS += -isystem $(PYPI)/include
     PEERS_FOUND_MORE += mkl
   endif
-  SCIPY_OPENBLAS_DIR := $(firstword $(wildcard $(PYPI)/lib/python3*/site-packages/scipy_openblas32))
+  SCIPY_OPENBLAS_DIR := $(firstword $(wildcard $(PYPI)/lib/python3*/*-packages/scipy_openblas32))
   # Compiled against Debian's cblas.h, whose prototypes are those of its scipy_ names.
   ifneq ($(and $(HAVE_OPENBLAS),$(wildcard $(SCIPY_OPENBLAS_DIR)/lib/libscipy_openblas.so)),)
     HAVE_OPENBLAS_LATEST := 1

@@ -125,6 +125,11 @@ if ((bench)); then
         PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --no-deps --disable-pip-version-check \
             --no-warn-script-location --prefix "$prefix.tmp" "$@" >"$tmp/log" 2>&1 ||
             fail "pip could not install into $prefix: $(grep -m1 -i error "$tmp/log" || tail -1 "$tmp/log")"
+        # Debian's own Python installs a --prefix under <prefix>/local (its posix_local scheme),
+        # with dist-packages for site-packages: one layout for every Python.
+        if [[ -d $prefix.tmp/local ]]; then
+            cp -a "$prefix.tmp/local/." "$prefix.tmp/" && rm -rf "$prefix.tmp/local"
+        fi
         mv "$prefix.tmp" "$prefix"
         echo "$*" >"$prefix/.pins"
     }
