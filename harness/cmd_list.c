@@ -1,6 +1,9 @@
 /* `cnnbench list`: the networks, or one network's layers with their resolved dimensions, FLOPs
  * (benchdnn convention and dense), weight and activation bytes, multiplicity, and totals weighted
- * by multiplicity. */
+ * by multiplicity. `--params`: per layer its parameters (weights) and activations (input and
+ * output values), with each one's share of the network, and the split between op kinds: where a
+ * network keeps its memory and where its parameters (VGG: activations in the early convolutions,
+ * parameters in the fully connected layers). */
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +39,43 @@ static void print_totals(const totals *t, int mb)
     if (mb > 1) printf("  per image: divide by %d\n", mb);
 }
 
+/* The --params view of one network. Returns the number of malformed lines skipped. */
+static int list_params(const char *name, int mb)
+{
+    cnb_selection s = {0};
+    cnb_sel_add_net(&s, name, mb);
+    double wsum = 0, asum = 0, wk[4] = {0}, ak[4] = {0};
+    for (int i = 0; i < s.count; i++) {
+        const cnb_layer *l = &s.layers[i];
+        wsum += l->mult * cnb_layer_wei_bytes(l) / 4;
+        asum += l->mult * cnb_layer_act_bytes(l) / 4;
+        wk[l->kind] += l->mult * cnb_layer_wei_bytes(l) / 4;
+        ak[l->kind] += l->mult * cnb_layer_act_bytes(l) / 4;
+    }
+    printf("%s: %d lines, batch %d; parameters = weights (no bias), activations = input + output "
+           "values of the layer (fp32: 4 bytes each); shares of the network's totals, weighted by "
+           "multiplicity\n", s.count ? s.net[0] : name, s.count, mb);
+    printf("%-44s %4s %12s %7s %7s %12s %7s %7s\n", "layer", "mult", "params", "%", "cum %",
+           "activations", "%", "cum %");
+    double wc = 0, ac = 0;
+    for (int i = 0; i < s.count; i++) {
+        const cnb_layer *l = &s.layers[i];
+        const double w = l->mult * cnb_layer_wei_bytes(l) / 4, a = l->mult * cnb_layer_act_bytes(l) / 4;
+        wc += w, ac += a;
+        printf("%-44s %4d %12.0f %7.2f %7.2f %12.0f %7.2f %7.2f\n", l->name, l->mult,
+               cnb_layer_wei_bytes(l) / 4, wsum > 0 ? 100 * w / wsum : 0, wsum > 0 ? 100 * wc / wsum : 0,
+               cnb_layer_act_bytes(l) / 4, asum > 0 ? 100 * a / asum : 0, asum > 0 ? 100 * ac / asum : 0);
+    }
+    printf("totals: %.3f M parameters, %.3f M activations\n", wsum / 1e6, asum / 1e6);
+    for (int k = 0; k < 4; k++)
+        if (wk[k] > 0 || ak[k] > 0)
+            printf("  %-5s %6.2f %% of the parameters, %6.2f %% of the activations\n",
+                   cnb_kind_name(k), wsum > 0 ? 100 * wk[k] / wsum : 0, asum > 0 ? 100 * ak[k] / asum : 0);
+    const int bad = s.bad_lines;
+    cnb_sel_free(&s);
+    return bad;
+}
+
 /* Returns the number of malformed lines skipped. */
 static int list_net(const char *name, int mb)
 {
@@ -64,15 +104,18 @@ static int list_net(const char *name, int mb)
 
 int cnb_cmd_list(int argc, char **argv)
 {
-    int mb = 1, nets = 0, bad = 0;
+    int mb = 1, nets = 0, bad = 0, params = 0;
     const char *names[64];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--mb")) mb = cnb_arg_int("--mb", argv[++i], 1, 4096);
+        else if (!strcmp(argv[i], "--params")) params = 1;
         else if (!strcmp(argv[i], "--help")) {
-            puts("usage: cnnbench list [NET...] [--mb N]\n"
+            puts("usage: cnnbench list [NET...] [--mb N] [--params]\n"
                  "Without NET: every network with its totals. With NET (a name, `all`, or a table "
                  "file): each layer resolved, with FLOPs, bytes and multiplicity. --mb sets the "
-                 "batch (default 1).");
+                 "batch (default 1). --params: each layer's parameters and activations, their "
+                 "shares of the network, and the split between convolution and fully connected "
+                 "layers.");
             return 0;
         } else if (argv[i][0] == '-') cnb_die("list: unknown option '%s'", argv[i]);
         else if (nets < 64) names[nets++] = argv[i];
@@ -82,13 +125,15 @@ int cnb_cmd_list(int argc, char **argv)
             if (!strcmp(names[i], "all")) {
                 char all[64][64];
                 const int n = cnb_net_list(all, 64);
-                for (int j = 0; j < n; j++) bad += list_net(all[j], mb), puts("");
+                for (int j = 0; j < n; j++)
+                    bad += params ? list_params(all[j], mb) : list_net(all[j], mb), puts("");
             } else {
-                bad += list_net(names[i], mb);
+                bad += params ? list_params(names[i], mb) : list_net(names[i], mb);
             }
         }
         return bad ? 2 : 0;
     }
+    if (params) cnb_die("list --params: name a network (or `all`)");
     char all[64][64];
     const int n = cnb_net_list(all, 64);
     if (!n) cnb_die("no layer tables in %s", cnb_shapes_dir());
