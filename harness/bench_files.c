@@ -91,8 +91,15 @@ void bench_open_outputs(const bench_opts *o, const cnb_bench *b, bench_files *f)
     f->write = !(o->out && !strcmp(o->out, "-")) && !o->dry;
     if (!f->write) return;
     if (o->out) snprintf(f->csv, sizeof f->csv, "%s", o->out);
-    else snprintf(f->csv, sizeof f->csv, "%s/%s/%s-%s.csv", o->results, b->machine.name,
-                  b->machine.stamp, b->machine.commit);
+    else if (o->shapes) {
+        /* A table of one's own: its name in the run's, so that it is not taken for a full run. */
+        const char *base = strrchr(o->shapes, '/') ? strrchr(o->shapes, '/') + 1 : o->shapes;
+        const char *dot = strrchr(base, '.');
+        const int n = dot && dot > base ? (int)(dot - base) : (int)strlen(base);
+        snprintf(f->csv, sizeof f->csv, "%s/%s/%s-%s-%.*s.csv", o->results, b->machine.name,
+                 b->machine.stamp, b->machine.commit, n > 64 ? 64 : n, base);
+    } else snprintf(f->csv, sizeof f->csv, "%s/%s/%s-%s.csv", o->results, b->machine.name,
+                    b->machine.stamp, b->machine.commit);
     char stem[4000];
     snprintf(stem, sizeof stem, "%s", f->csv);
     const size_t len = strlen(stem);

@@ -48,5 +48,6 @@ int cnb_cmd_golden(int argc, char **argv);
 int cnb_cmd_bench(int argc, char **argv);
 int cnb_cmd_compare(int argc, char **argv);
 int cnb_cmd_plot(int argc, char **argv);
+int cnb_cmd_report(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static void usage(FILE *to)
           "  bench [options] [DESC...]    validate, then time (Google Benchmark); CSV + JSON\n"
           "  compare A.csv B.csv          significant speed-ups, slow-downs and new failures\n"
           "  plot RUN.csv [--out DIR]     charts of a run with gnuplot: PNG and SVG\n"
+          "  report RUN.csv [--out FILE]  the design-argument page of a run of the design table\n"
           "  golden --out DIR [NET...]    write golden hashes of exact-mode reference outputs\n"
           "`cnnbench <command> --help` tells more. CNB_MAX_ISA=avx2 caps the dispatch.\n",
           to);
@@ -33,7 +34,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         {"info", cnb_cmd_info},   {"impls", cnb_cmd_impls},   {"list", cnb_cmd_list},
         {"check", cnb_cmd_check}, {"golden", cnb_cmd_golden}, {"bench", cnb_cmd_bench},
-        {"compare", cnb_cmd_compare}, {"plot", cnb_cmd_plot},
+        {"compare", cnb_cmd_compare}, {"plot", cnb_cmd_plot}, {"report", cnb_cmd_report},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);

@@ -300,6 +300,43 @@ expect_bad_msg "compare, a folder for a CSV" "cannot read $cdir: Is a directory"
 [[ -d $cdir/nul-plots || -d $cdir/cut-plots ]] && bad "plot wrote charts for a damaged CSV"
 rm -rf "$cdir"
 
+# The design-argument page (cnnbench report): from a constructed run whose numbers are known, the
+# claimed FLOP and parameter ratios, the measured time ratio per group (a FAIL row, faster, is
+# ignored; a group missing a layer has no time), the memory-bound part and the verdict.
+rdir=$(mktemp -d)
+{
+    echo 'schema,machine,cpu_model,commit,network,layer,multiplicity,descriptor,impl,isa,threads,time_median_s,flops_dense,bytes,peak_gflops,peak_gbs,validation'
+    r='3,m,cpu,abc,design'
+    echo "$r,design:c1/base/conv,1,conv mb1ic16ih8oc16kh3ph1,conv/avx512_direct,avx512,1,0.004,8e9,1e8,200,20,PASS"
+    echo "$r,design:c1/base/conv,1,conv mb1ic16ih8oc16kh3ph1,conv/onednn,avx512,1,0.005,8e9,1e8,200,20,PASS"
+    echo "$r,design:c1/base/conv,1,conv mb1ic16ih8oc16kh3ph1,conv/avx2_direct,avx2,1,0.001,8e9,1e8,100,20,FAIL"
+    echo "$r,design:c1/alt/pw*2,2,conv mb1ic16ih8oc16kh1,conv/avx512_direct,avx512,1,0.001,1e9,1e7,200,20,PASS"
+    echo "$r,design:c1/alt/pw*2,2,conv mb1ic16ih8oc16kh1,conv/onednn,avx512,1,0.002,1e9,1e7,200,20,PASS"
+    echo "$r,design:c1/alt/dw,1,conv g16mb1ic16ih8oc16kh3ph1,conv/avx512_direct,avx512,1,0.0005,2e9,1e9,200,20,PASS"
+} >"$rdir/run.csv"
+why=""
+if $bin report "$rdir/run.csv" >"$log" 2>&1 && [[ -f $rdir/run-report.md ]]; then
+    page=$rdir/run-report.md
+    # claim 8/4 = 2.00×, params 2304/(2·256+144) = 3.51×; ours 4 / (2·1 + 0.5) = 1.60×; oneDNN has
+    # no dw row: no ratio; the FAIL row (1 ms) is not the baseline's time.
+    grep -qE '^\| ratio \| 2\.00× \| 3\.51× \| 1\.60× \| – \| – \|$' "$page" || why+=" ratio line: '$(grep '^| ratio' "$page")';"
+    grep -qE '^\| base \(baseline\) \| 8\.0000 \| 0\.0023 \| 80\.0 \| compute \| 4 \| 5 \| 5 \|$' "$page" || why+=" baseline row: '$(grep '^| base' "$page")';"
+    grep -qE '^\| alt \| 4\.0000 \| 0\.0007 \| .* \| memory: dw \| 2\.5 \| – \| – \|$' "$page" || why+=" alternative row: '$(grep '^| alt' "$page")';"
+    grep -q 'saves 2.00× the FLOPs but only 1.60× the time .*the claim holds\.' "$page" || why+=" verdict: '$(grep '^- t=' "$page")';"
+else
+    why=" report failed: $(tail -1 "$log")"
+fi
+# A CSV without design rows, and one without the columns, are refused with one line (exit 2).
+printf 'schema,network,layer\n2,resnet_50,resnet_50:conv1\n' >"$rdir/bad.csv"
+$bin report "$rdir/bad.csv" >"$log" 2>&1; rc=$?
+[[ $rc -eq 2 && $(wc -l <"$log") -eq 1 ]] || why+=" a CSV without its columns: status $rc, '$(head -1 "$log")';"
+rm -rf "$rdir"
+if [[ -z $why ]]; then
+    ok "report: claimed and measured ratios, roofline side and verdict from a constructed run"
+else
+    bad "report:$why"
+fi
+
 # 8. Build configuration and peers.
 # The configuration stamp (Makefile): `make -n` with a changed configuration (a define added, or
 # a peer forced off) wants to recompile objects; with the configuration of the build it wants
