@@ -87,7 +87,7 @@ $(CONFIG_STAMP):
 	@printf '%s\n' '$(subst ','\'',$(strip $(CONFIG_TEXT)))' >$@
 	@echo "configuration changed: $@ rewritten"
 
-.PHONY: all deps deps-bench test test-x86 test-arm bench golden clean info FORCE
+.PHONY: all deps deps-bench test test-x86 test-arm bench report golden clean info FORCE
 all: $(BUILD)/cnnbench $(BUILD)/cnnbench-tests
 
 $(BUILD)/%.o: %.c $(CONFIG_STAMP)
@@ -137,6 +137,12 @@ bench: export CNB_CFLAGS = $(CFLAGS) [avx2.c: $(AVX2_FLAGS)] [avx512.c: $(AVX512
 bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@QUICK='$(QUICK)' BUILD='$(BUILD)' bash scripts/bench.sh $(BENCH_ARGS)
+
+# `make report`: the design-argument page (scripts/report.sh; REPORT_ARGS: more bench options).
+report: export CNB_CFLAGS = $(CFLAGS) [avx2.c: $(AVX2_FLAGS)] [avx512.c: $(AVX512_FLAGS)] $(LDFLAGS)
+report: deps-bench
+	@$(MAKE) --no-print-directory all
+	@BUILD='$(BUILD)' bash scripts/report.sh $(REPORT_ARGS)
 
 clean:
 	rm -rf build build-arm
