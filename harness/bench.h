@@ -73,6 +73,7 @@ typedef struct cnb_bench_occ {
     const char *net;
     int u;                     /* unique layer index */
     int first;                 /* 1 when this occurrence is the one timed */
+    int batch;                 /* the --mb value it was selected at: its network total's batch */
 } cnb_bench_occ;
 
 typedef struct cnb_bench {
@@ -85,7 +86,9 @@ typedef struct cnb_bench {
     int nimpls;
     int threads[64];
     int nthreads;
-    int batch;
+    int batch;                 /* the first (or only) --mb value */
+    int batches[64];           /* every --mb value, in the order given; nbatches >= 1 */
+    int nbatches;
     int cold;
     int reps;
     double min_time;
@@ -133,8 +136,8 @@ int cnb_partial_apply(const char *path, cnb_bench *b);
 /* The per-layer CSV: header + one line per (selected layer, implementation, threads).
  * Returns 0, or -1 on a write error. */
 int cnb_report_csv(const cnb_bench *b, FILE *f);
-/* The per-network CSV: totals weighted by multiplicity per (network, implementation, threads),
- * and per (network, ISA, threads) across ops ("all/<isa>"). */
+/* The per-network CSV: totals weighted by multiplicity per (network, implementation, threads,
+ * batch), and per (network, ISA, threads, batch) across ops ("all/<isa>"). */
 int cnb_report_networks_csv(const cnb_bench *b, FILE *f);
 /* The terminal summary table. */
 void cnb_report_summary(const cnb_bench *b, FILE *f);

@@ -24,7 +24,8 @@ void bench_usage(void)
          "  --impl A,B       implementations (default: every runnable one, peer libraries included;\n"
          "                   plain-C `scalar` ones only on the QUICK layers; `*/ref` only when named)\n"
          "  --threads LIST   thread counts, e.g. 1,2 (default: 1 and all cores), one pinned per core\n"
-         "  --mb N           batch (default: 1 for tables, a descriptor's own mb for descriptors)\n"
+         "  --mb LIST        batch sizes, e.g. 1,8,32: every layer is timed at each (default: 1 for\n"
+         "                   tables, a descriptor's own mb for descriptors)\n"
          "  --seed N         data seed (default 1)\n"
          "  --reps N         repetitions (default 5), interleaved: round i of every row of a\n"
          "                   group (rows whose data fit 4 GiB) before round i+1 of any\n"
@@ -86,6 +87,30 @@ static int layer_kind_matches(const cnb_layer *l, int have_op, cnb_kind op)
            (op == CNB_KIND_GEMM && l->kind == CNB_KIND_FC);
 }
 
+/* --mb 1,8,32: whole numbers from 1 to 4096, each once; the last --mb given wins. */
+static void parse_batches(const char *list, cnb_bench *b)
+{
+    if (!list) cnb_die("--mb needs a value");
+    b->nbatches = 0;
+    const char *p = list;
+    for (;;) {
+        const size_t len = strcspn(p, ",");
+        char *end;
+        errno = 0;
+        const long v = strtol(p, &end, 10);
+        if (errno || end == p || end != p + len || v < 1 || v > 4096)
+            cnb_die("--mb %s: '%.*s' is not a batch size: expected whole numbers from 1 to 4096, "
+                    "e.g. 1,8,32", list, (int)len, p);
+        for (int j = 0; j < b->nbatches; j++)
+            if (b->batches[j] == v) cnb_die("--mb %s: batch %ld is given twice", list, v);
+        if (b->nbatches == 64) cnb_die("--mb %s: more than 64 batch sizes", list);
+        b->batches[b->nbatches++] = (int)v;
+        if (!p[len]) break;
+        p += len + 1;
+    }
+    b->batch = b->batches[0];
+}
+
 static int is_scalar(const cnb_impl *impl) { return impl->isa == CNB_ISA_SCALAR; }
 
 void bench_parse_options(int argc, char **argv, bench_opts *o, cnb_bench *b)
@@ -93,6 +118,8 @@ void bench_parse_options(int argc, char **argv, bench_opts *o, cnb_bench *b)
     o->results = "results";
     o->op = CNB_KIND_CONV;
     b->batch = 1;
+    b->batches[0] = 1;
+    b->nbatches = 1;
     b->reps = DEFAULT_REPS;
     bench_g.seed = 1;
     bench_g.use_golden = 1;
@@ -116,7 +143,7 @@ void bench_parse_options(int argc, char **argv, bench_opts *o, cnb_bench *b)
         else if (!strcmp(a, "--layer")) { if (!argv[i + 1]) cnb_die("--layer needs a pattern"); if (o->n_globs < 64) o->globs[o->n_globs++] = argv[++i]; }
         else if (!strcmp(a, "--quick")) b->quick = 1;
         else if (!strcmp(a, "--threads")) { if (!(o->threads = argv[++i])) cnb_die("--threads needs a list, e.g. 1,2"); }
-        else if (!strcmp(a, "--mb")) b->batch = cnb_arg_int(a, argv[++i], 1, 4096), o->mb_given = 1;
+        else if (!strcmp(a, "--mb")) parse_batches(argv[++i], b), o->mb_given = 1;
         else if (!strcmp(a, "--reps")) b->reps = cnb_arg_int(a, argv[++i], 1, 1000);
         else if (!strcmp(a, "--min-time")) {
             const char *v = argv[++i];
@@ -148,8 +175,10 @@ void bench_parse_options(int argc, char **argv, bench_opts *o, cnb_bench *b)
 }
 
 /* The layers that pass the filters, each pointing at its unique shape; uquick[u] = 1 when the
- * shape is in the QUICK subset. */
-void bench_select_layers(const bench_opts *o, const cnb_selection *sel, cnb_bench *b, int *uquick)
+ * shape is in the QUICK subset. mb_of[i]: the --mb value sel's layer i was loaded at. A GEMM layer
+ * has no batch: it is taken at the first batch only. */
+void bench_select_layers(const bench_opts *o, const cnb_selection *sel, const int *mb_of, cnb_bench *b,
+                         int *uquick)
 {
     b->occ = calloc(sel->count, sizeof *b->occ);
     b->uniq = calloc(sel->count, sizeof *b->uniq);
@@ -158,6 +187,7 @@ void bench_select_layers(const bench_opts *o, const cnb_selection *sel, cnb_benc
     for (int i = 0; i < sel->count; i++) {
         const cnb_layer *l = &sel->layers[i];
         if (!layer_kind_matches(l, o->have_op, o->op)) continue;
+        if (l->kind == CNB_KIND_GEMM && mb_of[i] != b->batches[0]) continue;
         const int quick = in_quick(sel->net[i], l->name);
         if (b->quick && !quick) continue;
         if (o->n_globs) {
@@ -165,7 +195,8 @@ void bench_select_layers(const bench_opts *o, const cnb_selection *sel, cnb_benc
             for (int j = 0; j < o->n_globs && !hit; j++) hit = fnmatch(o->globs[j], l->name, 0) == 0;
             if (!hit) continue;
         }
-        /* Same canonical descriptor = same problem: timed once. */
+        /* Same canonical descriptor = same problem: timed once. The descriptor holds the batch,
+         * so the same layer at two batch sizes is two problems. */
         char key[CNB_DESC_MAX];
         cnb_layer_format(l, key, sizeof key);
         int u = 0;
@@ -175,6 +206,7 @@ void bench_select_layers(const bench_opts *o, const cnb_selection *sel, cnb_benc
         oc->net = sel->net[i];
         oc->u = u;
         oc->first = u == b->nuniq;
+        oc->batch = mb_of[i];
         if (oc->first) {
             snprintf(keys[u], CNB_DESC_MAX, "%s", key);
             b->uniq[b->nuniq++] = b->nocc;

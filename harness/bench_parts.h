@@ -85,7 +85,8 @@ extern int bench_rows_running;   /* rows are being timed: a signal is handled at
 /* bench_opts.c */
 void bench_usage(void);
 void bench_parse_options(int argc, char **argv, bench_opts *o, cnb_bench *b);
-void bench_select_layers(const bench_opts *o, const cnb_selection *sel, cnb_bench *b, int *uquick);
+void bench_select_layers(const bench_opts *o, const cnb_selection *sel, const int *mb_of, cnb_bench *b,
+                         int *uquick);
 row_counts bench_build_rows(cnb_bench *b, const int *uquick, int named);
 
 /* bench_run.c */

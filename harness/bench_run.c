@@ -48,28 +48,39 @@ static void progress_prefix(char *buf, int size, int n)
     snprintf(buf, size, "[%*d/%d %2d:%02d]", w, n, bench_g.total, el / 60, el % 60);
 }
 
+/* " mb8" after the layer's name when the run has several batch sizes; "" otherwise. */
+static const char *batch_tag(const cnb_bench_row *r, char *buf, int size)
+{
+    const cnb_bench *b = bench_g.b;
+    buf[0] = 0;
+    if (b->nbatches > 1) snprintf(buf, size, " mb%d", b->occ[b->uniq[r->u]].batch);
+    return buf;
+}
+
 static void progress_start(const cnb_bench_row *r)
 {
+    char mb[24];
     if (!bench_g.tty || bench_g.verbose) return;
     char p[64];
     progress_prefix(p, sizeof p, bench_g.done + 1);
-    fprintf(stderr, "\r\033[K%s %s %s t=%d rep %d/%d ...", p, r->impl->name, r->layer->name,
-            r->threads, r->nrep + 1, bench_g.b->reps);
+    fprintf(stderr, "\r\033[K%s %s %s%s t=%d rep %d/%d ...", p, r->impl->name, r->layer->name,
+            batch_tag(r, mb, sizeof mb), r->threads, r->nrep + 1, bench_g.b->reps);
     fflush(stderr);
 }
 
 static void progress_done(const cnb_bench_row *r)
 {
-    char p[64];
+    char p[64], mb[24];
     progress_prefix(p, sizeof p, bench_g.done);
+    batch_tag(r, mb, sizeof mb);
     if (r->failed) {
-        fprintf(stderr, "%s%s %s %s t=%d: %s %s\n", bench_g.tty ? "\r\033[K" : "", p, r->impl->name,
-                r->layer->name, r->threads, r->validated ? cnb_val_status_name(r->val) : "ERROR",
+        fprintf(stderr, "%s%s %s %s%s t=%d: %s %s\n", bench_g.tty ? "\r\033[K" : "", p, r->impl->name,
+                r->layer->name, mb, r->threads, r->validated ? cnb_val_status_name(r->val) : "ERROR",
                 r->note);
         return;
     }
-    fprintf(stderr, "%s%s %s %s t=%d  %.4g ms ±%.1f%%  %.1f GFLOP/s  %.0f%% peak%s",
-            bench_g.tty ? "\r\033[K" : "", p, r->impl->name, r->layer->name, r->threads, r->median * 1e3,
+    fprintf(stderr, "%s%s %s %s%s t=%d  %.4g ms ±%.1f%%  %.1f GFLOP/s  %.0f%% peak%s",
+            bench_g.tty ? "\r\033[K" : "", p, r->impl->name, r->layer->name, mb, r->threads, r->median * 1e3,
             100 * (r->max - r->min) / r->median, cnb_row_gflops(r), cnb_row_pct_peak(r),
             bench_g.tty && !bench_g.verbose ? "" : "\n");
     fflush(stderr);
@@ -411,13 +422,21 @@ static double group_budget(void)
     return avail >= 0 && avail / 4.0 < GROUP_MAX_BYTES ? avail / 4.0 : GROUP_MAX_BYTES;
 }
 
-/* Google Benchmark's name of a row: <impl>/<layer>/t<threads>, unique. */
+/* Google Benchmark's name of a row: <impl>/<layer>/t<threads>, unique; with several batch
+ * sizes, <impl>/<layer>/mb<batch>/t<threads>. */
 static void row_name(const cnb_bench *b, const cnb_bench_row *r, char *name, int size)
 {
-    snprintf(name, size, "%s/%s/t%d", r->impl->name, r->layer->name, r->threads);
+    const int many = b->nbatches > 1, mb = b->occ[b->uniq[r->u]].batch;
+    char layer[200];
+    if (many) snprintf(layer, sizeof layer, "%s/mb%d", r->layer->name, mb);
+    else snprintf(layer, sizeof layer, "%s", r->layer->name);
+    snprintf(name, size, "%s/%s/t%d", r->impl->name, layer, r->threads);
     for (int v = 0; v < r->u; v++)   /* two shapes with one name: keep names unique */
-        if (!strcmp(b->occ[b->uniq[v]].layer->name, r->layer->name)) {
-            snprintf(name, size, "%s/%s~%d/t%d", r->impl->name, r->layer->name, r->u, r->threads);
+        if (!strcmp(b->occ[b->uniq[v]].layer->name, r->layer->name) &&
+            (!many || b->occ[b->uniq[v]].batch == mb)) {
+            if (many) snprintf(layer, sizeof layer, "%s~%d/mb%d", r->layer->name, r->u, mb);
+            else snprintf(layer, sizeof layer, "%s~%d", r->layer->name, r->u);
+            snprintf(name, size, "%s/%s/t%d", r->impl->name, layer, r->threads);
             return;
         }
 }

@@ -64,7 +64,9 @@ static void print_header(const cnb_bench *b, int named, const row_counts *n)
     char topo[512];
     printf("cnnbench bench: %s (%s), %s\n", b->machine.cpu_model, b->machine.name,
            cnb_topo_describe(topo, sizeof topo));
-    printf("commit %s, %s; batch %d; threads", b->machine.commit, b->machine.date, b->batch);
+    printf("commit %s, %s; batch%s", b->machine.commit, b->machine.date, b->nbatches > 1 ? "es" : "");
+    for (int i = 0; i < b->nbatches; i++) printf("%s%d", i ? "," : " ", b->batches[i]);
+    printf("; threads");
     for (int i = 0; i < b->nthreads; i++) printf("%s%d", i ? "," : " ", b->threads[i]);
     printf(" (one worker pinned per core); %s cache\n", b->cold ? "cold (rotating buffers)" : "warm");
     printf("method: validate (exact mode%s), then %d repetitions x >= %.3g s of the run step on "
@@ -115,14 +117,26 @@ int cnb_cmd_bench(int argc, char **argv)
     bench_parse_options(argc, argv, &o, &b);
 
     /* Layers: networks, tables, descriptors (default: every network); then the filters. */
+    /* With several batch sizes (--mb 1,8,32), the whole selection once per batch, in that order. */
     cnb_selection sel = {0};
-    for (int i = 0; i < o.n_nets; i++) cnb_sel_add_net(&sel, o.nets[i], b.batch);
-    if (o.shapes) cnb_sel_add_net(&sel, o.shapes, b.batch);
-    for (int i = 0; i < o.n_descs; i++) cnb_sel_add_desc(&sel, o.descs[i], o.op, o.mb_given ? b.batch : 0);
-    if (!o.n_nets && !o.shapes && !o.n_descs) cnb_sel_add_net(&sel, "all", b.batch);
-    int *uquick = calloc(sel.count, sizeof *uquick);
-    if (!uquick) cnb_die("out of memory");
-    bench_select_layers(&o, &sel, &b, uquick);
+    int upto[64];   /* sel's layers [upto[j-1], upto[j]) were loaded at batches[j] */
+    for (int j = 0; j < b.nbatches; j++) {
+        const int mb = b.batches[j];
+        for (int i = 0; i < o.n_nets; i++) cnb_sel_add_net(&sel, o.nets[i], mb);
+        if (o.shapes) cnb_sel_add_net(&sel, o.shapes, mb);
+        for (int i = 0; i < o.n_descs; i++) cnb_sel_add_desc(&sel, o.descs[i], o.op, o.mb_given ? mb : 0);
+        if (!o.n_nets && !o.shapes && !o.n_descs) cnb_sel_add_net(&sel, "all", mb);
+        upto[j] = sel.count;
+    }
+    int *uquick = calloc(sel.count ? sel.count : 1, sizeof *uquick);
+    int *mb_of = calloc(sel.count ? sel.count : 1, sizeof *mb_of);
+    if (!uquick || !mb_of) cnb_die("out of memory");
+    for (int i = 0, j = 0; i < sel.count; i++) {
+        while (i >= upto[j]) j++;
+        mb_of[i] = b.batches[j];
+    }
+    bench_select_layers(&o, &sel, mb_of, &b, uquick);
+    free(mb_of);
 
     /* Implementations: named, or the default set (plain-C ones only on the QUICK layers). */
     if (!o.impls.named) cnb_impl_sel_default(&o.impls, bench_g.verbose);
@@ -135,8 +149,10 @@ int cnb_cmd_bench(int argc, char **argv)
     /* A problem that cannot fit in memory is refused before anything is allocated. */
     for (size_t i = 0; i < (size_t)b.nuniq * b.nimpls * b.nthreads; i++) {
         char why[256];
-        if (b.rows[i].kind == CNB_ROW_TIMED && cnb_case_fits(b.rows[i].impl, b.rows[i].layer, why, sizeof why))
+        if (b.rows[i].kind == CNB_ROW_TIMED && cnb_case_fits(b.rows[i].impl, b.rows[i].layer, why, sizeof why)) {
+            if (b.nbatches > 1) cnb_die("bench: batch %d: %s", b.occ[b.uniq[b.rows[i].u]].batch, why);
             cnb_die("bench: %s", why);
+        }
     }
 
     /* Where the results go, checked before any work; then what is about to happen. */

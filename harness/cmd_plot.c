@@ -5,9 +5,13 @@
  *   pool_t<T>       GB/s of every pooling layer, one series per implementation
  *   roofline_t<T>   arithmetic intensity against GFLOP/s, the measured FMA peaks and DRAM ceiling
  *   scaling         weighted network GFLOP/s at the highest thread count over 1 thread
+ *   <net>_t<T>_batch  images per second against batch size, one series per implementation (from
+ *                   <RUN>-networks.csv, complete totals only; only when the run has several batches)
+ * With several batch sizes, the per-layer charts are one per batch: <net>_t<T>_mb<B>.
  * Only rows that passed validation and have a speed are drawn. */
 #include <math.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -68,6 +72,97 @@ static void sanitize(char *s)
             *s = '_';
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+/* <stem>-networks.csv beside RUN.csv: one chart per (network, threads) with more than one batch;
+ * x = batch (log scale), y = images_per_s of complete totals, one series per implementation
+ * (the "all/..." best-of rows included). Returns the number of charts. */
+static int batch_charts(const char *path, const char *dir, FILE *all, const char *machine)
+{
+    char npath[4200];
+    const size_t len = strlen(path);
+    snprintf(npath, sizeof npath, "%.*s-networks.csv", (int)(len > 4 && !strcmp(path + len - 4, ".csv") ? len - 4 : len), path);
+    if (access(npath, R_OK)) {
+        fprintf(stderr, "cnnbench: plot: no %s: no throughput-against-batch charts\n", npath);
+        return 0;
+    }
+    cnb_csv t;
+    cnb_csv_load(&t, npath);
+    const int c_net = cnb_csv_need(&t, "network", npath), c_impl = cnb_csv_need(&t, "impl", npath),
+              c_thr = cnb_csv_need(&t, "threads", npath), c_mb = cnb_csv_need(&t, "batch", npath),
+              c_ips = cnb_csv_need(&t, "images_per_s", npath), c_ok = cnb_csv_need(&t, "complete", npath);
+    strset nets = {0}, threads = {0};
+    for (int r = 0; r < t.nrow; r++) {
+        set_add(&nets, t.rows[r][c_net]);
+        set_add(&threads, t.rows[r][c_thr]);
+    }
+    int charts = 0;
+    for (int n = 0; n < nets.n; n++)
+        for (int th = 0; th < threads.n; th++) {
+            strset cols = {0};
+            int mb[MAXV], nmb = 0;
+            for (int r = 0; r < t.nrow; r++) {
+                char **f = t.rows[r];
+                if (strcmp(f[c_net], nets.v[n]) || strcmp(f[c_thr], threads.v[th]) ||
+                    strcmp(f[c_ok], "1") || !*f[c_ips])
+                    continue;
+                if (set_add(&cols, f[c_impl]) < 0) continue;
+                const int v = atoi(f[c_mb]);
+                int seen = 0;
+                for (int i = 0; i < nmb && !seen; i++) seen = mb[i] == v;
+                if (!seen && nmb < MAXV) mb[nmb++] = v;
+            }
+            if (nmb > 1 && cols.n) {
+                qsort(mb, nmb, sizeof *mb, cmp_int);
+                char name[256];
+                snprintf(name, sizeof name, "%s_t%s_batch", nets.v[n], threads.v[th]);
+                sanitize(name);
+                FILE *dat = open_out(dir, name, "dat");
+                fprintf(dat, "batch");
+                for (int c = 0; c < cols.n && c < MAXV; c++) fprintf(dat, " %s", cols.v[c]);
+                fprintf(dat, "\n");
+                for (int i = 0; i < nmb; i++) {
+                    fprintf(dat, "%d", mb[i]);
+                    for (int c = 0; c < cols.n && c < MAXV; c++) {
+                        const char *v = NULL;
+                        for (int r = 0; r < t.nrow && !v; r++) {
+                            char **f = t.rows[r];
+                            if (!strcmp(f[c_net], nets.v[n]) && !strcmp(f[c_thr], threads.v[th]) &&
+                                !strcmp(f[c_impl], cols.v[c]) && atoi(f[c_mb]) == mb[i] &&
+                                !strcmp(f[c_ok], "1") && *f[c_ips])
+                                v = f[c_ips];
+                        }
+                        fprintf(dat, " %s", v ? v : "?");
+                    }
+                    fprintf(dat, "\n");
+                }
+                fclose(dat);
+                FILE *gp = open_out(dir, name, "gp");
+                char title[512], plot[512];
+                snprintf(title, sizeof title, "%s: images per second against batch size, %s thread(s) (%s)",
+                         nets.v[n], threads.v[th], machine);
+                gp_begin(gp, title, "batch size", "images/s (batch / sum over layers of multiplicity x median)");
+                fprintf(gp, "set logscale x 2\nset yrange [0:*]\nset xrange [%g:%g]\nset xtics (", mb[0] / 1.5,
+                        mb[nmb - 1] * 1.5);
+                for (int i = 0; i < nmb; i++) fprintf(gp, "%s\"%d\" %d", i ? ", " : "", mb[i], mb[i]);
+                fprintf(gp, ")\nset style data linespoints\n");
+                snprintf(plot, sizeof plot, "plot for [i=2:%d] '%s.dat' using 1:i title columnhead(i) pt 7", 1 + (cols.n < MAXV ? cols.n : MAXV), name);
+                gp_output(gp, name, plot, 0);
+                fclose(gp);
+                fprintf(all, "load '%s.gp'\n", name);
+                charts++;
+            }
+            for (int i = 0; i < cols.n; i++) free(cols.v[i]);
+        }
+    for (int i = 0; i < nets.n; i++) free(nets.v[i]);
+    for (int i = 0; i < threads.n; i++) free(threads.v[i]);
+    cnb_csv_free(&t);
+    return charts;
+}
+
 int cnb_cmd_plot(int argc, char **argv)
 {
     const char *path = NULL, *out = NULL;
@@ -75,7 +170,9 @@ int cnb_cmd_plot(int argc, char **argv)
         if (!strcmp(argv[i], "--help")) {
             puts("usage: cnnbench plot RUN.csv [--out DIR]\nDraws the charts of a `cnnbench bench` "
                  "run with gnuplot (PNG and SVG) into DIR (default: <RUN>-plots/): GFLOP/s per layer "
-                 "of each network, pooling GB/s, a roofline per thread count, thread scaling.");
+                 "of each network (one per batch size when several), pooling GB/s, a roofline per thread count,\n"
+                 "thread scaling, and with several batch sizes images/s against batch per network and\n"
+                 "thread count (from <RUN>-networks.csv).");
             return 0;
         } else if (!strcmp(argv[i], "--out")) {
             if (!(out = argv[++i])) cnb_die("--out needs a folder");
@@ -94,33 +191,39 @@ int cnb_cmd_plot(int argc, char **argv)
               c_peak = cnb_csv_need(&t, "peak_gflops", path), c_isa = cnb_csv_need(&t, "isa", path),
               c_bw = cnb_csv_need(&t, "peak_gbs", path), c_mult = cnb_csv_need(&t, "multiplicity", path),
               c_mach = cnb_csv_need(&t, "machine", path), c_time = cnb_csv_need(&t, "time_median_s", path);
+    const int c_mb = cnb_csv_col(&t, "batch");   /* empty for GEMM rows: they go in every chart */
     char dir[4200];
     if (out) snprintf(dir, sizeof dir, "%s", out);
     else snprintf(dir, sizeof dir, "%.*s-plots", (int)(strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".csv") ? strlen(path) - 4 : strlen(path)), path);
     mkdir(dir, 0777);
     const char *machine = t.nrow ? t.rows[0][c_mach] : "?";
 
-    strset nets = {0}, impls = {0}, threads = {0};
+    strset nets = {0}, impls = {0}, threads = {0}, mbs = {0};
     for (int r = 0; r < t.nrow; r++) {
         char **f = t.rows[r];
         if (strcmp(f[c_val], "PASS") || !*f[c_gf]) continue;
         set_add(&nets, f[c_net]);
         set_add(&impls, f[c_impl]);
         set_add(&threads, f[c_thr]);
+        if (c_mb >= 0 && *f[c_mb]) set_add(&mbs, f[c_mb]);
     }
+    if (!mbs.n) set_add(&mbs, "");   /* one chart per network and thread count, any batch */
     if (!impls.n) cnb_die("plot: %s has no validated rows with a speed", path);
     FILE *all = open_out(dir, "plots", "gp");
     fprintf(all, "# Draws every chart: gnuplot plots.gp (run in this folder)\n");
     int charts = 0;
 
-    /* 1. Per network and thread count: GFLOP/s per layer (conv, fc, gemm), a column per impl. */
+    /* 1. Per network, thread count (and batch, when several): GFLOP/s per layer (conv, fc, gemm),
+     * a column per impl. */
     for (int n = 0; n < nets.n; n++)
-        for (int th = 0; th < threads.n; th++) {
+        for (int th = 0; th < threads.n; th++)
+        for (int mb = 0; mb < mbs.n; mb++) {
             strset layers = {0}, cols = {0};
             static double val[512][MAXV];
             for (int r = 0; r < t.nrow; r++) {
                 char **f = t.rows[r];
                 if (strcmp(f[c_net], nets.v[n]) || strcmp(f[c_thr], threads.v[th]) || !strcmp(f[c_op], "pool")) continue;
+                if (mbs.n > 1 && *f[c_mb] && strcmp(f[c_mb], mbs.v[mb])) continue;
                 const int l = set_add(&layers, f[c_layer]);
                 if (l < 0 || l >= 512) continue;
                 if (strcmp(f[c_val], "PASS") || !*f[c_gf]) continue;
@@ -132,7 +235,8 @@ int cnb_cmd_plot(int argc, char **argv)
             }
             if (!cols.n) continue;
             char name[256];
-            snprintf(name, sizeof name, "%s_t%s", nets.v[n], threads.v[th]);
+            if (mbs.n > 1) snprintf(name, sizeof name, "%s_t%s_mb%s", nets.v[n], threads.v[th], mbs.v[mb]);
+            else snprintf(name, sizeof name, "%s_t%s", nets.v[n], threads.v[th]);
             sanitize(name);
             FILE *dat = open_out(dir, name, "dat");
             fprintf(dat, "idx layer");
@@ -149,7 +253,8 @@ int cnb_cmd_plot(int argc, char **argv)
             memset(val, 0, sizeof val);
             FILE *gp = open_out(dir, name, "gp");
             char title[512], plot[512];
-            snprintf(title, sizeof title, "%s: GFLOP/s per layer, %s thread(s), batch 1 (%s)", nets.v[n], threads.v[th], machine);
+            snprintf(title, sizeof title, "%s: GFLOP/s per layer, %s thread(s), batch %s (%s)", nets.v[n], threads.v[th],
+                     *mbs.v[mb] ? mbs.v[mb] : "1", machine);
             gp_begin(gp, title, "layer", "GFLOP/s (dense FLOPs / median time)");
             fprintf(gp, "set xtics rotate by 60 right font \",7\"\nset yrange [0:*]\nset xrange [-0.5:%.1f]\n"
                         "set style data linespoints\n", layers.n - 0.5);
@@ -264,6 +369,9 @@ int cnb_cmd_plot(int argc, char **argv)
         fprintf(all, "load 'scaling.gp'\n");
         charts++;
     }
+    /* 5. Throughput against batch size: images per second of each implementation's complete
+     * network total, per network and thread count, from the per-network CSV beside the run. */
+    if (mbs.n > 1) charts += batch_charts(path, dir, all, machine);
     fclose(all);
     printf("plot: %d charts in %s\n", charts, dir);
     char cmd[4400];

@@ -345,15 +345,22 @@ static int net_names(const cnb_bench *b, const char **names, int max)
     return n;
 }
 
-/* Totals of implementation k on network `net`; lines_total = 0 when k has no layer there. */
-static net_total total_impl(const cnb_bench *b, const char *net, int k, int ti)
+/* An occurrence counts in the totals at `batch` when it was selected at that batch; a GEMM layer
+ * (no batch, selected at the first batch only) counts at every batch. */
+static int in_batch(const cnb_bench *b, const cnb_bench_occ *o, int batch)
+{
+    return o->batch == batch || (o->layer->kind == CNB_KIND_GEMM && o->batch == b->batches[0]);
+}
+
+/* Totals of implementation k on network `net` at one batch; lines_total = 0 when k has no layer there. */
+static net_total total_impl(const cnb_bench *b, const char *net, int batch, int k, int ti)
 {
     net_total t = {0};
     const cnb_impl *impl = b->impls[k];
     t.isa = impl->isa;
     for (int i = 0; i < b->nocc; i++) {
         const cnb_bench_occ *o = &b->occ[i];
-        if (strcmp(o->net, net) || o->layer->prob.op != impl->op) continue;
+        if (strcmp(o->net, net) || !in_batch(b, o, batch) || o->layer->prob.op != impl->op) continue;
         const cnb_bench_row *r = cnb_bench_row_at(b, o->u, k, ti);
         t.lines_total++;   /* rows left out by policy (plain C off the QUICK set) count as untimed */
         t.started += r->started || r->kind == CNB_ROW_UNSUPPORTED;
@@ -370,14 +377,15 @@ static net_total total_impl(const cnb_bench *b, const char *net, int k, int ti)
 /* Totals across ops (op < 0) or for one op: each line timed by the fastest of our implementations
  * of `isa`, or (isa < 0) by the fastest peer library; with peer_isa >= 0, the fastest of the peer
  * rows whose code ran at that ISA. */
-static net_total total_best_of(const cnb_bench *b, const char *net, int isa, int op, int ti,
-                               int peer_isa)
+static net_total total_best_of(const cnb_bench *b, const char *net, int batch, int isa, int op,
+                               int ti, int peer_isa)
 {
     net_total t = {0};
     t.peak = isa >= 0 ? cnb_peak_fma_gflops((cnb_isa)isa, b->threads[ti]) : 0;
     for (int i = 0; i < b->nocc; i++) {
         const cnb_bench_occ *o = &b->occ[i];
-        if (strcmp(o->net, net) || (op >= 0 && (int)o->layer->prob.op != op)) continue;
+        if (strcmp(o->net, net) || !in_batch(b, o, batch) || (op >= 0 && (int)o->layer->prob.op != op))
+            continue;
         t.lines_total++;
         double best = 0;
         for (int k = 0; k < b->nimpls; k++) {
@@ -398,9 +406,9 @@ static net_total total_best_of(const cnb_bench *b, const char *net, int isa, int
     return t;
 }
 
-static net_total total_best(const cnb_bench *b, const char *net, int isa, int op, int ti)
+static net_total total_best(const cnb_bench *b, const char *net, int batch, int isa, int op, int ti)
 {
-    return total_best_of(b, net, isa, op, ti, -1);
+    return total_best_of(b, net, batch, isa, op, ti, -1);
 }
 
 static int have_peers(const cnb_bench *b)
@@ -437,7 +445,7 @@ static int isa_list(const cnb_bench *b, int *isas)
 typedef struct net_line {
     const cnb_bench *b;
     const char *net, *impl, *op, *isa;
-    int ti;
+    int ti, batch;
     const net_total *t;
     int complete, any, ratio;   /* every line timed; any time; a ratio to the peers applies */
     int ratio_isa;              /* a ratio to the peers that ran the same ISA applies */
@@ -449,14 +457,14 @@ static field n_impl(const net_line *x) { return text(x->impl); }
 static field n_op(const net_line *x) { return text(x->op); }
 static field n_isa(const net_line *x) { return text(x->isa); }
 static field n_threads(const net_line *x) { return integer(x->b->threads[x->ti]); }
-static field n_batch(const net_line *x) { return integer(x->b->batch); }
+static field n_batch(const net_line *x) { return integer(x->batch); }
 static field n_cache(const net_line *x) { return text(x->b->cold ? "cold" : "warm"); }
 static field n_total(const net_line *x) { return integer(x->t->lines_total); }
 static field n_timed(const net_line *x) { return integer(x->t->lines_timed); }
 static field n_complete(const net_line *x) { return integer(x->complete); }
 static field n_per_image(const net_line *x) { return number(x->per_image, x->any); }
 static field n_images(const net_line *x) { return number(x->any ? 1 / x->per_image : 0, x->any); }
-static field n_gflop(const net_line *x) { return number(x->t->flops / x->b->batch * 1e-9, x->any); }
+static field n_gflop(const net_line *x) { return number(x->t->flops / x->batch * 1e-9, x->any); }
 static field n_gflops(const net_line *x) { return number(x->gflops, x->any); }
 static field n_peak(const net_line *x) { return number(x->t->peak, x->t->peak > 0); }
 static field n_pct_peak(const net_line *x)
@@ -496,14 +504,15 @@ static int covers(const net_line *x, const net_total *peer)
            peer->time_s > 0;
 }
 
-static void net_row(FILE *f, const cnb_bench *b, const char *net, const char *impl, const char *op,
-                    const char *isa, int ti, const net_total *t, const net_total *peer,
-                    const net_total *peer_isa)
+static void net_row(FILE *f, const cnb_bench *b, const char *net, int batch, const char *impl,
+                    const char *op, const char *isa, int ti, const net_total *t,
+                    const net_total *peer, const net_total *peer_isa)
 {
-    net_line x = {.b = b, .net = net, .impl = impl, .op = op, .isa = isa, .ti = ti, .t = t};
+    net_line x = {.b = b, .net = net, .impl = impl, .op = op, .isa = isa, .ti = ti, .batch = batch,
+                  .t = t};
     x.complete = t->lines_timed == t->lines_total;
     x.any = t->lines_timed > 0 && t->time_s > 0;
-    x.per_image = x.any ? t->time_s / b->batch : 0;
+    x.per_image = x.any ? t->time_s / batch : 0;
     x.gflops = x.any ? t->flops / t->time_s * 1e-9 : 0;
     /* Against each layer's fastest peer, when both cover every layer. */
     x.ratio = covers(&x, peer);
@@ -526,41 +535,44 @@ int cnb_report_networks_csv(const cnb_bench *b, FILE *f)
     int isas[CNB_ISA_COUNT];
     const int nn = net_names(b, nets, 256), ni = isa_list(b, isas), peers = have_peers(b);
     static const char *const ops[] = {"conv", "pool", "gemm"};
-    for (int n = 0; n < nn; n++) {
-        for (int k = 0; k < b->nimpls; k++)
-            for (int ti = 0; ti < b->nthreads; ti++) {
-                const cnb_impl *impl = b->impls[k];
-                const net_total t = total_impl(b, nets[n], k, ti);
-                if (!t.started) continue;   /* not in this run (policy, filter) */
-                const net_total p = total_best(b, nets[n], -1, impl->op, ti);
-                const net_total pi = total_best_of(b, nets[n], -1, impl->op, ti, t.isa);
-                const int ours = peers && !cnb_impl_is_peer(impl);
-                net_row(f, b, nets[n], impl->name, ops[impl->op], cnb_isa_name(t.isa), ti, &t,
-                        ours ? &p : NULL, ours ? &pi : NULL);
+    for (int n = 0; n < nn; n++)
+        for (int j = 0; j < b->nbatches; j++) {
+            const int mb = b->batches[j];
+            for (int k = 0; k < b->nimpls; k++)
+                for (int ti = 0; ti < b->nthreads; ti++) {
+                    const cnb_impl *impl = b->impls[k];
+                    const net_total t = total_impl(b, nets[n], mb, k, ti);
+                    if (!t.started) continue;   /* not in this run (policy, filter) */
+                    const net_total p = total_best(b, nets[n], mb, -1, impl->op, ti);
+                    const net_total pi = total_best_of(b, nets[n], mb, -1, impl->op, ti, t.isa);
+                    const int ours = peers && !cnb_impl_is_peer(impl);
+                    net_row(f, b, nets[n], mb, impl->name, ops[impl->op], cnb_isa_name(t.isa), ti,
+                            &t, ours ? &p : NULL, ours ? &pi : NULL);
+                }
+            const int multi = net_ops(b, nets[n]) > 1;
+            for (int i = 0; i < ni && multi; i++)
+                for (int ti = 0; ti < b->nthreads; ti++) {
+                    const net_total t = total_best(b, nets[n], mb, isas[i], -1, ti);
+                    const net_total p = total_best(b, nets[n], mb, -1, -1, ti);
+                    const net_total pi = total_best_of(b, nets[n], mb, -1, -1, ti, isas[i]);
+                    if (!t.started) continue;
+                    char name[32];
+                    snprintf(name, sizeof name, "all/%s", cnb_isa_name(isas[i]));
+                    net_row(f, b, nets[n], mb, name, "all", cnb_isa_name(isas[i]), ti, &t,
+                            peers ? &p : NULL, peers ? &pi : NULL);
+                }
+            for (int ti = 0; ti < b->nthreads && peers; ti++) {
+                const net_total t = total_best(b, nets[n], mb, -1, -1, ti);
+                if (t.started)
+                    net_row(f, b, nets[n], mb, "all/best_peer", "all", "", ti, &t, NULL, NULL);
             }
-        const int multi = net_ops(b, nets[n]) > 1;
-        for (int i = 0; i < ni && multi; i++)
-            for (int ti = 0; ti < b->nthreads; ti++) {
-                const net_total t = total_best(b, nets[n], isas[i], -1, ti);
-                const net_total p = total_best(b, nets[n], -1, -1, ti);
-                const net_total pi = total_best_of(b, nets[n], -1, -1, ti, isas[i]);
-                if (!t.started) continue;
-                char name[32];
-                snprintf(name, sizeof name, "all/%s", cnb_isa_name(isas[i]));
-                net_row(f, b, nets[n], name, "all", cnb_isa_name(isas[i]), ti, &t, peers ? &p : NULL,
-                        peers ? &pi : NULL);
-            }
-        for (int ti = 0; ti < b->nthreads && peers; ti++) {
-            const net_total t = total_best(b, nets[n], -1, -1, ti);
-            if (t.started) net_row(f, b, nets[n], "all/best_peer", "all", "", ti, &t, NULL, NULL);
         }
-    }
     return ferror(f) ? -1 : 0;
 }
 
 /* ---- terminal summary ---- */
 
-static void summary_cells(FILE *f, const cnb_bench *b, const net_total *t)
+static void summary_cells(FILE *f, int batch, const net_total *t)
 {
     if (!t->lines_timed) {
         fprintf(f, " | %9s %8s %8s %5s", "-", "-", "-", "-");
@@ -570,7 +582,7 @@ static void summary_cells(FILE *f, const cnb_bench *b, const net_total *t)
         fprintf(f, " | %-33s", "partial");
         return;
     }
-    const double per_image = t->time_s / b->batch;
+    const double per_image = t->time_s / batch;
     const double gflops = t->flops / t->time_s * 1e-9;
     char pct[16] = "-";
     if (t->peak > 0) snprintf(pct, sizeof pct, "%.1f", 100 * gflops / t->peak);
@@ -582,16 +594,22 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
     const char *nets[256];
     int isas[CNB_ISA_COUNT];
     const int nn = net_names(b, nets, 256), ni = isa_list(b, isas);
-    fprintf(f, "\nPer network, batch %d, %s cache: time per image = sum over its layers of "
-               "multiplicity x median; GFLOP/s = dense FLOPs / that time; %%peak of the ISA's "
+    /* One batch: as it always was. Several: a batch column after the network, and the header
+     * names them all. */
+    const int many = b->nbatches > 1;
+    char batches[512] = "";
+    for (int j = 0, len = 0; j < b->nbatches && len < (int)sizeof batches; j++)
+        len += snprintf(batches + len, sizeof batches - len, "%s%d", j ? "," : "", b->batches[j]);
+    fprintf(f, "\nPer network, batch%s %s, %s cache: time per image = sum over its layers of "
+               "multiplicity x median%s; GFLOP/s = dense FLOPs / that time; %%peak of the ISA's "
                "FMA peak at that thread count. \"all/<isa>\" = every op, each layer by the fastest "
                "implementation of ours with that ISA; \"all/best_peer\" = each layer by the fastest peer "
                "library. \"partial\" = some layers failed or were not timed.\n",
-            b->batch, b->cold ? "cold" : "warm");
-    fprintf(f, "%-16s %-22s %7s", "network", "implementation", "layers");
+            many ? "es" : "", batches, b->cold ? "cold" : "warm", many ? " / batch" : "");
+    fprintf(f, "%-16s %s%-22s %7s", "network", many ? "batch " : "", "implementation", "layers");
     for (int ti = 0; ti < b->nthreads; ti++)
         fprintf(f, " | %-9s %8s %8s %5s", "", "", "", "");
-    fprintf(f, "\n%-16s %-22s %7s", "", "", "");
+    fprintf(f, "\n%-16s %s%-22s %7s", "", many ? "      " : "", "", "");
     for (int ti = 0; ti < b->nthreads; ti++) {
         char h[16];
         snprintf(h, sizeof h, "t=%d ms/img", b->threads[ti]);
@@ -600,38 +618,42 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
     fprintf(f, "\n");
     for (int n = 0; n < nn; n++) {
         int first = 1;
-        for (int k = 0; k < b->nimpls; k++) {
-            net_total t[64];
-            int started = 0;
-            for (int ti = 0; ti < b->nthreads; ti++) {
-                t[ti] = total_impl(b, nets[n], k, ti);
-                started += t[ti].started;
+        for (int j = 0; j < b->nbatches; j++) {
+            const int mb = b->batches[j];
+            int first_mb = 1;
+            char mbcell[16] = "";
+            for (int k = 0; k < b->nimpls + ni + have_peers(b); k++) {
+                net_total t[64];
+                int started = 0;
+                const char *name;
+                char all[32];
+                if (k < b->nimpls) {
+                    for (int ti = 0; ti < b->nthreads; ti++) {
+                        t[ti] = total_impl(b, nets[n], mb, k, ti);
+                        started += t[ti].started;
+                    }
+                    name = b->impls[k]->name;
+                } else {
+                    const int i = k - b->nimpls;
+                    if (net_ops(b, nets[n]) <= 1 && i < ni) continue;
+                    const int isa = i < ni ? isas[i] : -1;
+                    for (int ti = 0; ti < b->nthreads; ti++) {
+                        t[ti] = total_best(b, nets[n], mb, isa, -1, ti);
+                        started += t[ti].started;
+                    }
+                    snprintf(all, sizeof all, "all/%s", isa >= 0 ? cnb_isa_name(isa) : "best_peer");
+                    name = all;
+                }
+                if (!started) continue;
+                char lines[32];
+                snprintf(lines, sizeof lines, "%d/%d", t[0].lines_timed, t[0].lines_total);
+                if (many) snprintf(mbcell, sizeof mbcell, "%5s ", first_mb ? "" : "");
+                if (many && first_mb) snprintf(mbcell, sizeof mbcell, "%5d ", mb);
+                fprintf(f, "%-16s %s%-22s %7s", first ? nets[n] : "", mbcell, name, lines);
+                for (int ti = 0; ti < b->nthreads; ti++) summary_cells(f, mb, &t[ti]);
+                fprintf(f, "\n");
+                first = first_mb = 0;
             }
-            if (!started) continue;
-            char lines[32];
-            snprintf(lines, sizeof lines, "%d/%d", t[0].lines_timed, t[0].lines_total);
-            fprintf(f, "%-16s %-22s %7s", first ? nets[n] : "", b->impls[k]->name, lines);
-            for (int ti = 0; ti < b->nthreads; ti++) summary_cells(f, b, &t[ti]);
-            fprintf(f, "\n");
-            first = 0;
-        }
-        const int multi = net_ops(b, nets[n]) > 1;
-        for (int i = 0; i < ni + have_peers(b); i++) {
-            if (!multi && i < ni) continue;
-            net_total t[64];
-            const int isa = i < ni ? isas[i] : -1;
-            int started = 0;
-            for (int ti = 0; ti < b->nthreads; ti++) {
-                t[ti] = total_best(b, nets[n], isa, -1, ti);
-                started += t[ti].started;
-            }
-            if (!started) continue;
-            char name[32], lines[32];
-            snprintf(name, sizeof name, "all/%s", isa >= 0 ? cnb_isa_name(isa) : "best_peer");
-            snprintf(lines, sizeof lines, "%d/%d", t[0].lines_timed, t[0].lines_total);
-            fprintf(f, "%-16s %-22s %7s", "", name, lines);
-            for (int ti = 0; ti < b->nthreads; ti++) summary_cells(f, b, &t[ti]);
-            fprintf(f, "\n");
         }
     }
 }

@@ -198,6 +198,7 @@ fi
 # 6. bench, end to end on one small layer (needs Google Benchmark, which deps.sh installs): the
 #    broken implementation's row says FAIL and has no time; the two good ones have times; their
 #    repetitions alternate (round after round), not one row's back to back; bad options exit 2.
+#    --mb 1,2 times every layer at both batches and totals each batch apart.
 expect_bad "bench, unknown option" $bin bench --frobnicate
 expect_bad "bench, Google Benchmark's own interleaving" $bin bench --benchmark_enable_random_interleaving=true --out - 'conv mb1ic8ih8oc8kh3'
 expect_bad "bench, unwritable output" $bin bench --out "$log/x.csv" 'conv mb1ic8ih8oc8kh3'
@@ -234,6 +235,53 @@ else
     bad "bench: status $rc (want 1) $why"; tail -5 "$log"
 fi
 rm -rf "$bdir"
+
+# Throughput against batch (--mb 1,2): every layer at each batch; the networks CSV has one row per
+# batch whose time per image is the sum over layers of multiplicity x median / batch.
+bdir=$(mktemp -d)
+$bin bench --net alexnet --op conv --impl conv/avx2_direct --threads 1 --mb 1,2 --reps 1 \
+    --min-time 0.001 --out "$bdir/x.csv" >"$log" 2>&1
+rc=$?
+why=""
+if [[ $rc -eq 0 && -f $bdir/x.csv && -f $bdir/x-networks.csv ]]; then
+    # per layer: layer batch multiplicity median (csv_split: quoted machine fields hold commas)
+    IFS= read -r header <"$bdir/x.csv"
+    csv_split "$header"
+    declare -A col=()
+    for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+    while IFS= read -r line; do
+        csv_split "$line"
+        echo "${F[col[layer]]} ${F[col[batch]]} ${F[col[multiplicity]]} ${F[col[time_median_s]]}"
+    done < <(tail -n +2 "$bdir/x.csv") >"$bdir/layers"
+    IFS= read -r header <"$bdir/x-networks.csv"
+    csv_split "$header"
+    col=()
+    for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+    while IFS= read -r line; do
+        csv_split "$line"
+        echo "${F[col[batch]]} ${F[col[time_per_image_s]]} ${F[col[impl]]}"
+    done < <(tail -n +2 "$bdir/x-networks.csv") >"$bdir/nets"
+    for l in $(cut -d' ' -f1 "$bdir/layers" | sort -u); do
+        [[ $(awk -v l="$l" '$1 == l { print $2 }' "$bdir/layers" | sort -n | tr '\n' ' ') == "1 2 " ]] ||
+            why+=" $l not at batch 1 and 2 once each;"
+    done
+    [[ $(cut -d' ' -f1 "$bdir/layers" | sort -u | wc -l) -eq 5 ]] || why+=" not the 5 conv layers;"
+    [[ $(cut -d' ' -f1 "$bdir/nets" | tr '\n' ' ') == "1 2 " ]] || why+=" networks CSV batches: $(cut -d' ' -f1 "$bdir/nets" | tr '\n' ' ');"
+    why+=$(awk 'NR == FNR { sum[$2] += $3 * $4; next }
+                { want = sum[$1] / $1; if (want <= 0 || ($2 - want) / want > 1e-6 || (want - $2) / want > 1e-6)
+                      printf " batch %s: time_per_image_s %s, layers give %.9g;", $1, $2, want }' \
+               "$bdir/layers" "$bdir/nets")
+else
+    why="status $rc or no CSVs"
+fi
+if [[ -z $why ]]; then
+    ok "bench --mb 1,2: each layer at batch 1 and 2; networks CSV per batch = sum of multiplicity x median / batch"
+else
+    bad "bench --mb 1,2:$why"; tail -5 "$log"
+fi
+rm -rf "$bdir"
+expect_bad "bench, --mb 1,0" $bin bench --mb 1,0 --out - 'conv mb1ic8ih8oc8kh3'
+expect_bad "bench, --mb 1,x" $bin bench --mb 1,x --out - 'conv mb1ic8ih8oc8kh3'
 
 # 7. compare: flags a constructed 10 % slow-down and a new failure, quiet on identical runs, on a
 #    change inside the spread, and on one larger than each run's spread but not their sum.
