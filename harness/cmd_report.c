@@ -341,10 +341,10 @@ int cnb_cmd_report(int argc, char **argv)
                             layer_ai[li] < layer_ridge[li][i];
                 const char *verdict = ratio >= 0.8 * claim ? "holds" : ratio > 1 ? "holds in part"
                                                                                  : "does not hold";
-                fprintf(f, "- t=%d: %s saves %.2f× the FLOPs %s %.2f× the time (fastest code: %s "
+                fprintf(f, "- t=%d: %s / %s = %.2f× in FLOPs, %.2f× in time (fastest code: %s "
                            "for %s, %s for %s): the claim %s%s\n",
-                        thr[i], k->arm[a], claim, ratio < claim ? "but only" : "and", ratio,
-                        GROUPS[gb], k->arm[0], GROUPS[ga], k->arm[a],
+                        thr[i], k->arm[0], k->arm[a], claim, ratio, GROUPS[gb], k->arm[0],
+                        GROUPS[ga], k->arm[a],
                         verdict,
                         ratio >= 0.8 * claim ? "."
                         : nmem ? ", because part of the alternative is memory-bound (FLOP/B below the "

@@ -370,7 +370,7 @@ if $bin report "$rdir/run.csv" >"$log" 2>&1 && [[ -f $rdir/run-report.md ]]; the
     grep -qE '^\| ratio \| 2\.00× \| 3\.51× \| 1\.60× \| – \| – \|$' "$page" || why+=" ratio line: '$(grep '^| ratio' "$page")';"
     grep -qE '^\| base \(baseline\) \| 8\.0000 \| 0\.0023 \| 80\.0 \| compute \| 4 \| 5 \| 5 \|$' "$page" || why+=" baseline row: '$(grep '^| base' "$page")';"
     grep -qE '^\| alt \| 4\.0000 \| 0\.0007 \| .* \| memory: dw \| 2\.5 \| – \| – \|$' "$page" || why+=" alternative row: '$(grep '^| alt' "$page")';"
-    grep -q 'saves 2.00× the FLOPs but only 1.60× the time .*the claim holds\.' "$page" || why+=" verdict: '$(grep '^- t=' "$page")';"
+    grep -q '^- t=1: base / alt = 2.00× in FLOPs, 1.60× in time .*the claim holds\.' "$page" || why+=" verdict: '$(grep '^- t=' "$page")';"
 else
     why=" report failed: $(tail -1 "$log")"
 fi
