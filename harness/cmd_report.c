@@ -34,7 +34,6 @@ typedef struct {
     int narm;
     char arm[MAX_ARM][64];
     double flops[MAX_ARM], bytes[MAX_ARM], params[MAX_ARM];
-    double ridge[MAX_ARM][MAX_THR];         /* peak_gflops / peak_gbs of the arm's rows (ours) */
     double time[MAX_ARM][MAX_GRP][MAX_THR]; /* < 0: not complete in that group */
 } comparison;
 
@@ -193,8 +192,7 @@ int cnb_cmd_report(int argc, char **argv)
             if (gs & 1u << g && (best[li][g][ti] < 0 || med < best[li][g][ti])) best[li][g][ti] = med;
         if (is_ours(row[c.impl]) && (gs & (1u << G_AVX512 | 1u << G_AVX2 | 1u << G_NEON))) {
             const double ridge = num(row[c.peak]) / num(row[c.peak_bw]);
-            if (ridge > k->ridge[ai][ti]) k->ridge[ai][ti] = ridge;   /* the widest ISA's */
-            if (ridge > layer_ridge[li][ti]) layer_ridge[li][ti] = ridge;
+            if (ridge > layer_ridge[li][ti]) layer_ridge[li][ti] = ridge;   /* the widest ISA's */
         }
     }
     if (!ncmp)
@@ -232,10 +230,10 @@ int cnb_cmd_report(int argc, char **argv)
     FILE *f = fopen(tmp, "w");
     if (!f) cnb_die("report: cannot write %s", tmp);
     const int m = cnb_csv_col(&t, "machine"), cpu = cnb_csv_col(&t, "cpu_model"),
-              commit = cnb_csv_col(&t, "commit"), date = cnb_csv_col(&t, "date");
+              commit = cnb_csv_col(&t, "commit");
     fprintf(f, "# What the design arguments cost on %s\n\n",
             m >= 0 && t.nrow ? t.rows[0][m] : "this machine");
-    fprintf(f, "From `%s`%s%s%s%s%s%s. Each comparison sets a baseline (the first arm) against the "
+    fprintf(f, "From `%s`%s%s%s%s%s. Each comparison sets a baseline (the first arm) against the "
                "design the argument favours. *Claim* = baseline / alternative in dense FLOPs and in "
                "parameters; *measured* = baseline / alternative in time (Σ multiplicity × the fastest "
                "passing median of the group on each layer), so above 1 means the alternative is "
@@ -247,8 +245,7 @@ int cnb_cmd_report(int argc, char **argv)
                "alternative is faster but saves less, *does not hold* when it is not faster.\n\n",
             run, cpu >= 0 && t.nrow ? " (" : "", cpu >= 0 && t.nrow ? t.rows[0][cpu] : "",
             cpu >= 0 && t.nrow ? ")" : "", commit >= 0 && t.nrow ? ", commit " : "",
-            commit >= 0 && t.nrow ? t.rows[0][commit] : "", date >= 0 && t.nrow ? "" : "");
-    (void)date;
+            commit >= 0 && t.nrow ? t.rows[0][commit] : "");
     /* The chart: per comparison, the FLOP saving claimed against the time saving measured. */
     char dat[4300], gp[4300], png[4300];
     snprintf(dat, sizeof dat, "%.*s.dat", (int)(strlen(out) - 3), out);
