@@ -14,16 +14,24 @@ OPT     ?= -O2
 CFLAGS_BASE = -std=c11 $(OPT) -g -Wall -Wextra -Werror -fopenmp -I. -D_GNU_SOURCE
 LDLIBS_BASE = -fopenmp -lm
 
-ifeq ($(TARGET),aarch64)
-  ISA_SKIP := %/avx2.c %/avx512.c %_avx2.c %_avx512.c
-else
-  ISA_SKIP := %/neon.c %_neon.c
+# ISA levels come from one table per architecture, arch/isa_<target>.def (docs/adding-an-isa.md):
+# a row's name is the suffix of the files built with its flags (kernels/<op>/<name>.c,
+# kernels/<op>/<part>_<name>.c, arch/peak_<name>.c). A whitelist: such a file is built only when
+# its ISA is a row of the target's table, and a file in kernels/<op>/ that is neither driver.c nor
+# named after an ISA of some table stops the build, rather than being compiled for the baseline.
+ISA_TABLE := arch/isa_$(TARGET).def
+ifeq ($(wildcard $(ISA_TABLE)),)
+  $(error TARGET=$(TARGET): no ISA table $(ISA_TABLE) (there are: $(wildcard arch/isa_*.def)))
 endif
-
-# Per-ISA flags, chosen by the file name: kernels/<op>/avx512.c, arch/peak_avx512.c, ...
-AVX2_FLAGS   := -mavx2 -mfma
-AVX512_FLAGS := -mavx2 -mfma -mavx512f -mavx512bw -mavx512vl -mavx512dq
-isa_flags = $(if $(filter %avx512.c,$(1)),$(AVX512_FLAGS),$(if $(filter %avx2.c,$(1)),$(AVX2_FLAGS)))
+# "name:flags" per row, blanks in the flags as @ (make splits words on blanks).
+isa_rows = ${shell sed -n 's/^CNB_ISA( *[A-Z0-9_]*, *\([a-z0-9_]*\) *,[^"]*"\([^"]*\)".*/\1:\2/p' $(1) | tr ' ' '@'}
+ISA_ROWS  := $(call isa_rows,$(ISA_TABLE))
+ISA_NAMES := scalar $(foreach r,$(ISA_ROWS),$(firstword $(subst :, ,$(r))))
+ISA_ALL   := scalar $(foreach r,$(foreach t,$(wildcard arch/isa_*.def),$(call isa_rows,$(t))),$(firstword $(subst :, ,$(r))))
+$(foreach r,$(ISA_ROWS),$(eval ISA_FLAGS_$(firstword $(subst :, ,$(r))) := $(subst @, ,$(word 2,$(subst :, ,$(r))))))
+# The ISA a file is built for (empty: the baseline).
+isa_of = $(strip $(foreach i,$(ISA_ALL),$(if $(filter %/$(i).c %_$(i).c,$(1)),$(i))))
+isa_flags = $(ISA_FLAGS_$(call isa_of,$(1)))
 
 # Optional libraries: used when present (scripts/deps.sh installs them for native builds);
 # the cross build for aarch64 uses none of them.
@@ -51,8 +59,11 @@ include mk/peers.mk
 CFLAGS  = $(CFLAGS_BASE) $(FEATURE_DEFS) $(EXTRA_CFLAGS)
 LDLIBS  = $(LDLIBS_BASE) $(FEATURE_LIBS) $(EXTRA_LDLIBS)
 
-LIB_SRC := $(filter-out $(ISA_SKIP),$(sort $(wildcard arch/*.c reference/*.c kernels/*.c \
-             kernels/*/*.c harness/*.c harness/peers/*.c)))
+ALL_SRC := $(sort $(wildcard arch/*.c reference/*.c kernels/*.c kernels/*/*.c harness/*.c \
+             harness/peers/*.c))
+$(foreach f,$(ALL_SRC),$(if $(word 2,$(call isa_of,$(f))),$(error $(f): named after more than one ISA ($(call isa_of,$(f))))))
+$(foreach f,$(wildcard kernels/*/*.c),$(if $(or $(filter %/driver.c,$(f)),$(call isa_of,$(f))),,$(error $(f): neither driver.c nor named after an ISA of $(wildcard arch/isa_*.def) (docs/adding-an-isa.md))))
+LIB_SRC := $(foreach f,$(ALL_SRC),$(if $(call isa_of,$(f)),$(if $(filter $(call isa_of,$(f)),$(ISA_NAMES)),$(f)),$(f)))
 LIB_SRC := $(filter-out harness/main.c,$(LIB_SRC))
 CXX_SRC := $(if $(filter 1,$(HAVE_BENCHMARK)),harness/gbench.cc)
 TEST_SRC := $(sort $(wildcard tests/*.c))
@@ -76,7 +87,7 @@ include mk/mutate.mk
 # with the same configuration wants nothing.
 CONFIG_STAMP := $(BUILD)/config
 CONFIG_TEXT = target=$(TARGET) cc=$(CC) cxx=$(CXX) link=$(LINK) ar=$(AR) \
-              cflags=$(CFLAGS) cxxflags=$(CXXFLAGS) avx2=$(AVX2_FLAGS) avx512=$(AVX512_FLAGS) \
+              cflags=$(CFLAGS) cxxflags=$(CXXFLAGS) isas=$(ISA_ROWS) \
               openblas_inc=$(OPENBLAS_INC) blis_inc=$(BLIS_INC) \
               ldflags=$(LDFLAGS) ldlibs=$(LDLIBS) cxx_src=$(CXX_SRC)
 ifneq ($(strip $(file <$(CONFIG_STAMP))),$(strip $(CONFIG_TEXT)))
@@ -131,15 +142,18 @@ test-arm: deps
 golden: all
 	@bash scripts/golden.sh
 
+# The per-ISA flags for the CSV's cflags field: "[avx2: -mavx2 -mfma] [avx512: ...]".
+ISA_FLAGS_TEXT = $(foreach i,$(filter-out scalar,$(ISA_NAMES)),[$(i): $(ISA_FLAGS_$(i))])
+
 # `make bench` (QUICK=1: the representative subset; BENCH_ARGS: more `cnnbench bench` options).
 # The compiler flags go to the CSV through the environment (exported: they hold quotes).
-bench: export CNB_CFLAGS = $(CFLAGS) [avx2.c: $(AVX2_FLAGS)] [avx512.c: $(AVX512_FLAGS)] $(LDFLAGS)
+bench: export CNB_CFLAGS = $(CFLAGS) $(ISA_FLAGS_TEXT) $(LDFLAGS)
 bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@QUICK='$(QUICK)' BUILD='$(BUILD)' bash scripts/bench.sh $(BENCH_ARGS)
 
 # `make report`: the design-argument page (scripts/report.sh; REPORT_ARGS: more bench options).
-report: export CNB_CFLAGS = $(CFLAGS) [avx2.c: $(AVX2_FLAGS)] [avx512.c: $(AVX512_FLAGS)] $(LDFLAGS)
+report: export CNB_CFLAGS = $(CFLAGS) $(ISA_FLAGS_TEXT) $(LDFLAGS)
 report: deps-bench
 	@$(MAKE) --no-print-directory all
 	@BUILD='$(BUILD)' bash scripts/report.sh $(REPORT_ARGS)

@@ -9,37 +9,59 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #define CNB_X86 1
 #elif defined(__aarch64__)
 #include <sys/auxv.h>
 #define CNB_ARM 1
 #endif
 
-static const char *const isa_names[CNB_ISA_COUNT] = {"scalar", "neon", "avx2", "avx512"};
+/* The rows of arch/isa_<arch>.def, after scalar: names, features, and which architecture. */
+enum { ARCH_ANY, ARCH_X86, ARCH_ARM };
+static const struct {
+    const char *name;
+    uint32_t features;
+    int arch;
+} isa_rows[CNB_ISA_COUNT] = {
+    {"scalar", 0, ARCH_ANY},
+#define CNB_ISA(id, name, features, flags, f32, bf16, int8, triad) {#name, features, ARCH_X86},
+#include "arch/isa_x86_64.def"
+#undef CNB_ISA
+#define CNB_ISA(id, name, features, flags, f32, bf16, int8, triad) {#name, features, ARCH_ARM},
+#include "arch/isa_aarch64.def"
+#undef CNB_ISA
+};
+
+#if CNB_X86
+#define ARCH_NATIVE ARCH_X86
+#elif CNB_ARM
+#define ARCH_NATIVE ARCH_ARM
+#else
+#define ARCH_NATIVE ARCH_ANY
+#endif
 
 uint32_t cnb_isa_features(cnb_isa isa)
 {
-    switch (isa) {
-    case CNB_ISA_SCALAR: return 0;
-    case CNB_ISA_NEON:   return CNB_F_NEON;
-    case CNB_ISA_AVX2:   return CNB_F_AVX | CNB_F_AVX2 | CNB_F_FMA;
-    case CNB_ISA_AVX512:
-        return CNB_F_AVX | CNB_F_AVX2 | CNB_F_FMA | CNB_F_AVX512F | CNB_F_AVX512BW |
-               CNB_F_AVX512VL | CNB_F_AVX512DQ;
-    default: return ~0u;
-    }
+    return isa >= 0 && isa < CNB_ISA_COUNT ? isa_rows[isa].features : ~0u;
 }
 
 const char *cnb_isa_name(cnb_isa isa)
 {
-    return isa >= 0 && isa < CNB_ISA_COUNT ? isa_names[isa] : "?";
+    return isa >= 0 && isa < CNB_ISA_COUNT ? isa_rows[isa].name : "?";
 }
 
 int cnb_isa_parse(const char *name)
 {
     for (int i = 0; i < CNB_ISA_COUNT; i++)
-        if (strcmp(name, isa_names[i]) == 0) return i;
+        if (strcmp(name, isa_rows[i].name) == 0) return i;
     return -1;
+}
+
+int cnb_isa_native(cnb_isa isa)
+{
+    return isa >= 0 && isa < CNB_ISA_COUNT &&
+           (isa_rows[isa].arch == ARCH_ANY || isa_rows[isa].arch == ARCH_NATIVE);
 }
 
 /* The cpuid brand string is padded with blanks (leading on some CPUs, trailing on others). */
@@ -59,6 +81,15 @@ static uint64_t xgetbv0(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* Linux hands out tile data state (8 KiB per thread) only to a process that asks for it
+ * (arch_prctl ARCH_REQ_XCOMP_PERM, Linux 5.16 and later); without it the first tile
+ * instruction raises SIGILL. Asking is harmless when nothing uses tiles. */
+static int amx_permission(void)
+{
+    enum { ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18 };
+    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+}
+
 static uint32_t detect(void)
 {
     unsigned a, b, c, d;
@@ -70,7 +101,7 @@ static uint32_t detect(void)
     const uint64_t xcr0 = xgetbv0();
     const int ymm_ok = (xcr0 & 0x6) == 0x6;       /* SSE + AVX state */
     const int zmm_ok = (xcr0 & 0xe0) == 0xe0;     /* opmask, ZMM_Hi256, Hi16_ZMM */
-    const int amx_ok = (xcr0 & 0x60000) == 0x60000; /* XTILECFG + XTILEDATA */
+    const int amx_ok = (xcr0 & 0x60000) == 0x60000 && amx_permission(); /* XTILECFG + XTILEDATA */
     unsigned max_leaf = __get_cpuid_max(0, NULL);
     unsigned b7 = 0, c7 = 0, d7 = 0, a71 = 0;
     if (max_leaf >= 7) {
@@ -83,6 +114,7 @@ static uint32_t detect(void)
         f |= CNB_F_AVX;
         if ((b7 >> 5) & 1) f |= CNB_F_AVX2;
         if (fma) f |= CNB_F_FMA;
+        if ((a71 >> 4) & 1) f |= CNB_F_AVX_VNNI;
     }
     if (ymm_ok && zmm_ok) {
         if ((b7 >> 16) & 1) f |= CNB_F_AVX512F;
@@ -124,12 +156,24 @@ static void model(char *buf, int size)
 #ifndef HWCAP_SVE
 #define HWCAP_SVE (1 << 22)
 #endif
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)
+#endif
+#ifndef HWCAP2_I8MM
+#define HWCAP2_I8MM (1 << 13)
+#endif
+#ifndef HWCAP2_BF16
+#define HWCAP2_BF16 (1 << 14)
+#endif
 static uint32_t detect(void)
 {
-    const unsigned long hw = getauxval(AT_HWCAP);
+    const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
     uint32_t f = 0;
     if (hw & HWCAP_ASIMD) f |= CNB_F_NEON;
     if (hw & HWCAP_SVE) f |= CNB_F_SVE;
+    if (hw & HWCAP_ASIMDDP) f |= CNB_F_DOTPROD;
+    if (hw2 & HWCAP2_BF16) f |= CNB_F_BF16;
+    if (hw2 & HWCAP2_I8MM) f |= CNB_F_I8MM;
     return f;
 }
 
@@ -168,9 +212,14 @@ static void init(void)
     const char *env = getenv("CNB_MAX_ISA");
     if (env && *env) {
         const int isa = cnb_isa_parse(env);
-        if (isa < 0) {
-            fprintf(stderr, "cnnbench: CNB_MAX_ISA=%s is not an ISA (scalar, neon, avx2, avx512)\n",
-                    env);
+        if (isa < 0 || !cnb_isa_native(isa)) {
+            char names[256] = "";
+            for (int i = 0, len = 0; i < CNB_ISA_COUNT && len < (int)sizeof names; i++)
+                if (cnb_isa_native(i))
+                    len += snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "",
+                                    isa_rows[i].name);
+            fprintf(stderr, "cnnbench: CNB_MAX_ISA=%s is not an ISA level of this architecture (%s)\n",
+                    env, names);
             exit(2);
         }
         cpu.cap = isa;
@@ -188,9 +237,10 @@ uint32_t cnb_cpu_usable(void)
 {
     init();
     if (cpu.cap == CNB_ISA_COUNT) return cpu.detected;
-    /* The cap keeps the features of its own level and of the levels below it. */
+    /* The cap keeps the features of its own row and of the rows before it in its table. */
     uint32_t keep = 0;
-    for (int i = 0; i <= cpu.cap; i++) keep |= cnb_isa_features((cnb_isa)i);
+    for (int i = 0; i <= cpu.cap; i++)
+        if (cnb_isa_native((cnb_isa)i)) keep |= cnb_isa_features((cnb_isa)i);
     return cpu.detected & keep;
 }
 
@@ -204,9 +254,15 @@ int cnb_cpu_set_cap(const char *isa_name)
 {
     init();
     const int isa = cnb_isa_parse(isa_name);
-    if (isa < 0) return -1;
+    if (isa < 0 || !cnb_isa_native(isa)) return -1;
     cpu.cap = isa;
     return 0;
+}
+
+void cnb_cpu_restore_cap(int cap)
+{
+    init();
+    cpu.cap = cap >= 0 && cap < CNB_ISA_COUNT && cnb_isa_native(cap) ? cap : CNB_ISA_COUNT;
 }
 
 int cnb_isa_usable(cnb_isa isa, const char **why)
@@ -240,8 +296,10 @@ void cnb_cpu_feature_string(uint32_t bits, char *buf, int size)
         {CNB_F_AVX512CD, "avx512cd"},  {CNB_F_AVX512VNNI, "avx512vnni"},
         {CNB_F_AVX512BF16, "avx512bf16"}, {CNB_F_AVX512FP16, "avx512fp16"},
         {CNB_F_AMX_TILE, "amx-tile"},  {CNB_F_AMX_BF16, "amx-bf16"},
-        {CNB_F_AMX_INT8, "amx-int8"},  {CNB_F_NEON, "neon"},
-        {CNB_F_SVE, "sve"},
+        {CNB_F_AMX_INT8, "amx-int8"},  {CNB_F_AVX_VNNI, "avx-vnni"},
+        {CNB_F_NEON, "neon"},          {CNB_F_SVE, "sve"},
+        {CNB_F_DOTPROD, "dotprod"},    {CNB_F_BF16, "bf16"},
+        {CNB_F_I8MM, "i8mm"},
     };
     int len = 0;
     buf[0] = 0;

@@ -47,9 +47,9 @@
 #define TRIAD_SCALE 0.5f
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static double g_fma[CNB_ISA_COUNT][MAX_THREADS + 1];   /* GFLOP/s, 0 = not measured */
+static double g_fma[CNB_ISA_COUNT][CNB_PT_COUNT][MAX_THREADS + 1]; /* GFLOP/s, 0 = not measured */
 static double g_bw[CNB_BW_COUNT][MAX_THREADS + 1];      /* GB/s, 0 = not measured */
-static long g_fma_iters[CNB_ISA_COUNT];                 /* calibrated iterations per run */
+static long g_fma_iters[CNB_ISA_COUNT][CNB_PT_COUNT];   /* calibrated iterations per run */
 static char g_source[1200] = "not measured";
 static volatile float g_sink;                           /* keeps probe results alive */
 
@@ -82,45 +82,66 @@ static int clamp_threads(int n)
     return n < 1 ? 1 : n > m ? m : n;
 }
 
-static cnb_peak_fma_fn fma_kernel(cnb_isa isa)
-{
-    switch (isa) {
-    case CNB_ISA_SCALAR: return cnb_peak_fma__scalar;
+/* The probes of the ISA table's rows for this architecture (arch/isa_<arch>.def). */
+#define PROBE_0(type, name) NULL
+#define PROBE_1(type, name) cnb_peak_##type##__##name
+#define TRIAD_0(name) NULL
+#define TRIAD_1(name) cnb_peak_triad__##name
+static const struct {
+    cnb_peak_fma_fn compute[CNB_PT_COUNT];
+    cnb_peak_triad_fn triad;
+} probes[CNB_ISA_COUNT] = {
+#define CNB_ISA(id, name, features, flags, has_f32, has_bf16, has_int8, has_triad)                             \
+    [CNB_ISA_##id] = {{PROBE_##has_f32(f32, name), PROBE_##has_bf16(bf16, name),                      \
+                       PROBE_##has_int8(int8, name)},                                              \
+                      TRIAD_##has_triad(name)},
+    CNB_ISA(SCALAR, scalar, 0, "", 1, 0, 0, 1)
 #if defined(__x86_64__)
-    case CNB_ISA_AVX2: return cnb_peak_fma__avx2;
-    case CNB_ISA_AVX512: return cnb_peak_fma__avx512;
+#include "arch/isa_x86_64.def"
+#elif defined(__aarch64__)
+#include "arch/isa_aarch64.def"
 #endif
-#if defined(__aarch64__)
-    case CNB_ISA_NEON: return cnb_peak_fma__neon;
-#endif
-    default: return NULL;
+#undef CNB_ISA
+};
+
+const char *cnb_peak_type_name(cnb_peak_type t)
+{
+    switch (t) {
+    case CNB_PT_F32: return "f32";
+    case CNB_PT_BF16: return "bf16";
+    case CNB_PT_INT8: return "int8";
+    default: return "?";
     }
+}
+
+static cnb_peak_fma_fn fma_kernel(cnb_isa isa, cnb_peak_type t)
+{
+    return isa >= 0 && isa < CNB_ISA_COUNT && t >= 0 && t < CNB_PT_COUNT ? probes[isa].compute[t]
+                                                                         : NULL;
 }
 
 static cnb_peak_triad_fn triad_kernel(cnb_isa isa)
 {
-    switch (isa) {
-    case CNB_ISA_SCALAR: return cnb_peak_triad__scalar;
-#if defined(__x86_64__)
-    case CNB_ISA_AVX2: return cnb_peak_triad__avx2;
-    case CNB_ISA_AVX512: return cnb_peak_triad__avx512;
-#endif
-#if defined(__aarch64__)
-    case CNB_ISA_NEON: return cnb_peak_triad__neon;
-#endif
-    default: return NULL;
-    }
+    return isa >= 0 && isa < CNB_ISA_COUNT ? probes[isa].triad : NULL;
 }
 
-/* The CPU and OS can run it and we have a probe for it (ignores the CNB_MAX_ISA cap). */
-static int isa_present(cnb_isa isa)
+/* The CPU and OS can run it and it has the probe (ignores the CNB_MAX_ISA cap). */
+static int probe_present(cnb_isa isa, cnb_peak_type t)
 {
-    if (isa < 0 || isa >= CNB_ISA_COUNT || !fma_kernel(isa))
+    if (!fma_kernel(isa, t))
         return 0;
     uint32_t need = cnb_isa_features(isa);
     return (cnb_cpu_detected() & need) == need;
 }
 
+static int isa_present(cnb_isa isa)
+{
+    for (int t = 0; t < CNB_PT_COUNT; t++)
+        if (probe_present(isa, (cnb_peak_type)t)) return 1;
+    return 0;
+}
+
+/* The last row of the table that has a triad probe and that the CPU runs. */
 static cnb_isa widest_isa(void)
 {
     for (int i = CNB_ISA_COUNT - 1; i > CNB_ISA_SCALAR; i--)
@@ -138,7 +159,7 @@ static cnb_isa widest_isa(void)
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize")))
 #endif
-double cnb_peak_fma__scalar(long iters, float *sink)
+double cnb_peak_f32__scalar(long iters, float *sink)
 {
     volatile float mv = 0.999999f, dv = 1e-6f;
     const float m = mv, d = dv;
@@ -171,11 +192,11 @@ void cnb_peak_triad__scalar(float *restrict a, const float *restrict b, const fl
 
 /* ---- FMA probe ---- */
 
-static long fma_calibrate(cnb_isa isa)
+static long fma_calibrate(cnb_isa isa, cnb_peak_type type)
 {
-    if (g_fma_iters[isa])
-        return g_fma_iters[isa];
-    cnb_peak_fma_fn fn = fma_kernel(isa);
+    if (g_fma_iters[isa][type])
+        return g_fma_iters[isa][type];
+    cnb_peak_fma_fn fn = fma_kernel(isa, type);
     float sink = 0.0f;
     long iters = 1 << 12;
     double dt = 0.0;
@@ -190,14 +211,14 @@ static long fma_calibrate(cnb_isa isa)
     }
     g_sink += sink;
     long want = (long)((double)iters * FMA_RUN_SECONDS / (dt > 0 ? dt : 1e-9));
-    g_fma_iters[isa] = want > 1024 ? want : 1024;
-    return g_fma_iters[isa];
+    g_fma_iters[isa][type] = want > 1024 ? want : 1024;
+    return g_fma_iters[isa][type];
 }
 
-static double fma_measure(cnb_isa isa, int n)
+static double fma_measure(cnb_isa isa, cnb_peak_type type, int n)
 {
-    cnb_peak_fma_fn fn = fma_kernel(isa);
-    long iters = fma_calibrate(isa);
+    cnb_peak_fma_fn fn = fma_kernel(isa, type);
+    long iters = fma_calibrate(isa, type);
     double best = 0.0, t0 = 0.0, start = now() + FMA_WARMUP_SECONDS;
     int stop = 0;
 #pragma omp parallel num_threads(n)
@@ -344,17 +365,22 @@ static double bw_measure(cnb_bw_level level, int n)
 
 /* ---- table ---- */
 
-double cnb_peak_fma_gflops(cnb_isa isa, int nthreads)
+double cnb_peak_gflops(cnb_isa isa, cnb_peak_type type, int nthreads)
 {
-    if (!isa_present(isa))
+    if (!probe_present(isa, type))
         return 0.0;
     int n = clamp_threads(nthreads);
     pthread_mutex_lock(&g_lock);
-    double v = g_fma[isa][n];
+    double v = g_fma[isa][type][n];
     if (v == 0.0 && !omp_in_parallel())   /* measuring needs its own parallel region */
-        v = g_fma[isa][n] = fma_measure(isa, n);
+        v = g_fma[isa][type][n] = fma_measure(isa, type, n);
     pthread_mutex_unlock(&g_lock);
     return v;
+}
+
+double cnb_peak_fma_gflops(cnb_isa isa, int nthreads)
+{
+    return cnb_peak_gflops(isa, CNB_PT_F32, nthreads);
 }
 
 double cnb_peak_bw_gbs(cnb_bw_level level, int nthreads)
@@ -402,7 +428,8 @@ void cnb_peak_default_path(char *buf, int size)
 }
 
 /* Read a table written by save(); returns the number of values taken, -1 when absent or for
- * another machine. Lines: "key <key>", "fma <isa> <threads> <gflops>", "bw <level> <threads> <gbs>". */
+ * another machine. Lines: "key <key>", "fma <isa> <threads> <gflops>" (f32), "bf16 <isa> ..." and
+ * "int8 <isa> ..." (the other compute probes), "bw <level> <threads> <gbs>". */
 static int load(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -424,10 +451,13 @@ static int load(const char *path)
             continue;
         if (n < 1 || n > max_threads() || !(v > 0.0))
             continue;
-        if (strcmp(kind, "fma") == 0) {
+        int type = !strcmp(kind, "fma") ? CNB_PT_F32 : -1;
+        for (int t = CNB_PT_BF16; t < CNB_PT_COUNT; t++)
+            if (!strcmp(kind, cnb_peak_type_name((cnb_peak_type)t))) type = t;
+        if (type >= 0) {
             int isa = cnb_isa_parse(what);
             if (isa >= 0 && isa < CNB_ISA_COUNT) {
-                g_fma[isa][n] = v;
+                g_fma[isa][type][n] = v;
                 taken++;
             }
         } else if (strcmp(kind, "bw") == 0) {
@@ -451,7 +481,8 @@ static int save(const char *path, int busy)
     if (!f)
         return -1;
     cache_key(key, sizeof key);
-    fprintf(f, "# cnnbench roofline probes (arch/peak.c): FP32 FMA GFLOP/s and triad GB/s per\n"
+    fprintf(f, "# cnnbench roofline probes (arch/peak.c): compute GFLOP/s (fma = FP32; bf16, int8\n"
+               "# dot products) and triad GB/s per\n"
                "# thread count, threads pinned one per core. Delete this file or run with\n"
                "# --remeasure to measure again.\n");
     time_t t = time(NULL);
@@ -459,9 +490,11 @@ static int save(const char *path, int busy)
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
     fprintf(f, "# measured %s, %d other runnable task(s) at start\nkey %s\n", when, busy, key);
     for (int i = 0; i < CNB_ISA_COUNT; i++)
-        for (int n = 1; n <= max_threads(); n++)
-            if (g_fma[i][n] > 0.0)
-                fprintf(f, "fma %s %d %.2f\n", cnb_isa_name((cnb_isa)i), n, g_fma[i][n]);
+        for (int t = 0; t < CNB_PT_COUNT; t++)
+            for (int n = 1; n <= max_threads(); n++)
+                if (g_fma[i][t][n] > 0.0)
+                    fprintf(f, "%s %s %d %.2f\n", t == CNB_PT_F32 ? "fma" : cnb_peak_type_name(t),
+                            cnb_isa_name((cnb_isa)i), n, g_fma[i][t][n]);
     for (int l = 0; l < CNB_BW_COUNT; l++)
         for (int n = 1; n <= max_threads(); n++)
             if (g_bw[l][n] > 0.0)
@@ -475,7 +508,11 @@ static int save(const char *path, int busy)
     return 0;
 }
 
-static double fma_probe(int isa, int n) { return fma_measure((cnb_isa)isa, n); }
+/* which = isa * CNB_PT_COUNT + type */
+static double fma_probe(int which, int n)
+{
+    return fma_measure((cnb_isa)(which / CNB_PT_COUNT), (cnb_peak_type)(which % CNB_PT_COUNT), n);
+}
 static double bw_probe(int level, int n) { return bw_measure((cnb_bw_level)level, n); }
 
 /* One figure at n threads; measured again (keeping the best) while it reads below RETRY_BELOW of
@@ -508,16 +545,19 @@ int cnb_peak_load_or_measure(const char *cache_path, int flags)
     int measured = 0, nmax = max_threads(), busy = cnb_other_runnable();
     double t0 = now();
     for (int i = CNB_ISA_COUNT - 1; i >= 0; i--) {
-        if (!isa_present((cnb_isa)i))
-            continue;
-        for (int n = 1; n <= nmax; n++) {
-            if (g_fma[i][n] > 0.0)
+        for (int t = 0; t < CNB_PT_COUNT; t++) {
+            if (!probe_present((cnb_isa)i, (cnb_peak_type)t))
                 continue;
-            g_fma[i][n] = measure_with_retry(fma_probe, i, n, n > 1 ? g_fma[i][n - 1] : 0.0);
-            measured++;
-            if (flags & CNB_PEAK_VERBOSE)
-                fprintf(stderr, "peak: fma %-6s %3d thread(s) %8.1f GFLOP/s\n",
-                        cnb_isa_name((cnb_isa)i), n, g_fma[i][n]);
+            double *g = g_fma[i][t];
+            for (int n = 1; n <= nmax; n++) {
+                if (g[n] > 0.0)
+                    continue;
+                g[n] = measure_with_retry(fma_probe, i * CNB_PT_COUNT + t, n, n > 1 ? g[n - 1] : 0.0);
+                measured++;
+                if (flags & CNB_PEAK_VERBOSE)
+                    fprintf(stderr, "peak: %-4s %-12s %3d thread(s) %8.1f GFLOP/s\n",
+                            cnb_peak_type_name((cnb_peak_type)t), cnb_isa_name((cnb_isa)i), n, g[n]);
+            }
         }
     }
     for (int l = 0; l < CNB_BW_COUNT; l++) {
@@ -560,18 +600,22 @@ const char *cnb_peak_source(void)
 void cnb_peak_print(FILE *f)
 {
     int nmax = max_threads();
-    fprintf(f, "%-22s", "FMA peak GFLOP/s");
+    fprintf(f, "%-22s", "Compute peak GFLOP/s");
     for (int n = 1; n <= nmax; n++)
         fprintf(f, " %7dthr", n);
     fprintf(f, "\n");
-    for (int i = CNB_ISA_COUNT - 1; i >= 0; i--) {
-        if (!isa_present((cnb_isa)i))
-            continue;
-        fprintf(f, "  %-20s", cnb_isa_name((cnb_isa)i));
-        for (int n = 1; n <= nmax; n++)
-            fprintf(f, " %10.1f", g_fma[i][n]);
-        fprintf(f, "\n");
-    }
+    for (int i = CNB_ISA_COUNT - 1; i >= 0; i--)
+        for (int t = 0; t < CNB_PT_COUNT; t++) {
+            if (!probe_present((cnb_isa)i, (cnb_peak_type)t))
+                continue;
+            char label[40];
+            snprintf(label, sizeof label, "%s %s", cnb_isa_name((cnb_isa)i),
+                     cnb_peak_type_name((cnb_peak_type)t));
+            fprintf(f, "  %-20s", label);
+            for (int n = 1; n <= nmax; n++)
+                fprintf(f, " %10.1f", g_fma[i][t][n]);
+            fprintf(f, "\n");
+        }
     fprintf(f, "Triad GB/s (%s)\n", cnb_isa_name(widest_isa()));
     for (int l = 0; l < CNB_BW_COUNT; l++) {
         char label[64];

@@ -20,11 +20,21 @@ enum {
     CNB_PEAK_VERBOSE   = 1 << 2, /* one stderr line per probe while measuring */
 };
 
-/* FP32 FMA peak in GFLOP/s of `isa` with nthreads threads (clamped to 1..cores): best of many
- * 2 ms runs of independent FMA chains after a 20 ms warm-up; FLOPs = 2 x lanes x FMAs. Returns
- * the cached value or measures it now (~0.12 s); 0 when the CPU cannot run the ISA (the
+/* The input type of a compute probe: FP32 FMA, bf16 dot products (FP32 accumulation), int8
+ * dot products (u8 x s8, int32 accumulation). Each ISA row of arch/isa_<arch>.def says which
+ * of them its headline instruction does. */
+typedef enum { CNB_PT_F32, CNB_PT_BF16, CNB_PT_INT8, CNB_PT_COUNT } cnb_peak_type;
+/* "f32", "bf16", "int8". */
+const char *cnb_peak_type_name(cnb_peak_type t);
+
+/* Compute peak in GFLOP/s (int8: GOP/s, a multiply and an add counting two, as for FLOPs) of
+ * `isa`'s `type` probe with nthreads threads (clamped to 1..cores): best of many 2 ms runs of
+ * independent accumulator chains after a 20 ms warm-up. Returns the cached value or measures
+ * it now (~0.12 s); 0 when the CPU cannot run the ISA or the ISA has no such probe (the
  * CNB_MAX_ISA cap is ignored: the table describes the machine). CNB_ISA_SCALAR means one
  * lane per instruction (plain C, a*b+c), so a compiler-vectorised "scalar" kernel can exceed it. */
+double cnb_peak_gflops(cnb_isa isa, cnb_peak_type type, int nthreads);
+/* The FP32 FMA peak: cnb_peak_gflops(isa, CNB_PT_F32, nthreads). */
 double cnb_peak_fma_gflops(cnb_isa isa, int nthreads);
 
 /* Triad a[i] = b[i] + s*c[i] bandwidth in GB/s (1e9 bytes/s) at `level` with nthreads threads,
@@ -55,28 +65,31 @@ void cnb_peak_print(FILE *f);
 
 /* ---- per-ISA probe kernels (arch/peak_<isa>.c); used by arch/peak.c only ---- */
 
-/* Run `iters` iterations of independent FMA chains; returns the FLOPs done (2 x lanes x FMAs)
- * and stores a value depending on every accumulator in *sink. */
+/* Run `iters` iterations of independent accumulator chains; returns the operations done (2 per
+ * multiply-add, per lane and per product: an FP32 FMA lane is 2, a bf16 pair dot lane 4, an
+ * int8 quad dot lane 8) and stores a value depending on every accumulator in *sink. */
 typedef double (*cnb_peak_fma_fn)(long iters, float *sink);
 /* a[i] = b[i] + s*c[i] for i < n; arrays 64-byte aligned, n a multiple of 64. */
 typedef void (*cnb_peak_triad_fn)(float *restrict a, const float *restrict b,
                                   const float *restrict c, float s, long n);
 
-double cnb_peak_fma__scalar(long iters, float *sink);
-void cnb_peak_triad__scalar(float *restrict a, const float *restrict b, const float *restrict c,
-                            float s, long n);
+/* Declared from the ISA table: cnb_peak_<type>__<name> and cnb_peak_triad__<name> where the row
+ * says it has them, for the rows of this architecture. */
+#define CNB_PEAK_DECL_0(type, name)
+#define CNB_PEAK_DECL_1(type, name) double cnb_peak_##type##__##name(long iters, float *sink);
+#define CNB_PEAK_TRIAD_DECL_0(name)
+#define CNB_PEAK_TRIAD_DECL_1(name)                                                             \
+    void cnb_peak_triad__##name(float *restrict a, const float *restrict b,                   \
+                                const float *restrict c, float s, long n);
+#define CNB_ISA(id, name, features, flags, has_f32, has_bf16, has_int8, has_triad)                             \
+    CNB_PEAK_DECL_##has_f32(f32, name) CNB_PEAK_DECL_##has_bf16(bf16, name)                            \
+    CNB_PEAK_DECL_##has_int8(int8, name) CNB_PEAK_TRIAD_DECL_##has_triad(name)
+CNB_ISA(SCALAR, scalar, 0, "", 1, 0, 0, 1)
 #if defined(__x86_64__)
-double cnb_peak_fma__avx2(long iters, float *sink);
-void cnb_peak_triad__avx2(float *restrict a, const float *restrict b, const float *restrict c,
-                          float s, long n);
-double cnb_peak_fma__avx512(long iters, float *sink);
-void cnb_peak_triad__avx512(float *restrict a, const float *restrict b, const float *restrict c,
-                            float s, long n);
+#include "arch/isa_x86_64.def"
+#elif defined(__aarch64__)
+#include "arch/isa_aarch64.def"
 #endif
-#if defined(__aarch64__)
-double cnb_peak_fma__neon(long iters, float *sink);
-void cnb_peak_triad__neon(float *restrict a, const float *restrict b, const float *restrict c,
-                          float s, long n);
-#endif
+#undef CNB_ISA
 
 #endif

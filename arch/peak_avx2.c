@@ -7,7 +7,7 @@
 
 #include "arch/peak.h"
 
-double cnb_peak_fma__avx2(long iters, float *sink)
+double cnb_peak_f32__avx2(long iters, float *sink)
 {
     volatile float mv = 0.999999f, dv = 1e-6f;   /* opaque to the optimiser */
     const __m256 m = _mm256_set1_ps(mv), d = _mm256_set1_ps(dv);

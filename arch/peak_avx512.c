@@ -9,7 +9,7 @@
 
 #include "arch/peak.h"
 
-double cnb_peak_fma__avx512(long iters, float *sink)
+double cnb_peak_f32__avx512(long iters, float *sink)
 {
     volatile float mv = 0.999999f, dv = 1e-6f;   /* opaque to the optimiser */
     const __m512 m = _mm512_set1_ps(mv), d = _mm512_set1_ps(dv);

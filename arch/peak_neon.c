@@ -7,7 +7,7 @@
 
 #include "arch/peak.h"
 
-double cnb_peak_fma__neon(long iters, float *sink)
+double cnb_peak_f32__neon(long iters, float *sink)
 {
     volatile float mv = 0.999999f, dv = 1e-6f;   /* opaque to the optimiser */
     const float32x4_t m = vdupq_n_f32(mv), d = vdupq_n_f32(dv);

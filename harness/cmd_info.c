@@ -26,7 +26,7 @@ int cnb_cmd_info(int argc, char **argv)
         else if (!strcmp(argv[i], "--help")) {
             puts("usage: cnnbench info [--peaks] [--remeasure] [--isas]\nPrints the CPU model, its ISAs "
                  "(detected, and usable after CNB_MAX_ISA), cores and caches; --peaks adds the "
-                 "measured FMA peak and triad bandwidth per ISA and thread count (cached per "
+                 "measured compute peaks (FP32 FMA; bf16 and int8 dot products or tiles where an ISA level has them) and triad bandwidth per ISA and thread count (cached per "
                  "machine; --remeasure measures again); --isas prints only the usable ISA levels that have "
                  "implementations.");
             return 0;
@@ -41,6 +41,7 @@ int cnb_cmd_info(int argc, char **argv)
     if (cnb_cpu_cap() < CNB_ISA_COUNT) printf("cap:        CNB_MAX_ISA=%s\n", cnb_isa_name(cnb_cpu_cap()));
     printf("isa levels:");
     for (int i = 0; i < CNB_ISA_COUNT; i++) {
+        if (!cnb_isa_native(i)) continue;   /* the other architecture's table */
         const char *why = "";
         const int ok = cnb_isa_usable(i, &why);
         printf(" %s%s%s%s", cnb_isa_name(i), ok ? "" : " (no: ", ok ? "" : why, ok ? "" : ")");

@@ -33,5 +33,15 @@ if "${qemu[@]}" build-arm/cnnbench info --isas | grep -qw neon && grep -q 'isas 
 else
     fail=$((fail + 1)); echo "FAIL arm: no neon implementation ran under qemu (silently disabled SIMD?)"
 fi
+# Every compute probe of the aarch64 table runs under qemu -cpu max (which has dotprod, BF16 and
+# I8MM) and counts something: figures under qemu are not timings, only proof the code runs.
+cache=$(mktemp -d)
+if XDG_CACHE_HOME=$cache "${qemu[@]}" build-arm/cnnbench info --peaks >"$log" 2>&1 &&
+   awk '/^  (neon|neon_dotprod|neon_bf16|neon_i8mm) (f32|bf16|int8) / && $3 > 0 {n++} END {exit n != 4}' "$log"; then
+    pass=$((pass + 1)); echo "ok   arm: the probes of every aarch64 level ran ($(grep -cE '^  neon' "$log") rows)"
+else
+    fail=$((fail + 1)); cat "$log" | tail -12; echo "FAIL arm: an aarch64 probe did not run"
+fi
+rm -rf "$cache"
 echo "arm: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

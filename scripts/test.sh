@@ -20,7 +20,7 @@ export OMP_WAIT_POLICY=passive   # tests share the machine; spinning OpenMP thre
 bin=build/cnnbench
 pass=0 fail=0
 log=$(mktemp)
-trap 'rm -f "$log" "$log.err"' EXIT
+trap 'rm -f "$log" "$log.err" ${stray:+"$stray"}' EXIT
 
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
 # Split one CSV line (RFC 4180 quoting) into the array F.
@@ -80,6 +80,25 @@ if grep -qw avx512 <<<"$want"; then
     else
         bad "CNB_MAX_ISA=avx2 did not hide the AVX-512 implementations"
     fi
+fi
+# Every ISA level this CPU runs has its compute probes measured (the rows of the ISA table that
+# declare one): a level whose probe file were missing or never ran would have no peak to report
+# its kernels against.
+# "isa levels: scalar avx2 avx512 (no: why) ...": the words not followed by "(no:" that are rows
+# of an ISA table.
+levels=$($bin info | sed -n 's/^isa levels: *//p' |
+         awk '{for (i = 1; i <= NF; i++) if ($(i + 1) != "(no:") print $i}' |
+         grep -v '^scalar$' | sort -u)
+peaks=$($bin info --peaks 2>/dev/null)
+noprobe=""
+for isa in $levels; do
+    grep -q "^CNB_ISA( *[A-Z0-9_]*, *$isa *," arch/isa_*.def || continue
+    awk -v i="$isa" '$1 == i && $3 > 0 {found = 1} END {exit !found}' <<<"$peaks" || noprobe+=" $isa"
+done
+if [[ -z $noprobe ]]; then
+    ok "compute probes measured for every usable level: $(awk '/^  [a-z_0-9]+ (f32|bf16|int8) /{printf "%s/%s ", $1, $2}' <<<"$peaks")"
+else
+    bad "usable ISA levels without a measured compute peak:$noprobe"
 fi
 
 # 4. The broken implementations are rejected, with a repro line.
@@ -402,6 +421,34 @@ if [[ $n_same -eq 0 && $n_define -gt 0 && ${n_peer:-1} -gt 0 && $(make_n) -eq 0 
     ok "build: a changed configuration recompiles ($n_define objects${peer_off:+; $n_peer with $peer_off}), the same one nothing"
 else
     bad "build: make -n wants $n_same compiles with the same configuration (want 0), $n_define with a new define${peer_off:+, ${n_peer} with $peer_off} (want > 0)"
+fi
+# The ISA table drives the build (arch/isa_<target>.def): each row's files are compiled with that
+# row's flags and none other, the other architecture's files not at all, and a kernel file named
+# after no ISA stops the build with one line naming it (a whitelist, not a list of exclusions).
+cmds=$(make --no-print-directory -n -B all 2>&1)
+flags_of() { grep -- " -c $1 " <<<"$cmds" | grep -o -- ' -m[a-z0-9-]*' | tr -d ' ' | sort | tr '\n' ' '; }
+want_of() { sed -n "s/^CNB_ISA( *[A-Z0-9_]*, *$1 *,[^\"]*\"\([^\"]*\)\".*/\1/p" arch/isa_x86_64.def | tr ' ' '\n' | sort | tr '\n' ' '; }
+why=""
+if [[ $(uname -m) == x86_64 ]]; then
+    for f in arch/peak_*.c kernels/*/*.c; do
+        isa=$(basename "$f" .c); isa=${isa#peak_}
+        [[ $isa == driver ]] && continue
+        case $isa in
+            neon*) grep -q -- " -c $f " <<<"$cmds" && why+=" $f compiled on x86;" ;;
+            scalar) [[ -z $(flags_of "$f") ]] || why+=" $f has ISA flags;" ;;
+            *) [[ "$(flags_of "$f")" == "$(want_of "$isa")" ]] || why+=" $f: '$(flags_of "$f")' not its row's '$(want_of "$isa")';" ;;
+        esac
+    done
+fi
+stray=kernels/pool/sve.c
+printf '#error not an ISA of this project\n' >"$stray"
+stray_out=$(make --no-print-directory -n all 2>&1); stray_rc=$?
+rm -f "$stray"
+[[ $stray_rc -ne 0 && $stray_out == *"$stray: neither driver.c nor named after an ISA"* ]] || why+=" a stray $stray did not stop the build ($stray_rc);"
+if [[ -z $why ]]; then
+    ok "build: every ISA file compiled with its own row's flags only, none of the other architecture, a stray $stray refused"
+else
+    bad "build: ISA table and files:$why"
 fi
 goal=$(make --no-print-directory -n -p 2>/dev/null | sed -n 's/^\.DEFAULT_GOAL := //p')
 [[ $goal == all ]] && ok "build: \`make\` alone builds all" || bad "build: \`make\` alone makes '$goal', not all"

@@ -121,19 +121,40 @@ void test_dispatch_cap(void)
 {
     const char *why = NULL;
     const uint32_t det = cnb_cpu_detected();
+    const int before = cnb_cpu_cap();   /* CNB_MAX_ISA may be in force: put it back at the end */
     CHECK(cnb_isa_usable(CNB_ISA_SCALAR, NULL), "scalar always runs");
+    CHECK(cnb_isa_parse("avx512") == CNB_ISA_AVX512 && cnb_isa_parse("neon_dotprod") == CNB_ISA_NEON_DOTPROD &&
+          cnb_isa_parse("nope") == -1, "isa names of both tables parse");
+    /* Every level of the table: its name parses back, and it needs at least one feature. */
+    for (int i = 1; i < CNB_ISA_COUNT; i++)
+        CHECK(cnb_isa_parse(cnb_isa_name(i)) == i && cnb_isa_features(i) != 0, "row %d (%s)", i, cnb_isa_name(i));
+#if defined(__x86_64__)
+    CHECK(cnb_cpu_set_cap("neon") == -1, "an aarch64 level is not a cap on x86");
     CHECK(cnb_cpu_set_cap("avx2") == 0, "cap avx2");
     CHECK(!cnb_isa_usable(CNB_ISA_AVX512, &why), "avx512 above the cap avx2");
     if (det & CNB_F_AVX512F) CHECK(why && strstr(why, "CNB_MAX_ISA"), "says why: %s", why ? why : "");
     CHECK(cnb_isa_usable(CNB_ISA_AVX2, NULL) == ((det & cnb_isa_features(CNB_ISA_AVX2)) == cnb_isa_features(CNB_ISA_AVX2)),
           "avx2 usable iff detected");
+    CHECK(!cnb_isa_usable(CNB_ISA_AVX_VNNI, NULL), "avx_vnni (after avx2 in the table) above the cap avx2");
     for (int i = 0; cnb_impls[i]; i++)
         if (cnb_impls[i]->isa == CNB_ISA_AVX512) CHECK(!cnb_impl_runnable(cnb_impls[i], NULL), "%s hidden by the cap", cnb_impls[i]->name);
+    /* The cap keeps its row and the rows before it: avx512 keeps avx_vnni, not avx512_vnni. */
+    CHECK(cnb_cpu_set_cap("avx512") == 0, "cap avx512");
+    CHECK(!cnb_isa_usable(CNB_ISA_AVX512_VNNI, NULL) && !cnb_isa_usable(CNB_ISA_AMX, NULL), "vnni, amx above the cap avx512");
+    if (det & CNB_F_AVX_VNNI) CHECK(cnb_isa_usable(CNB_ISA_AVX_VNNI, NULL), "avx_vnni below the cap avx512");
+    CHECK(!(cnb_cpu_usable() & (CNB_F_AVX512VNNI | CNB_F_AVX512BF16 | CNB_F_AMX_TILE)), "their features masked");
+#else
+    CHECK(cnb_cpu_set_cap("avx2") == -1, "an x86 level is not a cap on aarch64");
+    CHECK(cnb_cpu_set_cap("neon") == 0, "cap neon");
+    CHECK(!cnb_isa_usable(CNB_ISA_NEON_DOTPROD, &why), "dotprod above the cap neon");
+    if (det & CNB_F_DOTPROD) CHECK(why && strstr(why, "CNB_MAX_ISA"), "says why: %s", why ? why : "");
+#endif
     CHECK(cnb_cpu_set_cap("scalar") == 0, "cap scalar");
-    CHECK(!cnb_isa_usable(CNB_ISA_AVX2, NULL) && !cnb_isa_usable(CNB_ISA_NEON, NULL), "only scalar under cap scalar");
+    for (int i = 1; i < CNB_ISA_COUNT; i++) CHECK(!cnb_isa_usable(i, NULL), "only scalar under cap scalar (%s)", cnb_isa_name(i));
     CHECK(cnb_cpu_set_cap("sse9") == -1, "unknown cap rejected");
-    CHECK(cnb_cpu_set_cap("avx512") == 0, "restore");
-    CHECK(cnb_isa_parse("avx512") == CNB_ISA_AVX512 && cnb_isa_parse("nope") == -1, "isa names");
+    cnb_cpu_restore_cap(before);
+    CHECK(cnb_cpu_cap() == before, "the cap in force before is back");
+    (void)det;
 }
 
 static cnb_val_status validate(const char *impl, const char *desc, cnb_mode mode, cnb_val_result *r)
