@@ -404,6 +404,11 @@ static void cache_key(char *buf, int size)
 
 void cnb_peak_default_path(char *buf, int size)
 {
+    cnb_machine_cache_path("peak", buf, size);
+}
+
+void cnb_machine_cache_path(const char *what, char *buf, int size)
+{
     char key[256], safe[256];
     cache_key(key, sizeof key);
     int j = 0;
@@ -420,11 +425,11 @@ void cnb_peak_default_path(char *buf, int size)
     safe[j] = 0;
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     if (xdg && xdg[0] == '/')
-        snprintf(buf, size, "%s/cnnbench/peak-%sc.txt", xdg, safe);
+        snprintf(buf, size, "%s/cnnbench/%s-%sc.txt", xdg, what, safe);
     else if (home && home[0])
-        snprintf(buf, size, "%s/.cache/cnnbench/peak-%sc.txt", home, safe);
+        snprintf(buf, size, "%s/.cache/cnnbench/%s-%sc.txt", home, what, safe);
     else
-        snprintf(buf, size, "/tmp/cnnbench-peak-%sc.txt", safe);
+        snprintf(buf, size, "/tmp/cnnbench-%s-%sc.txt", what, safe);
 }
 
 /* Read a table written by save(); returns the number of values taken, -1 when absent or for

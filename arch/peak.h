@@ -52,6 +52,8 @@ int cnb_peak_load_or_measure(const char *cache_path, int flags);
 /* Default cache file: $XDG_CACHE_HOME/cnnbench/peak-<key>.txt, else ~/.cache/cnnbench/...,
  * else /tmp/cnnbench-peak-<key>.txt; <key> is the CPU model and core count made file-safe. */
 void cnb_peak_default_path(char *buf, int size);
+/* The same place for another per-machine file: <dir>/<what>-<key>.txt (the planner's wisdom). */
+void cnb_machine_cache_path(const char *what, char *buf, int size);
 
 /* Where the table came from, for reports: "file <path>", "measured in 1.23 s, saved to <path>",
  * "measured in 1.23 s (not saved)", or "not measured". Static storage. */

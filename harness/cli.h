@@ -49,5 +49,6 @@ int cnb_cmd_bench(int argc, char **argv);
 int cnb_cmd_compare(int argc, char **argv);
 int cnb_cmd_plot(int argc, char **argv);
 int cnb_cmd_report(int argc, char **argv);
+int cnb_cmd_plan(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static void usage(FILE *to)
           "  plot RUN.csv [--out DIR]     charts of a run with gnuplot: PNG and SVG\n"
           "  report RUN.csv [--out FILE]  the design-argument page of a run of the design table\n"
           "  golden --out DIR [NET...]    write golden hashes of exact-mode reference outputs\n"
+          "  plan [--clear]               the planner's cached choices on this machine\n"
           "`cnnbench <command> --help` tells more. CNB_MAX_ISA=avx2 caps the dispatch.\n",
           to);
 }
@@ -35,8 +36,9 @@ int main(int argc, char **argv)
         {"info", cnb_cmd_info},   {"impls", cnb_cmd_impls},   {"list", cnb_cmd_list},
         {"check", cnb_cmd_check}, {"golden", cnb_cmd_golden}, {"bench", cnb_cmd_bench},
         {"compare", cnb_cmd_compare}, {"plot", cnb_cmd_plot}, {"report", cnb_cmd_report},
+        {"plan", cnb_cmd_plan},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
-    cnb_die("unknown command '%s' (info, impls, list, check, bench, compare, plot, golden)", cmd);
+    cnb_die("unknown command '%s' (info, impls, list, check, bench, compare, plot, report, golden, plan)", cmd);
 }

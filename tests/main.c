@@ -21,7 +21,7 @@ extern int cnb_edges_peer_declined;
     X(test_golden_sample) X(test_edges_conv) X(test_edges_gemm) X(test_edges_pool)               \
     X(test_cpu_brand_trim) X(test_tiles_conv_switch) X(test_tiles_conv) X(test_tiles_gemm)        \
     X(test_tiles_pool) X(test_tiles_pool_supports) X(test_tiles_declines)                        \
-    X(test_tiles_conv_reduced_table)
+    X(test_tiles_conv_reduced_table) X(test_plan)
 
 #define DECLARE(fn) void fn(void);
 TESTS(DECLARE)
