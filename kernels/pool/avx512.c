@@ -1,142 +1,25 @@
 /* Pooling micro-kernels for AVX-512 on nC[D]HW16c: pool/avx512_window.
- * Contract: kernels/pool/ukernel.h (one zmm = one pixel of a 16-channel block); no channel tail:
- * the layout pads channels to 16 with zeros.
- * Any window (pool_group): up to PX = 8 zmm accumulators, one per output pixel of the group (8
- * independent max/add chains hide the latency); each tap is one unaligned 512-bit load per pixel,
- * folded into its accumulator. A run of n ≥ PX pixels goes by groups of PX, the last overlapping
- * the previous one; PX/2..PX-1 pixels by two overlapping groups of PX/2; shorter runs one pixel
- * at a time (the border pixels of a row).
- * Dense windows 3 wide at stride 1 or 2, or 2 wide at stride 2 (pool_group_cols): the PX_C = 8
- * pixels of a group share (PX_C-1)·s + kw column registers (at most 17 zmm), each column loaded
- * once per window row; then each pixel combines its kw columns.
- * Average: exact float sum, then one true division by the divisor broadcast in one more zmm. */
-#include <assert.h>
+ * Contract: kernels/pool/ukernel.h (one zmm = one pixel of a 16-channel block); no channel
+ * tail: the layout pads channels to 16 with zeros. The body is kernels/pool/body.h; this file
+ * gives it the blocking table and the vector layer. */
 #include <immintrin.h>
-#include <math.h>
 
-#include "kernels/pool/driver.h"
+/* Blocking table: channel block (one zmm), pixels per group (any window; small dense
+ * windows), vector registers. */
+enum { CB = 16, PX = 8, PX_C = 8, NREG = 32 };
 
-/* Blocking table: channel block (one zmm), pixels per group (any window; small dense windows). */
-enum { CB = 16, PX = 8, PX_C = 8 };
-_Static_assert(PX % 2 == 0 && PX <= 16, "PX: even, and PX accumulators fit the 32 zmm");
-_Static_assert((PX_C - 1) * 2 + 3 <= 30, "PX_C: 3-wide columns at stride 2 fit the 32 zmm");
+typedef __m512 vec;
+static inline vec v_set1(float x) { return _mm512_set1_ps(x); }
+static inline vec v_load(const float *p) { return _mm512_loadu_ps(p); }
+static inline void v_store(float *p, vec v) { _mm512_storeu_ps(p, v); }
+/* vmaxps returns its second operand when either is NaN: acc, as the reference keeps it. */
+static inline vec v_max(vec tap, vec acc) { return _mm512_max_ps(tap, acc); }
+static inline vec v_add(vec a, vec b) { return _mm512_add_ps(a, b); }
+static inline vec v_div(vec a, vec b) { return _mm512_div_ps(a, b); }
 
-/* px output pixels, 1 ≤ px ≤ PX; is_max and px are constants after inlining. */
-static inline __attribute__((always_inline)) void
-pool_group(const int is_max, const int px, const float *src, float *dst, const cnb_pool_taps *t)
-{
-    __m512 acc[PX];
-#pragma GCC unroll 16
-    for (int p = 0; p < px; p++)
-        acc[p] = is_max ? _mm512_set1_ps(-INFINITY) : _mm512_setzero_ps();
-    for (int d = 0; d < t->nd; d++)
-        for (int h = 0; h < t->nh; h++) {
-            const float *s = src + d * t->sd + h * t->sh;
-            for (int w = 0; w < t->nw; w++, s += t->sw) {
-#pragma GCC unroll 16
-                for (int p = 0; p < px; p++) {
-                    const __m512 v = _mm512_loadu_ps(s + p * t->step);
-                    /* max(tap, acc) keeps acc when the tap is NaN, as the reference does. */
-                    acc[p] = is_max ? _mm512_max_ps(v, acc[p]) : _mm512_add_ps(acc[p], v);
-                }
-            }
-        }
-    if (is_max) {
-#pragma GCC unroll 16
-        for (int p = 0; p < px; p++) _mm512_storeu_ps(dst + p * CB, acc[p]);
-    } else {
-        const __m512 count = _mm512_set1_ps(t->count);
-#pragma GCC unroll 16
-        for (int p = 0; p < px; p++)
-            _mm512_storeu_ps(dst + p * CB, _mm512_div_ps(acc[p], count));
-    }
-}
+#include "kernels/pool/body.h"
 
-/* Small dense windows (dw = 0) whose width kw and stride s are constants after inlining: a group
- * of PX_C pixels reads (PX_C-1)·s + kw consecutive columns of each window row; each column is
- * loaded and reduced over (d, h) once into its own register, then every pixel combines its kw
- * columns. Loads per pixel and window row: s + (kw-s)/PX_C instead of kw, and no w loop. */
-static inline __attribute__((always_inline)) void
-pool_group_cols(const int is_max, const int kw, const int s, const float *src, float *dst,
-                const cnb_pool_taps *t)
-{
-    enum { NCOL = (PX_C - 1) * 2 + 3 };
-    const int ncol = (PX_C - 1) * s + kw;
-    /* kw and s are constants at every call: this folds away, or stops a caller whose window
-     * needs more columns than col holds (the compiler would otherwise drop that path silently). */
-    assert(ncol <= NCOL);
-    __m512 col[NCOL];
-#pragma GCC unroll 32
-    for (int j = 0; j < ncol; j++)
-        col[j] = is_max ? _mm512_set1_ps(-INFINITY) : _mm512_setzero_ps();
-    for (int d = 0; d < t->nd; d++)
-        for (int h = 0; h < t->nh; h++) {
-            const float *r = src + d * t->sd + h * t->sh;
-#pragma GCC unroll 32
-            for (int j = 0; j < ncol; j++) {
-                const __m512 v = _mm512_loadu_ps(r + j * CB);
-                col[j] = is_max ? _mm512_max_ps(v, col[j]) : _mm512_add_ps(col[j], v);
-            }
-        }
-    const __m512 count = _mm512_set1_ps(t->count);
-#pragma GCC unroll 16
-    for (int p = 0; p < PX_C; p++) {
-        __m512 acc = col[p * s];
-#pragma GCC unroll 4
-        for (int w = 1; w < kw; w++)
-            acc = is_max ? _mm512_max_ps(col[p * s + w], acc) : _mm512_add_ps(acc, col[p * s + w]);
-        _mm512_storeu_ps(dst + p * CB, is_max ? acc : _mm512_div_ps(acc, count));
-    }
-}
-
-/* Runs of n ≥ group pixels: groups, the last one overlapping the previous. kw = 0: any window
- * (pool_group); else pool_group_cols for that width and stride. */
-static inline __attribute__((always_inline)) void
-pool_groups(const int is_max, const int kw, const int s, size_t n, const float *src, float *dst,
-            const cnb_pool_taps *t)
-{
-    const size_t g = kw ? PX_C : PX;
-    for (size_t i = 0;; i += g) {
-        const size_t j = i + g <= n ? i : n - g;
-        if (kw)
-            pool_group_cols(is_max, kw, s, src + j * t->step, dst + j * CB, t);
-        else
-            pool_group(is_max, PX, src + j * t->step, dst + j * CB, t);
-        if (j + g == n) break;
-    }
-}
-
-static inline __attribute__((always_inline)) void
-pool_run(const int is_max, size_t n, const float *src, float *dst, const cnb_pool_taps *t)
-{
-    const int dense = t->sw == CB, cols = n >= PX_C && dense;
-    if (cols && t->nw == 3 && t->step == CB) {
-        pool_groups(is_max, 3, 1, n, src, dst, t);
-    } else if (cols && t->nw == 3 && t->step == 2 * CB) {
-        pool_groups(is_max, 3, 2, n, src, dst, t);
-    } else if (cols && t->nw == 2 && t->step == 2 * CB) {
-        pool_groups(is_max, 2, 2, n, src, dst, t);
-    } else if (n >= PX) {
-        pool_groups(is_max, 0, 0, n, src, dst, t);
-    } else if (n >= PX / 2) {
-        pool_group(is_max, PX / 2, src, dst, t);
-        pool_group(is_max, PX / 2, src + (n - PX / 2) * t->step, dst + (n - PX / 2) * CB, t);
-    } else {
-        for (size_t j = 0; j < n; j++) pool_group(is_max, 1, src + j * t->step, dst + j * CB, t);
-    }
-}
-
-static void max_16c(size_t n, const float *src, float *dst, const cnb_pool_taps *t)
-{
-    pool_run(1, n, src, dst, t);
-}
-
-static void avg_16c(size_t n, const float *src, float *dst, const cnb_pool_taps *t)
-{
-    pool_run(0, n, src, dst, t);
-}
-
-const cnb_pool_blocked_kernels cnb_pool_kernels__avx512 = {.cb = CB, .px = PX, .px_c = PX_C, .max = max_16c, .avg = avg_16c};
+const cnb_pool_blocked_kernels cnb_pool_kernels__avx512 = {.cb = CB, .px = PX, .px_c = PX_C, .max = pool_max, .avg = pool_avg};
 
 static void run(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst)
 {
