@@ -48,12 +48,15 @@ static void gp_begin(FILE *gp, const char *title, const char *xlabel, const char
     fprintf(gp, "reset\nset title \"%s\" noenhanced\nset xlabel \"%s\"\nset ylabel \"%s\"\n"
                 "set key outside right top noenhanced\nset grid\nset datafile missing \"?\"\n",
             title, xlabel, ylabel);
-    /* Twelve distinguishable series colours, then the cycle repeats. */
+    /* Twelve distinguishable series colours, solid; series 13-24 take them again dashed, with
+     * another point shape, so that a chart of up to 24 implementations has no two alike. */
     static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                                           "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
                                           "#000000", "#393b79"};
-    for (int i = 0; i < 12; i++) fprintf(gp, "set linetype %d lc rgb \"%s\" lw 1.5\n", i + 1, colours[i]);
-    fprintf(gp, "set linetype cycle 12\n");
+    for (int i = 0; i < 24; i++)
+        fprintf(gp, "set linetype %d lc rgb \"%s\" lw 1.5 dt %d pt %d\n", i + 1, colours[i % 12],
+                i < 12 ? 1 : 2, i < 12 ? 7 : 5);
+    fprintf(gp, "set linetype cycle 24\n");
 }
 
 static void gp_output(FILE *gp, const char *name, const char *plot, int wide)
@@ -336,12 +339,13 @@ int cnb_cmd_plot(int argc, char **argv)
     if (threads.n > 1) {
         const char *tmax = threads.v[0];
         for (int i = 1; i < threads.n; i++) if (atoi(threads.v[i]) > atoi(tmax)) tmax = threads.v[i];
-        FILE *dat = open_out(dir, "scaling", "dat");
-        fprintf(dat, "idx network");
-        for (int i = 0; i < impls.n; i++) fprintf(dat, " %s", impls.v[i]);
-        fprintf(dat, "\n");
-        for (int n = 0; n < nets.n; n++) {
-            fprintf(dat, "%d %s", n, nets.v[n]);
+        /* An implementation timed at only one of the two thread counts (a library whose thread
+         * count is fixed when it loads) has no ratio anywhere: it gets no column, so that gnuplot
+         * has no empty series to warn about. */
+        double *ratio = calloc((size_t)nets.n * (size_t)impls.n + 1, sizeof *ratio);
+        int *has = calloc((size_t)impls.n + 1, sizeof *has), shown = 0;
+        if (!ratio || !has) cnb_die("plot: out of memory");
+        for (int n = 0; n < nets.n; n++)
             for (int i = 0; i < impls.n; i++) {
                 double f1 = 0, t1 = 0, fm = 0, tm = 0;
                 for (int r = 0; r < t.nrow; r++) {
@@ -351,19 +355,31 @@ int cnb_cmd_plot(int argc, char **argv)
                     if (!strcmp(f[c_thr], "1")) f1 += m * strtod(f[c_flops], NULL), t1 += m * strtod(f[c_time], NULL);
                     else if (!strcmp(f[c_thr], tmax)) fm += m * strtod(f[c_flops], NULL), tm += m * strtod(f[c_time], NULL);
                 }
-                if (t1 > 0 && tm > 0 && fabs(f1 - fm) < 1e-6 * f1) fprintf(dat, " %.4g", t1 / tm);
+                if (t1 > 0 && tm > 0 && fabs(f1 - fm) < 1e-6 * f1) ratio[n * impls.n + i] = t1 / tm, has[i] = 1;
+            }
+        FILE *dat = open_out(dir, "scaling", "dat");
+        fprintf(dat, "idx network");
+        for (int i = 0; i < impls.n; i++) if (has[i]) fprintf(dat, " %s", impls.v[i]), shown++;
+        fprintf(dat, "\n");
+        for (int n = 0; n < nets.n; n++) {
+            fprintf(dat, "%d %s", n, nets.v[n]);
+            for (int i = 0; i < impls.n; i++) {
+                if (!has[i]) continue;
+                if (ratio[n * impls.n + i] > 0) fprintf(dat, " %.4g", ratio[n * impls.n + i]);
                 else fprintf(dat, " ?");
             }
             fprintf(dat, "\n");
         }
         fclose(dat);
+        free(ratio);
+        free(has);
         FILE *gp = open_out(dir, "scaling", "gp");
         char title[512], plot[512];
         snprintf(title, sizeof title, "Thread scaling: network time on 1 thread / on %s threads (%s)", tmax, machine);
         gp_begin(gp, title, "network", "speed-up");
         fprintf(gp, "set xtics rotate by 30 right\nset yrange [0:*]\nset xrange [-0.5:%.1f]\n"
                     "set style data linespoints\n", nets.n - 0.5);
-        snprintf(plot, sizeof plot, "plot for [i=3:%d] 'scaling.dat' using 1:i:xtic(2) title columnhead(i) pt 7, %s title 'ideal' with lines dt 2 lc rgb 'black'", 2 + impls.n, tmax);
+        snprintf(plot, sizeof plot, "plot for [i=3:%d] 'scaling.dat' using 1:i:xtic(2) title columnhead(i), %s title 'ideal' with lines dt 2 lc rgb 'black'", 2 + shown, tmax);
         gp_output(gp, "scaling", plot, 0);
         fclose(gp);
         fprintf(all, "load 'scaling.gp'\n");
