@@ -1,6 +1,7 @@
 /* Direct convolution driver, ISA-independent (compiled for the baseline): builds a plan in
  * prepare (packed weights, output-channel tiles, row calls with their clipped kernel-width range,
- * clipped depth and height ranges) and runs it with OpenMP over (mb, oc tile, od, oh).
+ * clipped depth and height ranges) and runs it with OpenMP over (mb, oc tile, od, oh). The
+ * kernel column names the path and its blocking (cnb_conv_direct_kernel_name).
  *
  * Groups, one path for all: each output-channel block (B lanes) gets the input-channel range of
  * the groups its lanes belong to, widened to whole blocks; its packed weight is zero wherever an
@@ -46,6 +47,7 @@ typedef struct row_tile {
 typedef struct direct_plan {
     cnb_conv c;
     const cnb_conv_direct_isa *isa;
+    char name[128];          /* kernel_name: path and blocking */
     int depthwise;
     int dw3;                 /* depthwise rows go to the ISA's 3-tap row kernel (dw3_fits) */
     int n_cb_in, n_cb_out;   /* channel blocks of src and dst */
@@ -442,6 +444,8 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
         P->dw3 = dw3_fits(isa, c);
         P->n_rt = P->dw3 ? build_dw3_tiles(c, isa->dw_ur_max, P->rt)
                          : build_dw_tiles(c, isa->dw_ur_max, P->rt);
+        snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise%s ur%d]", isa->name,
+                 P->dw3 ? " 3-tap" : "", isa->dw_ur_max < c->ow ? isa->dw_ur_max : c->ow);
         return P;
     }
     if (!pack_rows(P, wei)) goto fail;
@@ -460,7 +464,10 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
         r = 1;
     }
     if (!r) goto fail;
+    const int nb = P->ot[0].nb, ur = isa->ur_max[nb] < c->ow ? isa->ur_max[nb] : c->ow;
     plan_chunks(P);
+    snprintf(P->name, sizeof P->name, "conv/%s_direct[direct ur%d nb%d icc%d]", isa->name, ur, nb,
+             P->icc * B);
     return P;
 fail:
     cnb_conv_direct_release(P);
@@ -663,4 +670,10 @@ void cnb_conv_direct_run(void *state, const float *src, float *dst)
         run_depthwise(P, src, dst);
     else
         run_rows(P, src, dst);
+}
+
+const char *cnb_conv_direct_kernel_name(void *state)
+{
+    const direct_plan *P = state;
+    return P ? P->name : NULL;
 }

@@ -44,5 +44,7 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
                               const float *wei);
 void cnb_conv_direct_run(void *state, const float *src, float *dst);
 void cnb_conv_direct_release(void *state);
+/* The path and blocking prepare chose, e.g. "conv/avx512_direct[direct ur14 nb2 icc64]". */
+const char *cnb_conv_direct_kernel_name(void *state);
 
 #endif
