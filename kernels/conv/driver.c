@@ -466,12 +466,13 @@ static int tile_blocks(const direct_plan *P, int ur_max, row_tile *rt)
     return n;
 }
 
-/* Cache budgets of the 1x1 path: a chunk's weights of one oc tile stay in L1 (half of a 48 KiB
+/* Cache budgets of the 1x1 path: a chunk's weights of one oc tile stay in L1 (half of a 32 KiB
  * L1d, with room for the src lines and dst tile the calls stream) while the tile sweeps a pixel
  * block: the micro-kernel loads nb weight vectors per input channel and pixel tile, which must
- * not wait on L2. The pixel block's src of one chunk stays in L2 (re-read by each oc tile of the
+ * not wait on L2 (narrow AVX2 tiles least of all; a smaller chunk also leaves a larger pixel
+ * block in the same L2 budget). The pixel block's src of one chunk stays in L2 (re-read by each oc tile of the
  * thread; a quarter of 2 MiB, leaving room for the dst of those tiles). */
-enum { GEMM_WEI_L1_BYTES = 24 << 10, GEMM_SRC_L2_BYTES = 512 << 10 };
+enum { GEMM_WEI_L1_BYTES = 16 << 10, GEMM_SRC_L2_BYTES = 512 << 10 };
 int cnb_conv_1x1_chunk_blocks(const cnb_conv_direct_isa *isa, int nb)
 {
     const int icc = GEMM_WEI_L1_BYTES / (nb * isa->block * isa->block * (int)sizeof(float));
