@@ -131,6 +131,8 @@ void test_tiles_conv_switch(void)
     }
 }
 
+static void conv_1x1_cases(void);
+
 /* Convolution: output widths around every ur_max[nb] with exactly nb output-channel blocks (and
  * a channel tail), 3×3 padded and 1×1, stride 1 and 2, input channels with a lane tail;
  * depthwise widths around dw_ur_max on the general and the 3-tap paths, both borders. */
@@ -177,6 +179,60 @@ void test_tiles_conv(void)
             snprintf(d, sizeof d, "conv g%dmb2ic%dih6oc%dkh3ph1", g, g * B, g * (5 * B / 2));
             check(m, d, &fails);
         }
+    }
+    conv_1x1_cases();
+}
+
+/* The 1x1 path (a GEMM of the flattened output pixels × output channels): pixel counts around
+ * every ur_max[nb] and its double with exactly nb output-channel blocks less one lane; every
+ * tail tile of output-channel blocks (1 .. 2·nb_max + 1 blocks, each less one lane); input
+ * channels around the chunk of every nb (cnb_conv_1x1_chunk_blocks) and its double, with pixel
+ * counts past a pixel block; stride 2 and stride 1 with unread input pixels (both compacted),
+ * 3D, batch 2. */
+static void conv_1x1_cases(void)
+{
+    char d[CNB_DESC_MAX];
+    int v[5];
+    for (int e = 0; e < COUNT(conv_tables); e++) {
+        const cnb_impl *m = conv_tables[e].impl;
+        const cnb_conv_direct_isa *t = conv_tables[e].t;
+        if (!cnb_impl_runnable(m, NULL)) continue;
+        const int B = t->block;
+        int fails = 0;
+        for (int nb = 1; nb <= t->nb_max; nb++) {
+            const int n = around(t->ur_max[nb], v);
+            for (int i = 0; i < n; i++) {
+                snprintf(d, sizeof d, "conv mb1ic%dih1iw%doc%dkh1kw1", B + 3, v[i], nb * B - 1);
+                check(m, d, &fails);
+                snprintf(d, sizeof d, "conv mb2ic%dih3iw%doc%doh2ow%dkh1kw1sh2sw2", B - 1, 2 * v[i] - 1,
+                         nb * B, v[i]);
+                check(m, d, &fails);
+                snprintf(d, sizeof d, "conv mb1ic%dih2iw%doc%doh1ow%dkh1kw1", 2 * B + 1, v[i] + 1,
+                         nb * B + 1, v[i]);
+                check(m, d, &fails);
+            }
+        }
+        for (int blocks = 1; blocks <= 2 * t->nb_max + 1; blocks++) {
+            snprintf(d, sizeof d, "conv mb1ic%dih3iw%doc%dkh1kw1", B / 2 + 1, 2 * t->ur_max[1] + 1,
+                     blocks * B - 1);
+            check(m, d, &fails);
+        }
+        for (int nb = 1; nb <= t->nb_max; nb++) {
+            const int kc = cnb_conv_1x1_chunk_blocks(t, nb) * B;
+            const int ics[] = {kc - 1, kc, kc + 1, 2 * kc + 1};
+            for (int i = 0; i < 4; i++) {
+                snprintf(d, sizeof d, "conv mb1ic%dih5iw7oc%dkh1kw1", ics[i], nb * B);
+                check(m, d, &fails);
+            }
+            /* enough pixels for more than one pixel block of the chunk */
+            const int px = 2 * cnb_conv_1x1_block_pixels(t, kc / B) + 3;
+            snprintf(d, sizeof d, "conv mb1ic%dih1iw%doc%dkh1kw1", kc + 1, px, nb * B + 1);
+            check(m, d, &fails);
+        }
+        snprintf(d, sizeof d, "conv mb2_ic%did5ih7iw9_oc%d_kd1kh1kw1_sd2sh2sw2", B + 1, 2 * B + 3);
+        check(m, d, &fails);
+        snprintf(d, sizeof d, "conv mb1_ic%did3ih4iw5_oc%d_kd1kh1kw1", 3 * B, B + 1);
+        check(m, d, &fails);
     }
 }
 

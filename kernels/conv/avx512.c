@@ -275,4 +275,5 @@ const cnb_impl cnb_conv_f32_direct__avx512 = {
     .prepare = prepare,
     .run = run,
     .release = cnb_conv_direct_release,
+    .kernel_name = cnb_conv_direct_kernel_name,
 };

@@ -1,6 +1,9 @@
 /* Direct convolution driver, ISA-independent (compiled for the baseline): builds a plan in
  * prepare (packed weights, output-channel tiles, row calls with their clipped kernel-width range,
- * clipped depth and height ranges) and runs it with OpenMP over (mb, oc tile, od, oh).
+ * clipped depth and height ranges) and runs it with OpenMP over (mb, oc tile, od, oh). 1×1
+ * convolutions take a path of their own through the same row kernel (choose_path, run_1x1): a
+ * GEMM over the flattened pixels, cache-blocked, strided inputs compacted. The kernel column
+ * names the path and its blocking (cnb_conv_direct_kernel_name).
  *
  * Groups, one path for all: each output-channel block (B lanes) gets the input-channel range of
  * the groups its lanes belong to, widened to whole blocks; its packed weight is zero wherever an
@@ -33,6 +36,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct oc_tile {
     int ob, nb;             /* first output-channel block, blocks in this call */
@@ -43,9 +47,17 @@ typedef struct row_tile {
     int add;                 /* 1: border taps of a tile, added to its first call's sums */
 } row_tile;
 
+/* The paths of the row machinery (chosen in prepare, choose_path). */
+typedef enum { PATH_DIRECT, PATH_1X1 } conv_path;
+
 typedef struct direct_plan {
-    cnb_conv c;
+    cnb_conv c;              /* the problem the row machinery computes (1x1: see setup_1x1) */
+    cnb_conv u;              /* the user's problem */
     const cnb_conv_direct_isa *isa;
+    conv_path path;
+    int pack_src;            /* 1x1: the outputs do not read the input pixels densely in order */
+    int n_pb, *pb_p0;        /* 1x1: pixel blocks [pb_p0[k], pb_p0[k + 1]) */
+    char name[128];          /* kernel_name: path and blocking */
     int depthwise;
     int dw3;                 /* depthwise rows go to the ISA's 3-tap row kernel (dw3_fits) */
     int n_cb_in, n_cb_out;   /* channel blocks of src and dst */
@@ -243,6 +255,7 @@ void cnb_conv_direct_release(void *state)
     free(P->nkh);
     free(P->rb_oh0);
     free(P->rb_nr);
+    free(P->pb_p0);
     free(P);
 }
 
@@ -407,6 +420,99 @@ static void plan_chunks(direct_plan *P)
     }
 }
 
+/* Path rule (prepare), from the shape alone:
+ * - 1x1: kernel 1×1×1, no padding, every output reading inside the input, one group. The
+ *   pixels of an image are one long row (a GEMM of pixels × output channels, run_1x1), so rows
+ *   shorter than a register tile no longer leave it part empty, and the input channels are
+ *   blocked for L1/L2 with every oc tile sweeping a src block while it is in cache; strided
+ *   inputs are compacted to dense block by block, so the reduction reads whole cache lines.
+ * - direct otherwise. */
+static conv_path choose_path(const cnb_conv *c)
+{
+    if (c->g != 1) return PATH_DIRECT;
+    if (c->kd == 1 && c->kh == 1 && c->kw == 1 && !c->pd && !c->ph && !c->pw &&
+        (c->od - 1) * c->sd < c->id && (c->oh - 1) * c->sh < c->ih && (c->ow - 1) * c->sw < c->iw)
+        return PATH_1X1;
+    return PATH_DIRECT;
+}
+
+/* 1x1: one row of all the output pixels of an image (1D, stride 1), read in place when the
+ * outputs read every input pixel in order, else compacted block by block (run_1x1). */
+static void setup_1x1(direct_plan *P)
+{
+    const cnb_conv *u = &P->u;
+    cnb_conv *c = &P->c;
+    c->id = c->ih = c->od = c->oh = 1;
+    c->iw = c->ow = u->od * u->oh * u->ow;
+    c->sd = c->sh = c->sw = 1;
+    c->dd = c->dh = c->dw = 0;
+    P->pack_src = u->sd != 1 || u->sh != 1 || u->sw != 1 || u->id != u->od || u->ih != u->oh ||
+                  u->iw != u->ow;
+}
+
+/* 1x1: each pixel block cut into tiles of at most ur_max pixels (near-equal widths); returns
+ * the count. */
+static int tile_blocks(const direct_plan *P, int ur_max, row_tile *rt)
+{
+    int n = 0;
+    for (int k = 0; k < P->n_pb; k++) {
+        const int p0 = P->pb_p0[k], len = P->pb_p0[k + 1] - p0, nt = (len + ur_max - 1) / ur_max;
+        for (int t = 0, x = p0; t < nt; t++) {
+            const int ur = len / nt + (t < len % nt);
+            rt[n++] = (row_tile){x, ur, 0, 1, 0};
+            x += ur;
+        }
+    }
+    return n;
+}
+
+/* Cache budgets of the 1x1 path: a chunk's weights of one oc tile stay in L1 (half of a 32 KiB
+ * L1d, with room for the src lines and dst tile the calls stream) while the tile sweeps a pixel
+ * block: the micro-kernel loads nb weight vectors per input channel and pixel tile, which must
+ * not wait on L2 (narrow AVX2 tiles least of all; a smaller chunk also leaves a larger pixel
+ * block in the same L2 budget). The pixel block's src of one chunk stays in L2 (re-read by each oc tile of the
+ * thread; a quarter of 2 MiB, leaving room for the dst of those tiles). */
+enum { GEMM_WEI_L1_BYTES = 16 << 10, GEMM_SRC_L2_BYTES = 512 << 10 };
+int cnb_conv_1x1_chunk_blocks(const cnb_conv_direct_isa *isa, int nb)
+{
+    const int icc = GEMM_WEI_L1_BYTES / (nb * isa->block * isa->block * (int)sizeof(float));
+    return icc > 1 ? icc : 1;
+}
+
+int cnb_conv_1x1_block_pixels(const cnb_conv_direct_isa *isa, int icc)
+{
+    const int pb = GEMM_SRC_L2_BYTES / (icc * isa->block * (int)sizeof(float));
+    return pb > 1 ? pb : 1;
+}
+
+static int plan_1x1(direct_plan *P)
+{
+    const int n_icb = P->n_icb[0], npix = P->c.ow;
+    int nb = 1;
+    for (int i = 0; i < P->n_ot; i++) nb = P->ot[i].nb > nb ? P->ot[i].nb : nb;
+    int icc = cnb_conv_1x1_chunk_blocks(P->isa, nb);
+    if (icc > n_icb) icc = n_icb;
+    const int n_chunks = (n_icb + icc - 1) / icc;
+    P->icc = (n_icb + n_chunks - 1) / n_chunks;
+    int pb = cnb_conv_1x1_block_pixels(P->isa, P->icc);
+    if (pb < P->isa->ur_max[nb]) pb = P->isa->ur_max[nb];
+    int n_pb = (int)((npix + pb - 1) / pb);
+    /* a multiple of the threads, so that each takes whole pixel blocks (a block's compaction and
+     * src stay with one thread) */
+    const int T = omp_get_max_threads();
+    n_pb = (n_pb + T - 1) / T * T;
+    if (n_pb > P->n_rt) n_pb = P->n_rt;
+    P->n_pb = n_pb;
+    P->pb_p0 = malloc(sizeof(int) * (n_pb + 1));
+    if (!P->pb_p0) return 0;
+    for (int k = 0; k <= n_pb; k++) P->pb_p0[k] = (int)((int64_t)npix * k / n_pb);
+    /* the row tiles again, cut block by block: no tile crosses a block (a compacted block holds
+     * its own pixels only) */
+    P->n_rt = tile_blocks(P, P->isa->ur_max[nb], P->rt);
+    if (P->nb_tail) P->n_rt_tail = tile_blocks(P, P->isa->ur_max[P->nb_tail], P->rt_tail);
+    return 1;
+}
+
 void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem *p,
                               const float *wei)
 {
@@ -417,11 +523,13 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
     }
     direct_plan *P = calloc(1, sizeof(*P));
     if (!P) return NULL;
-    P->c = p->conv;
+    P->c = P->u = p->conv;
     P->isa = isa;
     const cnb_conv *c = &P->c;
     const int B = isa->block;
     P->depthwise = c->g == c->ic && c->g == c->oc;
+    P->path = P->depthwise ? PATH_DIRECT : choose_path(c);
+    if (P->path == PATH_1X1) setup_1x1(P);
     P->n_cb_in = (c->ic + B - 1) / B;
     P->n_cb_out = (c->oc + B - 1) / B;
     P->kd_lo = malloc(sizeof(int) * c->od);
@@ -442,6 +550,8 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
         P->dw3 = dw3_fits(isa, c);
         P->n_rt = P->dw3 ? build_dw3_tiles(c, isa->dw_ur_max, P->rt)
                          : build_dw_tiles(c, isa->dw_ur_max, P->rt);
+        snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise%s ur%d]", isa->name,
+                 P->dw3 ? " 3-tap" : "", isa->dw_ur_max < c->ow ? isa->dw_ur_max : c->ow);
         return P;
     }
     if (!pack_rows(P, wei)) goto fail;
@@ -460,7 +570,16 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
         r = 1;
     }
     if (!r) goto fail;
+    const int nb = P->ot[0].nb, ur = isa->ur_max[nb] < c->ow ? isa->ur_max[nb] : c->ow;
+    if (P->path == PATH_1X1) {
+        if (!plan_1x1(P)) goto fail;
+        snprintf(P->name, sizeof P->name, "conv/%s_direct[1x1-gemm %dx%d kc%d mc%d%s]", isa->name,
+                 ur, nb * B, P->icc * B, P->pb_p0[1], P->pack_src ? " compact" : "");
+        return P;
+    }
     plan_chunks(P);
+    snprintf(P->name, sizeof P->name, "conv/%s_direct[direct ur%d nb%d icc%d]", isa->name, ur, nb,
+             P->icc * B);
     return P;
 fail:
     cnb_conv_direct_release(P);
@@ -656,11 +775,124 @@ static void run_rows(const direct_plan *P, const float *src, float *dst)
     }
 }
 
+/* 1x1 with strides: compacts pixels [p0, p1) of the user's image n, input-channel blocks
+ * [cb0, cb0 + ncb), into buf as [cb][p − p0][B]: the pixels the outputs read, dense. */
+static void compact_block(const direct_plan *P, const float *src, int n, int cb0, int ncb, int p0,
+                          int p1, float *buf)
+{
+    const cnb_conv *u = &P->u;
+    const int B = P->isa->block, ncb_in = (u->ic + B - 1) / B;
+    const int64_t src_cb = (int64_t)u->id * u->ih * u->iw * B;
+    const int64_t np = p1 - p0;
+    for (int cb = 0; cb < ncb; cb++) {
+        const float *s_cb = src + ((int64_t)n * ncb_in + cb0 + cb) * src_cb;
+        float *o = buf + cb * np * B;
+        int ow = p0 % u->ow, oh = p0 / u->ow % u->oh, od = p0 / u->ow / u->oh;
+        for (int p = p0; p < p1;) {
+            /* a run of pixels along one output row */
+            const int len = u->ow - ow < p1 - p ? u->ow - ow : p1 - p;
+            const float *s = s_cb + (((int64_t)od * u->sd * u->ih + (int64_t)oh * u->sh) * u->iw +
+                                     (int64_t)ow * u->sw) * B;
+            for (int x = 0; x < len; x++)
+                memcpy(o + (int64_t)(p - p0 + x) * B, s + (int64_t)x * u->sw * B, sizeof(float) * B);
+            p += len;
+            ow = 0;
+            if (++oh == u->oh) oh = 0, od++;
+        }
+    }
+}
+
+/* The 1x1 path (see choose_path): a GEMM of pixels × output channels over the input channels,
+ * on the blocked layout. Work items are (image, pixel block, oc tile), split into equal
+ * contiguous shares (plan_1x1 makes the pixel blocks a multiple of the threads, so a thread's
+ * share is whole pixel blocks when the blocks are many); a thread's items of one (image, pixel
+ * block) go chunk by chunk of icc input-channel blocks: each chunk's src block (the pixel
+ * block's icc channel blocks) stays in L2 while the thread's oc tiles sweep it, and the chunk's
+ * weights of one tile stay in L1 while the tile sweeps the block's pixel tiles. With strides,
+ * the thread first compacts the chunk's src block into a buffer of its own (compact_block), so
+ * the compaction runs just before its use, from and into L2. Every output is summed in the
+ * same order (chunk after chunk) whatever the thread count. */
+static void run_1x1(const direct_plan *P, const float *src, float *dst)
+{
+    const cnb_conv *c = &P->c;
+    const int B = P->isa->block, n_ot = P->n_ot, n_pb = P->n_pb, nimg = P->u.mb;
+    const int64_t dst_cb = (int64_t)c->ow * B;
+    const int64_t items = (int64_t)nimg * n_pb * n_ot;
+    const cnb_conv_row_fn kern = P->isa->row;
+    int pb_max = 0;
+    for (int k = 0; k < n_pb; k++)
+        if (P->pb_p0[k + 1] - P->pb_p0[k] > pb_max) pb_max = P->pb_p0[k + 1] - P->pb_p0[k];
+
+#pragma omp parallel
+    {
+        const int T = omp_get_num_threads(), th = omp_get_thread_num();
+        const int64_t i0 = items * th / T, i1 = items * (th + 1) / T;
+        float *buf = P->pack_src && i1 > i0 ? alloc_floats((int64_t)P->icc * pb_max * B) : NULL;
+        if (P->pack_src && i1 > i0 && !buf) {
+            fprintf(stderr, "conv/%s_direct: out of memory for the 1x1 compaction\n", P->isa->name);
+            abort();
+        }
+        cnb_conv_row_args a = {0};
+        a.nkd = a.nkh = a.nkw = 1;
+        a.src_ow = B;
+        a.wei_icb = (ptrdiff_t)B * B;
+        a.dst_ob = dst_cb;
+        for (int64_t it = i0; it < i1;) {
+            const int t0 = (int)(it % n_ot), pb = (int)(it / n_ot % n_pb);
+            const int n = (int)(it / n_ot / n_pb);
+            const int t1 = i1 - it < n_ot - t0 ? t0 + (int)(i1 - it) : n_ot;
+            const int p0 = P->pb_p0[pb], p1 = P->pb_p0[pb + 1];
+            const int n_icb = P->n_icb[0];
+            for (int c0 = 0; c0 < n_icb; c0 += P->icc) {
+                const int nc = n_icb - c0 < P->icc ? n_icb - c0 : P->icc;
+                a.n_icb = nc;
+                a.lane_lo = 0;
+                a.lane_hi = c0 + nc == n_icb ? P->lane_hi[0] : B;
+                a.accumulate = c0 > 0;
+                const float *s_blk; /* pixel p0 of the chunk's first block */
+                if (buf) {
+                    compact_block(P, src, n, c0, nc, p0, p1, buf);
+                    s_blk = buf;
+                    a.src_icb = (ptrdiff_t)(p1 - p0) * B;
+                } else {
+                    s_blk = src + ((int64_t)n * P->n_cb_in + c0) * dst_cb + (ptrdiff_t)p0 * B;
+                    a.src_icb = dst_cb; /* src pixels are the dst pixels */
+                }
+                for (int t = t0; t < t1; t++) {
+                    const oc_tile ot = P->ot[t];
+                    const row_tile *rt = ot.nb == P->nb_tail ? P->rt_tail : P->rt;
+                    const int n_rt = ot.nb == P->nb_tail ? P->n_rt_tail : P->n_rt;
+                    a.wei = P->wei + P->wei_off[ot.ob] + c0 * a.wei_icb;
+                    a.wei_ob = (ptrdiff_t)n_icb * B * B;
+                    float *d_blk = dst + ((int64_t)n * P->n_cb_out + ot.ob) * dst_cb;
+                    for (int i = 0; i < n_rt; i++) {
+                        const row_tile *r = &rt[i];
+                        if (r->ow0 < p0 || r->ow0 >= p1) continue;
+                        a.src = s_blk + (ptrdiff_t)(r->ow0 - p0) * B;
+                        a.dst = d_blk + (int64_t)r->ow0 * B;
+                        kern(&a, ot.nb, r->ur);
+                    }
+                }
+            }
+            it += t1 - t0;
+        }
+        free(buf);
+    }
+}
+
 void cnb_conv_direct_run(void *state, const float *src, float *dst)
 {
     const direct_plan *P = state;
     if (P->depthwise)
         run_depthwise(P, src, dst);
+    else if (P->path == PATH_1X1)
+        run_1x1(P, src, dst);
     else
         run_rows(P, src, dst);
+}
+
+const char *cnb_conv_direct_kernel_name(void *state)
+{
+    const direct_plan *P = state;
+    return P ? P->name : NULL;
 }

@@ -44,5 +44,13 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
                               const float *wei);
 void cnb_conv_direct_run(void *state, const float *src, float *dst);
 void cnb_conv_direct_release(void *state);
+/* The 1x1 path's input-channel chunk, in blocks, for tiles of nb output-channel blocks (before
+ * it is evened out over the layer's blocks): tests/test_tiles.c sizes its cases from it. */
+int cnb_conv_1x1_chunk_blocks(const cnb_conv_direct_isa *isa, int nb);
+/* Its pixel block (before it is evened out over the image) for a chunk of icc blocks. */
+int cnb_conv_1x1_block_pixels(const cnb_conv_direct_isa *isa, int icc);
+/* The path and blocking prepare chose, e.g. "conv/avx512_direct[direct ur14 nb2 icc64]" or
+ * "conv/avx512_direct[1x1-gemm 14x32 kc192 mc392]". */
+const char *cnb_conv_direct_kernel_name(void *state);
 
 #endif

@@ -197,4 +197,5 @@ const cnb_impl cnb_conv_f32_direct__neon = {
     .prepare = prepare,
     .run = run,
     .release = cnb_conv_direct_release,
+    .kernel_name = cnb_conv_direct_kernel_name,
 };
