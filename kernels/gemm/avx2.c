@@ -48,13 +48,15 @@ static inline __attribute__((always_inline)) void tile_rows(const int rows, int 
     __m256 acc[MR][2];
 #pragma GCC unroll 6
     for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
-#pragma GCC unroll 6
-    for (int i = 0; i < rows; i++) { /* a hint: never faults, even past the end of C */
-        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + i * ldc + NR - 1), _MM_HINT_T0);
-    }
-
+    /* The C tile is prefetched one line per k step during the last 2·rows steps (a hint: never
+     * faults, even past the end of C): late enough that the panels streaming meanwhile do not
+     * evict it, early enough to arrive before the stores, a few lines in flight at a time. */
+    const int kpf = k - 2 * rows;
     for (int p = 0; p < k; p++) {
+        if (p >= kpf) {
+            const int q = p - kpf;
+            _mm_prefetch((const char *)(c + (q >> 1) * ldc + (q & 1) * (NR - 1)), _MM_HINT_T0);
+        }
         const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
 #pragma GCC unroll 6
         for (int i = 0; i < rows; i++) {
