@@ -10,7 +10,7 @@
  *
  *   for jc in N by nc:
  *     for pc in K by kc:                       (first block: caller's beta, then beta = 1)
- *       pack B(pc.., jc..) into NR-column micro-panels      B panel kc×nc (L2/L3)
+ *       pack B(pc.., jc..) into NR-column micro-panels      B panel kc×nc (L3)
  *       for ic in M by mc:
  *         for jr in nc by NR:                               B micro-panel kc×NR (L1)
  *           for ir in mc by MR:
@@ -75,6 +75,9 @@
 #define GEMM_L2_A_BLOCK 2
 #define GEMM_L3_B_PANEL 2
 #define GEMM_KC_STEP 16
+/* Rows of row-major B packed together across a whole B panel: few enough sequential streams for
+ * the hardware prefetchers to follow, instead of kc rows touched 128 bytes at a time. */
+#define GEMM_B_STRIP 16
 /* What packing one element costs, in multiply-adds at the FMA peak (a strided read and a write,
  * against two vector FMAs a cycle): packing's weight in the choice of the thread grid. */
 #define GEMM_PACK_COST_MACS 8
@@ -288,9 +291,14 @@ static void gemm_block(const gemm_state *s, const cnb_gemm *g, int kc, int unsca
             const float beta = pc > 0 ? 1.0f : unscaled ? 0.0f : g->beta;
             /* op(B)(pc.., jc..) starts at b[pc·ldb + jc], or b[jc·ldb + pc] when tb. */
             const float *bblk = g->tb ? b + jc * ldb + pc : b + pc * ldb + jc;
-            for (int jr = 0; jr < nc; jr += NR)
-                pack_b_panel(t, min_int(NR, nc - jr), kb, g->tb ? bblk + jr * ldb : bblk + jr,
-                             ldb, g->tb, bp + (ptrdiff_t)jr * kb);
+            /* Row-major B: GEMM_B_STRIP rows at a time across the whole panel, so that each of
+             * those rows is read in one sequential run; transposed B: a micro-panel at a time. */
+            const int strip = g->tb ? kb : GEMM_B_STRIP;
+            for (int p0 = 0; p0 < kb; p0 += strip)
+                for (int jr = 0; jr < nc; jr += NR)
+                    pack_b_panel(t, min_int(NR, nc - jr), min_int(strip, kb - p0),
+                                 g->tb ? bblk + jr * ldb : bblk + p0 * ldb + jr, ldb, g->tb,
+                                 bp + (ptrdiff_t)jr * kb + (ptrdiff_t)p0 * NR);
             for (int ic = i0; ic < i1; ic += s->mc) {
                 const int mc = min_int(s->mc, i1 - ic);
                 const float *ablk = g->ta ? a + pc * lda + ic : a + ic * lda + pc;
