@@ -196,12 +196,9 @@ static void pack_a(int n, int k, const float *restrict a, ptrdiff_t lda, float *
             r[i] = i < n ? _mm256_maskload_ps(a + i * lda + p0, km) : _mm256_setzero_ps();
         transpose8(r);
         float *d = dst + (ptrdiff_t)p0 * MR;
-        if (kn == 8) {
 #pragma GCC unroll 8
-            for (int p = 0; p < 8; p++) _mm256_maskstore_ps(d + p * MR, lanes, r[p]);
-        } else {
-            for (int p = 0; p < kn; p++) _mm256_maskstore_ps(d + p * MR, lanes, r[p]);
-        }
+        for (int p = 0; p < 8; p++) /* constant indices only: r stays in registers */
+            if (p < kn) _mm256_maskstore_ps(d + p * MR, lanes, r[p]);
     }
 }
 

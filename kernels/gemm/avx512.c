@@ -182,12 +182,9 @@ static void pack_a(int n, int k, const float *restrict a, ptrdiff_t lda, float *
             r[i] = i < n ? _mm512_maskz_loadu_ps(km, a + i * lda + p0) : _mm512_setzero_ps();
         transpose16(r);
         float *d = dst + (ptrdiff_t)p0 * MR;
-        if (kn == 16) {
 #pragma GCC unroll 16
-            for (int p = 0; p < 16; p++) _mm512_mask_storeu_ps(d + p * MR, lanes, r[p]);
-        } else {
-            for (int p = 0; p < kn; p++) _mm512_mask_storeu_ps(d + p * MR, lanes, r[p]);
-        }
+        for (int p = 0; p < 16; p++) /* constant indices only: r stays in registers */
+            if (p < kn) _mm512_mask_storeu_ps(d + p * MR, lanes, r[p]);
     }
 }
 
