@@ -421,7 +421,7 @@ const char *cnb_gemm_kernel_name(void *state, const char *name)
     gemm_state *s = state;
     if (!s) return NULL;
     if (s->ran && s->ran_kc == 0)
-        snprintf(s->name, sizeof s->name, "%s[dot, %d columns per task]", name,
+        snprintf(s->name, sizeof s->name, "%s[dot %d columns a task]", name,
                  GEMM_DOT_COLS_PER_TASK);
     else
         snprintf(s->name, sizeof s->name, "%s[kc%d mc%d nc%d grid %dx%d]", name,
