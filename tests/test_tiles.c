@@ -236,17 +236,55 @@ static void conv_1x1_cases(void)
     }
 }
 
+/* The tile and the blocks a GEMM edge sweep is sized from. */
+typedef struct { int mr, nr, mc, kc, nc, dot_max_m; } gemm_sizes;
+
+/* The cache model's rules (kernels/gemm/driver.c) on a few cache sizes: the blocks are multiples
+ * of the tile, the two micro-panels fit in L1 and the A block in half of L2, larger caches never
+ * give smaller blocks, and an unknown cache gives the table's fallback. */
+static void check_gemm_model(const char *name, const cnb_gemm_arch *t)
+{
+    static const long long caches[][3] = {
+        {32 << 10, 1 << 20, 32 << 20}, {48 << 10, 2 << 20, 16 << 20}, {64 << 10, 4 << 20, 0},
+        {0, 0, 0}, {128 << 10, 0, 64 << 20}};
+    cnb_gemm_blocks prev = {0, 0, 0};
+    for (int c = 0; c < COUNT(caches); c++) {
+        const long long l1 = caches[c][0], l2 = caches[c][1], l3 = caches[c][2];
+        const cnb_gemm_blocks b = cnb_gemm_blocking_for(t, l1, l2, l3, 2);
+        CHECK(b.mc > 0 && b.mc % t->mr == 0 && b.nc > 0 && b.nc % t->nr == 0 && b.kc > 0,
+              "%s: blocks mc %d kc %d nc %d break the tile %dx%d", name, b.mc, b.kc, b.nc, t->mr, t->nr);
+        CHECK(l1 == 0 || (long long)(t->mr + t->nr) * b.kc * 4 <= l1, "%s: kc %d: the micro-panels "
+              "overflow L1 %lld", name, b.kc, l1);
+        CHECK(l2 == 0 || (long long)b.mc * b.kc * 4 <= l2 / 2, "%s: mc %d kc %d: the A block overflows "
+              "half of L2 %lld", name, b.mc, b.kc, l2);
+        CHECK(l1 != 0 || b.kc == t->kc, "%s: unknown L1 gives kc %d, not the table's %d", name, b.kc, t->kc);
+        CHECK(l2 != 0 || l1 != 0 || b.mc == t->mc, "%s: unknown caches give mc %d, not the table's %d",
+              name, b.mc, t->mc);
+        CHECK(l3 != 0 || b.nc == t->nc, "%s: unknown L3 gives nc %d, not the table's %d", name, b.nc, t->nc);
+        if (c < 2) /* the first three lines grow */
+            CHECK(prev.kc <= b.kc || c == 0, "%s: a larger L1 gives a smaller kc", name);
+        prev = b;
+    }
+}
+
 /* GEMM: m around mr and mc, n around nr and nc, k around kc (alpha > 0 and alpha < 0, whose
  * k blocks are summed unscaled), edge tiles with beta; the skinny-transposed path for every
- * m up to dot_max_m + 1 with n and k around the vector width nr/2. */
+ * m up to dot_max_m + 1 with n and k around the vector width nr/2. The cache blocks are the ones
+ * prepare computes for this machine (cnb_gemm_blocking), not the table's fallbacks. The sizes
+ * around mc and nc are kept below the driver's threading threshold (a few MACs) so that one
+ * thread walks every block and reaches its tail. */
 void test_tiles_gemm(void)
 {
     char d[CNB_DESC_MAX];
     int v[5];
     for (int e = 0; e < COUNT(gemm_tables); e++) {
         const cnb_impl *m = gemm_tables[e].impl;
-        const cnb_gemm_arch *t = gemm_tables[e].t;
+        const cnb_gemm_arch *table = gemm_tables[e].t;
         if (!cnb_impl_runnable(m, NULL)) continue;
+        check_gemm_model(m->name, table);
+        const cnb_gemm_blocks b = cnb_gemm_blocking(table);
+        const gemm_sizes sizes = {table->mr, table->nr, b.mc, b.kc, b.nc, table->dot_max_m};
+        const gemm_sizes *t = &sizes;
         int fails = 0;
         const int vec = t->nr / 2;
         int n = around(t->mr, v);

@@ -7,7 +7,8 @@
  * Edge tiles: m < 6 runs a copy of the kernel specialised for m rows (no wasted FMAs), n < 16
  * stores through maskload/maskstore with masks from a table, so nothing outside the m×n tile of
  * C is read or written.
- * Skinny-transposed kernel (m ≤ 4, tb): 4 accumulators (4 rows of B), A loaded once per 8 k. */
+ * Skinny-transposed kernel (m ≤ 4, tb): 4 accumulators (4 rows of B), A loaded once per 8 k.
+ * Packers for row-major A (8×8 transposes in registers) and B (two vectors per k step). */
 #include <immintrin.h>
 #include <stdint.h>
 
@@ -47,13 +48,15 @@ static inline __attribute__((always_inline)) void tile_rows(const int rows, int 
     __m256 acc[MR][2];
 #pragma GCC unroll 6
     for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
-#pragma GCC unroll 6
-    for (int i = 0; i < rows; i++) { /* a hint: never faults, even past the end of C */
-        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + i * ldc + NR - 1), _MM_HINT_T0);
-    }
-
+    /* The C tile is prefetched one line per k step during the last 2·rows steps (a hint: never
+     * faults, even past the end of C): late enough that the panels streaming meanwhile do not
+     * evict it, early enough to arrive before the stores, a few lines in flight at a time. */
+    const int kpf = k - 2 * rows;
     for (int p = 0; p < k; p++) {
+        if (p >= kpf) {
+            const int q = p - kpf;
+            _mm_prefetch((const char *)(c + (q >> 1) * ldc + (q & 1) * (NR - 1)), _MM_HINT_T0);
+        }
         const __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
 #pragma GCC unroll 6
         for (int i = 0; i < rows; i++) {
@@ -155,10 +158,67 @@ static void dot_kernel(int m, int n, int k, const float *restrict a, ptrdiff_t l
     }
 }
 
+/* The packers (driver.h). pack_a transposes 8 k steps of the n ≤ MR rows at a time: each row
+ * loaded as one vector (the k tail through the mask table), rows n..7 zero, an 8×8 transpose in
+ * registers, then each k step's first MR lanes stored through the mask table; so every source
+ * run is read once, and nothing past a row's k elements is read. */
+static inline void transpose8(__m256 r[8])
+{
+    __m256 t[8], u[8];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) { /* pairs of rows, interleaved within 128-bit lanes */
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; i++) { /* u[4i + q]: rows 4i..4i+3 of columns q and q+4 */
+        u[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
+    }
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; q++) {
+        r[q] = _mm256_permute2f128_ps(u[q], u[4 + q], 0x20);
+        r[q + 4] = _mm256_permute2f128_ps(u[q], u[4 + q], 0x31);
+    }
+}
+
+static void pack_a(int n, int k, const float *restrict a, ptrdiff_t lda, float *restrict dst)
+{
+    const __m256i lanes = _mm256_loadu_si256((const __m256i *)(mask_table + 8 - MR));
+    for (int p0 = 0; p0 < k; p0 += 8) {
+        const int kn = k - p0 < 8 ? k - p0 : 8;
+        const __m256i km = _mm256_loadu_si256((const __m256i *)(mask_table + 8 - kn));
+        __m256 r[8];
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; i++)
+            r[i] = i < n ? _mm256_maskload_ps(a + i * lda + p0, km) : _mm256_setzero_ps();
+        transpose8(r);
+        float *d = dst + (ptrdiff_t)p0 * MR;
+#pragma GCC unroll 8
+        for (int p = 0; p < 8; p++) /* constant indices only: r stays in registers */
+            if (p < kn) _mm256_maskstore_ps(d + p * MR, lanes, r[p]);
+    }
+}
+
+static void pack_b(int n, int k, const float *restrict b, ptrdiff_t ldb, float *restrict dst)
+{
+    const int n0 = n < 8 ? n : 8, n1 = n - n0;
+    const __m256i m0 = _mm256_loadu_si256((const __m256i *)(mask_table + 8 - n0));
+    const __m256i m1 = _mm256_loadu_si256((const __m256i *)(mask_table + 8 - n1));
+    for (int p = 0; p < k; p++) {
+        _mm256_store_ps(dst, _mm256_maskload_ps(b, m0));
+        _mm256_store_ps(dst + 8, _mm256_maskload_ps(b + 8, m1));
+        b += ldb;
+        dst += NR;
+    }
+}
+
 const cnb_gemm_arch cnb_gemm_arch_6x16__avx2 = {
     /*    mr       nr       mc        kc         nc                                            */
     .mr = MR, .nr = NR, .mc = 6 * 48, .kc = 256, .nc = 2048, .ukernel = ukernel_6x16,
-    .dot_max_m = 4, .dot = dot_kernel,
+    .dot_max_m = 4, .dot = dot_kernel, .pack_a = pack_a, .pack_b = pack_b,
 };
 
 static void *prepare_6x16(const cnb_problem *p, const float *wei)
@@ -166,6 +226,8 @@ static void *prepare_6x16(const cnb_problem *p, const float *wei)
     (void)wei;
     return cnb_gemm_prepare(&cnb_gemm_arch_6x16__avx2, p);
 }
+
+static const char *kernel_name_6x16(void *state);
 
 const cnb_impl cnb_gemm_f32_6x16__avx2 = {
     .name = "gemm/avx2_6x16",
@@ -175,4 +237,10 @@ const cnb_impl cnb_gemm_f32_6x16__avx2 = {
     .prepare = prepare_6x16,
     .run = cnb_gemm_run,
     .release = cnb_gemm_release,
+    .kernel_name = kernel_name_6x16,
 };
+
+static const char *kernel_name_6x16(void *state)
+{
+    return cnb_gemm_kernel_name(state, cnb_gemm_f32_6x16__avx2.name);
+}

@@ -7,7 +7,8 @@
  * Edge tiles: m < 14 runs a copy of the kernel specialised for m rows (fewer accumulators, no
  * wasted FMAs: M = 1 fully-connected layers use the 1-row copy), n < 32 stores under k-masks,
  * so nothing outside the m×n tile of C is read or written.
- * Skinny-transposed kernel (m ≤ 4, tb): 4 accumulators (4 rows of B), A loaded once per 16 k. */
+ * Skinny-transposed kernel (m ≤ 4, tb): 4 accumulators (4 rows of B), A loaded once per 16 k.
+ * Packers for row-major A (16×16 transposes in registers) and B (two vectors per k step). */
 #include <immintrin.h>
 #include <stdint.h>
 
@@ -36,13 +37,16 @@ static inline __attribute__((always_inline)) void tile_rows(const int rows, int 
     __m512 acc[MR][2];
 #pragma GCC unroll 14
     for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-#pragma GCC unroll 14
-    for (int i = 0; i < rows; i++) { /* a hint: never faults, even past the end of C */
-        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + i * ldc + NR - 1), _MM_HINT_T0);
-    }
-
+    /* The C tile is prefetched one line per k step during the last 2·rows steps (a hint: never
+     * faults, even past the end of C): late enough that the panels streaming meanwhile do not
+     * evict it, early enough to arrive before the stores, and a few lines in flight at a time
+     * rather than a burst of 2·rows that fills the L1's miss buffers at the start. */
+    const int kpf = k - 2 * rows;
     for (int p = 0; p < k; p++) {
+        if (p >= kpf) {
+            const int q = p - kpf;
+            _mm_prefetch((const char *)(c + (q >> 1) * ldc + (q & 1) * (NR - 1)), _MM_HINT_T0);
+        }
         const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
 #pragma GCC unroll 14
         for (int i = 0; i < rows; i++) {
@@ -134,10 +138,72 @@ static void dot_kernel(int m, int n, int k, const float *restrict a, ptrdiff_t l
     }
 }
 
+/* The packers (driver.h). pack_a transposes 16 k steps of the n ≤ MR rows at a time: each row
+ * loaded as one vector (the k tail under a k-mask), rows n..15 zero, a 16×16 transpose in
+ * registers, then each k step's first MR lanes stored under a mask; so every source line is read
+ * whole, once, and nothing past a row's k elements is read. */
+static inline void transpose16(__m512 r[16])
+{
+    __m512 t[16], u[16];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++) { /* pairs of rows, interleaved within 128-bit lanes */
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) { /* u[4i + q]: rows 4i..4i+3 of columns q, q+4, q+8, q+12 */
+        u[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
+        u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
+    }
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; q++) { /* gather the 128-bit lanes: column q + 4·lane */
+        const __m512 v0 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0x88);
+        const __m512 v1 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0x88);
+        const __m512 w0 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0xdd);
+        const __m512 w1 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0xdd);
+        r[q] = _mm512_shuffle_f32x4(v0, v1, 0x88);
+        r[q + 8] = _mm512_shuffle_f32x4(v0, v1, 0xdd);
+        r[q + 4] = _mm512_shuffle_f32x4(w0, w1, 0x88);
+        r[q + 12] = _mm512_shuffle_f32x4(w0, w1, 0xdd);
+    }
+}
+
+static void pack_a(int n, int k, const float *restrict a, ptrdiff_t lda, float *restrict dst)
+{
+    const __mmask16 lanes = (__mmask16)((1u << MR) - 1);
+    for (int p0 = 0; p0 < k; p0 += 16) {
+        const int kn = k - p0 < 16 ? k - p0 : 16;
+        const __mmask16 km = (__mmask16)((1u << kn) - 1);
+        __m512 r[16];
+#pragma GCC unroll 16
+        for (int i = 0; i < 16; i++)
+            r[i] = i < n ? _mm512_maskz_loadu_ps(km, a + i * lda + p0) : _mm512_setzero_ps();
+        transpose16(r);
+        float *d = dst + (ptrdiff_t)p0 * MR;
+#pragma GCC unroll 16
+        for (int p = 0; p < 16; p++) /* constant indices only: r stays in registers */
+            if (p < kn) _mm512_mask_storeu_ps(d + p * MR, lanes, r[p]);
+    }
+}
+
+static void pack_b(int n, int k, const float *restrict b, ptrdiff_t ldb, float *restrict dst)
+{
+    const __mmask16 m0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+    const __mmask16 m1 = (__mmask16)(n >= 32 ? 0xffff : n > 16 ? (1u << (n - 16)) - 1 : 0);
+    for (int p = 0; p < k; p++) {
+        _mm512_store_ps(dst, _mm512_maskz_loadu_ps(m0, b));
+        _mm512_store_ps(dst + 16, _mm512_maskz_loadu_ps(m1, b + 16));
+        b += ldb;
+        dst += NR;
+    }
+}
+
 const cnb_gemm_arch cnb_gemm_arch_14x32__avx512 = {
     /*    mr       nr       mc         kc         nc                                             */
     .mr = MR, .nr = NR, .mc = 14 * 24, .kc = 256, .nc = 2048, .ukernel = ukernel_14x32,
-    .dot_max_m = 4, .dot = dot_kernel,
+    .dot_max_m = 4, .dot = dot_kernel, .pack_a = pack_a, .pack_b = pack_b,
 };
 
 static void *prepare_14x32(const cnb_problem *p, const float *wei)
@@ -145,6 +211,8 @@ static void *prepare_14x32(const cnb_problem *p, const float *wei)
     (void)wei;
     return cnb_gemm_prepare(&cnb_gemm_arch_14x32__avx512, p);
 }
+
+static const char *kernel_name_14x32(void *state);
 
 const cnb_impl cnb_gemm_f32_14x32__avx512 = {
     .name = "gemm/avx512_14x32",
@@ -154,4 +222,10 @@ const cnb_impl cnb_gemm_f32_14x32__avx512 = {
     .prepare = prepare_14x32,
     .run = cnb_gemm_run,
     .release = cnb_gemm_release,
+    .kernel_name = kernel_name_14x32,
 };
+
+static const char *kernel_name_14x32(void *state)
+{
+    return cnb_gemm_kernel_name(state, cnb_gemm_f32_14x32__avx512.name);
+}

@@ -1,27 +1,51 @@
 /* The ISA-independent GEMM driver: BLIS's five loops around a micro-kernel.
  *
  * Threads: C is cut into a tm × tn grid of blocks (tm·tn = threads, the cut on MR/NR panel
- * boundaries, the grid chosen to waste the fewest padded FLOPs), and each thread runs the loops
- * below on its own block with its own packing buffers: no barrier, no shared writes, so a thread
- * that the OS preempts delays only itself. A is packed by the tn threads of its row of blocks,
- * B by the tm threads of its column: duplicated packing, cheap next to O(MNK).
+ * boundaries), and each thread runs the loops below on its own block with its own packing
+ * buffers: no barrier, no shared writes, so a thread that the OS preempts delays only itself.
+ * The grid is the one of least cost on the busiest thread, the cost being its padded
+ * multiply-adds plus its packing (A packed once per nc block of its columns, B once), so that the
+ * large dimension is the one split: M when N is skinny (each thread packs only its rows of A,
+ * the big operand), N when M is skinny, and the squarer grid otherwise.
  *
  *   for jc in N by nc:
  *     for pc in K by kc:                       (first block: caller's beta, then beta = 1)
- *       pack B(pc.., jc..) into NR-column micro-panels      B panel kc×nc (L2/L3)
+ *       pack B(pc.., jc..) into NR-column micro-panels      B panel kc×nc (L3)
  *       for ic in M by mc:
- *         pack A(ic.., pc..) into MR-row micro-panels       A block mc×kc (L2)
  *         for jr in nc by NR:                               B micro-panel kc×NR (L1)
  *           for ir in mc by MR:
+ *             (first jr: pack A(ic+ir.., pc..), MR rows)      A block mc×kc (L2)
  *             micro-kernel(C tile)
+ *
+ * A is packed one micro-panel at a time just before its first use, so the micro-kernel finds it
+ * in L1 instead of reading it back from L2 after the whole block was packed. The block sizes come
+ * from the caches (the model below, at prepare); the ISA's table gives only MR×NR, the micro-kernel
+ * and fallback blocks for a cache the topology does not know.
  *
  * Transposes and leading dimensions are absorbed by the packing; the micro-kernel only ever sees
  * packed panels (kernels/gemm/ukernel.h). Every C element is summed in the same order (the K
  * blocks depend on K only) whatever the grid, so the result does not depend on the thread
- * count. Baseline-compiled: packing is plain C.
+ * count. Baseline-compiled: packing is plain C, or the ISA's packers for row-major operands
+ * (driver.h) where it has them.
  *
  * Fully-connected shapes (tb, !ta, m ≤ the table's dot_max_m) skip all of this: the ISA's
  * skinny-transposed kernel (ukernel.h) streams B once, threads splitting the columns of C.
+ *
+ * The cache model (Low et al. 2016, "Analytical modeling is enough for high-performance BLIS"),
+ * its associativity arguments approximated by fractions of capacity:
+ *  - L1 holds the B micro-panel (kc×NR), reused by every A micro-panel of the block, and the
+ *    A micro-panel (MR×kc) streaming past it. A part stays free for the C tile's lines and lines in
+ *    flight (Low et al. keep one way; GEMM_L1_FREE, an eighth, is about one way of an 8- to 12-way
+ *    L1); the rest is shared in the proportion NR : MR of the two panels' widths (both kc deep), so
+ *    that the A stream, evicting least recently used lines, evicts its own older lines and never
+ *    the B micro-panel:  kc = (1 − 1/8)·L1 / ((MR + NR)·4 bytes), rounded down to a multiple of
+ *    16 (whole cache lines for any MR and NR).
+ *  - L2 holds the packed A block (mc×kc), reused once per B micro-panel; it may fill half of L2,
+ *    the other half taking the B micro-panels that stream in from L3 and the lines of C:
+ *    mc = L2/2 / (kc·4 bytes), rounded down to a multiple of MR.
+ *  - L3 holds the B panel (kc×nc), reused by every A block. The L3 is shared by the cores (and
+ *    arch/topo clamps what a VM reports), so a thread's panel may fill half of its core's share:
+ *    nc = L3/cores/2 / (kc·4 bytes), rounded down to a multiple of NR.
  *
  * Signed zeros. Applying alpha to each K block (C += alpha·acc_b) gives +0 where the partial
  * sums cancel, while alpha·Σ gives -0 for alpha < 0 (or alpha = 0 and Σ < 0). So when K spans
@@ -30,11 +54,13 @@
  * the end, exactly as the reference rounds it. */
 #include <assert.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
 
+#include "arch/topo.h"
 #include "kernels/gemm/driver.h"
 
 /* Below this many multiply-adds a problem runs on one thread (fork/join would dominate). */
@@ -43,10 +69,25 @@
 #define GEMM_DOT_COLS_PER_TASK 64
 /* Alignment of the packing buffers: one cache line, a whole zmm. */
 #define GEMM_PACK_ALIGN 64
+/* The cache model (header comment): the part of L1 left free, the part of L2 the A block may
+ * fill, the part of a core's share of L3 the B panel may fill, as 1/x; kc's rounding step. */
+#define GEMM_L1_FREE 8
+#define GEMM_L2_A_BLOCK 2
+#define GEMM_L3_B_PANEL 2
+#define GEMM_KC_STEP 16
+/* Rows of row-major B packed together across a whole B panel: few enough sequential streams for
+ * the hardware prefetchers to follow, instead of kc rows touched 128 bytes at a time. */
+#define GEMM_B_STRIP 16
+/* What packing one element costs, in multiply-adds at the FMA peak (a strided read and a write,
+ * against two vector FMAs a cycle): packing's weight in the choice of the thread grid. */
+#define GEMM_PACK_COST_MACS 8
 
 typedef struct gemm_state {
     const cnb_gemm_arch *arch;
-    int mc, kc, nc;      /* caps of the blocks (the table's, clamped to the prepared problem) */
+    int mc, kc, nc;      /* caps of the blocks (the cache model's, clamped to the prepared problem) */
+    int ran_kc, ran_tm, ran_tn; /* the last run's K block and thread grid (ran_kc 0: the dot path) */
+    int ran;             /* 1 once run */
+    char name[96];       /* cnb_gemm_kernel_name's buffer */
     int nthr;            /* packing buffers allocated for this many threads (by prepare) */
     float **ap;          /* per thread, mc×kc: one A block in MR-row micro-panels */
     float **bp;          /* per thread, kc×nc: one B panel in NR-column micro-panels */
@@ -64,6 +105,33 @@ static int arch_valid(const cnb_gemm_arch *t)
            t->mr <= CNB_GEMM_MAX_MR && t->nr <= CNB_GEMM_MAX_NR && t->mc % t->mr == 0 &&
            t->nc % t->nr == 0 && (t->nr * (int)sizeof(float)) % 16 == 0 && t->ukernel &&
            t->dot_max_m >= 0 && (t->dot_max_m == 0 || t->dot);
+}
+
+static int max_int(int a, int b) { return a > b ? a : b; }
+
+/* x/bytes rounded down to a multiple of step, at least step (bytes > 0). */
+static int fit(long long x, long long bytes, int step)
+{
+    const long long n = x / bytes / step * step;
+    return n < step ? step : n > (1 << 20) ? (1 << 20) / step * step : (int)n;
+}
+
+cnb_gemm_blocks cnb_gemm_blocking_for(const cnb_gemm_arch *t, long long l1d, long long l2,
+                                      long long l3, int cores)
+{
+    const long long f = sizeof(float);
+    cnb_gemm_blocks b = {.mc = t->mc, .kc = t->kc, .nc = t->nc};
+    if (l1d > 0)
+        b.kc = fit(l1d - l1d / GEMM_L1_FREE, (long long)(t->mr + t->nr) * f, GEMM_KC_STEP);
+    if (l2 > 0) b.mc = fit(l2 / GEMM_L2_A_BLOCK, b.kc * f, t->mr);
+    if (l3 > 0) b.nc = fit(l3 / max_int(cores, 1) / GEMM_L3_B_PANEL, b.kc * f, t->nr);
+    return b;
+}
+
+cnb_gemm_blocks cnb_gemm_blocking(const cnb_gemm_arch *t)
+{
+    const cnb_topo *topo = cnb_topo_get();
+    return cnb_gemm_blocking_for(t, topo->l1d, topo->l2, topo->l3, topo->cores);
 }
 
 static float *alloc_floats(size_t n)
@@ -100,11 +168,12 @@ void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const cnb_problem *p)
     gemm_state *s = calloc(1, sizeof(*s));
     if (!s) return NULL;
     s->arch = arch;
-    /* Clamp to the problem so small problems get small buffers; run() still works for any
-     * problem since these are only caps on the block sizes. */
-    s->mc = g->m > 0 ? min_int(arch->mc, round_up(g->m, arch->mr)) : arch->mr;
-    s->nc = g->n > 0 ? min_int(arch->nc, round_up(g->n, arch->nr)) : arch->nr;
-    s->kc = g->k > 0 ? min_int(arch->kc, g->k) : 1;
+    /* The machine's blocks, clamped to the problem so small problems get small buffers; run()
+     * still works for any problem since these are only caps on the block sizes. */
+    const cnb_gemm_blocks b = cnb_gemm_blocking(arch);
+    s->mc = g->m > 0 ? min_int(b.mc, round_up(g->m, arch->mr)) : arch->mr;
+    s->nc = g->n > 0 ? min_int(b.nc, round_up(g->n, arch->nr)) : arch->nr;
+    s->kc = g->k > 0 ? min_int(b.kc, g->k) : 1;
     /* Everything run() needs is allocated here, so that run() never allocates nor aborts:
      * packing buffers for the threads in force now, the workspace when the problem needs it. */
     int ok = grow_buffers(s, omp_get_max_threads());
@@ -135,11 +204,15 @@ void cnb_gemm_release(void *state)
 }
 
 /* One MR-row micro-panel of op(A): rows [0, rows) of the block starting at a, k steps.
- * op(A)(i, p) is a[i·lda + p], or a[p·lda + i] when ta. Rows rows..mr-1 are zero. */
-static void pack_a_panel(int mr, int rows, int k, const float *restrict a, ptrdiff_t lda, int ta,
-                         float *restrict dst)
+ * op(A)(i, p) is a[i·lda + p], or a[p·lda + i] when ta. Rows rows..mr-1 are zero. Row-major A
+ * through the ISA's packer when it has one. */
+static void pack_a_panel(const cnb_gemm_arch *t, int rows, int k, const float *restrict a,
+                         ptrdiff_t lda, int ta, float *restrict dst)
 {
-    if (ta) {
+    const int mr = t->mr;
+    if (!ta && t->pack_a) {
+        t->pack_a(rows, k, a, lda, dst);
+    } else if (ta) {
         for (int p = 0; p < k; p++) {
             const float *src = a + p * lda;
             float *d = dst + (ptrdiff_t)p * mr;
@@ -147,20 +220,30 @@ static void pack_a_panel(int mr, int rows, int k, const float *restrict a, ptrdi
             for (int i = rows; i < mr; i++) d[i] = 0.0f;
         }
     } else {
-        for (int p = 0; p < k; p++) {
-            float *d = dst + (ptrdiff_t)p * mr;
-            for (int i = 0; i < rows; i++) d[i] = a[i * lda + p];
-            for (int i = rows; i < mr; i++) d[i] = 0.0f;
+        /* Transpose in strips of a few k steps so the rows source rows are each read in runs. */
+        enum { STRIP = 16 };
+        for (int p0 = 0; p0 < k; p0 += STRIP) {
+            const int pn = min_int(STRIP, k - p0);
+            for (int i = 0; i < rows; i++) {
+                const float *src = a + i * lda + p0;
+                for (int p = 0; p < pn; p++) dst[(ptrdiff_t)(p0 + p) * mr + i] = src[p];
+            }
+            for (int p = 0; p < pn; p++)
+                for (int i = rows; i < mr; i++) dst[(ptrdiff_t)(p0 + p) * mr + i] = 0.0f;
         }
     }
 }
 
 /* One NR-column micro-panel of op(B): columns [0, cols) starting at b, k steps.
- * op(B)(p, j) is b[p·ldb + j], or b[j·ldb + p] when tb. Columns cols..nr-1 are zero. */
-static void pack_b_panel(int nr, int cols, int k, const float *restrict b, ptrdiff_t ldb, int tb,
-                         float *restrict dst)
+ * op(B)(p, j) is b[p·ldb + j], or b[j·ldb + p] when tb. Columns cols..nr-1 are zero. Row-major B
+ * through the ISA's packer when it has one. */
+static void pack_b_panel(const cnb_gemm_arch *t, int cols, int k, const float *restrict b,
+                         ptrdiff_t ldb, int tb, float *restrict dst)
 {
-    if (tb) {
+    const int nr = t->nr;
+    if (!tb && t->pack_b) {
+        t->pack_b(cols, k, b, ldb, dst);
+    } else if (tb) {
         /* Transpose in strips of a few k steps so the cols source rows are each read in runs. */
         enum { STRIP = 8 };
         for (int p0 = 0; p0 < k; p0 += STRIP) {
@@ -208,20 +291,27 @@ static void gemm_block(const gemm_state *s, const cnb_gemm *g, int kc, int unsca
             const float beta = pc > 0 ? 1.0f : unscaled ? 0.0f : g->beta;
             /* op(B)(pc.., jc..) starts at b[pc·ldb + jc], or b[jc·ldb + pc] when tb. */
             const float *bblk = g->tb ? b + jc * ldb + pc : b + pc * ldb + jc;
-            for (int jr = 0; jr < nc; jr += NR)
-                pack_b_panel(NR, min_int(NR, nc - jr), kb, g->tb ? bblk + jr * ldb : bblk + jr,
-                             ldb, g->tb, bp + (ptrdiff_t)jr * kb);
+            /* Row-major B: GEMM_B_STRIP rows at a time across the whole panel, so that each of
+             * those rows is read in one sequential run; transposed B: a micro-panel at a time. */
+            const int strip = g->tb ? kb : GEMM_B_STRIP;
+            for (int p0 = 0; p0 < kb; p0 += strip)
+                for (int jr = 0; jr < nc; jr += NR)
+                    pack_b_panel(t, min_int(NR, nc - jr), min_int(strip, kb - p0),
+                                 g->tb ? bblk + jr * ldb : bblk + p0 * ldb + jr, ldb, g->tb,
+                                 bp + (ptrdiff_t)jr * kb + (ptrdiff_t)p0 * NR);
             for (int ic = i0; ic < i1; ic += s->mc) {
                 const int mc = min_int(s->mc, i1 - ic);
                 const float *ablk = g->ta ? a + pc * lda + ic : a + ic * lda + pc;
-                for (int ir = 0; ir < mc; ir += MR)
-                    pack_a_panel(MR, min_int(MR, mc - ir), kb, g->ta ? ablk + ir : ablk + ir * lda,
-                                 lda, g->ta, ap + (ptrdiff_t)ir * kb);
                 for (int jr = 0; jr < nc; jr += NR)
-                    for (int ir = 0; ir < mc; ir += MR)
-                        t->ukernel(min_int(MR, mc - ir), min_int(NR, nc - jr), kb,
-                                   ap + (ptrdiff_t)ir * kb, bp + (ptrdiff_t)jr * kb,
-                                   dst + (ic + ir) * ldd + jc + jr, ldd, alpha, beta);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        float *apanel = ap + (ptrdiff_t)ir * kb;
+                        if (jr == 0) /* pack just before first use: the kernel finds it in L1 */
+                            pack_a_panel(t, min_int(MR, mc - ir), kb,
+                                         g->ta ? ablk + ir : ablk + ir * lda, lda, g->ta, apanel);
+                        t->ukernel(min_int(MR, mc - ir), min_int(NR, nc - jr), kb, apanel,
+                                   bp + (ptrdiff_t)jr * kb, dst + (ic + ir) * ldd + jc + jr, ldd,
+                                   alpha, beta);
+                    }
             }
         }
     }
@@ -237,16 +327,22 @@ static void gemm_block(const gemm_state *s, const cnb_gemm *g, int kc, int unsca
     }
 }
 
-/* The thread grid tm × tn (tm·tn = nthr) for mp × np micro-panels: fewest padded tiles on the
- * busiest thread, ties to more threads along N (they share A, the smaller packing). */
-static void thread_grid(int nthr, int mp, int np, int *tm, int *tn)
+/* The thread grid tm × tn (tm·tn = nthr) for an M × N problem: least cost on the busiest thread,
+ * the cost (per unit of K) being its padded multiply-adds plus GEMM_PACK_COST_MACS per element it
+ * packs (its rows of A once per nc block of its columns, its columns of B once); ties to more
+ * threads along N. */
+static void thread_grid(const gemm_state *s, int nthr, int M, int N, int *tm, int *tn)
 {
+    const int MR = s->arch->mr, NR = s->arch->nr, mp = ceil_div(M, MR), np = ceil_div(N, NR);
     int64_t best = INT64_MAX;
     for (int cn = nthr; cn >= 1; cn--) {
         if (nthr % cn) continue;
-        const int64_t work = (int64_t)ceil_div(mp, nthr / cn) * ceil_div(np, cn);
-        if (work < best) {
-            best = work;
+        const int64_t rows = (int64_t)ceil_div(mp, nthr / cn) * MR;
+        const int64_t cols = (int64_t)ceil_div(np, cn) * NR;
+        const int64_t pack = rows * ceil_div((int)cols, s->nc) + cols;
+        const int64_t cost = rows * cols + GEMM_PACK_COST_MACS * pack;
+        if (cost < best) {
+            best = cost;
             *tm = nthr / cn;
             *tn = cn;
         }
@@ -269,6 +365,8 @@ void cnb_gemm_run(void *state, const cnb_problem *prob, const float *a, const fl
 
     if (g->tb && !g->ta && M <= t->dot_max_m) {
         /* Fully-connected shape: no packing, B streamed once (ukernel.h, skinny-transposed). */
+        s->ran = 1;
+        s->ran_kc = 0;
         const int tasks = ceil_div(N, GEMM_DOT_COLS_PER_TASK);
 #pragma omp parallel for schedule(static) if (parallel)
         for (int task = 0; task < tasks; task++) {
@@ -295,12 +393,18 @@ void cnb_gemm_run(void *state, const cnb_problem *prob, const float *a, const fl
      * threads in force now than then: the extra ones are left out, the result is the same). */
     const int nthr = parallel ? min_int(omp_get_max_threads(), s->nthr) : 1;
     const int mp = ceil_div(M, MR), np = ceil_div(N, NR);
+    int grid_m = 1, grid_n = 1;
+    thread_grid(s, nthr, M, N, &grid_m, &grid_n);
+    s->ran = 1;
+    s->ran_kc = kc;
+    s->ran_tm = grid_m;
+    s->ran_tn = grid_n;
 
 #pragma omp parallel num_threads(nthr)
     {
         const int nt = omp_get_num_threads(), id = omp_get_thread_num();
-        int tm = 1, tn = 1;
-        thread_grid(nt, mp, np, &tm, &tn);
+        int tm = grid_m, tn = grid_n;
+        if (nt != nthr) thread_grid(s, nt, M, N, &tm, &tn); /* fewer threads than asked for */
         const int ti = id / tn, tj = id % tn;
         /* Block edges on panel boundaries: panels [mp·ti/tm, mp·(ti+1)/tm). */
         const int i0 = (int)((int64_t)mp * ti / tm) * MR;
@@ -310,4 +414,18 @@ void cnb_gemm_run(void *state, const cnb_problem *prob, const float *a, const fl
         if (i0 < i1 && j0 < j1)
             gemm_block(s, g, kc, unscaled, i0, i1, j0, j1, a, b, c, dst, ldd, s->ap[id], s->bp[id]);
     }
+}
+
+const char *cnb_gemm_kernel_name(void *state, const char *name)
+{
+    gemm_state *s = state;
+    if (!s) return NULL;
+    if (s->ran && s->ran_kc == 0)
+        snprintf(s->name, sizeof s->name, "%s[dot %d columns a task]", name,
+                 GEMM_DOT_COLS_PER_TASK);
+    else
+        snprintf(s->name, sizeof s->name, "%s[kc%d mc%d nc%d grid %dx%d]", name,
+                 s->ran ? s->ran_kc : s->kc, s->mc, s->nc, s->ran ? s->ran_tm : 1,
+                 s->ran ? s->ran_tn : 1);
+    return s->name;
 }

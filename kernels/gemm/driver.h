@@ -7,16 +7,39 @@
 #include "kernels/gemm/ukernel.h"
 #include "kernels/problem.h"
 
+/* Packs one micro-panel from a row-major operand (optional per ISA, faster than the driver's
+ * plain C): pack_a, `n` ≤ MR rows of A (a[i·ld + p]) into dst[p·MR + i]; pack_b, `n` ≤ NR
+ * columns of B (b[p·ld + j]) into dst[p·NR + j]; k steps; the padding rows / columns n.. are
+ * zero. Reads nothing outside the n×k (pack_a) or k×n (pack_b) elements. */
+typedef void cnb_gemm_pack_fn(int n, int k, const float *restrict src, ptrdiff_t ld,
+                              float *restrict dst);
+
 /* One line of an ISA's blocking table. Invariants (checked by cnb_gemm_prepare):
- *   mc % mr == 0, nc % nr == 0, all > 0, mr ≤ CNB_GEMM_MAX_MR, nr ≤ CNB_GEMM_MAX_NR. */
+ *   mc % mr == 0, nc % nr == 0, all > 0, mr ≤ CNB_GEMM_MAX_MR, nr ≤ CNB_GEMM_MAX_NR.
+ * The cache blocks mc, kc, nc are fallbacks: prepare derives the blocks from the detected caches
+ * (cnb_gemm_blocking) and uses a table value only where its cache is unknown. */
 typedef struct cnb_gemm_arch {
     int mr, nr;              /* micro-tile: rows of A / columns of B per micro-kernel call */
-    int mc, kc, nc;          /* cache blocks: A block mc×kc (L2), B micro-panel kc×nr (L1),
-                              * B panel kc×nc (L2/L3); one set of buffers per thread */
+    int mc, kc, nc;          /* fallback cache blocks: A block mc×kc (L2), B micro-panel kc×nr
+                              * (L1), B panel kc×nc (L3); one set of buffers per thread */
     cnb_gemm_ukernel_fn *ukernel;
     int dot_max_m;           /* tb, !ta and m ≤ dot_max_m use dot instead (0: never) */
     cnb_gemm_dotkernel_fn *dot;
+    cnb_gemm_pack_fn *pack_a, *pack_b;   /* optional (NULL: the driver's plain C) */
 } cnb_gemm_arch;
+
+/* Cache blocks mc (rows of A), kc (depth), nc (columns of B). */
+typedef struct cnb_gemm_blocks {
+    int mc, kc, nc;
+} cnb_gemm_blocks;
+
+/* The blocks the analytical model of driver.c gives an ISA's tile for caches of l1d, l2 and l3
+ * bytes shared by `cores` cores (0 = unknown: the table's block for that cache). */
+cnb_gemm_blocks cnb_gemm_blocking_for(const cnb_gemm_arch *t, long long l1d, long long l2,
+                                      long long l3, int cores);
+/* The same for this machine's detected caches (arch/topo.h, L3 clamped): what prepare uses
+ * before clamping the blocks to the problem (tests/test_tiles.c sizes its edge cases from it). */
+cnb_gemm_blocks cnb_gemm_blocking(const cnb_gemm_arch *t);
 
 /* The tables of the ISA files (tests/test_tiles.c sizes its edge cases from them). */
 extern const cnb_gemm_arch cnb_gemm_arch_14x32__avx512, cnb_gemm_arch_6x16__avx2, cnb_gemm_arch_8x12__neon;
@@ -28,5 +51,9 @@ extern const cnb_gemm_arch cnb_gemm_arch_14x32__avx512, cnb_gemm_arch_6x16__avx2
 void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const cnb_problem *p);
 void cnb_gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c);
 void cnb_gemm_release(void *state);
+/* For the record's kernel_name: `name` and the blocking the state last ran, e.g.
+ * "gemm/avx512_14x32[kc224 mc1162 nc2048 grid 1x2]" (the blocks as clamped to the problem, kc
+ * the K block really used, the thread grid tm×tn of the last run). */
+const char *cnb_gemm_kernel_name(void *state, const char *name);
 
 #endif

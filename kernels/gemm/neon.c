@@ -144,6 +144,8 @@ static void *prepare_8x12(const cnb_problem *p, const float *wei)
     return cnb_gemm_prepare(&cnb_gemm_arch_8x12__neon, p);
 }
 
+static const char *kernel_name_8x12(void *state);
+
 const cnb_impl cnb_gemm_f32_8x12__neon = {
     .name = "gemm/neon_8x12",
     .op = CNB_OP_GEMM,
@@ -152,4 +154,10 @@ const cnb_impl cnb_gemm_f32_8x12__neon = {
     .prepare = prepare_8x12,
     .run = cnb_gemm_run,
     .release = cnb_gemm_release,
+    .kernel_name = kernel_name_8x12,
 };
+
+static const char *kernel_name_8x12(void *state)
+{
+    return cnb_gemm_kernel_name(state, cnb_gemm_f32_8x12__neon.name);
+}
