@@ -150,11 +150,12 @@ static inline __attribute__((always_inline)) void dw_tile(const cnb_conv_dw_args
 /* The depthwise 3-tap row kernel for constant ur, pixel stride sw (pixels) and padding skips sl,
  * sr: along a kernel row, window position p feeds pixel j through tap p − j·sw, so each input
  * vector is loaded once and used by up to 3 FMAs: (ur − 1)·sw + 3 loads for 3·ur FMAs instead
- * of one load per FMA (Zen 4 loads two ymm per cycle, as many as it issues FMAs: with the
- * stores, the one-load-per-FMA loop was load-bound). The 3 weight vectors of the kernel row stay
- * in registers. GCC still turns about a third of the loads into FMA memory operands here; a
- * vmaskmovps load under src_lanes (the AVX-512 cure, ukernel.h) needs a register more and ran
- * 15-20 % slower on Zen 4. */
+ * of one load per FMA (a core loads no more vectors per cycle than it issues FMAs, so with the
+ * stores a loop of one load per FMA is load-bound). The 3 weight vectors of the kernel row stay
+ * in registers. GCC still turns about a third of the loads into FMA memory operands here; the
+ * AVX-512 cure, a load under src_lanes (ukernel.h), is not used: AVX2 has no mask registers, so
+ * vmaskmovps takes its mask in a vector register, one more than the 16 the widest tile already
+ * fills, and the spills cost more than the memory operands. */
 static inline __attribute__((always_inline)) void
 dw3_tile(const cnb_conv_dw3_args *a, const int ur, const int sw, const int sl, const int sr)
 {

@@ -69,9 +69,10 @@ row_tile(const cnb_conv_row_args *a, const int nb, const int ur, const ptrdiff_t
             const float *w = w_icb + kd * a->wei_kd + kh * a->wei_kh;
             for (int kw = 0; kw < a->nkw; kw++, s += a->src_kw, w += a->wei_kw) {
                 if (l0 == 0 && l1 == B && B % ks == 0) {
-                    /* A whole block: a constant trip count, the lane loop unrolled by 4 (its
-                     * branch cost several % on 14-wide rows, whose calls have 1 or 2 kw taps;
-                     * unrolled by 16, GCC spilled accumulators in the largest tiles). */
+                    /* A whole block: a constant trip count, the lane loop unrolled by 4 (the
+                     * loop branch is a share of a call worth saving on wide rows, whose calls
+                     * have only 1 or 2 kw taps; unrolled by 16, GCC spills accumulators in the
+                     * largest tiles). */
 #pragma GCC unroll 4
                     for (int l = 0; l < B; l += ks) lane_step(acc, s, w, l, nb, ur, ks, sow, a->wei_ob);
                     continue;
@@ -169,8 +170,8 @@ static inline __attribute__((always_inline)) void dw_tile(const cnb_conv_dw_args
 /* The depthwise 3-tap row kernel for constant ur, pixel stride sw (pixels) and padding skips sl,
  * sr: along a kernel row, window position p feeds pixel j through tap p − j·sw, so each input
  * vector is loaded once and used by up to 3 FMAs: (ur − 1)·sw + 3 loads for 3·ur FMAs instead
- * of one load per FMA (Zen 4 loads one zmm per cycle, as many as it issues FMAs: with the
- * stores, the one-load-per-FMA loop was load-bound). The 3 weight vectors of the kernel row stay
+ * of one load per FMA (a core loads no more vectors per cycle than it issues FMAs, so with the
+ * stores a loop of one load per FMA is load-bound). The 3 weight vectors of the kernel row stay
  * in registers. The loads go under src_lanes (all ones) so that GCC keeps x in a register
  * (ukernel.h). */
 static inline __attribute__((always_inline)) void
