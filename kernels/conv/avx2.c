@@ -14,10 +14,15 @@
 #include <immintrin.h>
 
 #include "kernels/conv/driver.h"
+#include "kernels/conv/tiles.h"
 
 #define B 8        /* channel block (lanes of a ymm) */
 #define ACC_REGS 12 /* ymm registers the row kernel's accumulators may take */
 #define DW_UR_MAX 12 /* pixels per depthwise call (table) */
+/* The row tiles, (nb, ur_max) for nb = 1, 2, ...: every ur ≤ ur_max is instantiated (row_switch)
+ * and the table's nb_max and ur_max come from this list (tiles.h); ur·nb·ks ≤ ACC_REGS. */
+#define ROW_TILES(X) X(1, 12) X(2, 6) X(3, 4)
+CNB_CONV_CHECK_TILES(ROW_TILES);
 
 /* The row kernel for constant nb, ur and (when it is B) pixel stride sow. */
 static inline __attribute__((always_inline)) void
@@ -92,21 +97,13 @@ row_tile(const cnb_conv_row_args *a, const int nb, const int ur, const ptrdiff_t
         for (int j = 0; j < ur; j++) _mm256_storeu_ps(a->dst + b * a->dst_ob + j * B, acc[b * ur + j]);
 }
 
+#define ROW_CASE(nb, ur) case CNB_CONV_TILE_KEY(nb, ur): row_tile(a, nb, ur, sow); return;
+#define ROW_CASES(nb, n) CNB_CONV_FOR_UR(n, ROW_CASE, nb)
 static inline __attribute__((always_inline)) void
 row_switch(const cnb_conv_row_args *a, int nb, int ur, const ptrdiff_t sow)
 {
-    switch (nb * 32 + ur) {
-    case 1 * 32 +  1: row_tile(a, 1,  1, sow); return; case 1 * 32 +  2: row_tile(a, 1,  2, sow); return;
-    case 1 * 32 +  3: row_tile(a, 1,  3, sow); return; case 1 * 32 +  4: row_tile(a, 1,  4, sow); return;
-    case 1 * 32 +  5: row_tile(a, 1,  5, sow); return; case 1 * 32 +  6: row_tile(a, 1,  6, sow); return;
-    case 1 * 32 +  7: row_tile(a, 1,  7, sow); return; case 1 * 32 +  8: row_tile(a, 1,  8, sow); return;
-    case 1 * 32 +  9: row_tile(a, 1,  9, sow); return; case 1 * 32 + 10: row_tile(a, 1, 10, sow); return;
-    case 1 * 32 + 11: row_tile(a, 1, 11, sow); return; case 1 * 32 + 12: row_tile(a, 1, 12, sow); return;
-    case 2 * 32 +  1: row_tile(a, 2,  1, sow); return; case 2 * 32 +  2: row_tile(a, 2,  2, sow); return;
-    case 2 * 32 +  3: row_tile(a, 2,  3, sow); return; case 2 * 32 +  4: row_tile(a, 2,  4, sow); return;
-    case 2 * 32 +  5: row_tile(a, 2,  5, sow); return; case 2 * 32 +  6: row_tile(a, 2,  6, sow); return;
-    case 3 * 32 +  1: row_tile(a, 3,  1, sow); return; case 3 * 32 +  2: row_tile(a, 3,  2, sow); return;
-    case 3 * 32 +  3: row_tile(a, 3,  3, sow); return; case 3 * 32 +  4: row_tile(a, 3,  4, sow); return;
+    switch (CNB_CONV_TILE_KEY(nb, ur)) {
+        ROW_TILES(ROW_CASES)
     default: cnb_conv_missing_tile("avx2", "row", nb, ur);
     }
 }
@@ -185,16 +182,12 @@ dw3_tile(const cnb_conv_dw3_args *a, const int ur, const int sw, const int sl, c
     }
 }
 
+#define DW3_CASE(_, ur) case ur: dw3_tile(a, ur, sw, sl, sr); return;
 static inline __attribute__((always_inline)) void
 dw3_switch(const cnb_conv_dw3_args *a, int ur, const int sw, const int sl, const int sr)
 {
     switch (ur) {
-    case  1: dw3_tile(a,  1, sw, sl, sr); return; case  2: dw3_tile(a,  2, sw, sl, sr); return;
-    case  3: dw3_tile(a,  3, sw, sl, sr); return; case  4: dw3_tile(a,  4, sw, sl, sr); return;
-    case  5: dw3_tile(a,  5, sw, sl, sr); return; case  6: dw3_tile(a,  6, sw, sl, sr); return;
-    case  7: dw3_tile(a,  7, sw, sl, sr); return; case  8: dw3_tile(a,  8, sw, sl, sr); return;
-    case  9: dw3_tile(a,  9, sw, sl, sr); return; case 10: dw3_tile(a, 10, sw, sl, sr); return;
-    case 11: dw3_tile(a, 11, sw, sl, sr); return; case 12: dw3_tile(a, 12, sw, sl, sr); return;
+        CNB_CONV_FOR_UR(DW_UR_MAX, DW3_CASE, 0)
     default: cnb_conv_missing_tile("avx2", "dw3", 1, ur);
     }
 }
@@ -216,21 +209,18 @@ static void dw3(const cnb_conv_dw3_args *a, int sw, int ur)
     f[sw - 1][a->skip_l + 2 * a->skip_r](a, ur);
 }
 
+#define DW_CASE(_, ur) case ur: dw_tile(a, ur); return;
 static void dw(const cnb_conv_dw_args *a, int ur)
 {
     switch (ur) {
-    case  1: dw_tile(a,  1); return; case  2: dw_tile(a,  2); return;
-    case  3: dw_tile(a,  3); return; case  4: dw_tile(a,  4); return;
-    case  5: dw_tile(a,  5); return; case  6: dw_tile(a,  6); return;
-    case  7: dw_tile(a,  7); return; case  8: dw_tile(a,  8); return;
-    case  9: dw_tile(a,  9); return; case 10: dw_tile(a, 10); return;
-    case 11: dw_tile(a, 11); return; case 12: dw_tile(a, 12); return;
+        CNB_CONV_FOR_UR(DW_UR_MAX, DW_CASE, 0)
     default: cnb_conv_missing_tile("avx2", "dw", 1, ur);
     }
 }
 
-/*                                                  block acc  nb   ur_max by nb     dw_ur */
-const cnb_conv_direct_isa cnb_conv_direct_table__avx2 = {"avx2", B, ACC_REGS, 3, {0, 12, 6, 4}, DW_UR_MAX, row, dw, dw3};
+/* The table, from the tile list the switches above instantiate. */
+const cnb_conv_direct_isa cnb_conv_direct_table__avx2 = {"avx2", B, ACC_REGS, CNB_CONV_NB_COUNT(ROW_TILES),
+    CNB_CONV_UR_MAX_BY_NB(ROW_TILES), DW_UR_MAX, row, dw, dw3};
 
 static void *prepare(const cnb_problem *p, const float *wei)
 {

@@ -15,10 +15,15 @@
 #include <immintrin.h>
 
 #include "kernels/conv/driver.h"
+#include "kernels/conv/tiles.h"
 
 #define B 16       /* channel block (lanes of a zmm) */
 #define ACC_REGS 28 /* zmm registers the row kernel's accumulators may take */
 #define DW_UR_MAX 16 /* pixels per depthwise call (table) */
+/* The row tiles, (nb, ur_max) for nb = 1, 2, ...: every ur ≤ ur_max is instantiated (row_switch)
+ * and the table's nb_max and ur_max come from this list (tiles.h); ur·nb·ks ≤ ACC_REGS. */
+#define ROW_TILES(X) X(1, 24) X(2, 14) X(3, 8) X(4, 6)
+CNB_CONV_CHECK_TILES(ROW_TILES);
 
 /* One step of the lane loop: input lanes [l, l + ks), lane l + t into partial sum t; per lane nb
  * weight vectors, one broadcast per pixel and nb·ur FMAs. */
@@ -97,36 +102,13 @@ row_tile(const cnb_conv_row_args *a, const int nb, const int ur, const ptrdiff_t
         for (int j = 0; j < ur; j++) _mm512_storeu_ps(a->dst + b * a->dst_ob + j * B, acc[b * ur + j]);
 }
 
+#define ROW_CASE(nb, ur) case CNB_CONV_TILE_KEY(nb, ur): row_tile(a, nb, ur, sow); return;
+#define ROW_CASES(nb, n) CNB_CONV_FOR_UR(n, ROW_CASE, nb)
 static inline __attribute__((always_inline)) void
 row_switch(const cnb_conv_row_args *a, int nb, int ur, const ptrdiff_t sow)
 {
-    switch (nb * 32 + ur) {
-    case 1 * 32 +  1: row_tile(a, 1,  1, sow); return; case 1 * 32 +  2: row_tile(a, 1,  2, sow); return;
-    case 1 * 32 +  3: row_tile(a, 1,  3, sow); return; case 1 * 32 +  4: row_tile(a, 1,  4, sow); return;
-    case 1 * 32 +  5: row_tile(a, 1,  5, sow); return; case 1 * 32 +  6: row_tile(a, 1,  6, sow); return;
-    case 1 * 32 +  7: row_tile(a, 1,  7, sow); return; case 1 * 32 +  8: row_tile(a, 1,  8, sow); return;
-    case 1 * 32 +  9: row_tile(a, 1,  9, sow); return; case 1 * 32 + 10: row_tile(a, 1, 10, sow); return;
-    case 1 * 32 + 11: row_tile(a, 1, 11, sow); return; case 1 * 32 + 12: row_tile(a, 1, 12, sow); return;
-    case 1 * 32 + 13: row_tile(a, 1, 13, sow); return; case 1 * 32 + 14: row_tile(a, 1, 14, sow); return;
-    case 1 * 32 + 15: row_tile(a, 1, 15, sow); return; case 1 * 32 + 16: row_tile(a, 1, 16, sow); return;
-    case 1 * 32 + 17: row_tile(a, 1, 17, sow); return; case 1 * 32 + 18: row_tile(a, 1, 18, sow); return;
-    case 1 * 32 + 19: row_tile(a, 1, 19, sow); return; case 1 * 32 + 20: row_tile(a, 1, 20, sow); return;
-    case 1 * 32 + 21: row_tile(a, 1, 21, sow); return; case 1 * 32 + 22: row_tile(a, 1, 22, sow); return;
-    case 1 * 32 + 23: row_tile(a, 1, 23, sow); return; case 1 * 32 + 24: row_tile(a, 1, 24, sow); return;
-    case 2 * 32 +  1: row_tile(a, 2,  1, sow); return; case 2 * 32 +  2: row_tile(a, 2,  2, sow); return;
-    case 2 * 32 +  3: row_tile(a, 2,  3, sow); return; case 2 * 32 +  4: row_tile(a, 2,  4, sow); return;
-    case 2 * 32 +  5: row_tile(a, 2,  5, sow); return; case 2 * 32 +  6: row_tile(a, 2,  6, sow); return;
-    case 2 * 32 +  7: row_tile(a, 2,  7, sow); return; case 2 * 32 +  8: row_tile(a, 2,  8, sow); return;
-    case 2 * 32 +  9: row_tile(a, 2,  9, sow); return; case 2 * 32 + 10: row_tile(a, 2, 10, sow); return;
-    case 2 * 32 + 11: row_tile(a, 2, 11, sow); return; case 2 * 32 + 12: row_tile(a, 2, 12, sow); return;
-    case 2 * 32 + 13: row_tile(a, 2, 13, sow); return; case 2 * 32 + 14: row_tile(a, 2, 14, sow); return;
-    case 3 * 32 +  1: row_tile(a, 3,  1, sow); return; case 3 * 32 +  2: row_tile(a, 3,  2, sow); return;
-    case 3 * 32 +  3: row_tile(a, 3,  3, sow); return; case 3 * 32 +  4: row_tile(a, 3,  4, sow); return;
-    case 3 * 32 +  5: row_tile(a, 3,  5, sow); return; case 3 * 32 +  6: row_tile(a, 3,  6, sow); return;
-    case 3 * 32 +  7: row_tile(a, 3,  7, sow); return; case 3 * 32 +  8: row_tile(a, 3,  8, sow); return;
-    case 4 * 32 +  1: row_tile(a, 4,  1, sow); return; case 4 * 32 +  2: row_tile(a, 4,  2, sow); return;
-    case 4 * 32 +  3: row_tile(a, 4,  3, sow); return; case 4 * 32 +  4: row_tile(a, 4,  4, sow); return;
-    case 4 * 32 +  5: row_tile(a, 4,  5, sow); return; case 4 * 32 +  6: row_tile(a, 4,  6, sow); return;
+    switch (CNB_CONV_TILE_KEY(nb, ur)) {
+        ROW_TILES(ROW_CASES)
     default: cnb_conv_missing_tile("avx512", "row", nb, ur);
     }
 }
@@ -204,18 +186,12 @@ dw3_tile(const cnb_conv_dw3_args *a, const int ur, const int sw, const int sl, c
     }
 }
 
+#define DW3_CASE(_, ur) case ur: dw3_tile(a, ur, sw, sl, sr); return;
 static inline __attribute__((always_inline)) void
 dw3_switch(const cnb_conv_dw3_args *a, int ur, const int sw, const int sl, const int sr)
 {
     switch (ur) {
-    case  1: dw3_tile(a,  1, sw, sl, sr); return; case  2: dw3_tile(a,  2, sw, sl, sr); return;
-    case  3: dw3_tile(a,  3, sw, sl, sr); return; case  4: dw3_tile(a,  4, sw, sl, sr); return;
-    case  5: dw3_tile(a,  5, sw, sl, sr); return; case  6: dw3_tile(a,  6, sw, sl, sr); return;
-    case  7: dw3_tile(a,  7, sw, sl, sr); return; case  8: dw3_tile(a,  8, sw, sl, sr); return;
-    case  9: dw3_tile(a,  9, sw, sl, sr); return; case 10: dw3_tile(a, 10, sw, sl, sr); return;
-    case 11: dw3_tile(a, 11, sw, sl, sr); return; case 12: dw3_tile(a, 12, sw, sl, sr); return;
-    case 13: dw3_tile(a, 13, sw, sl, sr); return; case 14: dw3_tile(a, 14, sw, sl, sr); return;
-    case 15: dw3_tile(a, 15, sw, sl, sr); return; case 16: dw3_tile(a, 16, sw, sl, sr); return;
+        CNB_CONV_FOR_UR(DW_UR_MAX, DW3_CASE, 0)
     default: cnb_conv_missing_tile("avx512", "dw3", 1, ur);
     }
 }
@@ -237,23 +213,18 @@ static void dw3(const cnb_conv_dw3_args *a, int sw, int ur)
     f[sw - 1][a->skip_l + 2 * a->skip_r](a, ur);
 }
 
+#define DW_CASE(_, ur) case ur: dw_tile(a, ur); return;
 static void dw(const cnb_conv_dw_args *a, int ur)
 {
     switch (ur) {
-    case  1: dw_tile(a,  1); return; case  2: dw_tile(a,  2); return;
-    case  3: dw_tile(a,  3); return; case  4: dw_tile(a,  4); return;
-    case  5: dw_tile(a,  5); return; case  6: dw_tile(a,  6); return;
-    case  7: dw_tile(a,  7); return; case  8: dw_tile(a,  8); return;
-    case  9: dw_tile(a,  9); return; case 10: dw_tile(a, 10); return;
-    case 11: dw_tile(a, 11); return; case 12: dw_tile(a, 12); return;
-    case 13: dw_tile(a, 13); return; case 14: dw_tile(a, 14); return;
-    case 15: dw_tile(a, 15); return; case 16: dw_tile(a, 16); return;
+        CNB_CONV_FOR_UR(DW_UR_MAX, DW_CASE, 0)
     default: cnb_conv_missing_tile("avx512", "dw", 1, ur);
     }
 }
 
-/*                                                  block acc  nb   ur_max by nb     dw_ur */
-const cnb_conv_direct_isa cnb_conv_direct_table__avx512 = {"avx512", B, ACC_REGS, 4, {0, 24, 14, 8, 6}, DW_UR_MAX, row, dw, dw3};
+/* The table, from the tile list the switches above instantiate. */
+const cnb_conv_direct_isa cnb_conv_direct_table__avx512 = {"avx512", B, ACC_REGS, CNB_CONV_NB_COUNT(ROW_TILES),
+    CNB_CONV_UR_MAX_BY_NB(ROW_TILES), DW_UR_MAX, row, dw, dw3};
 
 static void *prepare(const cnb_problem *p, const float *wei)
 {

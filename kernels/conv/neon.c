@@ -12,9 +12,15 @@
 #include <arm_neon.h>
 
 #include "kernels/conv/driver.h"
+#include "kernels/conv/tiles.h"
 
 #define B 4        /* channel block (lanes of a q register) */
 #define ACC_REGS 24 /* q registers the row kernel's accumulators may take */
+#define DW_UR_MAX 16 /* pixels per depthwise call (table) */
+/* The row tiles, (nb, ur_max) for nb = 1, 2, ...: every ur ≤ ur_max is instantiated (row_switch)
+ * and the table's nb_max and ur_max come from this list (tiles.h); ur·nb·ks ≤ ACC_REGS. */
+#define ROW_TILES(X) X(1, 24) X(2, 12) X(3, 8) X(4, 6)
+CNB_CONV_CHECK_TILES(ROW_TILES);
 
 /* The row kernel for constant nb, ur and (when it is B) pixel stride sow. */
 static inline __attribute__((always_inline)) void
@@ -89,35 +95,13 @@ row_tile(const cnb_conv_row_args *a, const int nb, const int ur, const ptrdiff_t
         for (int j = 0; j < ur; j++) vst1q_f32(a->dst + b * a->dst_ob + j * B, acc[b * ur + j]);
 }
 
+#define ROW_CASE(nb, ur) case CNB_CONV_TILE_KEY(nb, ur): row_tile(a, nb, ur, sow); return;
+#define ROW_CASES(nb, n) CNB_CONV_FOR_UR(n, ROW_CASE, nb)
 static inline __attribute__((always_inline)) void
 row_switch(const cnb_conv_row_args *a, int nb, int ur, const ptrdiff_t sow)
 {
-    switch (nb * 32 + ur) {
-    case 1 * 32 +  1: row_tile(a, 1,  1, sow); return; case 1 * 32 +  2: row_tile(a, 1,  2, sow); return;
-    case 1 * 32 +  3: row_tile(a, 1,  3, sow); return; case 1 * 32 +  4: row_tile(a, 1,  4, sow); return;
-    case 1 * 32 +  5: row_tile(a, 1,  5, sow); return; case 1 * 32 +  6: row_tile(a, 1,  6, sow); return;
-    case 1 * 32 +  7: row_tile(a, 1,  7, sow); return; case 1 * 32 +  8: row_tile(a, 1,  8, sow); return;
-    case 1 * 32 +  9: row_tile(a, 1,  9, sow); return; case 1 * 32 + 10: row_tile(a, 1, 10, sow); return;
-    case 1 * 32 + 11: row_tile(a, 1, 11, sow); return; case 1 * 32 + 12: row_tile(a, 1, 12, sow); return;
-    case 1 * 32 + 13: row_tile(a, 1, 13, sow); return; case 1 * 32 + 14: row_tile(a, 1, 14, sow); return;
-    case 1 * 32 + 15: row_tile(a, 1, 15, sow); return; case 1 * 32 + 16: row_tile(a, 1, 16, sow); return;
-    case 1 * 32 + 17: row_tile(a, 1, 17, sow); return; case 1 * 32 + 18: row_tile(a, 1, 18, sow); return;
-    case 1 * 32 + 19: row_tile(a, 1, 19, sow); return; case 1 * 32 + 20: row_tile(a, 1, 20, sow); return;
-    case 1 * 32 + 21: row_tile(a, 1, 21, sow); return; case 1 * 32 + 22: row_tile(a, 1, 22, sow); return;
-    case 1 * 32 + 23: row_tile(a, 1, 23, sow); return; case 1 * 32 + 24: row_tile(a, 1, 24, sow); return;
-    case 2 * 32 +  1: row_tile(a, 2,  1, sow); return; case 2 * 32 +  2: row_tile(a, 2,  2, sow); return;
-    case 2 * 32 +  3: row_tile(a, 2,  3, sow); return; case 2 * 32 +  4: row_tile(a, 2,  4, sow); return;
-    case 2 * 32 +  5: row_tile(a, 2,  5, sow); return; case 2 * 32 +  6: row_tile(a, 2,  6, sow); return;
-    case 2 * 32 +  7: row_tile(a, 2,  7, sow); return; case 2 * 32 +  8: row_tile(a, 2,  8, sow); return;
-    case 2 * 32 +  9: row_tile(a, 2,  9, sow); return; case 2 * 32 + 10: row_tile(a, 2, 10, sow); return;
-    case 2 * 32 + 11: row_tile(a, 2, 11, sow); return; case 2 * 32 + 12: row_tile(a, 2, 12, sow); return;
-    case 3 * 32 +  1: row_tile(a, 3,  1, sow); return; case 3 * 32 +  2: row_tile(a, 3,  2, sow); return;
-    case 3 * 32 +  3: row_tile(a, 3,  3, sow); return; case 3 * 32 +  4: row_tile(a, 3,  4, sow); return;
-    case 3 * 32 +  5: row_tile(a, 3,  5, sow); return; case 3 * 32 +  6: row_tile(a, 3,  6, sow); return;
-    case 3 * 32 +  7: row_tile(a, 3,  7, sow); return; case 3 * 32 +  8: row_tile(a, 3,  8, sow); return;
-    case 4 * 32 +  1: row_tile(a, 4,  1, sow); return; case 4 * 32 +  2: row_tile(a, 4,  2, sow); return;
-    case 4 * 32 +  3: row_tile(a, 4,  3, sow); return; case 4 * 32 +  4: row_tile(a, 4,  4, sow); return;
-    case 4 * 32 +  5: row_tile(a, 4,  5, sow); return; case 4 * 32 +  6: row_tile(a, 4,  6, sow); return;
+    switch (CNB_CONV_TILE_KEY(nb, ur)) {
+        ROW_TILES(ROW_CASES)
     default: cnb_conv_missing_tile("neon", "row", nb, ur);
     }
 }
@@ -140,7 +124,7 @@ static void row(const cnb_conv_row_args *a, int nb, int ur)
 static inline __attribute__((always_inline)) void dw_tile(const cnb_conv_dw_args *a, const int ur)
 {
     const ptrdiff_t sow = a->src_ow;
-    float32x4_t acc[16];
+    float32x4_t acc[DW_UR_MAX];
 #pragma GCC unroll 16
     for (int j = 0; j < ur; j++) acc[j] = vdupq_n_f32(0.f);
     for (int kd = 0; kd < a->nkd; kd++)
@@ -158,23 +142,18 @@ static inline __attribute__((always_inline)) void dw_tile(const cnb_conv_dw_args
     for (int j = 0; j < ur; j++) vst1q_f32(a->dst + j * B, acc[j]);
 }
 
+#define DW_CASE(_, ur) case ur: dw_tile(a, ur); return;
 static void dw(const cnb_conv_dw_args *a, int ur)
 {
     switch (ur) {
-    case  1: dw_tile(a,  1); return; case  2: dw_tile(a,  2); return;
-    case  3: dw_tile(a,  3); return; case  4: dw_tile(a,  4); return;
-    case  5: dw_tile(a,  5); return; case  6: dw_tile(a,  6); return;
-    case  7: dw_tile(a,  7); return; case  8: dw_tile(a,  8); return;
-    case  9: dw_tile(a,  9); return; case 10: dw_tile(a, 10); return;
-    case 11: dw_tile(a, 11); return; case 12: dw_tile(a, 12); return;
-    case 13: dw_tile(a, 13); return; case 14: dw_tile(a, 14); return;
-    case 15: dw_tile(a, 15); return; case 16: dw_tile(a, 16); return;
+        CNB_CONV_FOR_UR(DW_UR_MAX, DW_CASE, 0)
     default: cnb_conv_missing_tile("neon", "dw", 1, ur);
     }
 }
 
-/*                                                  block acc  nb   ur_max by nb     dw_ur */
-const cnb_conv_direct_isa cnb_conv_direct_table__neon = {"neon", B, ACC_REGS, 4, {0, 24, 12, 8, 6}, 16, row, dw, NULL};
+/* The table, from the tile list the switches above instantiate. */
+const cnb_conv_direct_isa cnb_conv_direct_table__neon = {"neon", B, ACC_REGS, CNB_CONV_NB_COUNT(ROW_TILES),
+    CNB_CONV_UR_MAX_BY_NB(ROW_TILES), DW_UR_MAX, row, dw, NULL};
 
 static void *prepare(const cnb_problem *p, const float *wei)
 {
