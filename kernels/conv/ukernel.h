@@ -1,6 +1,6 @@
-/* The micro-kernel contract of the direct convolution: what one call of a row kernel (avx512.c,
- * avx2.c, neon.c) computes, on which packed data, with which strides. The driver (driver.c) owns
- * everything else: border clipping, tiling, weight packing, threading.
+/* The micro-kernel contract of the direct convolution: what one call of a row kernel (body.h,
+ * compiled into avx512.c, avx2.c, neon.c) computes, on which packed data, with which strides. The
+ * driver (driver.c) owns everything else: border clipping, tiling, weight packing, threading.
  *
  * Row kernel (groups and dense convolution), in the style of oneDNN's forward row kernel.
  * B is the channel block of the ISA (16 AVX-512, 8 AVX2, 4 NEON). One call computes
