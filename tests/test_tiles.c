@@ -3,8 +3,9 @@
  * groups), never picked by hand, so that every tile, tail and group boundary of every path is
  * reached: for a tile dimension t, the sizes t−1, t, t+1, 2t−1, 2t+1. Bit-exact against the
  * reference, each case run on the one implementation the table belongs to. Also walks every
- * (nb, ur) a conv table allows through the ISA's micro-kernel, so a table that outgrows its
- * switch fails here rather than silently writing nothing. */
+ * (nb, ur) a conv table allows through the ISA's micro-kernel: the table and the switches come
+ * from one tile list (kernels/conv/tiles.h), and a case the generation lost fails here rather
+ * than silently writing nothing. */
 #include <math.h>
 #include <string.h>
 

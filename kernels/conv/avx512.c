@@ -1,258 +1,46 @@
 /* AVX-512 direct convolution on nCx16c: conv/avx512_direct (cnb_conv_f32_direct__avx512).
- * Contract: kernels/conv/ukernel.h (row kernel and depthwise kernel); driver: driver.c.
+ * Contract: kernels/conv/ukernel.h (row kernel and depthwise kernels); driver: driver.c; the
+ * kernels' body: body.h, over the vector layer below.
  * Registers (32 zmm), row kernel of nb output-channel blocks × ur pixels (× ks lane split):
  *   accumulators  acc[(t·nb + b)·ur + j]   ur·nb·ks ≤ 28   (14 px × 2 blocks, 6 px × 4 blocks, ...)
  *   loaded        nb weight vectors per (input channel, tap): 16 output channels each
  *   broadcast     one input value per pixel (vbroadcastss, or the FMA's {1to16} memory operand)
  *   free          the rest (≥ 2) for the compiler.
- * Lane loop: a whole input-channel block (l0 = 0, lane_hi = B) has its own unrolled loop.
  * Depthwise kernel: ur ≤ 16 accumulators, one weight vector per tap, one src vector load per FMA.
  * Depthwise 3-tap row kernel: ur ≤ 16 accumulators, the 3 weight vectors of a kernel row, one
- *   src vector per window position (feeding up to 3 FMAs); 12 free.
+ *   src vector per window position (feeding up to 3 FMAs), loaded under src_lanes (a k-mask)
+ *   so that GCC keeps it in a register (ukernel.h); 12 free.
  * Tails: none. Channels are padded to whole blocks in the layout and in the packed weights, so
  * every load and store is a full vector inside the buffers; pixel tails are tiles with a smaller
- * ur (one instance per ur, selected by the switch below). */
+ * ur (one instance per ur, body.h). */
 #include <immintrin.h>
 
 #include "kernels/conv/driver.h"
 
-#define B 16       /* channel block (lanes of a zmm) */
-#define ACC_REGS 28 /* zmm registers the row kernel's accumulators may take */
-#define DW_UR_MAX 16 /* pixels per depthwise call (table) */
+#define ISA_NAME "avx512"
+#define B 16         /* channel block (lanes of a zmm) */
+#define ACC_REGS 28  /* zmm registers the row kernel's accumulators may take */
+#define DW_UR_MAX 16 /* pixels per depthwise call */
+/* The row tiles (nb, ur_max): every ur ≤ ur_max is instantiated, and the table is built from
+ * this list (tiles.h); ur·nb·ks ≤ ACC_REGS (checked in prepare). */
+#define ROW_TILES(X) X(1, 24) X(2, 14) X(3, 8) X(4, 6)
 
-/* One step of the lane loop: input lanes [l, l + ks), lane l + t into partial sum t; per lane nb
- * weight vectors, one broadcast per pixel and nb·ur FMAs. */
-static inline __attribute__((always_inline)) void
-lane_step(__m512 *acc, const float *s, const float *w, const int l, const int nb, const int ur,
-          const int ks, const ptrdiff_t sow, const ptrdiff_t wei_ob)
+typedef __m512 vec;
+static inline vec v_zero(void) { return _mm512_setzero_ps(); }
+static inline vec v_set1(float x) { return _mm512_set1_ps(x); }
+static inline vec v_load(const float *p) { return _mm512_loadu_ps(p); }
+static inline void v_store(float *p, vec v) { _mm512_storeu_ps(p, v); }
+static inline vec v_fma(vec acc, vec a, vec b) { return _mm512_fmadd_ps(a, b, acc); }
+static inline vec v_add(vec a, vec b) { return _mm512_add_ps(a, b); }
+/* Under a mask GCC cannot see is all ones: x stays one register feeding its 3 FMAs. */
+static inline vec v_load_src3(const float *p, unsigned lanes)
 {
-#pragma GCC unroll 8
-    for (int t = 0; t < ks; t++) {
-        __m512 wv[CNB_CONV_NB_MAX];
-#pragma GCC unroll 4
-        for (int b = 0; b < nb; b++) wv[b] = _mm512_loadu_ps(w + (l + t) * B + b * wei_ob);
-#pragma GCC unroll 28
-        for (int j = 0; j < ur; j++) {
-            const __m512 x = _mm512_set1_ps(s[j * sow + l + t]);
-#pragma GCC unroll 4
-            for (int b = 0; b < nb; b++)
-                acc[(t * nb + b) * ur + j] = _mm512_fmadd_ps(x, wv[b], acc[(t * nb + b) * ur + j]);
-        }
-    }
+    return _mm512_maskz_loadu_ps((__mmask16)lanes, p);
 }
 
-/* The row kernel for constant nb, ur and (when it is B) pixel stride sow. */
-static inline __attribute__((always_inline)) void
-row_tile(const cnb_conv_row_args *a, const int nb, const int ur, const ptrdiff_t sow)
-{
-    const int ks = cnb_conv_lane_split(nb, ur, ACC_REGS);
-    const int n_icb = a->n_icb;
-    __m512 acc[ACC_REGS];
+#include "kernels/conv/body.h"
 
-#pragma GCC unroll 28
-    for (int i = 0; i < ks * nb * ur; i++) acc[i] = _mm512_setzero_ps();
-
-    if (a->accumulate) {
-#pragma GCC unroll 4
-        for (int b = 0; b < nb; b++)
-#pragma GCC unroll 28
-            for (int j = 0; j < ur; j++) acc[b * ur + j] = _mm512_loadu_ps(a->dst + b * a->dst_ob + j * B);
-    }
-
-    const float *s_icb = a->src, *w_icb = a->wei;
-    for (int icb = 0; icb < n_icb; icb++) {
-        const int l0 = icb == 0 ? a->lane_lo : 0;
-        const int l1 = icb == n_icb - 1 ? a->lane_hi : B;
-        for (int kd = 0; kd < a->nkd; kd++)
-        for (int kh = 0; kh < a->nkh; kh++) {
-            const float *s = s_icb + kd * a->src_kd + kh * a->src_kh;
-            const float *w = w_icb + kd * a->wei_kd + kh * a->wei_kh;
-            for (int kw = 0; kw < a->nkw; kw++, s += a->src_kw, w += a->wei_kw) {
-                if (l0 == 0 && l1 == B && B % ks == 0) {
-                    /* A whole block: a constant trip count, the lane loop unrolled by 4 (its
-                     * branch cost several % on 14-wide rows, whose calls have 1 or 2 kw taps;
-                     * unrolled by 16, GCC spilled accumulators in the largest tiles). */
-#pragma GCC unroll 4
-                    for (int l = 0; l < B; l += ks) lane_step(acc, s, w, l, nb, ur, ks, sow, a->wei_ob);
-                    continue;
-                }
-                int l = l0;
-                for (; l + ks <= l1; l += ks) lane_step(acc, s, w, l, nb, ur, ks, sow, a->wei_ob);
-                /* lanes left over by the split: partial sum 0 */
-                for (; l < l1; l++) lane_step(acc, s, w, l, nb, ur, 1, sow, a->wei_ob);
-            }
-        }
-        s_icb += a->src_icb;
-        w_icb += a->wei_icb;
-    }
-
-#pragma GCC unroll 8
-    for (int t = 1; t < ks; t++)
-#pragma GCC unroll 28
-        for (int i = 0; i < nb * ur; i++) acc[i] = _mm512_add_ps(acc[i], acc[t * nb * ur + i]);
-#pragma GCC unroll 4
-    for (int b = 0; b < nb; b++)
-#pragma GCC unroll 28
-        for (int j = 0; j < ur; j++) _mm512_storeu_ps(a->dst + b * a->dst_ob + j * B, acc[b * ur + j]);
-}
-
-static inline __attribute__((always_inline)) void
-row_switch(const cnb_conv_row_args *a, int nb, int ur, const ptrdiff_t sow)
-{
-    switch (nb * 32 + ur) {
-    case 1 * 32 +  1: row_tile(a, 1,  1, sow); return; case 1 * 32 +  2: row_tile(a, 1,  2, sow); return;
-    case 1 * 32 +  3: row_tile(a, 1,  3, sow); return; case 1 * 32 +  4: row_tile(a, 1,  4, sow); return;
-    case 1 * 32 +  5: row_tile(a, 1,  5, sow); return; case 1 * 32 +  6: row_tile(a, 1,  6, sow); return;
-    case 1 * 32 +  7: row_tile(a, 1,  7, sow); return; case 1 * 32 +  8: row_tile(a, 1,  8, sow); return;
-    case 1 * 32 +  9: row_tile(a, 1,  9, sow); return; case 1 * 32 + 10: row_tile(a, 1, 10, sow); return;
-    case 1 * 32 + 11: row_tile(a, 1, 11, sow); return; case 1 * 32 + 12: row_tile(a, 1, 12, sow); return;
-    case 1 * 32 + 13: row_tile(a, 1, 13, sow); return; case 1 * 32 + 14: row_tile(a, 1, 14, sow); return;
-    case 1 * 32 + 15: row_tile(a, 1, 15, sow); return; case 1 * 32 + 16: row_tile(a, 1, 16, sow); return;
-    case 1 * 32 + 17: row_tile(a, 1, 17, sow); return; case 1 * 32 + 18: row_tile(a, 1, 18, sow); return;
-    case 1 * 32 + 19: row_tile(a, 1, 19, sow); return; case 1 * 32 + 20: row_tile(a, 1, 20, sow); return;
-    case 1 * 32 + 21: row_tile(a, 1, 21, sow); return; case 1 * 32 + 22: row_tile(a, 1, 22, sow); return;
-    case 1 * 32 + 23: row_tile(a, 1, 23, sow); return; case 1 * 32 + 24: row_tile(a, 1, 24, sow); return;
-    case 2 * 32 +  1: row_tile(a, 2,  1, sow); return; case 2 * 32 +  2: row_tile(a, 2,  2, sow); return;
-    case 2 * 32 +  3: row_tile(a, 2,  3, sow); return; case 2 * 32 +  4: row_tile(a, 2,  4, sow); return;
-    case 2 * 32 +  5: row_tile(a, 2,  5, sow); return; case 2 * 32 +  6: row_tile(a, 2,  6, sow); return;
-    case 2 * 32 +  7: row_tile(a, 2,  7, sow); return; case 2 * 32 +  8: row_tile(a, 2,  8, sow); return;
-    case 2 * 32 +  9: row_tile(a, 2,  9, sow); return; case 2 * 32 + 10: row_tile(a, 2, 10, sow); return;
-    case 2 * 32 + 11: row_tile(a, 2, 11, sow); return; case 2 * 32 + 12: row_tile(a, 2, 12, sow); return;
-    case 2 * 32 + 13: row_tile(a, 2, 13, sow); return; case 2 * 32 + 14: row_tile(a, 2, 14, sow); return;
-    case 3 * 32 +  1: row_tile(a, 3,  1, sow); return; case 3 * 32 +  2: row_tile(a, 3,  2, sow); return;
-    case 3 * 32 +  3: row_tile(a, 3,  3, sow); return; case 3 * 32 +  4: row_tile(a, 3,  4, sow); return;
-    case 3 * 32 +  5: row_tile(a, 3,  5, sow); return; case 3 * 32 +  6: row_tile(a, 3,  6, sow); return;
-    case 3 * 32 +  7: row_tile(a, 3,  7, sow); return; case 3 * 32 +  8: row_tile(a, 3,  8, sow); return;
-    case 4 * 32 +  1: row_tile(a, 4,  1, sow); return; case 4 * 32 +  2: row_tile(a, 4,  2, sow); return;
-    case 4 * 32 +  3: row_tile(a, 4,  3, sow); return; case 4 * 32 +  4: row_tile(a, 4,  4, sow); return;
-    case 4 * 32 +  5: row_tile(a, 4,  5, sow); return; case 4 * 32 +  6: row_tile(a, 4,  6, sow); return;
-    default: cnb_conv_missing_tile("avx512", "row", nb, ur);
-    }
-}
-
-static void row_unit_stride(const cnb_conv_row_args *a, int nb, int ur) { row_switch(a, nb, ur, B); }
-static void row_any_stride(const cnb_conv_row_args *a, int nb, int ur)
-{
-    row_switch(a, nb, ur, a->src_ow);
-}
-
-static void row(const cnb_conv_row_args *a, int nb, int ur)
-{
-    if (a->src_ow == B)
-        row_unit_stride(a, nb, ur);
-    else
-        row_any_stride(a, nb, ur);
-}
-
-/* The depthwise kernel for constant ur, any strides and dilations: one src load per FMA. */
-static inline __attribute__((always_inline)) void dw_tile(const cnb_conv_dw_args *a, const int ur)
-{
-    const ptrdiff_t sow = a->src_ow;
-    __m512 acc[DW_UR_MAX];
-#pragma GCC unroll 16
-    for (int j = 0; j < ur; j++) acc[j] = _mm512_setzero_ps();
-    for (int kd = 0; kd < a->nkd; kd++)
-    for (int kh = 0; kh < a->nkh; kh++) {
-        const float *s = a->src + kd * a->src_kd + kh * a->src_kh;
-        const float *w = a->wei + kd * a->wei_kd + kh * a->wei_kh;
-        for (int kw = 0; kw < a->nkw; kw++, s += a->src_kw, w += B) {
-            const __m512 wv = _mm512_loadu_ps(w);
-#pragma GCC unroll 16
-            for (int j = 0; j < ur; j++)
-                acc[j] = _mm512_fmadd_ps(_mm512_loadu_ps(s + j * sow), wv, acc[j]);
-        }
-    }
-#pragma GCC unroll 16
-    for (int j = 0; j < ur; j++) _mm512_storeu_ps(a->dst + j * B, acc[j]);
-}
-
-/* The depthwise 3-tap row kernel for constant ur, pixel stride sw (pixels) and padding skips sl,
- * sr: along a kernel row, window position p feeds pixel j through tap p − j·sw, so each input
- * vector is loaded once and used by up to 3 FMAs: (ur − 1)·sw + 3 loads for 3·ur FMAs instead
- * of one load per FMA (Zen 4 loads one zmm per cycle, as many as it issues FMAs: with the
- * stores, the one-load-per-FMA loop was load-bound). The 3 weight vectors of the kernel row stay
- * in registers. The loads go under src_lanes (all ones) so that GCC keeps x in a register
- * (ukernel.h). */
-static inline __attribute__((always_inline)) void
-dw3_tile(const cnb_conv_dw3_args *a, const int ur, const int sw, const int sl, const int sr)
-{
-    const int n = (ur - 1) * sw + 3;
-    const __mmask16 all = (__mmask16)a->src_lanes; /* all ones, keeps x in a register */
-    for (int r = 0; r < a->nrows; r++) {
-        __m512 acc[DW_UR_MAX];
-#pragma GCC unroll 16
-        for (int j = 0; j < ur; j++) acc[j] = _mm512_setzero_ps();
-        for (int kd = 0; kd < a->nkd; kd++)
-        for (int kh = 0; kh < a->nkh; kh++) {
-            const float *s = a->src + r * a->src_oh + kd * a->src_kd + kh * a->src_kh; /* position sl */
-            const float *w = a->wei + kd * a->wei_kd + kh * a->wei_kh;
-            const __m512 wv[3] = {_mm512_load_ps(w), _mm512_load_ps(w + B), _mm512_load_ps(w + 2 * B)};
-#pragma GCC unroll 64
-            for (int p = sl; p < n - sr; p++) {
-                const __m512 x = _mm512_maskz_loadu_ps(all, s + (p - sl) * B);
-#pragma GCC unroll 3
-                for (int t = 0; t < 3; t++) {
-                    const int d = p - t; /* j·sw */
-                    if (d < 0 || d % sw || d / sw >= ur) continue;
-                    acc[d / sw] = _mm512_fmadd_ps(x, wv[t], acc[d / sw]);
-                }
-            }
-        }
-#pragma GCC unroll 16
-        for (int j = 0; j < ur; j++) _mm512_storeu_ps(a->dst + r * a->dst_oh + j * B, acc[j]);
-    }
-}
-
-static inline __attribute__((always_inline)) void
-dw3_switch(const cnb_conv_dw3_args *a, int ur, const int sw, const int sl, const int sr)
-{
-    switch (ur) {
-    case  1: dw3_tile(a,  1, sw, sl, sr); return; case  2: dw3_tile(a,  2, sw, sl, sr); return;
-    case  3: dw3_tile(a,  3, sw, sl, sr); return; case  4: dw3_tile(a,  4, sw, sl, sr); return;
-    case  5: dw3_tile(a,  5, sw, sl, sr); return; case  6: dw3_tile(a,  6, sw, sl, sr); return;
-    case  7: dw3_tile(a,  7, sw, sl, sr); return; case  8: dw3_tile(a,  8, sw, sl, sr); return;
-    case  9: dw3_tile(a,  9, sw, sl, sr); return; case 10: dw3_tile(a, 10, sw, sl, sr); return;
-    case 11: dw3_tile(a, 11, sw, sl, sr); return; case 12: dw3_tile(a, 12, sw, sl, sr); return;
-    case 13: dw3_tile(a, 13, sw, sl, sr); return; case 14: dw3_tile(a, 14, sw, sl, sr); return;
-    case 15: dw3_tile(a, 15, sw, sl, sr); return; case 16: dw3_tile(a, 16, sw, sl, sr); return;
-    default: cnb_conv_missing_tile("avx512", "dw3", 1, ur);
-    }
-}
-
-/* One instance per (stride, skips); interior tiles (no skips) are the common case. */
-static void dw3_s1(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 0, 0); }
-static void dw3_s1_l(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 1, 0); }
-static void dw3_s1_r(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 0, 1); }
-static void dw3_s1_lr(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 1, 1); }
-static void dw3_s2(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 0, 0); }
-static void dw3_s2_l(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 1, 0); }
-static void dw3_s2_r(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 0, 1); }
-static void dw3_s2_lr(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 1, 1); }
-
-static void dw3(const cnb_conv_dw3_args *a, int sw, int ur)
-{
-    static void (*const f[2][4])(const cnb_conv_dw3_args *, int) = {
-        {dw3_s1, dw3_s1_l, dw3_s1_r, dw3_s1_lr}, {dw3_s2, dw3_s2_l, dw3_s2_r, dw3_s2_lr}};
-    f[sw - 1][a->skip_l + 2 * a->skip_r](a, ur);
-}
-
-static void dw(const cnb_conv_dw_args *a, int ur)
-{
-    switch (ur) {
-    case  1: dw_tile(a,  1); return; case  2: dw_tile(a,  2); return;
-    case  3: dw_tile(a,  3); return; case  4: dw_tile(a,  4); return;
-    case  5: dw_tile(a,  5); return; case  6: dw_tile(a,  6); return;
-    case  7: dw_tile(a,  7); return; case  8: dw_tile(a,  8); return;
-    case  9: dw_tile(a,  9); return; case 10: dw_tile(a, 10); return;
-    case 11: dw_tile(a, 11); return; case 12: dw_tile(a, 12); return;
-    case 13: dw_tile(a, 13); return; case 14: dw_tile(a, 14); return;
-    case 15: dw_tile(a, 15); return; case 16: dw_tile(a, 16); return;
-    default: cnb_conv_missing_tile("avx512", "dw", 1, ur);
-    }
-}
-
-/*                                                  block acc  nb   ur_max by nb     dw_ur */
-const cnb_conv_direct_isa cnb_conv_direct_table__avx512 = {"avx512", B, ACC_REGS, 4, {0, 24, 14, 8, 6}, DW_UR_MAX, row, dw, dw3};
+const cnb_conv_direct_isa cnb_conv_direct_table__avx512 = CNB_CONV_ISA_TABLE;
 
 static void *prepare(const cnb_problem *p, const float *wei)
 {

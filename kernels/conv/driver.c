@@ -80,14 +80,15 @@ typedef struct direct_plan {
 
 /* Cache budgets of the row path. The packed weights of one input-channel chunk of an oc tile
  * stay in cache while the chunk sweeps ohb rows; the dst block of those rows (re-read once per
- * chunk) should stay in L2 (1-2 MiB per core). A call step reads nb weight vectors for nb·ur
- * FMAs: with tiles of at least L2_WEI_MIN_UR pixels the prefetchers keep up with weights in L2
- * (1 MiB per core on Zen 4), and a large chunk makes few calls per output, each of which loads
- * and stores its accumulators (measured on Zen 4, AVX-512 2 × 14 and 3 × 7 tiles: 128 KiB chunks
- * run 3-5 % faster than 16 KiB ones on VGG and ResNeXt layers; 256 KiB gains nothing more).
- * Narrower tiles (AVX2 2 × 6, 3 × 4) lose 8-15 % when their weights come from L2: their chunks
- * stay in L1 (half of a 32 KiB L1d: Zen 4; recent Xeons have 48 KiB). Without a split (icc = all
- * blocks) the rows go one at a time. */
+ * chunk) should stay in L2. A call step reads nb weight vectors for nb·ur FMAs: with tiles of at
+ * least L2_WEI_MIN_UR pixels that is few enough loads per FMA for the prefetchers to keep up with
+ * weights in L2, so the chunk may take an L2 share (an eighth of the smallest per-core L2 we
+ * target, 1 MiB), and a large chunk makes few calls per output, each of which loads and stores its
+ * accumulators; beyond that share the call overhead is already paid and the chunk only crowds
+ * the dst block. Narrower tiles load a weight vector for fewer FMAs and stall when the weights
+ * come from L2: their chunks stay in L1 (half of the smallest L1d we target, 32 KiB, leaving the
+ * other half to the src and dst lines). Without a split (icc = all blocks) the rows go one at a
+ * time. */
 enum { WEI_CHUNK_L2_BYTES = 128 << 10, WEI_CHUNK_L1_BYTES = 16 << 10, L2_WEI_MIN_UR = 7,
        L2_DST_BYTES = 256 << 10 };
 

@@ -29,12 +29,13 @@ typedef struct cnb_conv_direct_isa {
 extern const cnb_conv_direct_isa cnb_conv_direct_table__avx512, cnb_conv_direct_table__avx2,
     cnb_conv_direct_table__neon;
 
-/* Called by an ISA file's switch for a (nb, ur) its table allows but the switch has no case for:
- * stop loudly, since the call would otherwise write nothing and leave the tile's outputs stale. */
+/* Called by a kernel switch (body.h) for an (nb, ur) outside the ISA's tile list, which the table
+ * and the switch share (tiles.h): stop loudly, since the call would otherwise write nothing and
+ * leave the tile's outputs stale. */
 _Noreturn static inline void cnb_conv_missing_tile(const char *isa, const char *kernel, int nb, int ur)
 {
-    fprintf(stderr, "conv/%s: the %s kernel has no case for nb %d, ur %d: its switch and its tile table "
-                    "disagree\n", isa, kernel, nb, ur);
+    fprintf(stderr, "conv/%s: the %s kernel has no case for nb %d, ur %d: outside its tile list "
+                    "(a call its table does not allow)\n", isa, kernel, nb, ur);
     abort();
 }
 

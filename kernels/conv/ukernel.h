@@ -1,6 +1,6 @@
-/* The micro-kernel contract of the direct convolution: what one call of a row kernel (avx512.c,
- * avx2.c, neon.c) computes, on which packed data, with which strides. The driver (driver.c) owns
- * everything else: border clipping, tiling, weight packing, threading.
+/* The micro-kernel contract of the direct convolution: what one call of a row kernel (body.h,
+ * compiled into avx512.c, avx2.c, neon.c) computes, on which packed data, with which strides. The
+ * driver (driver.c) owns everything else: border clipping, tiling, weight packing, threading.
  *
  * Row kernel (groups and dense convolution), in the style of oneDNN's forward row kernel.
  * B is the channel block of the ISA (16 AVX-512, 8 AVX2, 4 NEON). One call computes
@@ -63,8 +63,8 @@
  *   (7-pixel rows are 2 or 3 calls).
  * - src_lanes: all B lanes set. A kernel may load src under this mask: a load under a mask the
  *   compiler cannot see is all ones stays one register feeding its 3 FMAs, where GCC turns a
- *   plain load into a memory operand of each FMA (one load per FMA again: measured 72 against
- *   100 GFLOP/s on MobileNet's stride-1 layers, AVX-512 at 1 thread on Zen 4). */
+ *   plain load into a memory operand of each FMA (one load per FMA again, which makes the
+ *   stride-1 rows load-bound: the loads the 3-tap kernel exists to save). */
 #ifndef CNB_KERNELS_CONV_UKERNEL_H
 #define CNB_KERNELS_CONV_UKERNEL_H
 
