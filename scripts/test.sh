@@ -101,6 +101,25 @@ else
     bad "usable ISA levels without a measured compute peak:$noprobe"
 fi
 
+# The planner (kernels/plan.h) on the fully-connected layers, where the GEMM driver times its two
+# paths: bit-exact without measuring (model), measuring without the wisdom file (measure), and
+# with it (cache) twice -- the first run writes a choice per layer and thread count, the second
+# reads them and appends nothing; `cnnbench plan` lists them and --clear removes the file.
+plan_impl=$($bin impls 2>/dev/null | awk '$1 ~ /^gemm\/(avx512|avx2|neon)_/ && / runnable/ {print $1; exit}')
+if [[ -n $plan_impl ]]; then
+    plan_home=$(mktemp -d) why="" lines=()
+    for mode in model measure cache cache; do
+        XDG_CACHE_HOME=$plan_home CNB_PLAN=$mode $bin check --net vgg_16 --op fc --impl "$plan_impl" --threads 2 >"$log" 2>&1 ||
+            why+=" CNB_PLAN=$mode: $(tail -1 "$log");"
+        [[ $mode == cache ]] && lines+=("$(XDG_CACHE_HOME=$plan_home $bin plan | grep -c "^  $plan_impl ")")
+    done
+    [[ ${lines[0]:-0} -gt 0 && ${lines[0]} == "${lines[1]:-x}" ]] || why+=" cached choices: ${lines[*]:-none} (want the same non-zero count twice);"
+    XDG_CACHE_HOME=$plan_home $bin plan --clear >/dev/null && XDG_CACHE_HOME=$plan_home $bin plan | grep -q 'no choices' || why+=" --clear left the file;"
+    rm -rf "$plan_home"
+    if [[ -z $why ]]; then ok "planner: $plan_impl on vgg_16 fc bit-exact with CNB_PLAN=model, measure and cache at 2 threads; ${lines[0]} choices cached, read back without re-measuring"
+    else bad "planner:$why"; fi
+fi
+
 # 4. The broken implementations are rejected, with a repro line.
 expect_fail() { # name, args...
     local name=$1; shift

@@ -13,6 +13,7 @@
 #include "harness/validate.h"
 #include "kernels/conv/driver.h"
 #include "kernels/gemm/driver.h"
+#include "kernels/plan.h"
 #include "kernels/pool/driver.h"
 #include "tests/test.h"
 
@@ -315,13 +316,19 @@ void test_tiles_gemm(void)
             snprintf(d, sizeof d, "gemm m%dn%dk%dalpha-1beta2", t->mr - 1, t->nr - 1, v[i]);
             check(m, d, &fails);
         }
+        /* Fully-connected shapes: up to the planned range's end and one past it, each on both
+         * of the planner's candidates (the rule's path, then the other). */
         n = around(vec, v);
-        for (int mm = 1; mm <= t->dot_max_m + 1; mm++)
-            for (int i = 0; i < n; i++)
-                for (int x = 0; x < 2; x++) {
-                    snprintf(d, sizeof d, "gemm m%dn%dk%dtb1%s", mm, v[i] + 2, v[i], x ? "alpha2beta1" : "");
-                    check(m, d, &fails);
-                }
+        for (int cand = 0; cand < 2; cand++) {
+            cnb_plan_force(cand);
+            for (int mm = 1; mm <= CNB_GEMM_PLAN_DOT_M_FACTOR * t->dot_max_m + 1; mm++)
+                for (int i = 0; i < n; i++)
+                    for (int x = 0; x < 2; x++) {
+                        snprintf(d, sizeof d, "gemm m%dn%dk%dtb1%s", mm, v[i] + 2, v[i], x ? "alpha2beta1" : "");
+                        check(m, d, &fails);
+                    }
+        }
+        cnb_plan_force(-1);
     }
 }
 

@@ -206,10 +206,10 @@ const cnb_gemm_arch cnb_gemm_arch_14x32__avx512 = {
     .dot_max_m = 4, .dot = dot_kernel, .pack_a = pack_a, .pack_b = pack_b,
 };
 
+extern const cnb_impl cnb_gemm_f32_14x32__avx512; /* the record below: its name keys the planner */
 static void *prepare_14x32(const cnb_problem *p, const float *wei)
 {
-    (void)wei;
-    return cnb_gemm_prepare(&cnb_gemm_arch_14x32__avx512, p);
+    return cnb_gemm_prepare(&cnb_gemm_arch_14x32__avx512, cnb_gemm_f32_14x32__avx512.name, p, wei);
 }
 
 static const char *kernel_name_14x32(void *state);

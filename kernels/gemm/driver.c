@@ -30,6 +30,9 @@
  *
  * Fully-connected shapes (tb, !ta, m ≤ the table's dot_max_m) skip all of this: the ISA's
  * skinny-transposed kernel (ukernel.h) streams B once, threads splitting the columns of C.
+ * Between dot_max_m and CNB_GEMM_PLAN_DOT_M_FACTOR × dot_max_m rows both ways are plausible and the
+ * model does not know where one overtakes the other on this machine: the planner (kernels/plan.h)
+ * times both in prepare on the real B and remembers the faster per machine and shape.
  *
  * The cache model (Low et al. 2016, "Analytical modeling is enough for high-performance BLIS"),
  * its associativity arguments approximated by fractions of capacity:
@@ -62,6 +65,7 @@
 
 #include "arch/topo.h"
 #include "kernels/gemm/driver.h"
+#include "kernels/plan.h"
 
 /* Below this many multiply-adds a problem runs on one thread (fork/join would dominate). */
 #define GEMM_MIN_MACS_PER_THREAD (64 * 64 * 64)
@@ -87,6 +91,9 @@ typedef struct gemm_state {
     int mc, kc, nc;      /* caps of the blocks (the cache model's, clamped to the prepared problem) */
     int ran_kc, ran_tm, ran_tn; /* the last run's K block and thread grid (ran_kc 0: the dot path) */
     int ran;             /* 1 once run */
+    int use_dot;         /* the skinny-transposed path (the rule's or the planner's choice) */
+    int planned;         /* 1 when the planner chose use_dot; plan_how says how */
+    cnb_plan_how plan_how;
     char name[96];       /* cnb_gemm_kernel_name's buffer */
     int nthr;            /* packing buffers allocated for this many threads (by prepare) */
     float **ap;          /* per thread, mc×kc: one A block in MR-row micro-panels */
@@ -160,7 +167,58 @@ static int grow_buffers(gemm_state *s, int nthr)
     return 1;
 }
 
-void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const cnb_problem *p)
+/* Both paths apply and neither is sure to win: tb, !ta, a few rows more than dot_max_m at most. */
+static int plannable(const cnb_gemm_arch *t, const cnb_gemm *g)
+{
+    return t->dot && g->tb && !g->ta && g->m > 0 && g->n > 0 && g->k > 0 &&
+           g->m <= CNB_GEMM_PLAN_DOT_M_FACTOR * t->dot_max_m;
+}
+
+typedef struct {
+    gemm_state *s;
+    const cnb_problem *p;
+    const float *a, *b;
+    float *c;
+    int dot_of[2];
+} plan_ctx;
+
+static double now_s(void)
+{
+    return omp_get_wtime();
+}
+
+static double time_path(void *ctx, int k)
+{
+    plan_ctx *x = ctx;
+    x->s->use_dot = x->dot_of[k];
+    const double t0 = now_s();
+    cnb_gemm_run(x->s, x->p, x->a, x->b, x->c);
+    return now_s() - t0;
+}
+
+/* The planner's choice between the two paths, timed on the real B with scratch A and C (zeros:
+ * the time does not depend on the values). Without memory for the scratch, the rule stands. */
+static void plan_path(gemm_state *s, const char *impl, const cnb_problem *p, const float *b)
+{
+    const cnb_gemm *g = &p->gemm;
+    const size_t a_elems = (size_t)g->m * g->lda, c_elems = (size_t)g->m * g->ldc;
+    float *a = calloc(a_elems, sizeof *a), *c = calloc(c_elems, sizeof *c);
+    if (a && c) {
+        const int rule = g->m <= s->arch->dot_max_m;
+        plan_ctx x = {.s = s, .p = p, .a = a, .b = b, .c = c, .dot_of = {rule, !rule}};
+        const char *names[2] = {rule ? "dot" : "packed", rule ? "packed" : "dot"};
+        const int k = cnb_plan_choose(impl, p, omp_get_max_threads(), 2, names, time_path, &x,
+                                      &s->plan_how);
+        s->use_dot = x.dot_of[k];
+        s->planned = 1;
+        s->ran = 0;
+    }
+    free(a);
+    free(c);
+}
+
+void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const char *impl, const cnb_problem *p,
+                       const float *b)
 {
     assert(arch_valid(arch));
     if (!arch_valid(arch) || p->op != CNB_OP_GEMM) return NULL;
@@ -170,10 +228,10 @@ void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const cnb_problem *p)
     s->arch = arch;
     /* The machine's blocks, clamped to the problem so small problems get small buffers; run()
      * still works for any problem since these are only caps on the block sizes. */
-    const cnb_gemm_blocks b = cnb_gemm_blocking(arch);
-    s->mc = g->m > 0 ? min_int(b.mc, round_up(g->m, arch->mr)) : arch->mr;
-    s->nc = g->n > 0 ? min_int(b.nc, round_up(g->n, arch->nr)) : arch->nr;
-    s->kc = g->k > 0 ? min_int(b.kc, g->k) : 1;
+    const cnb_gemm_blocks blk = cnb_gemm_blocking(arch);
+    s->mc = g->m > 0 ? min_int(blk.mc, round_up(g->m, arch->mr)) : arch->mr;
+    s->nc = g->n > 0 ? min_int(blk.nc, round_up(g->n, arch->nr)) : arch->nr;
+    s->kc = g->k > 0 ? min_int(blk.kc, g->k) : 1;
     /* Everything run() needs is allocated here, so that run() never allocates nor aborts:
      * packing buffers for the threads in force now, the workspace when the problem needs it. */
     int ok = grow_buffers(s, omp_get_max_threads());
@@ -186,6 +244,8 @@ void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const cnb_problem *p)
         cnb_gemm_release(s);
         return NULL;
     }
+    s->use_dot = g->tb && !g->ta && g->m <= arch->dot_max_m;
+    if (b && plannable(arch, g)) plan_path(s, impl, p, b);
     return s;
 }
 
@@ -363,7 +423,7 @@ void cnb_gemm_run(void *state, const cnb_problem *prob, const float *a, const fl
     const int64_t macs = (int64_t)M * N * K;
     const int parallel = macs >= 2 * (int64_t)GEMM_MIN_MACS_PER_THREAD;
 
-    if (g->tb && !g->ta && M <= t->dot_max_m) {
+    if (s->use_dot) {
         /* Fully-connected shape: no packing, B streamed once (ukernel.h, skinny-transposed). */
         s->ran = 1;
         s->ran_kc = 0;
@@ -420,12 +480,14 @@ const char *cnb_gemm_kernel_name(void *state, const char *name)
 {
     gemm_state *s = state;
     if (!s) return NULL;
+    char plan[32] = "";
+    if (s->planned) snprintf(plan, sizeof plan, " plan %s", cnb_plan_how_name(s->plan_how));
     if (s->ran && s->ran_kc == 0)
-        snprintf(s->name, sizeof s->name, "%s[dot %d columns a task]", name,
-                 GEMM_DOT_COLS_PER_TASK);
+        snprintf(s->name, sizeof s->name, "%s[dot %d columns a task%s]", name,
+                 GEMM_DOT_COLS_PER_TASK, plan);
     else
-        snprintf(s->name, sizeof s->name, "%s[kc%d mc%d nc%d grid %dx%d]", name,
+        snprintf(s->name, sizeof s->name, "%s[kc%d mc%d nc%d grid %dx%d%s]", name,
                  s->ran ? s->ran_kc : s->kc, s->mc, s->nc, s->ran ? s->ran_tm : 1,
-                 s->ran ? s->ran_tn : 1);
+                 s->ran ? s->ran_tn : 1, plan);
     return s->name;
 }

@@ -45,10 +45,18 @@ cnb_gemm_blocks cnb_gemm_blocking(const cnb_gemm_arch *t);
 extern const cnb_gemm_arch cnb_gemm_arch_14x32__avx512, cnb_gemm_arch_6x16__avx2, cnb_gemm_arch_8x12__neon;
 
 /* The record functions, given the ISA's table. prepare allocates everything run needs for the
- * problem and the threads in force (NULL on failure or on a table that breaks its invariants);
+ * problem and the threads in force (NULL on failure or on a table that breaks its invariants),
+ * and where the rule leaves two paths (a fully-connected shape) lets the planner time them on
+ * B under the record's name `impl` (B NULL: the rule decides);
  * run computes C = alpha·op(A)·op(B) + beta·C for that problem, with the threads in force but at
  * most those prepare saw, and never allocates; release frees the state. */
-void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const cnb_problem *p);
+/* Fully-connected shapes (tb, !ta) of up to this many times the table's dot_max_m rows are
+ * planned: the dot path and the packed path are both timed (above it the packed path's reuse of
+ * A wins). */
+#define CNB_GEMM_PLAN_DOT_M_FACTOR 4
+
+void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const char *impl, const cnb_problem *p,
+                       const float *b);
 void cnb_gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c);
 void cnb_gemm_release(void *state);
 /* For the record's kernel_name: `name` and the blocking the state last ran, e.g.

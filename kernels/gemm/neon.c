@@ -138,10 +138,10 @@ const cnb_gemm_arch cnb_gemm_arch_8x12__neon = {
     .dot_max_m = 4, .dot = dot_kernel,
 };
 
+extern const cnb_impl cnb_gemm_f32_8x12__neon; /* the record below: its name keys the planner */
 static void *prepare_8x12(const cnb_problem *p, const float *wei)
 {
-    (void)wei;
-    return cnb_gemm_prepare(&cnb_gemm_arch_8x12__neon, p);
+    return cnb_gemm_prepare(&cnb_gemm_arch_8x12__neon, cnb_gemm_f32_8x12__neon.name, p, wei);
 }
 
 static const char *kernel_name_8x12(void *state);
