@@ -500,8 +500,9 @@ static void io_free(io_state *s)
     if (s->stream) in->f.dnnl_stream_destroy(s->stream);
 }
 
-static void io_to_layout(void *state, const cnb_problem *p, const float *user_src)
+static void io_to_layout(void *state, const cnb_problem *p, const void *user_src_)
 {
+    const float *user_src = user_src_;
     (void)p;
     io_state *s = state;
     void *h = (void *)user_src;  /* oneDNN only reads src; its API has no const handles */
@@ -514,8 +515,9 @@ static void io_to_layout(void *state, const cnb_problem *p, const float *user_sr
            "src reorder");
 }
 
-static void io_from_layout(void *state, const cnb_problem *p, float *user_dst)
+static void io_from_layout(void *state, const cnb_problem *p, void *user_dst_)
 {
+    float *user_dst = user_dst_;
     (void)p;
     io_state *s = state;
     report(s->in, s->in->f.dnnl_memory_set_data_handle(s->user_dst, user_dst), "dst handle");
@@ -599,7 +601,7 @@ static void conv_release(void *state)
     free(s);
 }
 
-static void *conv_prepare(instance *in, const cnb_problem *p, const float *wei)
+static void *conv_prepare(instance *in, const cnb_problem *p, const void *wei)
 {
     const cnb_conv *c = &p->conv;
     if (load(in)) return NULL;
@@ -642,9 +644,11 @@ done:
     return s;
 }
 
-static void conv_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                     float *dst)
+static void conv_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                     void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)src, (void)wei, (void)dst;
     conv_state *s = state;
     const instance *in = s->io.in;
@@ -717,7 +721,7 @@ static void pool_release(void *state)
     free(s);
 }
 
-static void *pool_prepare(instance *in, const cnb_problem *p, const float *wei)
+static void *pool_prepare(instance *in, const cnb_problem *p, const void *wei)
 {
     (void)wei;
     const cnb_pool *q = &p->pool;
@@ -748,9 +752,11 @@ static void *pool_prepare(instance *in, const cnb_problem *p, const float *wei)
     return s;
 }
 
-static void pool_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                     float *dst)
+static void pool_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                     void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)src, (void)wei, (void)dst;
     io_state *s = state;
     const instance *in = s->in;
@@ -779,7 +785,7 @@ static const char *gemm_supports(instance *in, const cnb_problem *p)
     return offered(in);
 }
 
-static void *gemm_prepare(instance *in, const cnb_problem *p, const float *wei)
+static void *gemm_prepare(instance *in, const cnb_problem *p, const void *wei)
 {
     (void)p, (void)wei;
     if (load(in)) return NULL;
@@ -794,8 +800,10 @@ static void *gemm_prepare(instance *in, const cnb_problem *p, const float *wei)
     return s;
 }
 
-static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+static void gemm_run(void *state, const cnb_problem *p, const void *a_, const void *b_, void *c_)
 {
+    const float *a = a_, *b = b_;
+    float *c = c_;
     const gemm_state *s = state;
     const cnb_gemm *g = &p->gemm;
     report(s->in,
@@ -835,7 +843,7 @@ static const char *threads_ok(instance *in, int threads)
     {                                                                                             \
         return conv_supports(&inst, p);                                                           \
     }                                                                                             \
-    static void *conv_prepare_##tag(const cnb_problem *p, const float *wei)                       \
+    static void *conv_prepare_##tag(const cnb_problem *p, const void *wei)                       \
     {                                                                                             \
         return conv_prepare(&inst, p, wei);                                                       \
     }                                                                                             \
@@ -843,7 +851,7 @@ static const char *threads_ok(instance *in, int threads)
     {                                                                                             \
         return pool_supports(&inst, p);                                                           \
     }                                                                                             \
-    static void *pool_prepare_##tag(const cnb_problem *p, const float *wei)                       \
+    static void *pool_prepare_##tag(const cnb_problem *p, const void *wei)                       \
     {                                                                                             \
         return pool_prepare(&inst, p, wei);                                                       \
     }                                                                                             \
@@ -851,7 +859,7 @@ static const char *threads_ok(instance *in, int threads)
     {                                                                                             \
         return gemm_supports(&inst, p);                                                           \
     }                                                                                             \
-    static void *gemm_prepare_##tag(const cnb_problem *p, const float *wei)                       \
+    static void *gemm_prepare_##tag(const cnb_problem *p, const void *wei)                       \
     {                                                                                             \
         return gemm_prepare(&inst, p, wei);                                                       \
     }                                                                                             \

@@ -231,13 +231,15 @@ static void dw(const cnb_conv_dw_args *a, int ur)
 /*                                                  block acc  nb   ur_max by nb     dw_ur */
 const cnb_conv_direct_isa cnb_conv_direct_table__avx2 = {"avx2", B, ACC_REGS, 3, {0, 12, 6, 4}, DW_UR_MAX, row, dw, dw3};
 
-static void *prepare(const cnb_problem *p, const float *wei)
+static void *prepare(const cnb_problem *p, const void *wei)
 {
     return cnb_conv_direct_prepare(&cnb_conv_direct_table__avx2, p, wei);
 }
 
-static void run(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst)
+static void run(void *state, const cnb_problem *p, const void *src_, const void *wei_, void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)p;
     (void)wei;
     cnb_conv_direct_run(state, src, dst);

@@ -161,7 +161,7 @@ const cnb_gemm_arch cnb_gemm_arch_6x16__avx2 = {
     .dot_max_m = 4, .dot = dot_kernel,
 };
 
-static void *prepare_6x16(const cnb_problem *p, const float *wei)
+static void *prepare_6x16(const cnb_problem *p, const void *wei)
 {
     (void)wei;
     return cnb_gemm_prepare(&cnb_gemm_arch_6x16__avx2, p);

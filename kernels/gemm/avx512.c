@@ -140,7 +140,7 @@ const cnb_gemm_arch cnb_gemm_arch_14x32__avx512 = {
     .dot_max_m = 4, .dot = dot_kernel,
 };
 
-static void *prepare_14x32(const cnb_problem *p, const float *wei)
+static void *prepare_14x32(const cnb_problem *p, const void *wei)
 {
     (void)wei;
     return cnb_gemm_prepare(&cnb_gemm_arch_14x32__avx512, p);

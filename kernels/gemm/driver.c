@@ -253,8 +253,10 @@ static void thread_grid(int nthr, int mp, int np, int *tm, int *tn)
     }
 }
 
-void cnb_gemm_run(void *state, const cnb_problem *prob, const float *a, const float *b, float *c)
+void cnb_gemm_run(void *state, const cnb_problem *prob, const void *a_, const void *b_, void *c_)
 {
+    const float *a = a_, *b = b_;
+    float *c = c_;
     gemm_state *s = state;
     const cnb_gemm_arch *t = s->arch;
     const cnb_gemm *g = &prob->gemm;

@@ -26,7 +26,7 @@ extern const cnb_gemm_arch cnb_gemm_arch_14x32__avx512, cnb_gemm_arch_6x16__avx2
  * run computes C = alpha·op(A)·op(B) + beta·C for that problem, with the threads in force but at
  * most those prepare saw, and never allocates; release frees the state. */
 void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const cnb_problem *p);
-void cnb_gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c);
+void cnb_gemm_run(void *state, const cnb_problem *p, const void *a, const void *b, void *c);
 void cnb_gemm_release(void *state);
 
 #endif

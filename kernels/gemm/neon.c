@@ -138,7 +138,7 @@ const cnb_gemm_arch cnb_gemm_arch_8x12__neon = {
     .dot_max_m = 4, .dot = dot_kernel,
 };
 
-static void *prepare_8x12(const cnb_problem *p, const float *wei)
+static void *prepare_8x12(const cnb_problem *p, const void *wei)
 {
     (void)wei;
     return cnb_gemm_prepare(&cnb_gemm_arch_8x12__neon, p);
