@@ -25,7 +25,7 @@ const char *cnb_lowp_supports(const cnb_problem *p)
 void *cnb_lowp_prepare(const cnb_lowp_arch *arch, const cnb_problem *p, const void *b)
 {
     if (cnb_lowp_supports(p) || !b || arch->n_align % 16 ||
-        arch->m_align % arch->m_step || arch->n_align % arch->n_step)
+        arch->m_step % arch->m_align || arch->n_step % arch->n_align)
         return NULL;
     cnb_lowp_state *s = calloc(1, sizeof *s);
     if (!s) return NULL;
@@ -75,7 +75,8 @@ void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *
     const cnb_lowp_arch *arch = s->arch;
     const cnb_gemm *g = &s->g;
     const int es = s->esize;
-    const int mt = s->mp / arch->m_step, nt = s->np / arch->n_step;
+    const int mt = (s->mp + arch->m_step - 1) / arch->m_step;
+    const int nt = (s->np + arch->n_step - 1) / arch->n_step;
 #pragma omp parallel
     {
         /* A's rows into the padded copy (its padding stays zero from prepare). */
@@ -89,7 +90,12 @@ void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *
 #pragma omp for schedule(static) collapse(2)
         for (int it = 0; it < mt; it++)
             for (int jt = 0; jt < nt; jt++)
-                arch->block(s, it * arch->m_step, jt * arch->n_step, arch->m_step, arch->n_step, c);
+            {
+                const int i0 = it * arch->m_step, j0 = jt * arch->n_step;
+                const int mb = s->mp - i0 < arch->m_step ? s->mp - i0 : arch->m_step;
+                const int nb = s->np - j0 < arch->n_step ? s->np - j0 : arch->n_step;
+                arch->block(s, i0, j0, mb, nb, c);
+            }
         if (arch->thread_end) arch->thread_end();
     }
 }

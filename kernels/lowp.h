@@ -30,14 +30,16 @@
 
 struct cnb_lowp_state;
 
-/* Compute C[i0 .. i0+mb-1][j0 .. j0+nb-1] (mb, nb multiples of the arch's m_step, n_step; rows
- * ≥ M and columns ≥ N are computed from the padding and never stored), epilogue included. */
+/* Compute C[i0 .. i0+mb-1][j0 .. j0+nb-1], epilogue included: mb ≤ m_step and nb ≤ n_step,
+ * multiples of m_align and n_align (smaller only at the end of the padded sizes); rows ≥ M and
+ * columns ≥ N are computed from the padding and never stored. */
 typedef void cnb_lowp_block_fn(const struct cnb_lowp_state *s, int i0, int j0, int mb, int nb,
                                void *c);
 
 typedef struct cnb_lowp_arch {
     int k_align, m_align, n_align;   /* Kp, Mp, Np multiples of these (n_align % 16 == 0) */
-    int m_step, n_step;              /* one block task: m_step × n_step of C */
+    int m_step, n_step;              /* one block task: up to m_step × n_step of C, multiples of
+                                      * m_align and n_align */
     cnb_lowp_block_fn *block;
     void (*thread_begin)(const struct cnb_lowp_state *s);  /* NULL: nothing (AMX: tile config) */
     void (*thread_end)(void);

@@ -8,7 +8,9 @@
  *   tmm0..3  C: the 32 × 32 block as 2 × 2 tiles of 16 × 16 f32 / int32
  *   tmm4, 5  A: rows 0..15 and 16..31 × one K step (32 bf16 or 64 u8)
  *   tmm6, 7  B: one K step × columns 0..15 and 16..31
- * Per K step: 4 tile loads and 4 tile products, each A and B tile used twice. The C tiles go
+ * Per K step: 4 tile loads and 4 tile products, each A and B tile used twice. A task is 32 rows
+ * by up to 256 columns, K cut in blocks of 512 bytes per row (A's block stays in L1 across the
+ * task's eight 32-column blocks; their C tiles wait in a buffer between K blocks). The C tiles go
  * through a 4 KiB per-thread buffer to the AVX-512 epilogue (kernels/gemm/lowp_avx512.h), which
  * rounds and stores only the rows < M and columns < N; the padding rows and columns of A and B
  * are zeros, and K is padded to whole K steps, so every tile load reads whole, initialised
@@ -19,7 +21,12 @@
 #include "kernels/gemm/lowp_avx512.h"
 #include "kernels/impl.h"
 
-enum { MB = 32, NB = 32, TILE_BYTES = 64 };
+enum {
+    MB = 32, NB = 32,   /* one block: 2 × 2 tiles of C */
+    NT = 256,           /* columns of C per task */
+    KB_BYTES = 512,     /* bytes of an A row per K block */
+    TILE_BYTES = 64,
+};
 
 /* The tile configuration (palette 1): every tile used is 16 rows of 64 bytes. */
 typedef struct tile_config {
@@ -68,20 +75,14 @@ static void epilogue(const cnb_lowp_state *s, int i0, int j0, void *c)
     }
 }
 
-static void block(const cnb_lowp_state *s, int i0, int j0, int mb, int nb, void *c)
+/* The K loop of one 32 × 32 block over [k0, k1): C tiles += A tiles · B tiles. */
+static inline void kloop(const cnb_lowp_state *s, const char *a0, const char *b0, int k0, int k1)
 {
-    (void)mb, (void)nb;   /* one 32 × 32 block */
     const int es = s->esize, kstep = TILE_BYTES / es, groups = s->kp / s->group;
     const size_t lda = (size_t)s->kp * es;   /* bytes per row of the padded A */
-    const char *a0 = (const char *)s->a + (size_t)i0 * lda, *a1 = a0 + 16 * lda;
-    const char *b0 = (const char *)s->b + (size_t)(j0 / 16) * groups * TILE_BYTES;
-    const char *b1 = b0 + (size_t)groups * TILE_BYTES;
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
+    const char *a1 = a0 + 16 * lda, *b1 = b0 + (size_t)groups * TILE_BYTES;
     if (es == 2) {
-        for (int k = 0; k < s->kp; k += kstep) {
+        for (int k = k0; k < k1; k += kstep) {
             const size_t ka = (size_t)k * es, kb = (size_t)(k / 2) * TILE_BYTES;
             _tile_loadd(4, a0 + ka, lda);
             _tile_loadd(5, a1 + ka, lda);
@@ -93,7 +94,7 @@ static void block(const cnb_lowp_state *s, int i0, int j0, int mb, int nb, void 
             _tile_dpbf16ps(3, 5, 7);
         }
     } else {
-        for (int k = 0; k < s->kp; k += kstep) {
+        for (int k = k0; k < k1; k += kstep) {
             const size_t ka = (size_t)k, kb = (size_t)(k / 4) * TILE_BYTES;
             _tile_loadd(4, a0 + ka, lda);
             _tile_loadd(5, a1 + ka, lda);
@@ -105,16 +106,53 @@ static void block(const cnb_lowp_state *s, int i0, int j0, int mb, int nb, void 
             _tile_dpbusd(3, 5, 7);
         }
     }
-    epilogue(s, i0, j0, c);
+}
+
+/* A task: 32 rows × up to NT columns. K is cut in blocks of KB_BYTES per row, so that the 32 rows
+ * of A of one K block (16 KiB) stay in L1 while every 32-column block of the task runs over them;
+ * between K blocks each block's C tiles wait in a per-thread buffer (32 KiB). */
+static void block(const cnb_lowp_state *s, int i0, int j0, int mb, int nb, void *c)
+{
+    (void)mb;   /* always 32 */
+    static _Thread_local int32_t acc[NT / NB][4][16 * 16] __attribute__((aligned(64)));
+    const int es = s->esize, groups = s->kp / s->group, kb = KB_BYTES / es;
+    const char *a0 = (const char *)s->a + (size_t)i0 * s->kp * es;
+    for (int k0 = 0; k0 < s->kp; k0 += kb) {
+        const int k1 = k0 + kb < s->kp ? k0 + kb : s->kp;
+        for (int jj = 0; jj < nb; jj += NB) {
+            int32_t(*t)[16 * 16] = acc[jj / NB];
+            if (k0 == 0) {
+                _tile_zero(0);
+                _tile_zero(1);
+                _tile_zero(2);
+                _tile_zero(3);
+            } else {
+                _tile_loadd(0, t[0], TILE_BYTES);
+                _tile_loadd(1, t[1], TILE_BYTES);
+                _tile_loadd(2, t[2], TILE_BYTES);
+                _tile_loadd(3, t[3], TILE_BYTES);
+            }
+            const char *b0 = (const char *)s->b + (size_t)((j0 + jj) / 16) * groups * TILE_BYTES;
+            kloop(s, a0, b0, k0, k1);
+            if (k1 == s->kp) {
+                epilogue(s, i0, j0 + jj, c);
+            } else {
+                _tile_stored(0, t[0], TILE_BYTES);
+                _tile_stored(1, t[1], TILE_BYTES);
+                _tile_stored(2, t[2], TILE_BYTES);
+                _tile_stored(3, t[3], TILE_BYTES);
+            }
+        }
+    }
 }
 
 /* K steps: 32 bf16 or 64 u8 (one tile row of 64 bytes). */
 static const cnb_lowp_arch arch_bf16 = {
-    .k_align = 32, .m_align = MB, .n_align = NB, .m_step = MB, .n_step = NB, .block = block,
+    .k_align = 32, .m_align = MB, .n_align = NB, .m_step = MB, .n_step = NT, .block = block,
     .thread_begin = thread_begin, .thread_end = thread_end,
 };
 static const cnb_lowp_arch arch_int8 = {
-    .k_align = 64, .m_align = MB, .n_align = NB, .m_step = MB, .n_step = NB, .block = block,
+    .k_align = 64, .m_align = MB, .n_align = NB, .m_step = MB, .n_step = NT, .block = block,
     .thread_begin = thread_begin, .thread_end = thread_end,
 };
 
