@@ -379,6 +379,22 @@ static int in_batch(const cnb_bench *b, const cnb_bench_occ *o, int batch)
 /* The data-type block a layer belongs to (its cnb_dt_config); dtc < 0 takes every layer. */
 static int in_dt(const cnb_layer *l, int dtc) { return dtc < 0 || cnb_dt_config_of(&l->prob.dt) == dtc; }
 
+/* 1 when the implementation runs the data types of block dtc (every block when dtc < 0): a
+ * block's totals leave out the implementations of other types rather than list them untimed. */
+static int takes_dtc(const cnb_impl *impl, int dtc)
+{
+    const unsigned mask = impl->dt_mask ? impl->dt_mask : CNB_DTM(CNB_DTC_F32);
+    return dtc < 0 || (mask & CNB_DTM(dtc));
+}
+
+/* The first layer of network `net` in data-type block dtc; NULL when there is none. */
+static const cnb_layer *dtc_layer(const cnb_bench *b, const char *net, int dtc)
+{
+    for (int i = 0; i < b->nocc; i++)
+        if (!strcmp(b->occ[i].net, net) && in_dt(b->occ[i].layer, dtc)) return b->occ[i].layer;
+    return NULL;
+}
+
 /* The peak of a block: its data type's probe (f32 when the block mixes types). */
 static cnb_peak_type dtc_peak_type(int dtc)
 {
@@ -578,6 +594,7 @@ static void net_blocks(const cnb_bench *b, FILE *f, const char *net, const char 
         for (int k = 0; k < b->nimpls; k++)
             for (int ti = 0; ti < b->nthreads; ti++) {
                 const cnb_impl *impl = b->impls[k];
+                if (!takes_dtc(impl, dtc)) continue;
                 const net_total t = total_impl(b, net, mb, k, ti, dtc);
                 if (!t.started) continue;   /* not in this run (policy, filter) */
                 const net_total p = total_best(b, net, mb, -1, impl->op, ti, dtc);
@@ -618,9 +635,7 @@ int cnb_report_networks_csv(const cnb_bench *b, FILE *f)
     for (int n = 0; n < nn; n++)
         for (int dtc = 0; dtc < CNB_DTC_COUNT; dtc++) {
             /* One block per data-type triple the network's layers use (results/README.md). */
-            const cnb_layer *any = NULL;
-            for (int i = 0; i < b->nocc && !any; i++)
-                if (!strcmp(b->occ[i].net, nets[n]) && in_dt(b->occ[i].layer, dtc)) any = b->occ[i].layer;
+            const cnb_layer *any = dtc_layer(b, nets[n], dtc);
             if (!any) continue;
             char dt[32];
             dt_text(&any->prob.dt, dt, sizeof dt);
@@ -661,7 +676,7 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
         len += snprintf(batches + len, sizeof batches - len, "%s%d", j ? "," : "", b->batches[j]);
     fprintf(f, "\nPer network, batch%s %s, %s cache: time per image = sum over its layers of "
                "multiplicity x median%s; GFLOP/s = dense FLOPs / that time; %%peak of the ISA's "
-               "FMA peak at that thread count. \"all/<isa>\" = every op, each layer by the fastest "
+               "compute peak for the data type (f32 FMA, bf16, int8) at that thread count; one block per data type. \"all/<isa>\" = every op, each layer by the fastest "
                "implementation of ours with that ISA; \"all/best_peer\" = each layer by the fastest peer "
                "library. \"partial\" = some layers failed or were not timed.\n",
             many ? "es" : "", batches, b->cold ? "cold" : "warm", many ? " / batch" : "");
@@ -675,7 +690,18 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
         fprintf(f, " | %9s %8s %8s %5s", h, "img/s", "GFLOP/s", "%peak");
     }
     fprintf(f, "\n");
-    for (int n = 0; n < nn; n++) {
+    for (int n = 0; n < nn; n++)
+        for (int dtc = 0; dtc < CNB_DTC_COUNT; dtc++) {
+        /* One block per data-type triple, as in the networks CSV; a network of several types
+         * shows its name with the type. */
+        const cnb_layer *any = dtc_layer(b, nets[n], dtc);
+        if (!any) continue;
+        int blocks = 0;
+        for (int d = 0; d < CNB_DTC_COUNT; d++) blocks += dtc_layer(b, nets[n], d) != NULL;
+        char netname[96], dt[32];
+        dt_text(&any->prob.dt, dt, sizeof dt);
+        if (blocks > 1) snprintf(netname, sizeof netname, "%s %s", nets[n], dt);
+        else snprintf(netname, sizeof netname, "%s", nets[n]);
         int first = 1;
         for (int j = 0; j < b->nbatches; j++) {
             const int mb = b->batches[j];
@@ -687,8 +713,9 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
                 const char *name;
                 char all[32];
                 if (k < b->nimpls) {
+                    if (!takes_dtc(b->impls[k], dtc)) continue;
                     for (int ti = 0; ti < b->nthreads; ti++) {
-                        t[ti] = total_impl(b, nets[n], mb, k, ti, -1);
+                        t[ti] = total_impl(b, nets[n], mb, k, ti, dtc);
                         started += t[ti].started;
                     }
                     name = b->impls[k]->name;
@@ -697,7 +724,7 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
                     if (net_ops(b, nets[n]) <= 1 && i < ni) continue;
                     const int isa = i < ni ? isas[i] : -1;
                     for (int ti = 0; ti < b->nthreads; ti++) {
-                        t[ti] = total_best(b, nets[n], mb, isa, -1, ti, -1);
+                        t[ti] = total_best(b, nets[n], mb, isa, -1, ti, dtc);
                         started += t[ti].started;
                     }
                     snprintf(all, sizeof all, "all/%s", isa >= 0 ? cnb_isa_name(isa) : "best_peer");
@@ -708,7 +735,7 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
                 snprintf(lines, sizeof lines, "%d/%d", t[0].lines_timed, t[0].lines_total);
                 if (many) snprintf(mbcell, sizeof mbcell, "%5s ", first_mb ? "" : "");
                 if (many && first_mb) snprintf(mbcell, sizeof mbcell, "%5d ", mb);
-                fprintf(f, "%-16s %s%-22s %7s", first ? nets[n] : "", mbcell, name, lines);
+                fprintf(f, "%-16s %s%-22s %7s", first ? netname : "", mbcell, name, lines);
                 for (int ti = 0; ti < b->nthreads; ti++) summary_cells(f, mb, &t[ti]);
                 fprintf(f, "\n");
                 first = first_mb = 0;
