@@ -489,7 +489,9 @@ fi
 # peer row's isa tag is the class of the kernel its library really ran (oneDNN's implementation,
 # OpenBLAS's core, BLIS's configuration); under CNB_MAX_ISA=avx2 every peer stays runnable and
 # runs AVX2-class code (oneDNN and OpenBLAS capped too); OpenBLAS's threads are bound one per CPU.
-is_ours='^(conv|pool|gemm)/(ref|scalar_|avx2_|avx512_|neon_|broken)'
+# Ours are named <op>/<isa>_<variant> after an ISA row of some table (arch/isa_*.def), or ref/broken.
+isa_alt=$(sed -n 's/^CNB_ISA( *[A-Z0-9_]*, *\([a-z0-9_]*\) *,.*/\1/p' arch/isa_*.def | sort -u | paste -sd'|')
+is_ours="^(conv|pool|gemm)/(ref|scalar_|broken|(${isa_alt})_)"
 peer_impls=$($bin impls 2>/dev/null | awk 'NR > 1 {print $1}' | grep -vE "$is_ours" | tr '\n' ' ')
 # (onednn_avx2 is a second copy of the onednn_gomp library, not a library of its own)
 want_peers=$(for i in $peer_impls; do i=${i#*/}; echo "${i/%onednn_avx2/onednn_gomp}"; done |
