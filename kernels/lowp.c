@@ -85,11 +85,13 @@ void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *
             memcpy((unsigned char *)s->a + (size_t)i * s->kp * es,
                    (const unsigned char *)a + (size_t)i * g->lda * es, (size_t)g->k * es);
         if (arch->thread_begin) arch->thread_begin(s);
-        /* Blocks row-major: a thread's consecutive blocks share rows of A (kept in cache), and
-         * B, packed once, is read by every thread. */
+        /* Tasks column by column: a thread's consecutive tasks share a slice of B (n_step
+         * columns, kept in cache) and stream A. Row by row would read B from memory again for
+         * each m_step rows, A column by column for each n_step columns: n_step > m_step in every
+         * arch, so this order reads less. */
 #pragma omp for schedule(static) collapse(2)
-        for (int it = 0; it < mt; it++)
-            for (int jt = 0; jt < nt; jt++)
+        for (int jt = 0; jt < nt; jt++)
+            for (int it = 0; it < mt; it++)
             {
                 const int i0 = it * arch->m_step, j0 = jt * arch->n_step;
                 const int mb = s->mp - i0 < arch->m_step ? s->mp - i0 : arch->m_step;
