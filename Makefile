@@ -11,7 +11,7 @@ CXX     ?= g++
 BUILD   ?= build
 TARGET  ?= $(shell uname -m)
 OPT     ?= -O2
-CFLAGS_BASE = -std=c11 $(OPT) -g -Wall -Wextra -Werror -fopenmp -I. -D_GNU_SOURCE
+CFLAGS_BASE = -std=c11 $(OPT) -g -Wall -Wextra -Wpointer-arith -Werror -fopenmp -I. -D_GNU_SOURCE
 LDLIBS_BASE = -fopenmp -lm
 
 # ISA levels come from one table per architecture, arch/isa_<target>.def (docs/adding-an-isa.md):

@@ -232,7 +232,7 @@ row_counts bench_build_rows(cnb_bench *b, const int *uquick, int named)
             const char *why = NULL;
             if (impl->op == l->prob.op) {
                 if (!named && is_scalar(impl) && !uquick[u]) n.scalar_left_out++;
-                else if (impl->supports && (why = impl->supports(&l->prob))) kind = CNB_ROW_UNSUPPORTED;
+                else if ((why = cnb_impl_supports(impl, &l->prob))) kind = CNB_ROW_UNSUPPORTED;
                 else kind = CNB_ROW_TIMED;
             }
             for (int ti = 0; ti < b->nthreads; ti++) {

@@ -109,7 +109,7 @@ static int same_hash(const cnb_bench_row *r, uint64_t want)
         cnb_case_to_impl(&c);
         cnb_case_run(&c);
         cnb_case_from_impl(&c);
-        rc = cnb_hash(c.dst.ptr, c.dst.n * sizeof(float), 0) == want ? 0 : -1;
+        rc = cnb_hash(c.dst.data, c.dst.n * c.dst.esize, 0) == want ? 0 : -1;
     }
     cnb_case_free(&c);
     return rc;
@@ -265,7 +265,7 @@ static int prepare_cases(cnb_bench_row *r)
         const double start = bench_now();
         while (n < 5 && bench_now() - start < SETUP_SAMPLE_S) {
             const double t = bench_now();
-            void *s = impl->prepare(&r->layer->prob, c->wei.map ? c->wei.ptr : NULL);
+            void *s = impl->prepare(&r->layer->prob, c->wei.map ? c->wei.data : NULL);
             v[n++] = bench_now() - t;
             if (!s) break;
             if (impl->release) impl->release(s);

@@ -22,8 +22,14 @@ static size_t page_size(void)
 
 int cnb_buf_alloc(cnb_buf *b, size_t n, const char *what)
 {
+    return cnb_buf_alloc_dt(b, n, CNB_DT_F32, what);
+}
+
+int cnb_buf_alloc_dt(cnb_buf *b, size_t n, cnb_dt dt, const char *what)
+{
     const size_t ps = page_size();
-    const size_t bytes = (n ? n : 1) * sizeof(float);
+    const size_t esize = (size_t)cnb_dt_size(dt);
+    const size_t bytes = (n ? n : 1) * esize;
     const size_t data = (bytes + ps - 1) / ps * ps;
     memset(b, 0, sizeof *b);
     b->map_len = data + 2 * ps;
@@ -33,8 +39,11 @@ int cnb_buf_alloc(cnb_buf *b, size_t n, const char *what)
     mprotect(base, ps, PROT_NONE);
     mprotect(base + ps + data, ps, PROT_NONE);
     b->map = m;
-    b->ptr = (float *)(base + ps + data - bytes);
+    b->data = base + ps + data - bytes;
+    b->ptr = dt == CNB_DT_F32 ? b->data : NULL;
     b->n = n;
+    b->dt = dt;
+    b->esize = esize;
     b->what = what;
     for (int i = 0; i < MAX_LIVE; i++)
         if (!live[i]) {
@@ -62,14 +71,15 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
         if (!b) continue;
         const uintptr_t lo = (uintptr_t)b->map, hi = lo + b->map_len;
         if (a < lo || a >= hi) continue;
-        const uintptr_t start = (uintptr_t)b->ptr, end = start + b->n * sizeof(float);
+        const uintptr_t start = (uintptr_t)b->data, end = start + b->n * b->esize;
         char msg[512];
         int len;
         if (a >= end)
             len = snprintf(msg, sizeof msg,
                            "FAIL %s %s: guard page hit: access %lu bytes past the end of %s "
-                           "(%zu floats)\n",
-                           ctx_impl, ctx_layer, (unsigned long)(a - end), b->what, b->n);
+                           "(%zu %s)\n",
+                           ctx_impl, ctx_layer, (unsigned long)(a - end), b->what, b->n,
+                           b->dt == CNB_DT_F32 ? "floats" : cnb_dt_name(b->dt));
         else
             len = snprintf(msg, sizeof msg,
                            "FAIL %s %s: guard page hit: access %lu bytes before the start of %s\n",

@@ -20,11 +20,17 @@ int64_t cnb_reduction_len(const cnb_problem *p)
     return p->gemm.k;
 }
 
+static int alloc_dt(cnb_buf *b, size_t n, cnb_dt dt, const char *what, char *err, size_t errlen)
+{
+    if (cnb_buf_alloc_dt(b, n, dt, what) == 0) return 0;
+    snprintf(err, errlen, "cannot allocate %s (%zu %s)", what, n,
+             dt == CNB_DT_F32 ? "floats" : cnb_dt_name(dt));
+    return -1;
+}
+
 static int alloc(cnb_buf *b, size_t n, const char *what, char *err, size_t errlen)
 {
-    if (cnb_buf_alloc(b, n, what) == 0) return 0;
-    snprintf(err, errlen, "cannot allocate %s (%zu floats)", what, n);
-    return -1;
+    return alloc_dt(b, n, CNB_DT_F32, what, err, errlen);
 }
 
 /* Floats of every buffer a case allocates, from the problem alone. */
@@ -90,29 +96,32 @@ int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mod
     c->mode = mode;
     c->seed = seed;
     const cnb_problem *p = &l->prob;
-    const cnb_exact_rule rule = cnb_exact_rule_for(cnb_reduction_len(p));
+    const cnb_types *t = &p->dt;
+    const cnb_exact_rule rule = cnb_exact_rule_for_dt(cnb_reduction_len(p), t->src);
     const cnb_exact_rule dense = {rule.range, 1};
+    /* The weights' own range (int8: u8 or s8), with the density of the reduction's rule. */
+    const cnb_exact_rule wrule = {cnb_exact_rule_for_dt(1, t->wei).range, rule.step};
     const case_sizes z = sizes_of(impl, p);
     char why[256];
     if (cnb_case_fits(impl, l, why, sizeof why)) cnb_die("%s", why);   /* bad input: exit 2 */
     const size_t n_src = z.src, n_wei = z.wei, n_dst = z.dst;
     const int is_gemm = p->op == CNB_OP_GEMM;
-    if (alloc(&c->src, n_src, is_gemm ? "A" : "src", err, errlen) ||
-        (n_wei && alloc(&c->wei, n_wei, is_gemm ? "B" : "weights", err, errlen)) ||
-        alloc(&c->dst, n_dst, is_gemm ? "C" : "dst", err, errlen)) {
+    if (alloc_dt(&c->src, n_src, t->src, is_gemm ? "A" : "src", err, errlen) ||
+        (n_wei && alloc_dt(&c->wei, n_wei, t->wei, is_gemm ? "B" : "weights", err, errlen)) ||
+        alloc_dt(&c->dst, n_dst, t->dst, is_gemm ? "C" : "dst", err, errlen)) {
         cnb_case_free(c);
         return -1;
     }
-    cnb_fill(c->src.ptr, n_src, seed, STREAM_SRC, mode, dense, 1, 1);
+    cnb_fill_dt(c->src.data, n_src, t->src, seed, STREAM_SRC, mode, dense, 1, 1);
     if (p->op == CNB_OP_CONV)
         cnb_fill(c->wei.ptr, n_wei, seed, STREAM_WEI, mode, rule, 1, cnb_reduction_len(p));
     if (is_gemm) {
         const cnb_gemm *g = &p->gemm;
         /* Density (if ever needed) along B's reduction index. */
         if (g->tb)
-            cnb_fill(c->wei.ptr, n_wei, seed, STREAM_WEI, mode, rule, 1, g->ldb);
+            cnb_fill_dt(c->wei.data, n_wei, t->wei, seed, STREAM_WEI, mode, wrule, 1, g->ldb);
         else
-            cnb_fill(c->wei.ptr, n_wei, seed, STREAM_WEI, mode, rule, g->ldb, INT64_MAX);
+            cnb_fill_dt(c->wei.data, n_wei, t->wei, seed, STREAM_WEI, mode, wrule, g->ldb, INT64_MAX);
         if (g->beta != 0.0f) {
             if (alloc(&c->c_init, n_dst, "C (initial)", err, errlen)) {
                 cnb_case_free(c);
@@ -143,15 +152,15 @@ void cnb_case_to_impl(cnb_case *c)
 {
     const cnb_problem *p = &c->layer->prob;
     if (c->impl->to_layout) {
-        cnb_fill_nan(c->dst.ptr, c->dst.n);
-        c->impl->to_layout(c->state, p, c->src.ptr);
+        cnb_fill_poison(c->dst.data, c->dst.n, c->dst.dt);
+        c->impl->to_layout(c->state, p, c->src.data);
         return;
     }
     if (p->op == CNB_OP_GEMM) {
         if (p->gemm.beta != 0.0f)
             memcpy(c->dst.ptr, c->c_init.ptr, c->dst.n * sizeof(float));
         else
-            cnb_fill_nan(c->dst.ptr, c->dst.n);  /* beta = 0: C must not be read */
+            cnb_fill_poison(c->dst.data, c->dst.n, c->dst.dt);  /* beta = 0: C must not be read */
         return;
     }
     if (!c->isrc.map) {
@@ -168,7 +177,7 @@ void cnb_case_from_impl(cnb_case *c)
 {
     const cnb_problem *p = &c->layer->prob;
     if (c->impl->from_layout) {
-        c->impl->from_layout(c->state, p, c->dst.ptr);
+        c->impl->from_layout(c->state, p, c->dst.data);
         return;
     }
     if (p->op == CNB_OP_GEMM || !c->idst.map) return;
@@ -181,7 +190,7 @@ int cnb_case_prepare(cnb_case *c)
 {
     if (c->prepared) return 0;
     if (c->impl->prepare) {
-        c->state = c->impl->prepare(&c->layer->prob, c->wei.map ? c->wei.ptr : NULL);
+        c->state = c->impl->prepare(&c->layer->prob, c->wei.map ? c->wei.data : NULL);
         if (!c->state) return -1;
     }
     c->prepared = 1;
@@ -191,12 +200,12 @@ int cnb_case_prepare(cnb_case *c)
 void cnb_case_run(cnb_case *c)
 {
     if (c->impl->to_layout) {
-        c->impl->run(c->state, &c->layer->prob, NULL, c->wei.map ? c->wei.ptr : NULL, NULL);
+        c->impl->run(c->state, &c->layer->prob, NULL, c->wei.map ? c->wei.data : NULL, NULL);
         return;
     }
-    const float *src = c->isrc.map ? c->isrc.ptr : c->src.ptr;
-    float *dst = c->idst.map ? c->idst.ptr : c->dst.ptr;
-    c->impl->run(c->state, &c->layer->prob, src, c->wei.map ? c->wei.ptr : NULL, dst);
+    const void *src = c->isrc.map ? c->isrc.data : c->src.data;
+    void *dst = c->idst.map ? c->idst.data : c->dst.data;
+    c->impl->run(c->state, &c->layer->prob, src, c->wei.map ? c->wei.data : NULL, dst);
 }
 
 void cnb_case_unprepare(cnb_case *c)
@@ -226,9 +235,16 @@ static float *abs_copy(const cnb_buf *b)
     return a;
 }
 
-int cnb_case_reference(const cnb_case *c, float *out, int absolute)
+int cnb_case_reference(const cnb_case *c, void *out_, int absolute)
 {
     const cnb_problem *p = &c->layer->prob;
+    if (cnb_dt_config_of(&p->dt) != CNB_DTC_F32) {
+        if (absolute || p->op != CNB_OP_GEMM) return -1;   /* exact mode, GEMM only */
+        cnb_fill_poison(out_, c->dst.n, c->dst.dt);        /* the gaps (ldc > n) as the run's */
+        cnb_ref_gemm_dt(&p->gemm, &p->dt, c->src.data, c->wei.data, out_);
+        return 0;
+    }
+    float *out = out_;
     const float *src = c->src.ptr, *wei = c->wei.map ? c->wei.ptr : NULL;
     float *a_src = NULL, *a_wei = NULL;
     if (absolute) {

@@ -55,8 +55,8 @@ void cnb_case_free(cnb_case *c);
 
 /* Length of the reduction behind one output element (conv: ic/g·kd·kh·kw, pool: window, gemm: k). */
 int64_t cnb_reduction_len(const cnb_problem *p);
-/* Run the reference into out (user layout), from the case's inputs (or their absolute values,
- * for the random-mode error bound). */
-int cnb_case_reference(const cnb_case *c, float *out, int absolute);
+/* Run the reference into out (user layout, the dst's data type), from the case's inputs (or
+ * their absolute values, for the random-mode error bound: f32 only). */
+int cnb_case_reference(const cnb_case *c, void *out, int absolute);
 
 #endif

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,8 +296,8 @@ static void split_mult(const char *name, cnb_layer *out)
     }
 }
 
-int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cnb_layer *out,
-                    char *err, size_t errlen)
+static int parse_shape(const char *text, cnb_kind default_kind, int mb_override, cnb_layer *out,
+                       char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->text, sizeof out->text, "%s", text);
@@ -412,18 +413,173 @@ int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cn
     return 0;
 }
 
+/* ---- data types: benchdnn's --dt and --attr-scales ----
+ * A table line or descriptor may hold, anywhere outside a quoted name, the words
+ *   --dt=T            every tensor of type T (f32, bf16, s8, u8, s32)
+ *   --dt=S:W:D        src (A), weights (B) and dst (C) types
+ *   --attr-scales=src:common:X+wei:common:Y+dst:common:Z   (any subset, '+' between)
+ * The triple must be one of cnb_dt_config_of (kernels/problem.h). Scales apply to a requantized
+ * int8 output only and must be powers of two (the scaling is then exact and the output's one
+ * rounding well defined). A requantized output without a dst scale gets 2^(7 + ⌈⌈log2 K⌉/2⌉):
+ * with data over the whole u8/s8 range the accumulator's spread is about 2^13·√K, so this puts
+ * the outputs across the int8 range with some saturating, and leaves at least 7 fraction bits so
+ * that round-to-nearest-even meets real ties. Everything but f32 is GEMM (gemm, fc) only for now. */
+static int parse_dt_name(const char *s, size_t len, cnb_dt *t)
+{
+    for (int d = 0; d < CNB_DT_COUNT; d++)
+        if (strlen(cnb_dt_name((cnb_dt)d)) == len && !strncmp(s, cnb_dt_name((cnb_dt)d), len)) {
+            *t = (cnb_dt)d;
+            return 0;
+        }
+    return -1;
+}
+
+static int parse_dt(const char *v, cnb_types *t, char *err, size_t errlen)
+{
+    cnb_dt d[3];
+    int n = 0;
+    const char *s = v;
+    for (;;) {
+        const size_t len = strcspn(s, ":");
+        if (n == 3 || parse_dt_name(s, len, &d[n]))
+            return fail(err, errlen, "--dt=%s: expected one type or src:wei:dst, each of f32, "
+                        "bf16, s8, u8, s32", v);
+        n++;
+        if (!s[len]) break;
+        s += len + 1;
+    }
+    if (n == 2) return fail(err, errlen, "--dt=%s: give one type or three (src:wei:dst)", v);
+    t->src = d[0];
+    t->wei = n == 3 ? d[1] : d[0];
+    t->dst = n == 3 ? d[2] : d[0];
+    return 0;
+}
+
+static int parse_scales(const char *v, cnb_types *t, int *has_dst, char *err, size_t errlen)
+{
+    const char *s = v;
+    while (*s) {
+        const size_t len = strcspn(s, "+");
+        char item[64];
+        if (len >= sizeof item) return fail(err, errlen, "--attr-scales=%s: entry too long", v);
+        memcpy(item, s, len);
+        item[len] = 0;
+        char *colon = strchr(item, ':');
+        if (!colon || strncmp(colon, ":common:", 8))
+            return fail(err, errlen, "--attr-scales: '%s' is not <src|wei|dst>:common:<value>", item);
+        *colon = 0;
+        char *end;
+        const double x = strtod(colon + 8, &end);
+        int e = 0;
+        if (end == colon + 8 || *end || !(x > 0) || frexp(x, &e) != 0.5 || e - 1 < -30 || e - 1 > 30)
+            return fail(err, errlen, "--attr-scales: %s scale '%s' is not a power of two in "
+                        "[2^-30, 2^30] (exact scaling keeps validation bit-exact)", item, colon + 8);
+        if (!strcmp(item, "src")) t->src_scale_log2 = e - 1;
+        else if (!strcmp(item, "wei")) t->wei_scale_log2 = e - 1;
+        else if (!strcmp(item, "dst")) t->dst_scale_log2 = e - 1, *has_dst = 1;
+        else return fail(err, errlen, "--attr-scales: unknown argument '%s' (src, wei, dst)", item);
+        s += len;
+        if (*s) s++;
+    }
+    return 0;
+}
+
+static int ceil_log2(long x)
+{
+    int e = 0;
+    while ((1L << e) < x) e++;
+    return e;
+}
+
+int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cnb_layer *out,
+                    char *err, size_t errlen)
+{
+    /* Take the --dt and --attr-scales words out; the rest is the shape. */
+    char shape[CNB_DESC_MAX], dt[64] = "", scales[160] = "";
+    size_t w = 0;
+    int quoted = 0;
+    for (const char *s = text; *s;) {
+        const int word_start = s == text || isspace((unsigned char)s[-1]);
+        if (!quoted && word_start && s[0] == '-' && s[1] == '-') {
+            const size_t len = strcspn(s, " \t");
+            char *dstbuf = NULL;
+            size_t cap = 0, skip = 0;
+            if (!strncmp(s, "--dt=", 5)) dstbuf = dt, cap = sizeof dt, skip = 5;
+            else if (!strncmp(s, "--attr-scales=", 14)) dstbuf = scales, cap = sizeof scales, skip = 14;
+            if (!dstbuf)
+                return fail(err, errlen, "unknown option '%.*s' in a descriptor (--dt=, "
+                            "--attr-scales=)", (int)len, s);
+            if (len - skip >= cap) return fail(err, errlen, "'%.*s': too long", (int)len, s);
+            snprintf(dstbuf, cap, "%.*s", (int)(len - skip), s + skip);
+            s += len;
+            continue;
+        }
+        if (*s == '"') quoted = !quoted;
+        if (w + 1 >= sizeof shape) return fail(err, errlen, "descriptor too long");
+        shape[w++] = *s++;
+    }
+    shape[w] = 0;
+    if (parse_shape(shape, default_kind, mb_override, out, err, errlen)) return -1;
+    snprintf(out->text, sizeof out->text, "%s", text);
+    cnb_types *t = &out->prob.dt;
+    if (dt[0] && parse_dt(dt, t, err, errlen)) return -1;
+    int has_dst_scale = 0;
+    if (scales[0] && parse_scales(scales, t, &has_dst_scale, err, errlen)) return -1;
+    if (cnb_dt_config_of(t) < 0)
+        return fail(err, errlen, "--dt=%s:%s:%s is not supported (f32; bf16:bf16:f32, bf16; "
+                    "u8|s8:s8:s32|u8|s8)", cnb_dt_name(t->src), cnb_dt_name(t->wei),
+                    cnb_dt_name(t->dst));
+    if (t->src != CNB_DT_F32) {
+        if (out->prob.op != CNB_OP_GEMM)
+            return fail(err, errlen, "--dt=%s: %s runs in f32 only for now (gemm and fc take "
+                        "bf16 and int8)", dt, cnb_kind_name(out->kind));
+        if (out->prob.gemm.alpha != 1.0f || out->prob.gemm.beta != 0.0f)
+            return fail(err, errlen, "--dt=%s: alpha and beta other than 1 and 0 are f32 only "
+                        "(int8 scales: --attr-scales)", dt);
+    }
+    if (scales[0] && !cnb_dt_requantized(t))
+        return fail(err, errlen, "--attr-scales apply to a requantized int8 output only "
+                    "(--dt=u8:s8:u8, u8:s8:s8, s8:s8:u8, s8:s8:s8)");
+    if (cnb_dt_requantized(t) && !has_dst_scale)
+        t->dst_scale_log2 = 7 + (ceil_log2(out->prob.gemm.k) + 1) / 2;
+    return 0;
+}
+
+/* The data-type words of the canonical form ("" for f32), with a leading space. */
+static void format_dt(const cnb_types *t, char *buf, size_t n)
+{
+    buf[0] = 0;
+    if (t->src == CNB_DT_F32 && t->wei == CNB_DT_F32 && t->dst == CNB_DT_F32) return;
+    int len;
+    if (t->src == t->wei && t->wei == t->dst)
+        len = snprintf(buf, n, " --dt=%s", cnb_dt_name(t->src));
+    else
+        len = snprintf(buf, n, " --dt=%s:%s:%s", cnb_dt_name(t->src), cnb_dt_name(t->wei),
+                       cnb_dt_name(t->dst));
+    if (!cnb_dt_requantized(t) || len < 0 || (size_t)len >= n) return;
+    const char *sep = " --attr-scales=";
+    if (t->src_scale_log2)
+        len += snprintf(buf + len, n - len, "%ssrc:common:%.9g", sep, ldexp(1, t->src_scale_log2)), sep = "+";
+    if (t->wei_scale_log2 && (size_t)len < n)
+        len += snprintf(buf + len, n - len, "%swei:common:%.9g", sep, ldexp(1, t->wei_scale_log2)), sep = "+";
+    if ((size_t)len < n)   /* always: a requantized output without one gets a default */
+        snprintf(buf + len, n - len, "%sdst:common:%.9g", sep, ldexp(1, t->dst_scale_log2));
+}
+
 void cnb_layer_format(const cnb_layer *l, char *buf, size_t n)
 {
     const cnb_problem *p = &l->prob;
+    char dts[128];
+    format_dt(&p->dt, dts, sizeof dts);
     if (l->kind == CNB_KIND_FC) {
         const cnb_gemm *g = &p->gemm;
-        snprintf(buf, n, "fc mb%dic%doc%d", g->m, g->k, g->n);
+        snprintf(buf, n, "fc%s mb%dic%doc%d", dts, g->m, g->k, g->n);
         return;
     }
     if (p->op == CNB_OP_GEMM) {
         const cnb_gemm *g = &p->gemm;
-        snprintf(buf, n, "gemm m%dn%dk%dta%dtb%dlda%dldb%dldc%dalpha%.9gbeta%.9g", g->m, g->n, g->k,
-                 g->ta, g->tb, g->lda, g->ldb, g->ldc, g->alpha, g->beta);
+        snprintf(buf, n, "gemm%s m%dn%dk%dta%dtb%dlda%dldb%dldc%dalpha%.9gbeta%.9g", dts, g->m, g->n,
+                 g->k, g->ta, g->tb, g->lda, g->ldb, g->ldc, g->alpha, g->beta);
         return;
     }
     int len, v[21]; /* i o k s p (d h w each), right paddings, dilations */
@@ -499,8 +655,8 @@ double cnb_layer_flops_benchdnn(const cnb_layer *l)
 double cnb_layer_wei_bytes(const cnb_layer *l)
 {
     const cnb_problem *p = &l->prob;
-    if (p->op == CNB_OP_CONV) return 4.0 * cnb_conv_wei_elems(&p->conv);
-    if (p->op == CNB_OP_GEMM) return 4.0 * p->gemm.k * (double)p->gemm.n;
+    if (p->op == CNB_OP_CONV) return cnb_dt_size(p->dt.wei) * (double)cnb_conv_wei_elems(&p->conv);
+    if (p->op == CNB_OP_GEMM) return cnb_dt_size(p->dt.wei) * (double)p->gemm.k * p->gemm.n;
     return 0;
 }
 
@@ -511,14 +667,16 @@ double cnb_layer_act_bytes(const cnb_layer *l)
         return 4.0 * (cnb_conv_src_elems(&p->conv) + cnb_conv_dst_elems(&p->conv));
     if (p->op == CNB_OP_POOL)
         return 4.0 * (cnb_pool_src_elems(&p->pool) + cnb_pool_dst_elems(&p->pool));
-    return 4.0 * ((double)p->gemm.m * p->gemm.k + (double)p->gemm.m * p->gemm.n);
+    return cnb_dt_size(p->dt.src) * (double)p->gemm.m * p->gemm.k +
+           cnb_dt_size(p->dt.dst) * (double)p->gemm.m * p->gemm.n;
 }
 
 double cnb_layer_bytes(const cnb_layer *l)
 {
     const cnb_problem *p = &l->prob;
     double b = cnb_layer_wei_bytes(l) + cnb_layer_act_bytes(l);
-    if (p->op == CNB_OP_GEMM && p->gemm.beta != 0.0f) b += 4.0 * p->gemm.m * (double)p->gemm.n;
+    if (p->op == CNB_OP_GEMM && p->gemm.beta != 0.0f)
+        b += cnb_dt_size(p->dt.dst) * (double)p->gemm.m * p->gemm.n;
     return b;
 }
 

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/problem.h"
+
 typedef enum { CNB_MODE_EXACT, CNB_MODE_RANDOM } cnb_mode;
 
 /* The exact-mode rule for a reduction of `len` products (2^24 is float32's integer limit):
@@ -30,5 +32,22 @@ void cnb_fill(float *p, size_t n, uint64_t seed, uint32_t stream, cnb_mode mode,
               cnb_exact_rule rule, int64_t kstride, int64_t kextent);
 /* Fill with quiet NaNs: an output the implementation never writes then cannot compare equal. */
 void cnb_fill_nan(float *p, size_t n);
+
+/* Other data types (kernels/problem.h). Exact mode:
+ *   bf16   the f32 rule above (small integers are exact in bf16; an f32 accumulator sums them
+ *          exactly), stored as bf16 bit patterns
+ *   u8/s8  the whole range of the type ([0, 255], [-128, 127]): that is where the traps are (the
+ *          u8/s8 sign convention; pairs of products above 2^15, where AVX2's vpmaddubsw
+ *          saturates). A product is at most 255·128 = 32640 in magnitude, so with
+ *          len·32640 < 2^31 dense data sum exactly in int32 in any order; longer reductions
+ *          keep one element in step along the reduction, step = ⌈len·32640 / 2^31⌉.
+ * Random mode is f32 only (the other types are validated exactly). */
+cnb_exact_rule cnb_exact_rule_for_dt(int64_t len, cnb_dt dt);
+void cnb_fill_dt(void *p, size_t n, cnb_dt dt, uint64_t seed, uint32_t stream, cnb_mode mode,
+                 cnb_exact_rule rule, int64_t kstride, int64_t kextent);
+/* An output's poison before a run: NaN (f32, bf16), or a fixed pattern for the integer types
+ * (0x80000000, 0xA5), which a correct output can hold too: there an unwritten output is caught
+ * only where the reference differs from it. */
+void cnb_fill_poison(void *p, size_t n, cnb_dt dt);
 
 #endif

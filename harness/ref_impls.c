@@ -3,24 +3,32 @@
 #include "kernels/impl.h"
 #include "reference/reference.h"
 
-static void conv_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                     float *dst)
+static void conv_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                     void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)state;
     cnb_ref_conv(&p->conv, src, wei, dst);
 }
 
-static void pool_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                     float *dst)
+static void pool_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                     void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)state, (void)wei;
     cnb_ref_pool(&p->pool, src, dst);
 }
 
-static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+static void gemm_run(void *state, const cnb_problem *p, const void *a_, const void *b_, void *c_)
 {
     (void)state;
-    cnb_ref_gemm(&p->gemm, a, b, c);
+    if (cnb_dt_config_of(&p->dt) != CNB_DTC_F32) {
+        cnb_ref_gemm_dt(&p->gemm, &p->dt, a_, b_, c_);
+        return;
+    }
+    cnb_ref_gemm(&p->gemm, a_, b_, c_);
 }
 
 const cnb_impl cnb_conv_f32_ref = {
@@ -33,5 +41,5 @@ const cnb_impl cnb_pool_f32_ref = {
 };
 const cnb_impl cnb_gemm_f32_ref = {
     .name = "gemm/ref", .op = CNB_OP_GEMM, .isa = CNB_ISA_SCALAR, .layout = CNB_LAYOUT_NCX,
-    .run = gemm_run,
+    .dt_mask = (1u << CNB_DTC_COUNT) - 1, .run = gemm_run,
 };

@@ -1,6 +1,7 @@
 /* The registry: every implementation compiled into this binary, built from the X-macro lists of
  * each op (kernels/<op>/list.inc), the peers and the reference. Adding a kernel is one line in its
  * op's list. */
+#include <stdio.h>
 #include <string.h>
 
 #include "kernels/impl.h"
@@ -29,6 +30,19 @@ const cnb_impl *cnb_impl_find(const char *name)
     for (int i = 0; cnb_impls[i]; i++)
         if (strcmp(cnb_impls[i]->name, name) == 0) return cnb_impls[i];
     return NULL;
+}
+
+const char *cnb_impl_supports(const cnb_impl *impl, const cnb_problem *p)
+{
+    static _Thread_local char why[96];
+    const int cfg = cnb_dt_config_of(&p->dt);
+    const unsigned mask = impl->dt_mask | CNB_DTM(CNB_DTC_F32) * !impl->dt_mask;
+    if (cfg < 0 || !(mask & CNB_DTM(cfg))) {
+        snprintf(why, sizeof why, "data types %s:%s:%s", cnb_dt_name(p->dt.src),
+                 cnb_dt_name(p->dt.wei), cnb_dt_name(p->dt.dst));
+        return why;
+    }
+    return impl->supports ? impl->supports(p) : NULL;
 }
 
 int cnb_impl_runnable(const cnb_impl *impl, const char **why)

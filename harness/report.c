@@ -50,9 +50,26 @@ double cnb_row_gflops(const cnb_bench_row *r)
     return row_has_speed(r) ? cnb_layer_flops_dense(r->layer) / r->median * 1e-9 : 0;
 }
 
+/* The compute probe a layer's rows are held to: that of its input type (bf16 dot products, int8
+ * dot products, f32 FMA) at the ISA level of the code that ran. */
+static cnb_peak_type peak_type(const cnb_layer *l)
+{
+    const cnb_dt t = l->prob.dt.src;
+    return t == CNB_DT_BF16 ? CNB_PT_BF16 : t == CNB_DT_U8 || t == CNB_DT_S8 ? CNB_PT_INT8 : CNB_PT_F32;
+}
+
+/* A layer's data types in benchdnn's --dt form: "f32", "bf16", "u8:s8:s32". */
+static void dt_text(const cnb_types *t, char *buf, int size)
+{
+    if (t->src == t->wei && t->wei == t->dst)
+        snprintf(buf, size, "%s", cnb_dt_name(t->src));
+    else
+        snprintf(buf, size, "%s:%s:%s", cnb_dt_name(t->src), cnb_dt_name(t->wei), cnb_dt_name(t->dst));
+}
+
 double cnb_row_pct_peak(const cnb_bench_row *r)
 {
-    const double peak = cnb_peak_fma_gflops(r->isa, r->threads);
+    const double peak = cnb_peak_gflops(r->isa, peak_type(r->layer), r->threads);
     return peak > 0 ? 100 * cnb_row_gflops(r) / peak : 0;
 }
 
@@ -168,6 +185,12 @@ static field c_network(const layer_line *x) { return text(x->o->net); }
 static field c_layer(const layer_line *x) { return text(x->l->name); }
 static field c_mult(const layer_line *x) { return integer(x->l->mult); }
 static field c_desc(const layer_line *x) { return text(x->desc); }
+static field c_dt(const layer_line *x)
+{
+    static _Thread_local char buf[32];
+    dt_text(&x->l->prob.dt, buf, sizeof buf);
+    return text(buf);
+}
 static field c_impl(const layer_line *x) { return text(x->r->impl->name); }
 static field c_kernel(const layer_line *x) { return text(x->r->kernel[0] ? x->r->kernel : x->r->impl->name); }
 static field c_isa(const layer_line *x) { return text(cnb_isa_name(x->r->isa)); }
@@ -259,6 +282,7 @@ static const layer_col LAYER_COLS[] = {
     {"op", c_op},                       {"alg", c_alg},
     {"network", c_network},             {"layer", c_layer},
     {"multiplicity", c_mult},           {"descriptor", c_desc},
+    {"dt", c_dt},
     {"impl", c_impl},                   {"kernel", c_kernel},
     {"isa", c_isa},                     {"layout", c_layout},
     {"threads", c_threads},             {"batch", c_batch},
@@ -289,7 +313,7 @@ static void layer_row(FILE *f, const cnb_bench *b, const cnb_bench_occ *o, const
     x.bytes = cnb_layer_bytes(x.l);
     x.gflops = x.speed ? x.flops / r->median * 1e-9 : 0;
     x.gbs = x.speed ? x.bytes / r->median * 1e-9 : 0;
-    x.peak = cnb_peak_fma_gflops(r->isa, r->threads);
+    x.peak = cnb_peak_gflops(r->isa, peak_type(x.l), r->threads);
     x.bw = cnb_peak_bw_gbs(CNB_BW_DRAM, r->threads);
     /* Our row against the fastest peer on the same layer and thread count (any ISA). */
     x.peer = cnb_impl_is_peer(r->impl) ? NULL : cnb_best_peer(b, o->u, r->ti);
@@ -329,7 +353,7 @@ typedef struct net_total {
     int started;        /* lines whose row was set up (not filtered out) */
     double time_s;      /* Σ multiplicity × median over the timed lines */
     double flops;       /* Σ multiplicity × dense FLOPs over the timed lines */
-    double peak;        /* FMA peak of the ISA at this thread count */
+    double peak;        /* compute peak of the ISA and the block's data type at this thread count */
     cnb_isa isa;        /* total_impl: that ISA (a peer's: the widest its rows ran) */
 } net_total;
 
@@ -352,15 +376,45 @@ static int in_batch(const cnb_bench *b, const cnb_bench_occ *o, int batch)
     return o->batch == batch || (o->layer->kind == CNB_KIND_GEMM && o->batch == b->batches[0]);
 }
 
-/* Totals of implementation k on network `net` at one batch; lines_total = 0 when k has no layer there. */
-static net_total total_impl(const cnb_bench *b, const char *net, int batch, int k, int ti)
+/* The data-type block a layer belongs to (its cnb_dt_config); dtc < 0 takes every layer. */
+static int in_dt(const cnb_layer *l, int dtc) { return dtc < 0 || cnb_dt_config_of(&l->prob.dt) == dtc; }
+
+/* 1 when the implementation runs the data types of block dtc (every block when dtc < 0): a
+ * block's totals leave out the implementations of other types rather than list them untimed. */
+static int takes_dtc(const cnb_impl *impl, int dtc)
+{
+    const unsigned mask = impl->dt_mask ? impl->dt_mask : CNB_DTM(CNB_DTC_F32);
+    return dtc < 0 || (mask & CNB_DTM(dtc));
+}
+
+/* The first layer of network `net` in data-type block dtc; NULL when there is none. */
+static const cnb_layer *dtc_layer(const cnb_bench *b, const char *net, int dtc)
+{
+    for (int i = 0; i < b->nocc; i++)
+        if (!strcmp(b->occ[i].net, net) && in_dt(b->occ[i].layer, dtc)) return b->occ[i].layer;
+    return NULL;
+}
+
+/* The peak of a block: its data type's probe (f32 when the block mixes types). */
+static cnb_peak_type dtc_peak_type(int dtc)
+{
+    return dtc == CNB_DTC_BF16 || dtc == CNB_DTC_BF16_F32 ? CNB_PT_BF16
+           : dtc >= CNB_DTC_U8S8S32                        ? CNB_PT_INT8
+                                                           : CNB_PT_F32;
+}
+
+/* Totals of implementation k on network `net` at one batch, over the layers of data-type block
+ * dtc; lines_total = 0 when k has no layer there. */
+static net_total total_impl(const cnb_bench *b, const char *net, int batch, int k, int ti, int dtc)
 {
     net_total t = {0};
     const cnb_impl *impl = b->impls[k];
     t.isa = impl->isa;
     for (int i = 0; i < b->nocc; i++) {
         const cnb_bench_occ *o = &b->occ[i];
-        if (strcmp(o->net, net) || !in_batch(b, o, batch) || o->layer->prob.op != impl->op) continue;
+        if (strcmp(o->net, net) || !in_batch(b, o, batch) || o->layer->prob.op != impl->op ||
+            !in_dt(o->layer, dtc))
+            continue;
         const cnb_bench_row *r = cnb_bench_row_at(b, o->u, k, ti);
         t.lines_total++;   /* rows left out by policy (plain C off the QUICK set) count as untimed */
         t.started += r->started || r->kind == CNB_ROW_UNSUPPORTED;
@@ -370,7 +424,7 @@ static net_total total_impl(const cnb_bench *b, const char *net, int batch, int 
         t.flops += o->layer->mult * cnb_layer_flops_dense(o->layer);
         if (impl->ran_isa && (t.lines_timed == 1 || r->isa > t.isa)) t.isa = r->isa;
     }
-    t.peak = cnb_peak_fma_gflops(t.isa, b->threads[ti]);
+    t.peak = cnb_peak_gflops(t.isa, dtc_peak_type(dtc), b->threads[ti]);
     return t;
 }
 
@@ -378,13 +432,14 @@ static net_total total_impl(const cnb_bench *b, const char *net, int batch, int 
  * of `isa`, or (isa < 0) by the fastest peer library; with peer_isa >= 0, the fastest of the peer
  * rows whose code ran at that ISA. */
 static net_total total_best_of(const cnb_bench *b, const char *net, int batch, int isa, int op,
-                               int ti, int peer_isa)
+                               int ti, int peer_isa, int dtc)
 {
     net_total t = {0};
-    t.peak = isa >= 0 ? cnb_peak_fma_gflops((cnb_isa)isa, b->threads[ti]) : 0;
+    t.peak = isa >= 0 ? cnb_peak_gflops((cnb_isa)isa, dtc_peak_type(dtc), b->threads[ti]) : 0;
     for (int i = 0; i < b->nocc; i++) {
         const cnb_bench_occ *o = &b->occ[i];
-        if (strcmp(o->net, net) || !in_batch(b, o, batch) || (op >= 0 && (int)o->layer->prob.op != op))
+        if (strcmp(o->net, net) || !in_batch(b, o, batch) || (op >= 0 && (int)o->layer->prob.op != op) ||
+            !in_dt(o->layer, dtc))
             continue;
         t.lines_total++;
         double best = 0;
@@ -406,9 +461,10 @@ static net_total total_best_of(const cnb_bench *b, const char *net, int batch, i
     return t;
 }
 
-static net_total total_best(const cnb_bench *b, const char *net, int batch, int isa, int op, int ti)
+static net_total total_best(const cnb_bench *b, const char *net, int batch, int isa, int op, int ti,
+                            int dtc)
 {
-    return total_best_of(b, net, batch, isa, op, ti, -1);
+    return total_best_of(b, net, batch, isa, op, ti, -1, dtc);
 }
 
 static int have_peers(const cnb_bench *b)
@@ -444,7 +500,7 @@ static int isa_list(const cnb_bench *b, int *isas)
  * network at one thread count, and what derives from them. */
 typedef struct net_line {
     const cnb_bench *b;
-    const char *net, *impl, *op, *isa;
+    const char *net, *impl, *op, *isa, *dt;
     int ti, batch;
     const net_total *t;
     int complete, any, ratio;   /* every line timed; any time; a ratio to the peers applies */
@@ -454,6 +510,7 @@ typedef struct net_line {
 
 static field n_network(const net_line *x) { return text(x->net); }
 static field n_impl(const net_line *x) { return text(x->impl); }
+static field n_dt(const net_line *x) { return text(x->dt); }
 static field n_op(const net_line *x) { return text(x->op); }
 static field n_isa(const net_line *x) { return text(x->isa); }
 static field n_threads(const net_line *x) { return integer(x->b->threads[x->ti]); }
@@ -486,6 +543,7 @@ typedef struct net_col { const char *name; field (*get)(const net_line *x); } ne
 
 static const net_col NET_COLS[] = {
     {"network", n_network},             {"impl", n_impl},
+    {"dt", n_dt},
     {"op", n_op},                       {"isa", n_isa},
     {"threads", n_threads},             {"batch", n_batch},
     {"cache", n_cache},                 {"layers_total", n_total},
@@ -504,12 +562,12 @@ static int covers(const net_line *x, const net_total *peer)
            peer->time_s > 0;
 }
 
-static void net_row(FILE *f, const cnb_bench *b, const char *net, int batch, const char *impl,
-                    const char *op, const char *isa, int ti, const net_total *t,
+static void net_row(FILE *f, const cnb_bench *b, const char *net, const char *dt, int batch,
+                    const char *impl, const char *op, const char *isa, int ti, const net_total *t,
                     const net_total *peer, const net_total *peer_isa)
 {
-    net_line x = {.b = b, .net = net, .impl = impl, .op = op, .isa = isa, .ti = ti, .batch = batch,
-                  .t = t};
+    net_line x = {.b = b, .net = net, .impl = impl, .op = op, .isa = isa, .dt = dt, .ti = ti,
+                  .batch = batch, .t = t};
     x.complete = t->lines_timed == t->lines_total;
     x.any = t->lines_timed > 0 && t->time_s > 0;
     x.per_image = x.any ? t->time_s / batch : 0;
@@ -526,6 +584,45 @@ static void net_row(FILE *f, const cnb_bench *b, const char *net, int batch, con
     }
 }
 
+/* The rows of one network and one data-type block: each implementation, the best of ours per
+ * ISA across ops, and the best peer. */
+static void net_blocks(const cnb_bench *b, FILE *f, const char *net, const char *dt, int dtc,
+                       const char *const *ops, int ni, const int *isas, int peers)
+{
+    for (int j = 0; j < b->nbatches; j++) {
+        const int mb = b->batches[j];
+        for (int k = 0; k < b->nimpls; k++)
+            for (int ti = 0; ti < b->nthreads; ti++) {
+                const cnb_impl *impl = b->impls[k];
+                if (!takes_dtc(impl, dtc)) continue;
+                const net_total t = total_impl(b, net, mb, k, ti, dtc);
+                if (!t.started) continue;   /* not in this run (policy, filter) */
+                const net_total p = total_best(b, net, mb, -1, impl->op, ti, dtc);
+                const net_total pi = total_best_of(b, net, mb, -1, impl->op, ti, t.isa, dtc);
+                const int ours = peers && !cnb_impl_is_peer(impl);
+                net_row(f, b, net, dt, mb, impl->name, ops[impl->op], cnb_isa_name(t.isa), ti,
+                        &t, ours ? &p : NULL, ours ? &pi : NULL);
+            }
+        const int multi = net_ops(b, net) > 1;
+        for (int i = 0; i < ni && multi; i++)
+            for (int ti = 0; ti < b->nthreads; ti++) {
+                const net_total t = total_best(b, net, mb, isas[i], -1, ti, dtc);
+                const net_total p = total_best(b, net, mb, -1, -1, ti, dtc);
+                const net_total pi = total_best_of(b, net, mb, -1, -1, ti, isas[i], dtc);
+                if (!t.started) continue;
+                char name[32];
+                snprintf(name, sizeof name, "all/%s", cnb_isa_name(isas[i]));
+                net_row(f, b, net, dt, mb, name, "all", cnb_isa_name(isas[i]), ti, &t,
+                        peers ? &p : NULL, peers ? &pi : NULL);
+            }
+        for (int ti = 0; ti < b->nthreads && peers; ti++) {
+            const net_total t = total_best(b, net, mb, -1, -1, ti, dtc);
+            if (t.started)
+                net_row(f, b, net, dt, mb, "all/best_peer", "all", "", ti, &t, NULL, NULL);
+        }
+    }
+}
+
 int cnb_report_networks_csv(const cnb_bench *b, FILE *f)
 {
     machine_header(f);
@@ -536,36 +633,13 @@ int cnb_report_networks_csv(const cnb_bench *b, FILE *f)
     const int nn = net_names(b, nets, 256), ni = isa_list(b, isas), peers = have_peers(b);
     static const char *const ops[] = {"conv", "pool", "gemm"};
     for (int n = 0; n < nn; n++)
-        for (int j = 0; j < b->nbatches; j++) {
-            const int mb = b->batches[j];
-            for (int k = 0; k < b->nimpls; k++)
-                for (int ti = 0; ti < b->nthreads; ti++) {
-                    const cnb_impl *impl = b->impls[k];
-                    const net_total t = total_impl(b, nets[n], mb, k, ti);
-                    if (!t.started) continue;   /* not in this run (policy, filter) */
-                    const net_total p = total_best(b, nets[n], mb, -1, impl->op, ti);
-                    const net_total pi = total_best_of(b, nets[n], mb, -1, impl->op, ti, t.isa);
-                    const int ours = peers && !cnb_impl_is_peer(impl);
-                    net_row(f, b, nets[n], mb, impl->name, ops[impl->op], cnb_isa_name(t.isa), ti,
-                            &t, ours ? &p : NULL, ours ? &pi : NULL);
-                }
-            const int multi = net_ops(b, nets[n]) > 1;
-            for (int i = 0; i < ni && multi; i++)
-                for (int ti = 0; ti < b->nthreads; ti++) {
-                    const net_total t = total_best(b, nets[n], mb, isas[i], -1, ti);
-                    const net_total p = total_best(b, nets[n], mb, -1, -1, ti);
-                    const net_total pi = total_best_of(b, nets[n], mb, -1, -1, ti, isas[i]);
-                    if (!t.started) continue;
-                    char name[32];
-                    snprintf(name, sizeof name, "all/%s", cnb_isa_name(isas[i]));
-                    net_row(f, b, nets[n], mb, name, "all", cnb_isa_name(isas[i]), ti, &t,
-                            peers ? &p : NULL, peers ? &pi : NULL);
-                }
-            for (int ti = 0; ti < b->nthreads && peers; ti++) {
-                const net_total t = total_best(b, nets[n], mb, -1, -1, ti);
-                if (t.started)
-                    net_row(f, b, nets[n], mb, "all/best_peer", "all", "", ti, &t, NULL, NULL);
-            }
+        for (int dtc = 0; dtc < CNB_DTC_COUNT; dtc++) {
+            /* One block per data-type triple the network's layers use (results/README.md). */
+            const cnb_layer *any = dtc_layer(b, nets[n], dtc);
+            if (!any) continue;
+            char dt[32];
+            dt_text(&any->prob.dt, dt, sizeof dt);
+            net_blocks(b, f, nets[n], dt, dtc, ops, ni, isas, peers);
         }
     return ferror(f) ? -1 : 0;
 }
@@ -602,7 +676,7 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
         len += snprintf(batches + len, sizeof batches - len, "%s%d", j ? "," : "", b->batches[j]);
     fprintf(f, "\nPer network, batch%s %s, %s cache: time per image = sum over its layers of "
                "multiplicity x median%s; GFLOP/s = dense FLOPs / that time; %%peak of the ISA's "
-               "FMA peak at that thread count. \"all/<isa>\" = every op, each layer by the fastest "
+               "compute peak for the data type (f32 FMA, bf16, int8) at that thread count; one block per data type. \"all/<isa>\" = every op, each layer by the fastest "
                "implementation of ours with that ISA; \"all/best_peer\" = each layer by the fastest peer "
                "library. \"partial\" = some layers failed or were not timed.\n",
             many ? "es" : "", batches, b->cold ? "cold" : "warm", many ? " / batch" : "");
@@ -616,7 +690,18 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
         fprintf(f, " | %9s %8s %8s %5s", h, "img/s", "GFLOP/s", "%peak");
     }
     fprintf(f, "\n");
-    for (int n = 0; n < nn; n++) {
+    for (int n = 0; n < nn; n++)
+        for (int dtc = 0; dtc < CNB_DTC_COUNT; dtc++) {
+        /* One block per data-type triple, as in the networks CSV; a network of several types
+         * shows its name with the type. */
+        const cnb_layer *any = dtc_layer(b, nets[n], dtc);
+        if (!any) continue;
+        int blocks = 0;
+        for (int d = 0; d < CNB_DTC_COUNT; d++) blocks += dtc_layer(b, nets[n], d) != NULL;
+        char netname[96], dt[32];
+        dt_text(&any->prob.dt, dt, sizeof dt);
+        if (blocks > 1) snprintf(netname, sizeof netname, "%s %s", nets[n], dt);
+        else snprintf(netname, sizeof netname, "%s", nets[n]);
         int first = 1;
         for (int j = 0; j < b->nbatches; j++) {
             const int mb = b->batches[j];
@@ -628,8 +713,9 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
                 const char *name;
                 char all[32];
                 if (k < b->nimpls) {
+                    if (!takes_dtc(b->impls[k], dtc)) continue;
                     for (int ti = 0; ti < b->nthreads; ti++) {
-                        t[ti] = total_impl(b, nets[n], mb, k, ti);
+                        t[ti] = total_impl(b, nets[n], mb, k, ti, dtc);
                         started += t[ti].started;
                     }
                     name = b->impls[k]->name;
@@ -638,7 +724,7 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
                     if (net_ops(b, nets[n]) <= 1 && i < ni) continue;
                     const int isa = i < ni ? isas[i] : -1;
                     for (int ti = 0; ti < b->nthreads; ti++) {
-                        t[ti] = total_best(b, nets[n], mb, isa, -1, ti);
+                        t[ti] = total_best(b, nets[n], mb, isa, -1, ti, dtc);
                         started += t[ti].started;
                     }
                     snprintf(all, sizeof all, "all/%s", isa >= 0 ? cnb_isa_name(isa) : "best_peer");
@@ -649,7 +735,7 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
                 snprintf(lines, sizeof lines, "%d/%d", t[0].lines_timed, t[0].lines_total);
                 if (many) snprintf(mbcell, sizeof mbcell, "%5s ", first_mb ? "" : "");
                 if (many && first_mb) snprintf(mbcell, sizeof mbcell, "%5d ", mb);
-                fprintf(f, "%-16s %s%-22s %7s", first ? nets[n] : "", mbcell, name, lines);
+                fprintf(f, "%-16s %s%-22s %7s", first ? netname : "", mbcell, name, lines);
                 for (int ti = 0; ti < b->nthreads; ti++) summary_cells(f, mb, &t[ti]);
                 fprintf(f, "\n");
                 first = first_mb = 0;

@@ -64,15 +64,32 @@ static int is_gap(const cnb_problem *p, int64_t i)
 
 static uint64_t inputs_hash(const cnb_case *c)
 {
-    uint64_t h = cnb_hash(c->src.ptr, c->src.n * sizeof(float), 0);
-    if (c->wei.map) h = cnb_hash(c->wei.ptr, c->wei.n * sizeof(float), h);
-    if (c->c_init.map) h = cnb_hash(c->c_init.ptr, c->c_init.n * sizeof(float), h);
+    uint64_t h = cnb_hash(c->src.data, c->src.n * c->src.esize, 0);
+    if (c->wei.map) h = cnb_hash(c->wei.data, c->wei.n * c->wei.esize, h);
+    if (c->c_init.map) h = cnb_hash(c->c_init.data, c->c_init.n * c->c_init.esize, h);
     return h;
 }
 
-static uint64_t output_hash(const cnb_case *c, const float *out)
+static uint64_t output_hash(const cnb_case *c, const void *out)
 {
-    return cnb_hash(out, c->dst.n * sizeof(float), 0);
+    return cnb_hash(out, c->dst.n * c->dst.esize, 0);
+}
+
+/* Element i of an output of type dt, as a double (exact for every type). */
+static double val(const void *p, cnb_dt dt, int64_t i)
+{
+    switch (dt) {
+    case CNB_DT_F32: return ((const float *)p)[i];
+    case CNB_DT_BF16: {
+        const uint32_t u = (uint32_t)((const uint16_t *)p)[i] << 16;
+        float f;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    case CNB_DT_S8: return ((const int8_t *)p)[i];
+    case CNB_DT_U8: return ((const uint8_t *)p)[i];
+    default: return ((const int32_t *)p)[i];
+    }
 }
 
 /* Which outputs have at least one tap inside the input, from the shape alone: along each axis,
@@ -128,28 +145,37 @@ static float empty_value(const cnb_problem *p)
 }
 
 /* The fraction of zeros among the outputs that can depend on the input: zeros there come from the
- * data and make a comparison weak (MISTRUSTED). Outputs zero by construction do not count. */
-static double zero_fraction(const cnb_problem *p, const reach *rc, const float *out, int64_t n)
+ * data and make a comparison weak (MISTRUSTED). Outputs zero by construction do not count.
+ * A requantized int8 output counts instead the outputs at a saturation bound (u8: 0 or 255, s8:
+ * -128 or 127), against 0.9 rather than 0.5: data over the whole int8 range put about half of
+ * a u8 output at 0 by saturation, which the comparison checks as well as any other value; a
+ * comparison is weak only when nearly everything clamps. */
+static double zero_fraction(const cnb_problem *p, const reach *rc, const void *out, int64_t n)
 {
+    const cnb_dt dt = p->dt.dst;
+    const int requant = cnb_dt_requantized(&p->dt);
+    const double lo = dt == CNB_DT_U8 ? 0 : -128, hi = dt == CNB_DT_U8 ? 255 : 127;
     int64_t zeros = 0, total = 0;
     for (int64_t i = 0; i < n; i++) {
         if (is_gap(p, i) || !reachable(rc, i)) continue;
-        zeros += out[i] == 0.0f;
+        const double v = val(out, dt, i);
+        zeros += requant ? v == lo || v == hi : v == 0.0;
         total++;
     }
-    return total ? (double)zeros / total : 0.0;
+    const double f = total ? (double)zeros / total : 0.0;
+    return requant ? f * (0.5 / 0.9) : f;   /* on the same 0.5 threshold */
 }
 
 /* Outputs with no input must hold exactly their value by construction (+0 and -0 equal), in any
  * mode, whatever the reference says. Returns the number that do not; the first is recorded. */
-static int64_t check_empty(const cnb_problem *p, const reach *rc, const float *out, int64_t n,
+static int64_t check_empty(const cnb_problem *p, const reach *rc, const void *out, int64_t n,
                            cnb_val_result *r)
 {
     const float want = empty_value(p);
     int64_t bad = 0;
     for (int64_t i = 0; i < n; i++) {
-        if (is_gap(p, i) || reachable(rc, i) || out[i] == want) continue;
-        if (bad++ == 0) r->first = i, r->expected = want, r->observed = out[i];
+        if (is_gap(p, i) || reachable(rc, i) || val(out, p->dt.dst, i) == want) continue;
+        if (bad++ == 0) r->first = i, r->expected = want, r->observed = val(out, p->dt.dst, i);
     }
     return bad;
 }
@@ -158,21 +184,24 @@ static int64_t check_empty(const cnb_problem *p, const reach *rc, const float *o
  * exception: +0 and -0 compare equal. With exact data every partial sum is exact, so any summation
  * order gives the same value, but the sign of an exact zero depends on where a factor is applied:
  * alpha·(a·b - a·b) is -0 for alpha < 0, (alpha·a)·b - (alpha·a)·b is +0. Both are correct. */
-static void compare_exact(const cnb_problem *p, const float *ref, const float *got, int64_t n,
+static void compare_exact(const cnb_problem *p, const void *ref, const void *got, int64_t n,
                           cnb_val_result *r)
 {
+    const cnb_dt dt = p->dt.dst;
+    const size_t es = (size_t)cnb_dt_size(dt);
+    /* The sign bit of f32 and bf16, whose ±0 compare equal; none for the integer types. */
+    const uint32_t magnitude = dt == CNB_DT_F32 ? 0x7fffffffu : dt == CNB_DT_BF16 ? 0x7fffu : ~0u;
     for (int64_t i = 0; i < n; i++) {
-        uint32_t a, b;
-        memcpy(&a, &ref[i], 4);
-        memcpy(&b, &got[i], 4);
-        if (a == b || ((a | b) & 0x7fffffffu) == 0) continue;
+        uint32_t a = 0, b = 0;
+        memcpy(&a, (const char *)ref + i * es, es);
+        memcpy(&b, (const char *)got + i * es, es);
+        if (a == b || ((a | b) & magnitude) == 0) continue;
         if (r->n_diff++ == 0) {
             r->first = i;
-            r->expected = ref[i];
-            r->observed = got[i];
+            r->expected = val(ref, dt, i);
+            r->observed = val(got, dt, i);
         }
     }
-    (void)p;
     r->worst_ratio = r->n_diff ? INFINITY : 0.0;
 }
 
@@ -225,7 +254,7 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
         snprintf(r->why, sizeof r->why, "%s: %s", cnb_isa_name(impl->isa), why);
         return r->status = CNB_VAL_SKIP;
     }
-    if (impl->supports && (why = impl->supports(&l->prob))) {
+    if ((why = cnb_impl_supports(impl, &l->prob))) {
         snprintf(r->why, sizeof r->why, "unsupported: %s", why);
         return r->status = CNB_VAL_SKIP;
     }
@@ -233,7 +262,11 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
         snprintf(r->why, sizeof r->why, "unsupported: %s", why);
         return r->status = CNB_VAL_SKIP;
     }
-    if (o->mode == CNB_MODE_EXACT && cnb_exact_rule_for(cnb_reduction_len(&l->prob)).step >
+    if (o->mode != CNB_MODE_EXACT && cnb_dt_config_of(&l->prob.dt) != CNB_DTC_F32) {
+        snprintf(r->why, sizeof r->why, "random mode is f32 only (bf16 and int8 validate exactly)");
+        return r->status = CNB_VAL_SKIP;
+    }
+    if (o->mode == CNB_MODE_EXACT && cnb_exact_rule_for_dt(cnb_reduction_len(&l->prob), l->prob.dt.src).step >
                                          (int64_t)1 << 30) {
         snprintf(r->why, sizeof r->why, "reduction too long for exact mode; use --mode random");
         return r->status = CNB_VAL_SKIP;
@@ -251,7 +284,7 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
         return r->status = CNB_VAL_FAIL;
     }
     const int64_t n = (int64_t)c.dst.n;
-    if (o->zero_src) memset(c.src.ptr, 0, c.src.n * sizeof(float));
+    if (o->zero_src) memset(c.src.data, 0, c.src.n * c.src.esize);
     r->in_hash = inputs_hash(&c);
     uint64_t g_in = 0, g_out = 0;
     char key[CNB_DESC_MAX + 64];
@@ -275,7 +308,7 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
     cnb_case_to_impl(&c);
     cnb_case_run(&c);
     cnb_case_from_impl(&c);
-    r->out_hash = output_hash(&c, c.dst.ptr);
+    r->out_hash = output_hash(&c, c.dst.data);
 
     reach rc;
     if (reach_init(&rc, &l->prob)) {
@@ -284,7 +317,7 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
         cnb_case_free(&c);
         return r->status = CNB_VAL_FAIL;
     }
-    const int64_t n_empty_bad = check_empty(&l->prob, &rc, c.dst.ptr, n, r);
+    const int64_t n_empty_bad = check_empty(&l->prob, &rc, c.dst.data, n, r);
     if (n_empty_bad) {
         char at[96];
         cnb_output_coords(&l->prob, r->first, at, sizeof at);
@@ -298,16 +331,17 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
     }
     if (have_golden && r->out_hash == g_out) {
         r->golden = 1;
-        r->zero_frac = zero_fraction(&l->prob, &rc, c.dst.ptr, n);
+        r->zero_frac = zero_fraction(&l->prob, &rc, c.dst.data, n);
         reach_free(&rc);
         r->status = r->zero_frac > 0.5 ? CNB_VAL_MISTRUSTED : CNB_VAL_PASS;
         if (r->status == CNB_VAL_MISTRUSTED)
-            snprintf(r->why, sizeof r->why, "%.0f%% of the output that depends on the input is zero", 100 * r->zero_frac);
+            snprintf(r->why, sizeof r->why, "%.0f%% of the output that depends on the input is %s", 100 * r->zero_frac * (cnb_dt_requantized(&l->prob.dt) ? 1.8 : 1), cnb_dt_requantized(&l->prob.dt) ? "at a saturation bound" : "zero");
         cnb_case_free(&c);
         return r->status;
     }
     /* No golden hash, or it differs: the reference decides (and says where). */
-    float *ref = malloc(n * sizeof *ref), *abs_ref = NULL;
+    void *ref = malloc(n * c.dst.esize);
+    float *abs_ref = NULL;
     if (!ref || cnb_case_reference(&c, ref, 0)) {
         snprintf(r->why, sizeof r->why, "out of memory for the reference output");
         free(ref);
@@ -329,7 +363,7 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
         return r->status = CNB_VAL_FAIL;
     }
     if (o->mode == CNB_MODE_EXACT) {
-        compare_exact(&l->prob, ref, c.dst.ptr, n, r);
+        compare_exact(&l->prob, ref, c.dst.data, n, r);
     } else {
         abs_ref = malloc(n * sizeof *abs_ref);
         if (!abs_ref || cnb_case_reference(&c, abs_ref, 1)) {
@@ -349,7 +383,7 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
                  r->observed);
         r->status = CNB_VAL_FAIL;
     } else if (r->zero_frac > 0.5) {
-        snprintf(r->why, sizeof r->why, "%.0f%% of the reference output that depends on the input is zero", 100 * r->zero_frac);
+        snprintf(r->why, sizeof r->why, "%.0f%% of the reference output that depends on the input is %s", 100 * r->zero_frac * (cnb_dt_requantized(&l->prob.dt) ? 1.8 : 1), cnb_dt_requantized(&l->prob.dt) ? "at a saturation bound" : "zero");
         r->status = CNB_VAL_MISTRUSTED;
     } else {
         r->status = CNB_VAL_PASS;
@@ -373,11 +407,11 @@ int cnb_golden_compute(const cnb_layer *l, uint64_t seed, uint64_t *in_hash, uin
     char err[256];
     if (!any || cnb_case_init(&c, any, l, CNB_MODE_EXACT, seed, err, sizeof err)) return -1;
     *in_hash = inputs_hash(&c);
-    if (cnb_case_reference(&c, c.dst.ptr, 0)) {
+    if (cnb_case_reference(&c, c.dst.data, 0)) {
         cnb_case_free(&c);
         return -1;
     }
-    *out_hash = output_hash(&c, c.dst.ptr);
+    *out_hash = output_hash(&c, c.dst.data);
     cnb_case_free(&c);
     return 0;
 }

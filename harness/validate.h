@@ -26,7 +26,7 @@ typedef struct cnb_val_result {
     cnb_val_status status;
     int64_t n_diff;        /* elements that differ (exact) or exceed the bound (random) */
     int64_t first;         /* first such flat index in the user-facing layout */
-    float expected, observed;
+    double expected, observed;   /* in the output's data type, exactly */
     double worst_ratio;    /* random mode: max |error| / bound; exact mode: 0 or inf */
     double zero_frac;      /* of the reference output */
     int golden;            /* 1: checked against a golden hash */

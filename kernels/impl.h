@@ -35,6 +35,9 @@ typedef struct cnb_impl {
     cnb_layout layout;   /* preferred layout of src and dst (conv, pool) */
     int hidden;          /* 1: deliberately broken test implementation, run only when named */
     int peer;            /* 1: a library a user would otherwise pick (oneDNN, OpenBLAS, BLIS) */
+    /* The data-type triples it runs (kernels/problem.h): CNB_DTM(CNB_DTC_...) bits. 0 = f32 only,
+     * so an implementation that says nothing is an f32 one. supports() may refuse more. */
+    unsigned dt_mask;
     /* NULL when the problem is supported, else one line saying why not (static or
      * thread-local storage). NULL supports = supports everything. */
     const char *(*supports)(const cnb_problem *p);
@@ -42,19 +45,22 @@ typedef struct cnb_impl {
      * user-facing layout (conv: goidhw; gemm: B, filled before prepare and the same in every run;
      * pool: NULL). Returns the state handed to run and release, or NULL on failure (out of
      * memory). NULL prepare = no state. */
-    void *(*prepare)(const cnb_problem *p, const float *wei);
+    void *(*prepare)(const cnb_problem *p, const void *wei);
     /* The timed part. conv: src and dst in `layout`, wei as given to prepare (user layout);
      * pool: src, dst in `layout`, wei NULL; gemm: src = A, wei = B, dst = C.
+     * Every tensor pointer is typed by p->dt (src, wei, dst): float for f32, uint16_t bit
+     * patterns for bf16, int8_t / uint8_t / int32_t; an f32 implementation converts them with
+     * one line (`const float *src = src_;`).
      * May use OpenMP with the number of threads in force (omp_get_max_threads()). */
-    void (*run)(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst);
+    void (*run)(void *state, const cnb_problem *p, const void *src, const void *wei, void *dst);
     void (*release)(void *state);
     /* Optional, for implementations that choose their own layouts (a peer library such as
      * oneDNN): to_layout converts the user-layout src into the state's own buffer, from_layout
      * converts the state's own output into the user-layout dst. When set, the harness calls them
      * instead of its own conversions (timed as layout conversion), and run() is called with
      * src = dst = NULL: it reads and writes the state's buffers. */
-    void (*to_layout)(void *state, const cnb_problem *p, const float *user_src);
-    void (*from_layout)(void *state, const cnb_problem *p, float *user_dst);
+    void (*to_layout)(void *state, const cnb_problem *p, const void *user_src);
+    void (*from_layout)(void *state, const cnb_problem *p, void *user_dst);
     /* Optional: which kernel the implementation ran (e.g. oneDNN's implementation name), for the
      * CSV. NULL = the implementation's own name says it. */
     const char *(*kernel_name)(void *state);
@@ -75,6 +81,9 @@ extern const cnb_impl *const cnb_impls[];
 
 /* Look up by name; NULL when unknown. */
 const cnb_impl *cnb_impl_find(const char *name);
+/* NULL when it takes the problem (its data types, then its own supports()), else one line why
+ * not. The harness asks only this, never supports() directly. */
+const char *cnb_impl_supports(const cnb_impl *impl, const cnb_problem *p);
 /* 1 when the CPU (after the cap) can run it; otherwise 0 and *why says which ISA is missing. */
 int cnb_impl_runnable(const cnb_impl *impl, const char **why);
 

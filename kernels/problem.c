@@ -40,3 +40,38 @@ int64_t cnb_gemm_c_elems(const cnb_gemm *g)
 {
     return (int64_t)(g->m - 1) * g->ldc + g->n;
 }
+
+const char *cnb_dt_name(cnb_dt t)
+{
+    static const char *const names[] = {"f32", "bf16", "s8", "u8", "s32"};
+    return (unsigned)t < CNB_DT_COUNT ? names[t] : "?";
+}
+
+int cnb_dt_size(cnb_dt t)
+{
+    return t == CNB_DT_BF16 ? 2 : t == CNB_DT_S8 || t == CNB_DT_U8 ? 1 : 4;
+}
+
+int cnb_dt_config_of(const cnb_types *t)
+{
+    static const cnb_dt triples[CNB_DTC_COUNT][3] = {
+        [CNB_DTC_F32] = {CNB_DT_F32, CNB_DT_F32, CNB_DT_F32},
+        [CNB_DTC_BF16_F32] = {CNB_DT_BF16, CNB_DT_BF16, CNB_DT_F32},
+        [CNB_DTC_BF16] = {CNB_DT_BF16, CNB_DT_BF16, CNB_DT_BF16},
+        [CNB_DTC_U8S8S32] = {CNB_DT_U8, CNB_DT_S8, CNB_DT_S32},
+        [CNB_DTC_U8S8U8] = {CNB_DT_U8, CNB_DT_S8, CNB_DT_U8},
+        [CNB_DTC_U8S8S8] = {CNB_DT_U8, CNB_DT_S8, CNB_DT_S8},
+        [CNB_DTC_S8S8S32] = {CNB_DT_S8, CNB_DT_S8, CNB_DT_S32},
+        [CNB_DTC_S8S8U8] = {CNB_DT_S8, CNB_DT_S8, CNB_DT_U8},
+        [CNB_DTC_S8S8S8] = {CNB_DT_S8, CNB_DT_S8, CNB_DT_S8},
+    };
+    for (int c = 0; c < CNB_DTC_COUNT; c++)
+        if (triples[c][0] == t->src && triples[c][1] == t->wei && triples[c][2] == t->dst) return c;
+    return -1;
+}
+
+int cnb_dt_requantized(const cnb_types *t)
+{
+    return (t->src == CNB_DT_U8 || t->src == CNB_DT_S8) &&
+           (t->dst == CNB_DT_U8 || t->dst == CNB_DT_S8);
+}

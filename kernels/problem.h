@@ -55,6 +55,36 @@ typedef struct cnb_gemm {
     float alpha, beta;
 } cnb_gemm;
 
+/* Data types, named as in oneDNN benchdnn's --dt. Zero is f32, so a problem built without
+ * saying anything is the all-f32 one. */
+typedef enum { CNB_DT_F32, CNB_DT_BF16, CNB_DT_S8, CNB_DT_U8, CNB_DT_S32, CNB_DT_COUNT } cnb_dt;
+
+/* The data types of a problem (src, weights, dst; GEMM: A, B, C) and, for a requantized int8
+ * output (dst u8 or s8), benchdnn's common scales as powers of two (log2; 0 = scale 1):
+ *   dst = saturate(round_nearest_even(acc · src_scale · wei_scale / dst_scale))
+ * with acc the exact int32 sum. Powers of two make the scaling exact, so the one rounding is
+ * well defined and any correct kernel gives the same bits. The supported triples are those of
+ * cnb_dt_config below; every other is refused where a problem is made (harness/desc.c). */
+typedef struct cnb_types {
+    cnb_dt src, wei, dst;
+    int src_scale_log2, wei_scale_log2, dst_scale_log2;
+} cnb_types;
+
+/* The supported (src, wei, dst) triples, as bits of cnb_impl's dt_mask. f32 is 0. */
+typedef enum {
+    CNB_DTC_F32,        /* f32:f32:f32 */
+    CNB_DTC_BF16_F32,   /* bf16:bf16:f32   fp32 accumulation, fp32 out */
+    CNB_DTC_BF16,       /* bf16:bf16:bf16  fp32 accumulation, out rounded to nearest even */
+    CNB_DTC_U8S8S32,    /* u8:s8:s32       int32 accumulation, int32 out */
+    CNB_DTC_U8S8U8,     /* u8:s8:u8        requantized */
+    CNB_DTC_U8S8S8,     /* u8:s8:s8        requantized */
+    CNB_DTC_S8S8S32,    /* s8:s8:s32 */
+    CNB_DTC_S8S8U8,     /* s8:s8:u8 */
+    CNB_DTC_S8S8S8,     /* s8:s8:s8 */
+    CNB_DTC_COUNT
+} cnb_dt_config;
+#define CNB_DTM(cfg) (1u << (cfg))
+
 typedef struct cnb_problem {
     cnb_op op;
     union {
@@ -62,7 +92,16 @@ typedef struct cnb_problem {
         cnb_pool pool;
         cnb_gemm gemm;
     };
+    cnb_types dt;   /* all zero: f32 */
 } cnb_problem;
+
+/* "f32", "bf16", "s8", "u8", "s32"; bytes per element. */
+const char *cnb_dt_name(cnb_dt t);
+int cnb_dt_size(cnb_dt t);
+/* The configuration of a triple, or -1 when it is not one of the supported ones. */
+int cnb_dt_config_of(const cnb_types *t);
+/* 1 when the output is requantized int8 (u8 or s8 from an integer accumulation). */
+int cnb_dt_requantized(const cnb_types *t);
 
 /* Element counts of each tensor in the user-facing layout (GEMM: A, B, C with their strides). */
 int64_t cnb_conv_src_elems(const cnb_conv *c);

@@ -134,6 +134,7 @@ expect_fail() { # name, args...
 expect_fail conv/broken_pad --net resnet_50 --op conv
 expect_fail gemm/broken_tail --net vgg_16 --op fc
 expect_fail pool/broken_avg --net inception_v3 --op pool
+expect_fail gemm/broken_int8_sat 'gemm --dt=u8:s8:s32 m33n17k70' 'fc --dt=u8:s8:s32 mb3ic256oc40'
 if $bin check --impl conv/broken_overread 'conv mb1ic3ih10oc4oh10kh3ph1' >"$log" 2>&1; then
     bad "conv/broken_overread passed: the guard page did not catch the over-read"
 elif grep -q 'guard page hit' "$log"; then
@@ -161,6 +162,8 @@ expect_bad "kernel > padded input" $bin check 'conv mb1ic8ih4oc8kh7'
 expect_bad "non-positive output"   $bin check 'conv mb1ic8ih8oc8oh0kh3'
 expect_bad "avg_np window in padding" $bin check 'pool:avg_np mb1ic8ih8oh20kh3'
 expect_bad "3D with h but no w"    $bin check 'conv mb1ic4id8ih8oc4kd3kh3'
+expect_bad "unsupported data types" $bin check 'gemm --dt=bf16:s8:f32 m4n4k4'
+expect_bad "scale not a power of 2" $bin check 'gemm --dt=u8:s8:u8 --attr-scales=dst:common:3 m4n4k4'
 expect_bad "batch 0 (--mb 0)"      $bin check --mb 0 'conv mb1ic8ih8oc8kh3'
 expect_bad "batch 0 (mb0)"         $bin check 'conv mb0ic8ih8oc8kh3'
 expect_bad "batch 0 in a table"    $bin check --shapes <(echo 'conv mb0ic8ih8oc8kh3') --impl conv/scalar_im2col
@@ -505,7 +508,9 @@ fi
 # peer row's isa tag is the class of the kernel its library really ran (oneDNN's implementation,
 # OpenBLAS's core, BLIS's configuration); under CNB_MAX_ISA=avx2 every peer stays runnable and
 # runs AVX2-class code (oneDNN and OpenBLAS capped too); OpenBLAS's threads are bound one per CPU.
-is_ours='^(conv|pool|gemm)/(ref|scalar_|avx2_|avx512_|neon_|broken)'
+# Ours are named <op>/<isa>_<variant> after an ISA row of some table (arch/isa_*.def), or ref/broken.
+isa_alt=$(sed -n 's/^CNB_ISA( *[A-Z0-9_]*, *\([a-z0-9_]*\) *,.*/\1/p' arch/isa_*.def | sort -u | paste -sd'|')
+is_ours="^(conv|pool|gemm)/(ref|scalar_|broken|(${isa_alt})_)"
 peer_impls=$($bin impls 2>/dev/null | awk 'NR > 1 {print $1}' | grep -vE "$is_ours" | tr '\n' ' ')
 # (onednn_avx2 is a second copy of the onednn_gomp library, not a library of its own)
 want_peers=$(for i in $peer_impls; do i=${i#*/}; echo "${i/%onednn_avx2/onednn_gomp}"; done |

@@ -241,3 +241,45 @@ void test_desc_network_totals(void)
         cnb_net_free(&net);
     }
 }
+
+/* Data types: benchdnn's --dt (one type for all, or src:wei:dst) and --attr-scales; the
+ * canonical form says them back (only when not f32) and parses to the same problem. */
+void test_desc_data_types(void)
+{
+    static const struct { const char *text; cnb_dt s, w, d; int dst_scale; } ok[] = {
+        {"gemm --dt=bf16 m4n5k6", CNB_DT_BF16, CNB_DT_BF16, CNB_DT_BF16, 0},
+        {"gemm m4n5k6 --dt=bf16:bf16:f32", CNB_DT_BF16, CNB_DT_BF16, CNB_DT_F32, 0},
+        {"--dt=u8:s8:s32 gemm m4n5k6", CNB_DT_U8, CNB_DT_S8, CNB_DT_S32, 0},
+        /* default dst scale 2^(7 + ⌈⌈log2 6⌉/2⌉) = 2^9 */
+        {"gemm --dt=u8:s8:u8 m4n5k6", CNB_DT_U8, CNB_DT_S8, CNB_DT_U8, 9},
+        {"gemm --dt=s8 --attr-scales=src:common:0.25+dst:common:8 m4n5k6", CNB_DT_S8, CNB_DT_S8, CNB_DT_S8, 3},
+        {"fc --dt=u8:s8:s8 mb2ic30oc7", CNB_DT_U8, CNB_DT_S8, CNB_DT_S8, 7 + 3},
+        {"gemm --dt=f32 m4n5k6", CNB_DT_F32, CNB_DT_F32, CNB_DT_F32, 0},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        cnb_layer l = parse_ok(ok[i].text), back;
+        const cnb_types *t = &l.prob.dt;
+        CHECK(t->src == ok[i].s && t->wei == ok[i].w && t->dst == ok[i].d &&
+                  t->dst_scale_log2 == ok[i].dst_scale,
+              "'%s': types %s:%s:%s dst scale 2^%d", ok[i].text, cnb_dt_name(t->src),
+              cnb_dt_name(t->wei), cnb_dt_name(t->dst), t->dst_scale_log2);
+        char canon[CNB_DESC_MAX], err[256] = "";
+        cnb_layer_format(&l, canon, sizeof canon);
+        CHECK((strstr(canon, "--dt=") != NULL) == (t->src != CNB_DT_F32),
+              "'%s': canonical '%s' says the types only when not f32", ok[i].text, canon);
+        const int rc = cnb_layer_parse(canon, CNB_KIND_CONV, 0, &back, err, sizeof err);
+        CHECK(rc == 0 && !memcmp(&back.prob, &l.prob, sizeof l.prob),
+              "'%s': canonical '%s' parses back to the same problem (%s)", ok[i].text, canon, err);
+    }
+    cnb_layer l = parse_ok("gemm --dt=s8 --attr-scales=src:common:0.25+dst:common:8 m4n5k6");
+    CHECK(l.prob.dt.src_scale_log2 == -2, "src scale 0.25 = 2^-2, got 2^%d", l.prob.dt.src_scale_log2);
+    parse_bad("gemm --dt=bf16:s8:f32 m4n5k6", "not supported");
+    parse_bad("gemm --dt=u8:s8 m4n5k6", "one type or three");
+    parse_bad("gemm --dt=f16 m4n5k6", "expected one type");
+    parse_bad("gemm --dt=u8:s8:s32 --attr-scales=dst:common:2 m4n5k6", "requantized int8 output only");
+    parse_bad("gemm --dt=u8:s8:u8 --attr-scales=dst:common:3 m4n5k6", "power of two");
+    parse_bad("gemm --dt=u8:s8:u8 --attr-scales=bias:common:2 m4n5k6", "unknown argument");
+    parse_bad("conv --dt=bf16 mb1ic8ih8oc8kh3", "f32 only");
+    parse_bad("gemm --dt=bf16 m4n5k6beta1", "alpha and beta");
+    parse_bad("gemm --dtype=bf16 m4n5k6", "unknown option");
+}

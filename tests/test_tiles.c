@@ -453,7 +453,7 @@ void test_tiles_declines(void)
  * dw_ur_max 1), run through the same kernels, so that the driver's tiling and its table check
  * are exercised away from the shipped sizes. */
 static cnb_conv_direct_isa reduced;
-static void *reduced_prepare(const cnb_problem *p, const float *wei)
+static void *reduced_prepare(const cnb_problem *p, const void *wei)
 {
     return cnb_conv_direct_prepare(&reduced, p, wei);
 }

@@ -184,9 +184,11 @@ void test_validator_rejects_broken(void)
 }
 
 /* The reference, plus 1 at the first output: on a problem whose outputs all lie in padding. */
-static void writes_padding_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                               float *dst)
+static void writes_padding_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                               void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)state;
     cnb_ref_conv(&p->conv, src, wei, dst);
     dst[0] += 1.0f;

@@ -100,20 +100,22 @@ static void *prepare(int sup)
     return s;
 }
 
-static void *gemm_prepare(const cnb_problem *p, const float *wei)
+static void *gemm_prepare(const cnb_problem *p, const void *wei)
 {
     (void)p, (void)wei;
     return prepare(0);
 }
 
-static void *gemm_sup_prepare(const cnb_problem *p, const float *wei)
+static void *gemm_sup_prepare(const cnb_problem *p, const void *wei)
 {
     (void)p, (void)wei;
     return prepare(1);
 }
 
-static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+static void gemm_run(void *state, const cnb_problem *p, const void *a_, const void *b_, void *c_)
 {
+    const float *a = a_, *b = b_;
+    float *c = c_;
     const gemm_state *s = state;
     const cnb_gemm *g = &p->gemm;
     rntm_t rntm = BLIS_RNTM_INITIALIZER;

@@ -184,7 +184,7 @@ static void gemm_release(void *state)
     free(s);
 }
 
-static void *gemm_prepare(const cnb_problem *p, const float *wei)
+static void *gemm_prepare(const cnb_problem *p, const void *wei)
 {
     (void)wei;
     init();
@@ -201,8 +201,10 @@ static void *gemm_prepare(const cnb_problem *p, const float *wei)
     return s;
 }
 
-static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+static void gemm_run(void *state, const cnb_problem *p, const void *a_, const void *b_, void *c_)
 {
+    const float *a = a_, *b = b_;
+    float *c = c_;
     (void)p;
     const gemm_state *s = state;
     /* libxsmm's A is our B and its B our A (see the top of the file). */
@@ -382,7 +384,7 @@ static void conv_release(void *state)
     free(s);
 }
 
-static void *conv_prepare(const cnb_problem *p, const float *wei)
+static void *conv_prepare(const cnb_problem *p, const void *wei)
 {
     const cnb_conv *c = &p->conv;
     init();
@@ -410,8 +412,9 @@ static void *conv_prepare(const cnb_problem *p, const float *wei)
     return s;
 }
 
-static void conv_to_layout(void *state, const cnb_problem *p, const float *user_src)
+static void conv_to_layout(void *state, const cnb_problem *p, const void *user_src_)
 {
+    const float *user_src = user_src_;
     (void)p;
     const conv_state *s = state;
     const libxsmm_dnn_err_t st = libxsmm_dnn_copyin_tensor(s->in, user_src,
@@ -419,8 +422,9 @@ static void conv_to_layout(void *state, const cnb_problem *p, const float *user_
     if (st) fprintf(stderr, "libxsmm: src copy-in failed: %s\n", libxsmm_dnn_get_error(st));
 }
 
-static void conv_from_layout(void *state, const cnb_problem *p, float *user_dst)
+static void conv_from_layout(void *state, const cnb_problem *p, void *user_dst_)
 {
+    float *user_dst = user_dst_;
     (void)p;
     const conv_state *s = state;
     const libxsmm_dnn_err_t st = libxsmm_dnn_copyout_tensor(s->out, user_dst,
@@ -461,9 +465,11 @@ static int conv_follow_threads(conv_state *s, const cnb_problem *p, int nthr)
     return conv_bind(s);
 }
 
-static void conv_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                     float *dst)
+static void conv_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                     void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)src, (void)wei, (void)dst;
     conv_state *s = state;
     const int nthr = omp_get_max_threads();

@@ -96,7 +96,7 @@ static const char *gemm_supports(const cnb_problem *p)
     return setup_error;
 }
 
-static void *gemm_prepare(const cnb_problem *p, const float *wei)
+static void *gemm_prepare(const cnb_problem *p, const void *wei)
 {
     (void)p, (void)wei;
     pthread_once(&setup_once, setup);
@@ -109,8 +109,10 @@ static void gemm_release(void *state)
     (void)state;
 }
 
-static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+static void gemm_run(void *state, const cnb_problem *p, const void *a_, const void *b_, void *c_)
 {
+    const float *a = a_, *b = b_;
+    float *c = c_;
     (void)state;
     const cnb_gemm *g = &p->gemm;
     const int nthr = omp_get_max_threads();

@@ -335,7 +335,7 @@ static void conv_release(void *state)
     free(s);
 }
 
-static void *conv_prepare(const cnb_problem *p, const float *wei)
+static void *conv_prepare(const cnb_problem *p, const void *wei)
 {
     const cnb_conv *c = &p->conv;
     conv_state *s = calloc(1, sizeof *s);
@@ -378,21 +378,25 @@ done:
     return s;
 }
 
-static void conv_to_layout(void *state, const cnb_problem *p, const float *user_src)
+static void conv_to_layout(void *state, const cnb_problem *p, const void *user_src_)
 {
+    const float *user_src = user_src_;
     (void)p;
     io_to_layout(&((conv_state *)state)->io, user_src);
 }
 
-static void conv_from_layout(void *state, const cnb_problem *p, float *user_dst)
+static void conv_from_layout(void *state, const cnb_problem *p, void *user_dst_)
 {
+    float *user_dst = user_dst_;
     (void)p;
     io_from_layout(&((conv_state *)state)->io, user_dst);
 }
 
-static void conv_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                     float *dst)
+static void conv_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                     void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)src, (void)wei, (void)dst;
     conv_state *s = state;
     if (s->io.nthr != omp_get_max_threads()) {
@@ -467,7 +471,7 @@ static void pool_release(void *state)
     free(s);
 }
 
-static void *pool_prepare(const cnb_problem *p, const float *wei)
+static void *pool_prepare(const cnb_problem *p, const void *wei)
 {
     (void)wei;
     const cnb_pool *q = &p->pool;
@@ -498,21 +502,25 @@ static void *pool_prepare(const cnb_problem *p, const float *wei)
     return s;
 }
 
-static void pool_to_layout(void *state, const cnb_problem *p, const float *user_src)
+static void pool_to_layout(void *state, const cnb_problem *p, const void *user_src_)
 {
+    const float *user_src = user_src_;
     (void)p;
     io_to_layout(state, user_src);
 }
 
-static void pool_from_layout(void *state, const cnb_problem *p, float *user_dst)
+static void pool_from_layout(void *state, const cnb_problem *p, void *user_dst_)
 {
+    float *user_dst = user_dst_;
     (void)p;
     io_from_layout(state, user_dst);
 }
 
-static void pool_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                     float *dst)
+static void pool_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                     void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)src, (void)wei, (void)dst;
     io_state *s = state;
     if (s->nthr != omp_get_max_threads()) {
@@ -547,7 +555,7 @@ static const char *gemm_supports(const cnb_problem *p)
     return engine() ? NULL : "oneDNN: cannot create a CPU engine";
 }
 
-static void *gemm_prepare(const cnb_problem *p, const float *wei)
+static void *gemm_prepare(const cnb_problem *p, const void *wei)
 {
     (void)p, (void)wei;
     if (!engine()) return NULL;  /* also sets the ISA cap before the query below */
@@ -561,8 +569,10 @@ static void *gemm_prepare(const cnb_problem *p, const float *wei)
     return s;
 }
 
-static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+static void gemm_run(void *state, const cnb_problem *p, const void *a_, const void *b_, void *c_)
 {
+    const float *a = a_, *b = b_;
+    float *c = c_;
     (void)state;
     const cnb_gemm *g = &p->gemm;
     report(dnnl_sgemm(g->ta ? 'T' : 'N', g->tb ? 'T' : 'N', g->m, g->n, g->k, g->alpha, a, g->lda,

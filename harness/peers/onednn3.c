@@ -37,7 +37,10 @@
  *
  * What runs is as in onednn.c: oneDNN picks every format for conv (src in to_layout and dst in
  * from_layout reordered, timed as layout conversion; weights in prepare), pooling gets the
- * channel-blocked src of the instance's widest ISA, gemm is dnnl_sgemm on the harness's buffers.
+ * channel-blocked src of the instance's widest ISA, gemm is dnnl_sgemm on the harness's buffers
+ * in f32 and the matmul primitive in bf16 and int8 (src and dst in the user's row-major strides,
+ * weights in the format oneDNN picks, reordered in prepare as ours are packed there; a
+ * requantized output with the problem's common scales as benchdnn's --attr-scales).
  * Threads (OpenMP builds): omp_get_max_threads(); a primitive is created again when the count
  * changes.
  * kernel_name(): "<impl name> <src format> (oneDNN <version> <runtime>)", e.g.
@@ -46,6 +49,7 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <math.h>
 #include <omp.h>
 #include <pthread.h>
 #include <sched.h>
@@ -77,7 +81,9 @@ enum { NAME_LEN = 128 };
     X(dnnl_primitive_execute) X(dnnl_primitive_destroy) X(dnnl_primitive_get_primitive_desc)      \
     X(dnnl_reorder_primitive_desc_create) X(dnnl_convolution_forward_primitive_desc_create)       \
     X(dnnl_pooling_forward_primitive_desc_create) X(dnnl_sgemm) X(dnnl_set_max_cpu_isa)           \
-    X(dnnl_get_effective_cpu_isa) X(dnnl_version) X(dnnl_status2str) X(dnnl_cpu_isa2str)
+    X(dnnl_get_effective_cpu_isa) X(dnnl_version) X(dnnl_status2str) X(dnnl_cpu_isa2str)          \
+    X(dnnl_matmul_primitive_desc_create) X(dnnl_primitive_attr_create)                            \
+    X(dnnl_primitive_attr_destroy) X(dnnl_primitive_attr_set_scales_mask)
 
 typedef struct {
 #define FIELD(f) __typeof__(&f) f;
@@ -500,8 +506,9 @@ static void io_free(io_state *s)
     if (s->stream) in->f.dnnl_stream_destroy(s->stream);
 }
 
-static void io_to_layout(void *state, const cnb_problem *p, const float *user_src)
+static void io_to_layout(void *state, const cnb_problem *p, const void *user_src_)
 {
+    const float *user_src = user_src_;
     (void)p;
     io_state *s = state;
     void *h = (void *)user_src;  /* oneDNN only reads src; its API has no const handles */
@@ -514,8 +521,9 @@ static void io_to_layout(void *state, const cnb_problem *p, const float *user_sr
            "src reorder");
 }
 
-static void io_from_layout(void *state, const cnb_problem *p, float *user_dst)
+static void io_from_layout(void *state, const cnb_problem *p, void *user_dst_)
 {
+    float *user_dst = user_dst_;
     (void)p;
     io_state *s = state;
     report(s->in, s->in->f.dnnl_memory_set_data_handle(s->user_dst, user_dst), "dst handle");
@@ -599,7 +607,7 @@ static void conv_release(void *state)
     free(s);
 }
 
-static void *conv_prepare(instance *in, const cnb_problem *p, const float *wei)
+static void *conv_prepare(instance *in, const cnb_problem *p, const void *wei)
 {
     const cnb_conv *c = &p->conv;
     if (load(in)) return NULL;
@@ -642,9 +650,11 @@ done:
     return s;
 }
 
-static void conv_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                     float *dst)
+static void conv_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                     void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)src, (void)wei, (void)dst;
     conv_state *s = state;
     const instance *in = s->io.in;
@@ -717,7 +727,7 @@ static void pool_release(void *state)
     free(s);
 }
 
-static void *pool_prepare(instance *in, const cnb_problem *p, const float *wei)
+static void *pool_prepare(instance *in, const cnb_problem *p, const void *wei)
 {
     (void)wei;
     const cnb_pool *q = &p->pool;
@@ -748,9 +758,11 @@ static void *pool_prepare(instance *in, const cnb_problem *p, const float *wei)
     return s;
 }
 
-static void pool_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                     float *dst)
+static void pool_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                     void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)src, (void)wei, (void)dst;
     io_state *s = state;
     const instance *in = s->in;
@@ -765,25 +777,208 @@ static void pool_run(void *state, const cnb_problem *p, const float *src, const 
     report(in, st == dnnl_success ? in->f.dnnl_stream_wait(s->stream) : st, "pooling");
 }
 
-/* ---- gemm ------------------------------------------------------------------------------------ */
+/* ---- gemm; matmul: bf16 and int8 --------------------------------------------------------------- */
+
+static dnnl_data_type_t dnnl_dt(cnb_dt t)
+{
+    switch (t) {
+    case CNB_DT_BF16: return dnnl_bf16;
+    case CNB_DT_S8: return dnnl_s8;
+    case CNB_DT_U8: return dnnl_u8;
+    case CNB_DT_S32: return dnnl_s32;
+    default: return dnnl_f32;
+    }
+}
+
+/* The matmul of a problem: src M×K and dst M×N in the user's strides, weights `wei_any` ? any
+ * format : the user's K×N (strides of B, transposed or not). */
+static dnnl_status_t mm_md(const instance *in, const cnb_problem *p, dnnl_memory_desc_t *src,
+                           dnnl_memory_desc_t *wei, int wei_any, dnnl_memory_desc_t *dst)
+{
+    const cnb_gemm *g = &p->gemm;
+    const dnnl_dims_t sd = {g->m, g->k}, wd = {g->k, g->n}, dd = {g->m, g->n};
+    const dnnl_dims_t ss = {g->lda, 1}, ws = {g->tb ? 1 : g->ldb, g->tb ? g->ldb : 1},
+                      ds = {g->ldc, 1};
+    dnnl_status_t st;
+    if ((st = in->f.dnnl_memory_desc_create_with_strides(src, 2, sd, dnnl_dt(p->dt.src), ss)) ||
+        (st = in->f.dnnl_memory_desc_create_with_strides(dst, 2, dd, dnnl_dt(p->dt.dst), ds)))
+        return st;
+    if (wei_any) return in->f.dnnl_memory_desc_create_with_tag(wei, 2, wd, dnnl_dt(p->dt.wei), dnnl_format_tag_any);
+    return in->f.dnnl_memory_desc_create_with_strides(wei, 2, wd, dnnl_dt(p->dt.wei), ws);
+}
+
+static dnnl_status_t mm_pd_create(const instance *in, dnnl_primitive_desc_t *pd, const cnb_problem *p)
+{
+    dnnl_memory_desc_t src = NULL, wei = NULL, dst = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_status_t st;
+    if (p->gemm.ta || p->gemm.alpha != 1.0f || p->gemm.beta != 0.0f) return dnnl_unimplemented;
+    if (!(st = mm_md(in, p, &src, &wei, 1, &dst)) && !(st = in->f.dnnl_primitive_attr_create(&attr))) {
+        if (cnb_dt_requantized(&p->dt) &&
+            ((st = in->f.dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_SRC, 0)) ||
+             (st = in->f.dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_WEIGHTS, 0)) ||
+             (st = in->f.dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_DST, 0))))
+            goto done;
+        st = in->f.dnnl_matmul_primitive_desc_create(pd, in->engine, src, wei, NULL, dst, attr);
+    }
+done:
+    if (attr) in->f.dnnl_primitive_attr_destroy(attr);
+    md_free(in, src);
+    md_free(in, wei);
+    md_free(in, dst);
+    return st;
+}
+
+/* The ISA level of a matmul implementation, for the % of peak of its data type: oneDNN's
+ * "avx512_core_amx" runs tiles, and its AVX-512 bf16 and int8 code the bf16 and VNNI
+ * instructions (cnb_peer_isa_of, made for f32, would say avx512, which has no such probe). */
+static cnb_isa mm_isa(const instance *in, const char *info, const cnb_problem *p)
+{
+    if (strstr(info, "amx")) return CNB_ISA_AMX;
+    const cnb_isa isa = isa_of_impl(in, info);
+    if (isa != CNB_ISA_AVX512) return isa;
+    return p->dt.src == CNB_DT_BF16 ? CNB_ISA_AVX512_BF16 : CNB_ISA_AVX512_VNNI;
+}
+
+/* ---- gemm: sgemm in f32, matmul otherwise ---------------------------------------------------- */
 
 typedef struct {
-    const instance *in;
-    char kernel[NAME_LEN];
+    instance *in;
+    char kernel[2 * NAME_LEN];
     cnb_isa isa;
+    /* matmul only */
+    dnnl_stream_t stream;
+    dnnl_primitive_t prim;
+    dnnl_memory_t src, wei, dst, scale[3];
+    float scales[3];
+    int nthr;
 } gemm_state;
 
 static const char *gemm_supports(instance *in, const cnb_problem *p)
 {
-    (void)p;
-    return offered(in);
+    static _Thread_local char why[160];
+    const char *no = offered(in);
+    if (no || cnb_dt_config_of(&p->dt) == CNB_DTC_F32) return no;
+    /* Without VNNI, oneDNN's int8 code multiplies with vpmaddubsw, whose int16 sums of product
+     * pairs saturate: on u8 × s8 data over the whole range its results are not the exact ones
+     * (validated: thousands of outputs differ on every table problem). Declined, with why. */
+    if ((p->dt.src == CNB_DT_U8 || p->dt.src == CNB_DT_S8) &&
+        cnb_peer_isa_of(in->f.dnnl_cpu_isa2str(in->f.dnnl_get_effective_cpu_isa())) == CNB_ISA_AVX2)
+        return "oneDNN held to AVX2 computes int8 with vpmaddubsw, whose int16 pair sums saturate "
+               "on full-range u8 x s8 data: not exact";
+    dnnl_primitive_desc_t pd;
+    const dnnl_status_t st = mm_pd_create(in, &pd, p);
+    if (st != dnnl_success) {
+        snprintf(why, sizeof why, "oneDNN %s has no matmul for it (%s)", in->version,
+                 in->f.dnnl_status2str(st));
+        return why;
+    }
+    in->f.dnnl_primitive_desc_destroy(pd);
+    return NULL;
 }
 
-static void *gemm_prepare(instance *in, const cnb_problem *p, const float *wei)
+static void gemm_release(void *state)
 {
-    (void)p, (void)wei;
+    gemm_state *s = state;
+    if (!s) return;
+    const instance *in = s->in;
+    dnnl_memory_t *mem[] = {&s->src, &s->wei, &s->dst, &s->scale[0], &s->scale[1], &s->scale[2]};
+    for (size_t i = 0; i < sizeof mem / sizeof mem[0]; i++)
+        if (*mem[i]) in->f.dnnl_memory_destroy(*mem[i]);
+    if (s->prim) in->f.dnnl_primitive_destroy(s->prim);
+    if (s->stream) in->f.dnnl_stream_destroy(s->stream);
+    free(s);
+}
+
+/* The primitive for the threads in force (an OpenMP build fixes them at creation). */
+static dnnl_status_t mm_primitive(gemm_state *s, const cnb_problem *p)
+{
+    const instance *in = s->in;
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t st = mm_pd_create(in, &pd, p);
+    if (st) return st;
+    if (s->prim) in->f.dnnl_primitive_destroy(s->prim);
+    s->prim = NULL;
+    st = in->f.dnnl_primitive_create(&s->prim, pd);
+    s->nthr = omp_get_max_threads();
+    const char *info = NULL;
+    if (in->f.dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info) || !info) info = "unknown";
+    snprintf(s->kernel, sizeof s->kernel, "%s (oneDNN %s)", info, in->version);
+    s->isa = mm_isa(in, info, p);
+    in->f.dnnl_primitive_desc_destroy(pd);
+    return st;
+}
+
+static void *mm_prepare(instance *in, const cnb_problem *p, const void *wei)
+{
+    gemm_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->in = in;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_memory_desc_t src = NULL, uwei_md = NULL, dst = NULL;
+    dnnl_memory_t uwei = NULL;
+    dnnl_primitive_t reorder = NULL;
+    dnnl_status_t st;
+    if ((st = in->f.dnnl_stream_create(&s->stream, in->engine, dnnl_stream_default_flags)) ||
+        (st = mm_primitive(s, p)) || (st = mm_pd_create(in, &pd, p)) ||
+        (st = mm_md(in, p, &src, &uwei_md, 0, &dst)) ||
+        (st = in->f.dnnl_memory_create(&s->src, src, in->engine, DNNL_MEMORY_NONE)) ||
+        (st = in->f.dnnl_memory_create(&s->dst, dst, in->engine, DNNL_MEMORY_NONE)))
+        goto done;
+    /* The weights into oneDNN's format, once (as ours are packed in prepare). */
+    const_dnnl_memory_desc_t wei_md = in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    if ((st = in->f.dnnl_memory_create(&s->wei, wei_md, in->engine, DNNL_MEMORY_ALLOCATE)) ||
+        (st = in->f.dnnl_memory_create(&uwei, uwei_md, in->engine, (void *)wei)) ||
+        (st = reorder_create(in, &reorder, uwei_md, wei_md)) ||
+        (st = reorder_run(in, s->stream, reorder, uwei, s->wei)))
+        goto done;
+    if (cnb_dt_requantized(&p->dt)) {
+        const int e[3] = {p->dt.src_scale_log2, p->dt.wei_scale_log2, p->dt.dst_scale_log2};
+        const dnnl_dims_t one = {1};
+        for (int i = 0; i < 3 && !st; i++) {
+            dnnl_memory_desc_t md = NULL;
+            s->scales[i] = ldexpf(1.0f, e[i]);
+            if (!(st = in->f.dnnl_memory_desc_create_with_tag(&md, 1, one, dnnl_f32, dnnl_a)))
+                st = in->f.dnnl_memory_create(&s->scale[i], md, in->engine, &s->scales[i]);
+            md_free(in, md);
+        }
+    }
+done:
+    if (reorder) in->f.dnnl_primitive_destroy(reorder);
+    if (uwei) in->f.dnnl_memory_destroy(uwei);
+    if (pd) in->f.dnnl_primitive_desc_destroy(pd);
+    md_free(in, src);
+    md_free(in, uwei_md);
+    md_free(in, dst);
+    if (st != dnnl_success) {
+        report(in, st, "matmul prepare");
+        gemm_release(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void mm_run(gemm_state *s, const cnb_problem *p, const void *a, void *c)
+{
+    const instance *in = s->in;
+    if (!in->fixed_threads && s->nthr != omp_get_max_threads()) mm_primitive(s, p);
+    in->f.dnnl_memory_set_data_handle(s->src, (void *)a);
+    in->f.dnnl_memory_set_data_handle(s->dst, c);
+    const dnnl_exec_arg_t args[] = {
+        {DNNL_ARG_SRC, s->src}, {DNNL_ARG_WEIGHTS, s->wei}, {DNNL_ARG_DST, s->dst},
+        {DNNL_ARG_ATTR_SCALES | DNNL_ARG_SRC, s->scale[0]},
+        {DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS, s->scale[1]},
+        {DNNL_ARG_ATTR_SCALES | DNNL_ARG_DST, s->scale[2]}};
+    const int nargs = s->scale[0] ? 6 : 3;
+    dnnl_status_t st = in->f.dnnl_primitive_execute(s->prim, s->stream, nargs, args);
+    report(in, st == dnnl_success ? in->f.dnnl_stream_wait(s->stream) : st, "matmul");
+}
+
+static void *gemm_prepare(instance *in, const cnb_problem *p, const void *wei)
+{
     if (load(in)) return NULL;
-    gemm_state *s = malloc(sizeof *s);
+    if (cnb_dt_config_of(&p->dt) != CNB_DTC_F32) return mm_prepare(in, p, wei);
+    gemm_state *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->in = in;
     /* dnnl_sgemm has no implementation to query: name the JIT ISA it dispatches to. */
@@ -794,8 +989,14 @@ static void *gemm_prepare(instance *in, const cnb_problem *p, const float *wei)
     return s;
 }
 
-static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+static void gemm_run(void *state, const cnb_problem *p, const void *a_, const void *b_, void *c_)
 {
+    if (((gemm_state *)state)->prim) {
+        mm_run(state, p, a_, c_);
+        return;
+    }
+    const float *a = a_, *b = b_;
+    float *c = c_;
     const gemm_state *s = state;
     const cnb_gemm *g = &p->gemm;
     report(s->in,
@@ -835,7 +1036,7 @@ static const char *threads_ok(instance *in, int threads)
     {                                                                                             \
         return conv_supports(&inst, p);                                                           \
     }                                                                                             \
-    static void *conv_prepare_##tag(const cnb_problem *p, const float *wei)                       \
+    static void *conv_prepare_##tag(const cnb_problem *p, const void *wei)                       \
     {                                                                                             \
         return conv_prepare(&inst, p, wei);                                                       \
     }                                                                                             \
@@ -843,7 +1044,7 @@ static const char *threads_ok(instance *in, int threads)
     {                                                                                             \
         return pool_supports(&inst, p);                                                           \
     }                                                                                             \
-    static void *pool_prepare_##tag(const cnb_problem *p, const float *wei)                       \
+    static void *pool_prepare_##tag(const cnb_problem *p, const void *wei)                       \
     {                                                                                             \
         return pool_prepare(&inst, p, wei);                                                       \
     }                                                                                             \
@@ -851,7 +1052,7 @@ static const char *threads_ok(instance *in, int threads)
     {                                                                                             \
         return gemm_supports(&inst, p);                                                           \
     }                                                                                             \
-    static void *gemm_prepare_##tag(const cnb_problem *p, const float *wei)                       \
+    static void *gemm_prepare_##tag(const cnb_problem *p, const void *wei)                       \
     {                                                                                             \
         return gemm_prepare(&inst, p, wei);                                                       \
     }                                                                                             \
@@ -874,7 +1075,8 @@ static const char *threads_ok(instance *in, int threads)
     const cnb_impl cnb_gemm_f32_onednn_##tag = {                                                  \
         .peer = 1, .name = "gemm/onednn_" #tag, .op = CNB_OP_GEMM, .isa = isa_level,              \
         .layout = CNB_LAYOUT_NCX, .supports = gemm_supports_##tag,                                \
-        .prepare = gemm_prepare_##tag, .run = gemm_run, .release = free,                          \
+        .prepare = gemm_prepare_##tag, .run = gemm_run, .release = gemm_release,                  \
+        .dt_mask = (1u << CNB_DTC_COUNT) - 1,                                                     \
         .kernel_name = gemm_kernel_name, .ran_isa = gemm_ran_isa,                                 \
         .threads_ok = threads_ok_##tag,                                                           \
     };

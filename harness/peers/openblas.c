@@ -149,8 +149,10 @@ static void *gemm_prepare(build *b)
     return s;
 }
 
-static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *bm, float *c)
+static void gemm_run(void *state, const cnb_problem *p, const void *a_, const void *bm_, void *c_)
 {
+    const float *a = a_, *bm = bm_;
+    float *c = c_;
     build *b = ((gemm_state *)state)->b;
     void **syms = b->syms;
     const cnb_gemm *g = &p->gemm;
@@ -213,7 +215,7 @@ static cnb_isa gemm_ran_isa(void *state)
         (void)p;                                                                                  \
         return load(&var);                                                                        \
     }                                                                                             \
-    static void *prepare_##var(const cnb_problem *p, const float *wei)                            \
+    static void *prepare_##var(const cnb_problem *p, const void *wei)                            \
     {                                                                                             \
         (void)p, (void)wei;                                                                       \
         return gemm_prepare(&var);                                                                \

@@ -398,15 +398,17 @@ static int act_finish(act_state *s)
     return st == xnn_status_success ? 0 : -1;
 }
 
-static void act_to_layout(void *state, const cnb_problem *p, const float *user_src)
+static void act_to_layout(void *state, const cnb_problem *p, const void *user_src_)
 {
+    const float *user_src = user_src_;
     (void)p;
     act_state *s = state;
     nchw_to_nhwc(&s->g, user_src, s->src);
 }
 
-static void act_from_layout(void *state, const cnb_problem *p, float *user_dst)
+static void act_from_layout(void *state, const cnb_problem *p, void *user_dst_)
 {
+    float *user_dst = user_dst_;
     (void)p;
     act_state *s = state;
     nhwc_to_nchw(&s->g, s->dst, user_dst);
@@ -435,9 +437,11 @@ static enum xnn_status act_setup_cb(void *state, pthreadpool_t pool)
     return act_setup(state, pool);
 }
 
-static void act_run(void *state, const cnb_problem *p, const float *src, const float *wei,
-                    float *dst)
+static void act_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
+                    void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)p, (void)src, (void)wei, (void)dst;
     act_state *s = state;
     run_op(&s->co, act_setup_cb, s);
@@ -465,8 +469,9 @@ static const char *conv_supports(const cnb_problem *p)
     return geom_why(&g);
 }
 
-static void *conv_prepare(const cnb_problem *p, const float *wei)
+static void *conv_prepare(const cnb_problem *p, const void *wei_)
 {
+    const float *wei = wei_;
     const cnb_conv *c = &p->conv;
     if (conv_supports(p) || !wei) return NULL;
     act_state *s = calloc(1, sizeof *s);
@@ -593,7 +598,7 @@ static const char *pool_supports(const cnb_problem *p)
     return NULL;
 }
 
-static void *pool_prepare(const cnb_problem *p, const float *wei)
+static void *pool_prepare(const cnb_problem *p, const void *wei)
 {
     (void)wei;
     const cnb_pool *q = &p->pool;
@@ -662,8 +667,9 @@ static void gemm_release(void *state)
     free(s);
 }
 
-static void *gemm_prepare(const cnb_problem *p, const float *b)
+static void *gemm_prepare(const cnb_problem *p, const void *b_)
 {
+    const float *b = b_;
     const cnb_gemm *g = &p->gemm;
     if (gemm_supports(p)) return NULL;
     if (!b) {
@@ -703,8 +709,9 @@ static void *gemm_prepare(const cnb_problem *p, const float *b)
 }
 
 /* A (lda) into the state's dense, padded copy. */
-static void gemm_to_layout(void *state, const cnb_problem *p, const float *a)
+static void gemm_to_layout(void *state, const cnb_problem *p, const void *a_)
 {
+    const float *a = a_;
     gemm_state *s = state;
     const cnb_gemm *g = &p->gemm;
 #pragma omp parallel for schedule(static)
@@ -712,8 +719,9 @@ static void gemm_to_layout(void *state, const cnb_problem *p, const float *a)
         memcpy(s->a + (int64_t)m * g->k, a + (int64_t)m * g->lda, (size_t)g->k * sizeof(float));
 }
 
-static void gemm_from_layout(void *state, const cnb_problem *p, float *c)
+static void gemm_from_layout(void *state, const cnb_problem *p, void *c_)
 {
+    float *c = c_;
     gemm_state *s = state;
     const cnb_gemm *g = &p->gemm;
 #pragma omp parallel for schedule(static)
@@ -721,8 +729,10 @@ static void gemm_from_layout(void *state, const cnb_problem *p, float *c)
         memcpy(c + (int64_t)m * g->ldc, s->c + (int64_t)m * g->n, (size_t)g->n * sizeof(float));
 }
 
-static void gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c)
+static void gemm_run(void *state, const cnb_problem *p, const void *a_, const void *b_, void *c_)
 {
+    const float *a = a_, *b = b_;
+    float *c = c_;
     (void)p, (void)a, (void)c;
     gemm_state *s = state;
     if (b != s->b && !s->b_warned) {

@@ -42,13 +42,15 @@ static inline vec v_load_src3(const float *p, unsigned lanes)
 
 const cnb_conv_direct_isa cnb_conv_direct_table__neon = CNB_CONV_ISA_TABLE;
 
-static void *prepare(const cnb_problem *p, const float *wei)
+static void *prepare(const cnb_problem *p, const void *wei)
 {
     return cnb_conv_direct_prepare(&cnb_conv_direct_table__neon, p, wei);
 }
 
-static void run(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst)
+static void run(void *state, const cnb_problem *p, const void *src_, const void *wei_, void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)p;
     (void)wei;
     cnb_conv_direct_run(state, src, dst);

@@ -56,7 +56,7 @@ static int grow_workspaces(scalar_plan *P, int nthr)
     return 1;
 }
 
-static void *prepare(const cnb_problem *p, const float *wei)
+static void *prepare(const cnb_problem *p, const void *wei)
 {
     (void)wei;
     if (supports(p)) return NULL;
@@ -141,8 +141,10 @@ static void product(int ocg, int64_t k, int np, const float *restrict wei_g,
     }
 }
 
-static void run(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst)
+static void run(void *state, const cnb_problem *p, const void *src_, const void *wei_, void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)p;
     scalar_plan *P = state;
     const cnb_conv *c = &P->c;

@@ -222,7 +222,7 @@ const cnb_gemm_arch cnb_gemm_arch_6x16__avx2 = {
 };
 
 extern const cnb_impl cnb_gemm_f32_6x16__avx2; /* the record below: its name keys the planner */
-static void *prepare_6x16(const cnb_problem *p, const float *wei)
+static void *prepare_6x16(const cnb_problem *p, const void *wei)
 {
     return cnb_gemm_prepare(&cnb_gemm_arch_6x16__avx2, cnb_gemm_f32_6x16__avx2.name, p, wei);
 }

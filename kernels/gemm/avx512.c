@@ -207,7 +207,7 @@ const cnb_gemm_arch cnb_gemm_arch_14x32__avx512 = {
 };
 
 extern const cnb_impl cnb_gemm_f32_14x32__avx512; /* the record below: its name keys the planner */
-static void *prepare_14x32(const cnb_problem *p, const float *wei)
+static void *prepare_14x32(const cnb_problem *p, const void *wei)
 {
     return cnb_gemm_prepare(&cnb_gemm_arch_14x32__avx512, cnb_gemm_f32_14x32__avx512.name, p, wei);
 }

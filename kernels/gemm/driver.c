@@ -409,8 +409,10 @@ static void thread_grid(const gemm_state *s, int nthr, int M, int N, int *tm, in
     }
 }
 
-void cnb_gemm_run(void *state, const cnb_problem *prob, const float *a, const float *b, float *c)
+void cnb_gemm_run(void *state, const cnb_problem *prob, const void *a_, const void *b_, void *c_)
 {
+    const float *a = a_, *b = b_;
+    float *c = c_;
     gemm_state *s = state;
     const cnb_gemm_arch *t = s->arch;
     const cnb_gemm *g = &prob->gemm;

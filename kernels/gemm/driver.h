@@ -57,7 +57,7 @@ extern const cnb_gemm_arch cnb_gemm_arch_14x32__avx512, cnb_gemm_arch_6x16__avx2
 
 void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const char *impl, const cnb_problem *p,
                        const float *b);
-void cnb_gemm_run(void *state, const cnb_problem *p, const float *a, const float *b, float *c);
+void cnb_gemm_run(void *state, const cnb_problem *p, const void *a, const void *b, void *c);
 void cnb_gemm_release(void *state);
 /* For the record's kernel_name: `name` and the blocking the state last ran, e.g.
  * "gemm/avx512_14x32[kc224 mc1162 nc2048 grid 1x2]" (the blocks as clamped to the problem, kc

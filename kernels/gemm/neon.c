@@ -139,7 +139,7 @@ const cnb_gemm_arch cnb_gemm_arch_8x12__neon = {
 };
 
 extern const cnb_impl cnb_gemm_f32_8x12__neon; /* the record below: its name keys the planner */
-static void *prepare_8x12(const cnb_problem *p, const float *wei)
+static void *prepare_8x12(const cnb_problem *p, const void *wei)
 {
     return cnb_gemm_prepare(&cnb_gemm_arch_8x12__neon, cnb_gemm_f32_8x12__neon.name, p, wei);
 }

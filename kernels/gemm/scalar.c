@@ -69,7 +69,7 @@ typedef struct scalar_state {
     float *bt;
 } scalar_state;
 
-static void *scalar_prepare(const cnb_problem *p, const float *wei)
+static void *scalar_prepare(const cnb_problem *p, const void *wei)
 {
     (void)wei;
     scalar_state *s = calloc(1, sizeof *s);
@@ -89,9 +89,11 @@ static void scalar_release(void *state)
     free(s);
 }
 
-static void scalar_run(void *state, const cnb_problem *p, const float *a, const float *b,
-                       float *c)
+static void scalar_run(void *state, const cnb_problem *p, const void *a_, const void *b_,
+                       void *c_)
 {
+    const float *a = a_, *b = b_;
+    float *c = c_;
     const scalar_state *s = state;
     const cnb_gemm *g = &p->gemm;
     if (g->m <= 0 || g->n <= 0) return;

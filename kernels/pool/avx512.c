@@ -21,8 +21,10 @@ static inline vec v_div(vec a, vec b) { return _mm512_div_ps(a, b); }
 
 const cnb_pool_blocked_kernels cnb_pool_kernels__avx512 = {.cb = CB, .px = PX, .px_c = PX_C, .max = pool_max, .avg = pool_avg};
 
-static void run(void *state, const cnb_problem *p, const float *src, const float *wei, float *dst)
+static void run(void *state, const cnb_problem *p, const void *src_, const void *wei_, void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)state;
     (void)wei;
     cnb_pool_blocked_run(&cnb_pool_kernels__avx512, &p->pool, src, dst);

@@ -22,8 +22,10 @@ static const char *supports(const cnb_problem *pr)
     return NULL;
 }
 
-static void run(void *state, const cnb_problem *pr, const float *src, const float *wei, float *dst)
+static void run(void *state, const cnb_problem *pr, const void *src_, const void *wei_, void *dst_)
 {
+    const float *src = src_, *wei = wei_;
+    float *dst = dst_;
     (void)state;
     (void)wei;
     const cnb_pool *p = &pr->pool;

@@ -1,0 +1,112 @@
+/* The low-precision GEMM driver (kernels/lowp.h). */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/lowp.h"
+
+static int round_up(int x, int a) { return (x + a - 1) / a * a; }
+
+const char *cnb_lowp_supports(const cnb_problem *p)
+{
+    if (p->op != CNB_OP_GEMM) return "not a GEMM";
+    const cnb_gemm *g = &p->gemm;
+    const cnb_types *t = &p->dt;
+    if (g->ta) return "A transposed (ta1)";
+    if (g->alpha != 1.0f || g->beta != 0.0f) return "alpha other than 1 or beta other than 0";
+    if (t->src == CNB_DT_S8) return "s8 source (the instructions take u8 × s8)";
+    if (cnb_dt_requantized(t)) {
+        const int shift = t->dst_scale_log2 - t->src_scale_log2 - t->wei_scale_log2;
+        if (shift < 0 || shift > 31) return "a requantization scale that is not 2^-s, 0 ≤ s ≤ 31";
+    }
+    return NULL;
+}
+
+void *cnb_lowp_prepare(const cnb_lowp_arch *arch, const cnb_problem *p, const void *b)
+{
+    if (cnb_lowp_supports(p) || !b || arch->n_align % 16 ||
+        arch->m_step % arch->m_align || arch->n_step % arch->n_align)
+        return NULL;
+    cnb_lowp_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->arch = arch;
+    s->g = p->gemm;
+    s->t = p->dt;
+    s->esize = cnb_dt_size(p->dt.src);
+    s->group = 4 / s->esize;
+    s->kp = round_up(s->g.k, arch->k_align > s->group ? arch->k_align : s->group);
+    s->mp = round_up(s->g.m, arch->m_align);
+    s->np = round_up(s->g.n, arch->n_align);
+    if (cnb_dt_requantized(&p->dt))
+        s->shift = p->dt.dst_scale_log2 - p->dt.src_scale_log2 - p->dt.wei_scale_log2;
+    const size_t a_bytes = (size_t)s->mp * s->kp * s->esize, b_bytes = (size_t)s->np * s->kp * s->esize;
+    s->a = aligned_alloc(64, (a_bytes + 63) / 64 * 64);
+    s->b = aligned_alloc(64, (b_bytes + 63) / 64 * 64);
+    if (!s->a || !s->b) {
+        cnb_lowp_release(s);
+        return NULL;
+    }
+    memset(s->a, 0, a_bytes);
+    /* B into panels of 16 columns, K in groups (the picture in lowp.h). */
+    const cnb_gemm *g = &s->g;
+    const int G = s->group, es = s->esize, panels = s->np / 16, groups = s->kp / G;
+#pragma omp parallel for schedule(static)
+    for (int jp = 0; jp < panels; jp++) {
+        unsigned char *dst = (unsigned char *)s->b + (size_t)jp * groups * 16 * G * es;
+        for (int q = 0; q < groups; q++)
+            for (int c = 0; c < 16; c++)
+                for (int e = 0; e < G; e++, dst += es) {
+                    const int k = q * G + e, j = jp * 16 + c;
+                    if (k >= g->k || j >= g->n) {
+                        memset(dst, 0, es);
+                        continue;
+                    }
+                    const int64_t at = g->tb ? (int64_t)j * g->ldb + k : (int64_t)k * g->ldb + j;
+                    memcpy(dst, (const unsigned char *)b + at * es, es);
+                }
+    }
+    return s;
+}
+
+void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *b, void *c)
+{
+    (void)p, (void)b;
+    const cnb_lowp_state *s = state;
+    const cnb_lowp_arch *arch = s->arch;
+    const cnb_gemm *g = &s->g;
+    const int es = s->esize;
+    const int mt = (s->mp + arch->m_step - 1) / arch->m_step;
+    const int nt = (s->np + arch->n_step - 1) / arch->n_step;
+#pragma omp parallel
+    {
+        /* A's rows into the padded copy (its padding stays zero from prepare). */
+#pragma omp for schedule(static)
+        for (int i = 0; i < g->m; i++)
+            memcpy((unsigned char *)s->a + (size_t)i * s->kp * es,
+                   (const unsigned char *)a + (size_t)i * g->lda * es, (size_t)g->k * es);
+        if (arch->thread_begin) arch->thread_begin(s);
+        /* Tasks column by column: a thread's consecutive tasks share a slice of B (n_step
+         * columns, kept in cache) and stream A. Row by row would read B from memory again for
+         * each m_step rows, A column by column for each n_step columns: n_step > m_step in every
+         * arch, so this order reads less. */
+#pragma omp for schedule(static) collapse(2)
+        for (int jt = 0; jt < nt; jt++)
+            for (int it = 0; it < mt; it++)
+            {
+                const int i0 = it * arch->m_step, j0 = jt * arch->n_step;
+                const int mb = s->mp - i0 < arch->m_step ? s->mp - i0 : arch->m_step;
+                const int nb = s->np - j0 < arch->n_step ? s->np - j0 : arch->n_step;
+                arch->block(s, i0, j0, mb, nb, c);
+            }
+        if (arch->thread_end) arch->thread_end();
+    }
+}
+
+void cnb_lowp_release(void *state)
+{
+    cnb_lowp_state *s = state;
+    if (!s) return;
+    free(s->a);
+    free(s->b);
+    free(s);
+}

@@ -1,0 +1,65 @@
+/* The low-precision GEMM driver shared by the bf16 and int8 kernels (kernels/gemm/avx512_bf16.c,
+ * avx512_vnni.c, amx.c): packing, padding and threading, baseline-compiled. Each ISA file gives
+ * one cnb_lowp_arch (its alignments and a block function that computes a block of C from the
+ * packed operands, epilogue included) and forwards its record's prepare/run/release here.
+ *
+ * Packed operands. Elements are grouped along K in 32-bit groups of g = 4 / element size
+ * (bf16: pairs, u8/s8: quads), the layout of vdpbf16ps / vpdpbusd and of AMX's B tiles:
+ *
+ *   A  [Mp][Kp]                       row-major copy of A, zero in rows ≥ M and columns ≥ K
+ *   B  [Np/16][Kp/g][16][g]           panels of 16 columns; in a panel, group q holds
+ *                                     B[q·g .. q·g+g-1][j] for its 16 columns j, zero past K, N
+ *
+ *        panel 0                panel 1
+ *      +-----------------+    +-----------------+
+ *   q0 | j0:k0k1 j1:k0k1 |... | j16:k0k1 ...    |    (bf16: g = 2; 64 bytes per group row)
+ *   q1 | j0:k2k3 j1:k2k3 |    |                 |
+ *      +-----------------+    +-----------------+
+ *
+ * Kp is K rounded up to the arch's k_align, Mp to m_align, Np to n_align (multiples of 16), so a
+ * block function reads whole groups, tiles and rows, never a partial one; the zeros add nothing
+ * to the sums (0·x = 0 for the finite data of exact mode; bf16 A padding is +0, never NaN).
+ * B is packed in prepare (the weights), A in run (timed, as any copy of an activation is):
+ * only its M×K values are copied, the padding is zeroed once in prepare. */
+#ifndef CNB_KERNELS_LOWP_H
+#define CNB_KERNELS_LOWP_H
+
+#include <stdint.h>
+
+#include "kernels/problem.h"
+
+struct cnb_lowp_state;
+
+/* Compute C[i0 .. i0+mb-1][j0 .. j0+nb-1], epilogue included: mb ≤ m_step and nb ≤ n_step,
+ * multiples of m_align and n_align (smaller only at the end of the padded sizes); rows ≥ M and
+ * columns ≥ N are computed from the padding and never stored. */
+typedef void cnb_lowp_block_fn(const struct cnb_lowp_state *s, int i0, int j0, int mb, int nb,
+                               void *c);
+
+typedef struct cnb_lowp_arch {
+    int k_align, m_align, n_align;   /* Kp, Mp, Np multiples of these (n_align % 16 == 0) */
+    int m_step, n_step;              /* one block task: up to m_step × n_step of C, multiples of
+                                      * m_align and n_align */
+    cnb_lowp_block_fn *block;
+    void (*thread_begin)(const struct cnb_lowp_state *s);  /* NULL: nothing (AMX: tile config) */
+    void (*thread_end)(void);
+} cnb_lowp_arch;
+
+typedef struct cnb_lowp_state {
+    const cnb_lowp_arch *arch;
+    cnb_gemm g;
+    cnb_types t;
+    int esize, group;        /* bytes per A/B element; elements per 32-bit group */
+    int kp, mp, np;          /* padded sizes */
+    int shift;               /* requantized int8: dst = saturate(RNE(acc / 2^shift)) */
+    void *a, *b;             /* packed A [mp][kp], B [np/16][kp/group][16][group] */
+} cnb_lowp_state;
+
+/* NULL when the triple, transposes or scales are not the driver's (it takes A untransposed,
+ * B either way, alpha 1 beta 0, u8 src for int8 and a scale shift in [0, 31]), else why not. */
+const char *cnb_lowp_supports(const cnb_problem *p);
+void *cnb_lowp_prepare(const cnb_lowp_arch *arch, const cnb_problem *p, const void *b);
+void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *b, void *c);
+void cnb_lowp_release(void *state);
+
+#endif
