@@ -105,7 +105,8 @@ fi
 # paths: bit-exact without measuring (model), measuring without the wisdom file (measure), and
 # with it (cache) twice -- the first run writes a choice per layer and thread count, the second
 # reads them and appends nothing; `cnnbench plan` lists them and --clear removes the file.
-plan_impl=$($bin impls 2>/dev/null | awk '$1 ~ /^gemm\/(avx512|avx2|neon)_/ && / runnable/ {print $1; exit}')
+# Our f32 GEMMs are named <isa>_<MR>x<NR> (the bf16/int8 ones carry their ISA level's longer name).
+plan_impl=$($bin impls 2>/dev/null | awk '$1 ~ /^gemm\/(avx512|avx2|neon)_[0-9]+x[0-9]+$/ && / runnable/ {print $1; exit}')
 if [[ -n $plan_impl ]]; then
     plan_home=$(mktemp -d) why="" lines=()
     for mode in model measure cache cache; do
