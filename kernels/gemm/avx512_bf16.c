@@ -1,84 +1,23 @@
 /* gemm/avx512_bf16_14x32: bf16 × bf16 GEMM with fp32 accumulation (vdpbf16ps), f32 or bf16 out.
- * Packing, padding and threading are the low-precision driver's (kernels/lowp.h); this file is
- * the micro-kernel and the epilogue call.
- *
- * Registers (32 zmm): 28 accumulators acc[i][0..1] = C rows 0..13 × columns 0..15 / 16..31 in
- * f32; per K pair, 2 loads of the packed B panels (16 columns × 2 k each), 14 broadcasts of an A
- * pair (32 bits of the padded A copy), 28 vdpbf16ps. Each vdpbf16ps adds two products per lane
- * to the f32 accumulator (an exact sum for exact-mode data, so the order of the additions does
- * not matter). Edges: rows past M are computed from A's zero padding and not stored (m < 14 runs
- * a copy specialised for fewer rows); columns past N are stored under k-masks; K is padded to
- * whole pairs with zeros. */
+ * Packing, padding and threading are the low-precision driver's (kernels/lowp.h); the 14×32 tile
+ * is kernels/gemm/lowp_tile_avx512.h's, with vdpbf16ps as its dot product: each adds two products
+ * per lane to the f32 accumulator (an exact sum for exact-mode data, so the order of the
+ * additions does not matter). K is padded to whole pairs. */
 #include <immintrin.h>
 #include <stdint.h>
 
-#include "kernels/gemm/lowp_avx512.h"
 #include "kernels/impl.h"
 
-enum { MR = 14, NR = 32 };
-
-static inline __attribute__((always_inline)) void tile_rows(const int rows,
-                                                            const cnb_lowp_state *s, int i0,
-                                                            int j0, void *c)
+#define K_GROUP 2   /* a bf16 pair per 32-bit group */
+typedef __m512 acc_t;
+static inline acc_t acc_zero(void) { return _mm512_setzero_ps(); }
+static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b)
 {
-    const int groups = s->kp / 2;
-    const int32_t *ap = (const int32_t *)((const uint16_t *)s->a + (size_t)i0 * s->kp);
-    const uint16_t *b0p = (const uint16_t *)s->b + (size_t)(j0 / 16) * groups * 32;
-    const uint16_t *b1p = b0p + (size_t)groups * 32;
-    __m512 acc[MR][2];
-#pragma GCC unroll 14
-    for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-    for (int q = 0; q < groups; q++) {
-        const __m512bh b0 = (__m512bh)_mm512_load_si512(b0p + (size_t)q * 32);
-        const __m512bh b1 = (__m512bh)_mm512_load_si512(b1p + (size_t)q * 32);
-#pragma GCC unroll 14
-        for (int i = 0; i < rows; i++) {
-            const __m512bh a = (__m512bh)_mm512_set1_epi32(ap[(size_t)i * groups + q]);
-            acc[i][0] = _mm512_dpbf16_ps(acc[i][0], a, b0);
-            acc[i][1] = _mm512_dpbf16_ps(acc[i][1], a, b1);
-        }
-    }
-    const int n = s->g.n;
-    const __mmask16 m0 = cnb_lowp_cols(j0, n), m1 = cnb_lowp_cols(j0 + 16, n);
-#pragma GCC unroll 14
-    for (int i = 0; i < rows; i++) {
-        const int64_t at = (int64_t)(i0 + i) * s->g.ldc + j0;
-        cnb_lowp_store_f32acc(s, c, at, acc[i][0], m0);
-        cnb_lowp_store_f32acc(s, c, at + 16, acc[i][1], m1);
-    }
+    return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b);
 }
+#define acc_store cnb_lowp_store_f32acc
 
-static void block(const cnb_lowp_state *s, int i0, int j0, int mb, int nb, void *c)
-{
-    (void)mb, (void)nb;   /* one micro-tile: MR × NR */
-    const int rows = s->g.m - i0 < MR ? s->g.m - i0 : MR;
-    switch (rows) {
-    case 14: tile_rows(14, s, i0, j0, c); break;
-    case 13: tile_rows(13, s, i0, j0, c); break;
-    case 12: tile_rows(12, s, i0, j0, c); break;
-    case 11: tile_rows(11, s, i0, j0, c); break;
-    case 10: tile_rows(10, s, i0, j0, c); break;
-    case 9: tile_rows(9, s, i0, j0, c); break;
-    case 8: tile_rows(8, s, i0, j0, c); break;
-    case 7: tile_rows(7, s, i0, j0, c); break;
-    case 6: tile_rows(6, s, i0, j0, c); break;
-    case 5: tile_rows(5, s, i0, j0, c); break;
-    case 4: tile_rows(4, s, i0, j0, c); break;
-    case 3: tile_rows(3, s, i0, j0, c); break;
-    case 2: tile_rows(2, s, i0, j0, c); break;
-    case 1: tile_rows(1, s, i0, j0, c); break;
-    default: break;   /* a block wholly in the padding (never: Mp rounds M up to MR) */
-    }
-}
-
-static const cnb_lowp_arch arch = {
-    .k_align = 2, .m_align = MR, .n_align = NR, .m_step = MR, .n_step = NR, .block = block,
-};
-
-static void *prepare(const cnb_problem *p, const void *wei)
-{
-    return cnb_lowp_prepare(&arch, p, wei);
-}
+#include "kernels/gemm/lowp_tile_avx512.h"
 
 const cnb_impl cnb_gemm_bf16_14x32__avx512_bf16 = {
     .name = "gemm/avx512_bf16_14x32",
@@ -87,7 +26,7 @@ const cnb_impl cnb_gemm_bf16_14x32__avx512_bf16 = {
     .layout = CNB_LAYOUT_NCX,
     .dt_mask = CNB_DTM(CNB_DTC_BF16_F32) | CNB_DTM(CNB_DTC_BF16),
     .supports = cnb_lowp_supports,
-    .prepare = prepare,
+    .prepare = tile_prepare,
     .run = cnb_lowp_run,
     .release = cnb_lowp_release,
 };

@@ -1,0 +1,93 @@
+/* The 14×32 micro-tile of the AVX-512 dot-product GEMMs (avx512_bf16.c, avx512_vnni.c), one body
+ * compiled into each with its own flags. The including file defines, before including this:
+ *
+ *   K_GROUP          k steps per 32-bit group of A and of each B lane (bf16 pairs: 2; int8 quads: 4)
+ *   typedef ... acc_t;                       the accumulator vector (__m512 or __m512i)
+ *   static inline acc_t acc_zero(void);
+ *   static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b);
+ *                                            acc += the K_GROUP products of each lane's groups
+ *   static inline void acc_store(const cnb_lowp_state *s, void *c, int64_t index, acc_t v,
+ *                                __mmask16 cols);   the epilogue (lowp_avx512.h)
+ *
+ * Registers (32 zmm): 28 accumulators acc[i][0..1] = C rows 0..13 × columns 0..15 / 16..31; per
+ * K group, 2 loads of the packed B panels (16 columns × one 32-bit group each: 64 bytes), 14
+ * broadcasts of an A group (32 bits of the padded A copy), 28 dot products. Whatever the type, a
+ * group is 4 bytes, so the packed operands are addressed in groups. Edges: rows past M are
+ * computed from A's zero padding and not stored (m < 14 runs a copy specialised for fewer rows);
+ * columns past N are stored under k-masks; K is padded to whole groups with zeros (kernels/lowp.h). */
+#ifndef CNB_KERNELS_GEMM_LOWP_TILE_AVX512_H
+#define CNB_KERNELS_GEMM_LOWP_TILE_AVX512_H
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "kernels/gemm/lowp_avx512.h"
+
+enum { MR = 14, NR = 32 };
+
+static inline __attribute__((always_inline)) void tile_rows(const int rows,
+                                                            const cnb_lowp_state *s, int i0,
+                                                            int j0, void *c)
+{
+    const int groups = s->kp / K_GROUP;
+    const int32_t *ap = (const int32_t *)s->a + (size_t)i0 * groups;
+    const int32_t *b0p = (const int32_t *)s->b + (size_t)(j0 / 16) * groups * 16;
+    const int32_t *b1p = b0p + (size_t)groups * 16;
+    acc_t acc[MR][2];
+#pragma GCC unroll 14
+    for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = acc_zero();
+    for (int q = 0; q < groups; q++) {
+        const __m512i b0 = _mm512_load_si512(b0p + (size_t)q * 16);
+        const __m512i b1 = _mm512_load_si512(b1p + (size_t)q * 16);
+#pragma GCC unroll 14
+        for (int i = 0; i < rows; i++) {
+            const __m512i a = _mm512_set1_epi32(ap[(size_t)i * groups + q]);
+            acc[i][0] = acc_dot(acc[i][0], a, b0);
+            acc[i][1] = acc_dot(acc[i][1], a, b1);
+        }
+    }
+    const int n = s->g.n;
+    const __mmask16 m0 = cnb_lowp_cols(j0, n), m1 = cnb_lowp_cols(j0 + 16, n);
+#pragma GCC unroll 14
+    for (int i = 0; i < rows; i++) {
+        const int64_t at = (int64_t)(i0 + i) * s->g.ldc + j0;
+        acc_store(s, c, at, acc[i][0], m0);
+        acc_store(s, c, at + 16, acc[i][1], m1);
+    }
+}
+
+/* One MR × NR block (the driver's m_step × n_step): a copy of the tile per row count. */
+static void tile_block(const cnb_lowp_state *s, int i0, int j0, int mb, int nb, void *c)
+{
+    (void)mb, (void)nb;
+    const int rows = s->g.m - i0 < MR ? s->g.m - i0 : MR;
+    switch (rows) {
+    case 14: tile_rows(14, s, i0, j0, c); break;
+    case 13: tile_rows(13, s, i0, j0, c); break;
+    case 12: tile_rows(12, s, i0, j0, c); break;
+    case 11: tile_rows(11, s, i0, j0, c); break;
+    case 10: tile_rows(10, s, i0, j0, c); break;
+    case 9: tile_rows(9, s, i0, j0, c); break;
+    case 8: tile_rows(8, s, i0, j0, c); break;
+    case 7: tile_rows(7, s, i0, j0, c); break;
+    case 6: tile_rows(6, s, i0, j0, c); break;
+    case 5: tile_rows(5, s, i0, j0, c); break;
+    case 4: tile_rows(4, s, i0, j0, c); break;
+    case 3: tile_rows(3, s, i0, j0, c); break;
+    case 2: tile_rows(2, s, i0, j0, c); break;
+    case 1: tile_rows(1, s, i0, j0, c); break;
+    default: break;   /* a block wholly in the padding (never: Mp rounds M up to MR) */
+    }
+}
+
+static const cnb_lowp_arch tile_arch = {
+    .k_align = K_GROUP, .m_align = MR, .n_align = NR, .m_step = MR, .n_step = NR,
+    .block = tile_block,
+};
+
+static void *tile_prepare(const cnb_problem *p, const void *wei)
+{
+    return cnb_lowp_prepare(&tile_arch, p, wei);
+}
+
+#endif
