@@ -20,17 +20,36 @@ typedef struct {
     uint8_t rows[16];
 } tile_config;
 
-static void configure(void)
-{
-    tile_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.palette_id = 1;
-    for (int t = 0; t < 8; t++) {
-        cfg.colsb[t] = 64;
-        cfg.rows[t] = 16;
-    }
-    _tile_loadconfig(&cfg);
-}
+/* Palette 1, tiles 0..7 all 16 rows of 64 bytes. A static const: GCC 12 was seen to drop the
+ * stores that fill such a structure on the stack before ldtilecfg reads it (the AMX GEMM kernel's
+ * tile config faulted that way), since ldtilecfg's memory read is invisible to it. */
+static const tile_config config = {
+    .palette_id = 1,
+    .colsb = {64, 64, 64, 64, 64, 64, 64, 64},
+    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
+};
+
+/* Tiles 0..3 zeroed (the accumulators), 4..7 loaded from the 1 KiB `ab` (A and B: 16 rows of 64
+ * bytes), then `iters` times the 2×2 product of A tiles 4, 5 by B tiles 6, 7 with dot product
+ * `op`; the caller stores and releases. */
+#define TILE_LOOP(op, ab, iters)                                                                 \
+    do {                                                                                         \
+        _tile_loadconfig(&config);                                                               \
+        _tile_zero(0);                                                                           \
+        _tile_zero(1);                                                                           \
+        _tile_zero(2);                                                                           \
+        _tile_zero(3);                                                                           \
+        _tile_loadd(4, ab, 64);                                                                  \
+        _tile_loadd(5, ab, 64);                                                                  \
+        _tile_loadd(6, ab, 64);                                                                  \
+        _tile_loadd(7, ab, 64);                                                                  \
+        for (long it = 0; it < (iters); it++) {                                                  \
+            op(0, 4, 6);                                                                         \
+            op(1, 4, 7);                                                                         \
+            op(2, 5, 6);                                                                         \
+            op(3, 5, 7);                                                                         \
+        }                                                                                        \
+    } while (0)
 
 /* Stores the accumulator tiles, releases them, and returns a value depending on each. */
 static float finish_f32(void)
@@ -49,21 +68,7 @@ double cnb_peak_bf16__amx(long iters, float *sink)
     static const uint16_t small = 0x3a83;   /* bf16 1.0e-3 */
     uint16_t ab[16 * 32] __attribute__((aligned(64)));
     for (int i = 0; i < 16 * 32; i++) ab[i] = small;
-    configure();
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-    _tile_loadd(4, ab, 64);
-    _tile_loadd(5, ab, 64);
-    _tile_loadd(6, ab, 64);
-    _tile_loadd(7, ab, 64);
-    for (long it = 0; it < iters; it++) {
-        _tile_dpbf16ps(0, 4, 6);
-        _tile_dpbf16ps(1, 4, 7);
-        _tile_dpbf16ps(2, 5, 6);
-        _tile_dpbf16ps(3, 5, 7);
-    }
+    TILE_LOOP(_tile_dpbf16ps, ab, iters);
     *sink = finish_f32();
     return (double)iters * 4 * 16 * 16 * 32 * 2;
 }
@@ -72,21 +77,7 @@ double cnb_peak_int8__amx(long iters, float *sink)
 {
     uint8_t ab[16 * 64] __attribute__((aligned(64)));
     memset(ab, 1, sizeof ab);
-    configure();
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-    _tile_loadd(4, ab, 64);
-    _tile_loadd(5, ab, 64);
-    _tile_loadd(6, ab, 64);
-    _tile_loadd(7, ab, 64);
-    for (long it = 0; it < iters; it++) {
-        _tile_dpbusd(0, 4, 6);
-        _tile_dpbusd(1, 4, 7);
-        _tile_dpbusd(2, 5, 6);
-        _tile_dpbusd(3, 5, 7);
-    }
+    TILE_LOOP(_tile_dpbusd, ab, iters);
     int32_t c[16 * 16];
     _tile_stored(0, c, 64);
     _tile_release();
