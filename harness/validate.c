@@ -75,23 +75,6 @@ static uint64_t output_hash(const cnb_case *c, const void *out)
     return cnb_hash(out, c->dst.n * c->dst.esize, 0);
 }
 
-/* Element i of an output of type dt, as a double (exact for every type). */
-static double val(const void *p, cnb_dt dt, int64_t i)
-{
-    switch (dt) {
-    case CNB_DT_F32: return ((const float *)p)[i];
-    case CNB_DT_BF16: {
-        const uint32_t u = (uint32_t)((const uint16_t *)p)[i] << 16;
-        float f;
-        memcpy(&f, &u, 4);
-        return f;
-    }
-    case CNB_DT_S8: return ((const int8_t *)p)[i];
-    case CNB_DT_U8: return ((const uint8_t *)p)[i];
-    default: return ((const int32_t *)p)[i];
-    }
-}
-
 /* Which outputs have at least one tap inside the input, from the shape alone: along each axis,
  * out[o] = 1 when the window of output o has a tap inside. An output whose window lies entirely
  * in padding (on any axis) has no input at all and is fixed by construction. */
@@ -158,7 +141,7 @@ static double zero_fraction(const cnb_problem *p, const reach *rc, const void *o
     int64_t zeros = 0, total = 0;
     for (int64_t i = 0; i < n; i++) {
         if (is_gap(p, i) || !reachable(rc, i)) continue;
-        const double v = val(out, dt, i);
+        const double v = cnb_dt_load(out, dt, i);
         zeros += requant ? v == lo || v == hi : v == 0.0;
         total++;
     }
@@ -174,8 +157,8 @@ static int64_t check_empty(const cnb_problem *p, const reach *rc, const void *ou
     const float want = empty_value(p);
     int64_t bad = 0;
     for (int64_t i = 0; i < n; i++) {
-        if (is_gap(p, i) || reachable(rc, i) || val(out, p->dt.dst, i) == want) continue;
-        if (bad++ == 0) r->first = i, r->expected = want, r->observed = val(out, p->dt.dst, i);
+        if (is_gap(p, i) || reachable(rc, i) || cnb_dt_load(out, p->dt.dst, i) == want) continue;
+        if (bad++ == 0) r->first = i, r->expected = want, r->observed = cnb_dt_load(out, p->dt.dst, i);
     }
     return bad;
 }
@@ -198,8 +181,8 @@ static void compare_exact(const cnb_problem *p, const void *ref, const void *got
         if (a == b || ((a | b) & magnitude) == 0) continue;
         if (r->n_diff++ == 0) {
             r->first = i;
-            r->expected = val(ref, dt, i);
-            r->observed = val(got, dt, i);
+            r->expected = cnb_dt_load(ref, dt, i);
+            r->observed = cnb_dt_load(got, dt, i);
         }
     }
     r->worst_ratio = r->n_diff ? INFINITY : 0.0;

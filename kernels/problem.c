@@ -1,5 +1,7 @@
-/* Tensor sizes of the problem structs (kernels/problem.h). */
+/* Tensor sizes and element types of the problem structs (kernels/problem.h). */
 #include "kernels/problem.h"
+
+#include <string.h>
 
 int64_t cnb_conv_src_elems(const cnb_conv *c)
 {
@@ -74,4 +76,20 @@ int cnb_dt_requantized(const cnb_types *t)
 {
     return (t->src == CNB_DT_U8 || t->src == CNB_DT_S8) &&
            (t->dst == CNB_DT_U8 || t->dst == CNB_DT_S8);
+}
+
+double cnb_dt_load(const void *p, cnb_dt t, int64_t i)
+{
+    switch (t) {
+    case CNB_DT_F32: return ((const float *)p)[i];
+    case CNB_DT_BF16: {
+        const uint32_t u = (uint32_t)((const uint16_t *)p)[i] << 16;
+        float f;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    case CNB_DT_S8: return ((const int8_t *)p)[i];
+    case CNB_DT_U8: return ((const uint8_t *)p)[i];
+    default: return ((const int32_t *)p)[i];
+    }
 }

@@ -98,6 +98,8 @@ typedef struct cnb_problem {
 /* "f32", "bf16", "s8", "u8", "s32"; bytes per element. */
 const char *cnb_dt_name(cnb_dt t);
 int cnb_dt_size(cnb_dt t);
+/* Element i of an array of type t, as a double (exact for every type; bf16 is a bit pattern). */
+double cnb_dt_load(const void *p, cnb_dt t, int64_t i);
 /* The configuration of a triple, or -1 when it is not one of the supported ones. */
 int cnb_dt_config_of(const cnb_types *t);
 /* 1 when the output is requantized int8 (u8 or s8 from an integer accumulation). */

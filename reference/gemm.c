@@ -39,22 +39,6 @@ uint16_t cnb_ref_bf16_rne(double x)
     return (uint16_t)(u >> 16);                     /* f holds a bf16 value: its upper half */
 }
 
-static double load(const void *p, cnb_dt t, int64_t i)
-{
-    switch (t) {
-    case CNB_DT_F32: return ((const float *)p)[i];
-    case CNB_DT_BF16: {
-        const uint32_t u = (uint32_t)((const uint16_t *)p)[i] << 16;
-        float f;
-        memcpy(&f, &u, 4);
-        return f;
-    }
-    case CNB_DT_S8: return ((const int8_t *)p)[i];
-    case CNB_DT_U8: return ((const uint8_t *)p)[i];
-    default: return ((const int32_t *)p)[i];
-    }
-}
-
 static double clamp(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 void cnb_ref_gemm_dt(const cnb_gemm *g, const cnb_types *t, const void *a, const void *b, void *c)
@@ -69,8 +53,8 @@ void cnb_ref_gemm_dt(const cnb_gemm *g, const cnb_types *t, const void *a, const
             for (int p = 0; p < g->k; p++) {
                 const int64_t ai = g->ta ? (int64_t)p * g->lda + i : (int64_t)i * g->lda + p;
                 const int64_t bi = g->tb ? (int64_t)j * g->ldb + p : (int64_t)p * g->ldb + j;
-                if (integer) iacc += (int64_t)load(a, t->src, ai) * (int64_t)load(b, t->wei, bi);
-                else acc += load(a, t->src, ai) * load(b, t->wei, bi);
+                if (integer) iacc += (int64_t)cnb_dt_load(a, t->src, ai) * (int64_t)cnb_dt_load(b, t->wei, bi);
+                else acc += cnb_dt_load(a, t->src, ai) * cnb_dt_load(b, t->wei, bi);
             }
             const int64_t o = (int64_t)i * g->ldc + j;
             switch (t->dst) {
