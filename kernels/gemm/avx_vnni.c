@@ -9,8 +9,8 @@
  * K group, 2 loads of the B panel, 6 broadcasts of an A group (a u8 quad of the padded A copy),
  * 12 vpdpbusd; one register free. vpdpbusd adds the four u8 × s8 products of each lane to its
  * int32 without intermediate saturation (vpmaddubsw's int16 pair sums would saturate at
- * 255·127·2). A task is 6 rows × up to 64 columns: the 6 rows of A stay in L1 across the task's
- * four panels. Edges: rows past M are computed from A's zero padding and never stored (m < 6 runs
+ * 255·127·2). A task is 6 rows × up to 64 columns: its four panels share the 6 rows of A
+ * (6·Kp bytes), which stay in L1 between them as long as they and a panel (16·Kp bytes) fit. Edges: rows past M are computed from A's zero padding and never stored (m < 6 runs
  * a copy specialised for fewer rows); columns past N are computed from B's zero padding and
  * dropped by the epilogue (AVX2 mask stores for int32, a 16-byte staging copy for int8); K is
  * padded to whole quads with zeros. */
