@@ -7,14 +7,14 @@
 
 static int round_up(int x, int a) { return (x + a - 1) / a * a; }
 
-const char *cnb_lowp_supports(const cnb_problem *p)
+static const char *supports(const cnb_problem *p, int s8src)
 {
     if (p->op != CNB_OP_GEMM) return "not a GEMM";
     const cnb_gemm *g = &p->gemm;
     const cnb_types *t = &p->dt;
     if (g->ta) return "A transposed (ta1)";
     if (g->alpha != 1.0f || g->beta != 0.0f) return "alpha other than 1 or beta other than 0";
-    if (t->src == CNB_DT_S8) return "s8 source (the instructions take u8 × s8)";
+    if (t->src == CNB_DT_S8 && !s8src) return "s8 source (the instructions take u8 × s8)";
     if (cnb_dt_requantized(t)) {
         const int shift = t->dst_scale_log2 - t->src_scale_log2 - t->wei_scale_log2;
         if (shift < 0 || shift > 31) return "a requantization scale that is not 2^-s, 0 ≤ s ≤ 31";
@@ -22,10 +22,15 @@ const char *cnb_lowp_supports(const cnb_problem *p)
     return NULL;
 }
 
+const char *cnb_lowp_supports(const cnb_problem *p) { return supports(p, 0); }
+const char *cnb_lowp_supports_s8src(const cnb_problem *p) { return supports(p, 1); }
+
 void *cnb_lowp_prepare(const cnb_lowp_arch *arch, const cnb_problem *p, const void *b)
 {
-    if (cnb_lowp_supports(p) || !b || arch->n_align % 16 ||
-        arch->m_step % arch->m_align || arch->n_step % arch->n_align)
+    const int gb = arch->group_bytes ? arch->group_bytes : 4;
+    if (supports(p, 1) || !b || arch->n_align % 16 || (gb != 4 && gb != 8) ||
+        arch->m_step % arch->m_align || arch->n_step % arch->n_align ||
+        (arch->bsum && cnb_dt_size(p->dt.src) != 1))
         return NULL;
     cnb_lowp_state *s = calloc(1, sizeof *s);
     if (!s) return NULL;
@@ -33,7 +38,7 @@ void *cnb_lowp_prepare(const cnb_lowp_arch *arch, const cnb_problem *p, const vo
     s->g = p->gemm;
     s->t = p->dt;
     s->esize = cnb_dt_size(p->dt.src);
-    s->group = 4 / s->esize;
+    s->group = gb / s->esize;
     s->kp = round_up(s->g.k, arch->k_align > s->group ? arch->k_align : s->group);
     s->mp = round_up(s->g.m, arch->m_align);
     s->np = round_up(s->g.n, arch->n_align);
@@ -42,7 +47,8 @@ void *cnb_lowp_prepare(const cnb_lowp_arch *arch, const cnb_problem *p, const vo
     const size_t a_bytes = (size_t)s->mp * s->kp * s->esize, b_bytes = (size_t)s->np * s->kp * s->esize;
     s->a = aligned_alloc(64, (a_bytes + 63) / 64 * 64);
     s->b = aligned_alloc(64, (b_bytes + 63) / 64 * 64);
-    if (!s->a || !s->b) {
+    if (arch->bsum) s->bsum = malloc((size_t)s->np * sizeof *s->bsum);
+    if (!s->a || !s->b || (arch->bsum && !s->bsum)) {
         cnb_lowp_release(s);
         return NULL;
     }
@@ -65,6 +71,15 @@ void *cnb_lowp_prepare(const cnb_lowp_arch *arch, const cnb_problem *p, const vo
                     memcpy(dst, (const unsigned char *)b + at * es, es);
                 }
     }
+    /* Column sums from the packed panels (zero past K and N), exact in int32 for K < 2^24. */
+    if (s->bsum)
+        for (int j = 0; j < s->np; j++) {
+            const int8_t *col = (const int8_t *)s->b + (size_t)(j / 16) * groups * 16 * G + (j % 16) * G;
+            int32_t sum = 0;
+            for (int q = 0; q < groups; q++)
+                for (int e = 0; e < G; e++) sum += col[(size_t)q * 16 * G + e];
+            s->bsum[j] = sum;
+        }
     return s;
 }
 
@@ -108,5 +123,6 @@ void cnb_lowp_release(void *state)
     if (!s) return;
     free(s->a);
     free(s->b);
+    free(s->bsum);
     free(s);
 }

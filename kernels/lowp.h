@@ -20,7 +20,12 @@
  * block function reads whole groups, tiles and rows, never a partial one; the zeros add nothing
  * to the sums (0·x = 0 for the finite data of exact mode; bf16 A padding is +0, never NaN).
  * B is packed in prepare (the weights), A in run (timed, as any copy of an activation is):
- * only its M×K values are copied, the padding is zeroed once in prepare. */
+ * only its M×K values are copied, the padding is zeroed once in prepare.
+ *
+ * An arch may ask for wider B groups (group_bytes 8: Arm's smmla/usmmla/bfmmla take 8 bytes of
+ * K per column): the same picture with g = group_bytes / element size. It may also ask for the
+ * column sums of B (bsum[j] = Σ_k B[k][j], int8 only), for a kernel that computes u8 × s8 as
+ * (u8 − 128) × s8 on a signed dot product and adds 128 · bsum[j] back (NEON sdot). */
 #ifndef CNB_KERNELS_LOWP_H
 #define CNB_KERNELS_LOWP_H
 
@@ -38,6 +43,8 @@ typedef void cnb_lowp_block_fn(const struct cnb_lowp_state *s, int i0, int j0, i
 
 typedef struct cnb_lowp_arch {
     int k_align, m_align, n_align;   /* Kp, Mp, Np multiples of these (n_align % 16 == 0) */
+    int group_bytes;                 /* bytes of K per column in a B group: 0 (= 4) or 8 */
+    int bsum;                        /* 1: fill cnb_lowp_state.bsum (int8 only) */
     int m_step, n_step;              /* one block task: up to m_step × n_step of C, multiples of
                                       * m_align and n_align */
     cnb_lowp_block_fn *block;
@@ -53,11 +60,14 @@ typedef struct cnb_lowp_state {
     int kp, mp, np;          /* padded sizes */
     int shift;               /* requantized int8: dst = saturate(RNE(acc / 2^shift)) */
     void *a, *b;             /* packed A [mp][kp], B [np/16][kp/group][16][group] */
+    int32_t *bsum;           /* [np] column sums of B when the arch asks, else NULL */
 } cnb_lowp_state;
 
 /* NULL when the triple, transposes or scales are not the driver's (it takes A untransposed,
- * B either way, alpha 1 beta 0, u8 src for int8 and a scale shift in [0, 31]), else why not. */
+ * B either way, alpha 1 beta 0, u8 src for int8 and a scale shift in [0, 31]), else why not.
+ * The _s8src form takes s8 src as well, for kernels with a signed × signed product (NEON). */
 const char *cnb_lowp_supports(const cnb_problem *p);
+const char *cnb_lowp_supports_s8src(const cnb_problem *p);
 void *cnb_lowp_prepare(const cnb_lowp_arch *arch, const cnb_problem *p, const void *b);
 void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *b, void *c);
 void cnb_lowp_release(void *state);

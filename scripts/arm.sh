@@ -33,6 +33,19 @@ if "${qemu[@]}" build-arm/cnnbench info --isas | grep -qw neon && grep -q 'isas 
 else
     fail=$((fail + 1)); echo "FAIL arm: no neon implementation ran under qemu (silently disabled SIMD?)"
 fi
+# The bf16 and int8 GEMM kernels of the levels qemu -cpu max has (dotprod, BF16, I8MM) ran on the
+# check's shapes: a level the emulator reports but whose kernels never ran is a silent hole.
+missing=""
+for isa in neon_dotprod neon_bf16 neon_i8mm; do
+    if "${qemu[@]}" build-arm/cnnbench info --isas | grep -qw "$isa" && ! grep -q "isas exercised:.* $isa\b" "$log"; then
+        missing="$missing $isa"
+    fi
+done
+if [[ -z $missing ]]; then
+    pass=$((pass + 1)); echo "ok   arm: neon_dotprod, neon_bf16 and neon_i8mm implementations ran"
+else
+    fail=$((fail + 1)); echo "FAIL arm: no implementation of$missing ran under qemu"
+fi
 # Every compute probe of the aarch64 table runs under qemu -cpu max (which has dotprod, BF16 and
 # I8MM) and counts something: figures under qemu are not timings, only proof the code runs.
 cache=$(mktemp -d)

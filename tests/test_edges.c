@@ -157,14 +157,18 @@ void test_edges_gemm(void)
     run_all(CNB_OP_GEMM, "gemm m1n1k1", &fails);
 }
 
-/* bf16 and int8 GEMM: m around the 14- and 32-row tiles, n around 16 and 32 columns, k around
- * the pairs, quads and the AMX K steps (32 bf16, 64 u8), B either way, gaps between rows of C;
+/* bf16 and int8 GEMM: m around the 4-, 6-, 14- and 32-row tiles, n around 16 and 32 columns, k
+ * around the pairs, quads, NEON's 8- and 16-element A vectors and the AMX K steps (32 bf16,
+ * 64 u8), B either way, gaps between rows of C;
  * every triple the kernels take, each output rounding included (bf16 RNE, int8 requantization
  * with saturation: the data cover the whole u8/s8 range). */
 void test_edges_gemm_lowp(void)
 {
-    static const char *const dts[] = {"bf16:bf16:f32", "bf16", "u8:s8:s32", "u8:s8:u8", "u8:s8:s8"};
-    static const int ks[] = {1, 2, 3, 4, 5, 31, 32, 33, 63, 64, 65, 127, 128, 129, 300};
+    static const char *const dts[] = {"bf16:bf16:f32", "bf16", "u8:s8:s32", "u8:s8:u8", "u8:s8:s8",
+                                      "s8:s8:s32", "s8:s8:u8", "s8:s8:s8"};
+    /* Every residue of K mod 16 (the NEON kernels read A 16 bytes at a time) and mod 64. */
+    static const int ks[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+                             31, 32, 33, 63, 64, 65, 127, 128, 129, 300};
     char d[CNB_DESC_MAX];
     int fails = 0;
     for (size_t t = 0; t < sizeof dts / sizeof *dts; t++) {
