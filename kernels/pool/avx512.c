@@ -87,6 +87,8 @@ const cnb_impl cnb_pool_f32_window__avx512 = {
     .op = CNB_OP_POOL,
     .isa = CNB_ISA_AVX512,
     .layout = CNB_LAYOUT_NCX16C,
+    .dt_mask = CNB_DTM(CNB_DTC_F32) | CNB_DTM(CNB_DTC_BF16) | CNB_DTM(CNB_DTC_U8U8U8) |
+               CNB_DTM(CNB_DTC_S8S8S8),
     .supports = cnb_pool_blocked_supports,
     .run = run,
 };
