@@ -567,6 +567,115 @@ int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cn
     return 0;
 }
 
+/* ---- --dt=LIST: networks per data-type set (harness/desc.h) ---- */
+
+const char *cnb_dtset_name(cnb_dtset s)
+{
+    static const char *const names[] = {"f32", "bf16", "int8"};
+    return (unsigned)s < CNB_DTSET_COUNT ? names[s] : "?";
+}
+
+int cnb_dtset_parse(const char *list, cnb_dtset *sets, int max, char *err, size_t errlen)
+{
+    int n = 0;
+    const char *s = list;
+    if (!s || !*s) return fail(err, errlen, "--dt needs a list, e.g. f32,bf16,int8");
+    for (;;) {
+        const size_t len = strcspn(s, ",");
+        int found = -1;
+        for (int d = 0; d < CNB_DTSET_COUNT; d++)
+            if (strlen(cnb_dtset_name((cnb_dtset)d)) == len && !strncmp(s, cnb_dtset_name((cnb_dtset)d), len))
+                found = d;
+        if (found < 0)
+            return fail(err, errlen, "--dt %s: '%.*s' is not one of f32, bf16, int8 (a layer's own "
+                        "types go in its descriptor: 'conv --dt=u8:s8:s8 ...')", list, (int)len, s);
+        for (int i = 0; i < n; i++)
+            if (sets[i] == (cnb_dtset)found)
+                return fail(err, errlen, "--dt %s: %s is given twice", list, cnb_dtset_name(found));
+        if (n == max) return fail(err, errlen, "--dt %s: too many entries", list);
+        sets[n++] = (cnb_dtset)found;
+        if (!s[len]) break;
+        s += len + 1;
+    }
+    return n;
+}
+
+/* 1 when the text names --dt= as a word outside a quoted name. */
+static int names_dt(const char *text)
+{
+    int quoted = 0;
+    for (const char *s = text; *s; s++) {
+        if (*s == '"') quoted = !quoted;
+        if (!quoted && (s == text || isspace((unsigned char)s[-1])) && !strncmp(s, "--dt=", 5)) return 1;
+    }
+    return 0;
+}
+
+int cnb_layer_keeps_dt(const cnb_layer *l)
+{
+    return l->kind == CNB_KIND_GEMM || names_dt(l->text);
+}
+
+cnb_dtset cnb_layer_dtset(const cnb_layer *l)
+{
+    const cnb_dt t = l->prob.dt.src;
+    return t == CNB_DT_BF16 ? CNB_DTSET_BF16 : t == CNB_DT_U8 || t == CNB_DT_S8 ? CNB_DTSET_INT8
+                                                                               : CNB_DTSET_F32;
+}
+
+int cnb_layer_to_dtset(const cnb_layer *l, cnb_dtset s, cnb_layer *out, char *err, size_t errlen)
+{
+    *out = *l;
+    if (cnb_layer_keeps_dt(l) || s == CNB_DTSET_F32) return 0;
+    static const char *const words[CNB_DTSET_COUNT][3] = {
+        [CNB_DTSET_BF16] = {"bf16", "bf16", "bf16"},    /* conv, pool, fc */
+        [CNB_DTSET_INT8] = {"u8:s8:u8", "u8", "u8:s8:u8"},
+    };
+    const int which = l->prob.op == CNB_OP_CONV ? 0 : l->prob.op == CNB_OP_POOL ? 1 : 2;
+    /* Through the parser, so that the set's layer is exactly what its canonical text says (the
+     * checks and the default dst scale included). The batch is the layer's own. */
+    char text[CNB_DESC_MAX + 32], canon[CNB_DESC_MAX];
+    cnb_layer_format(l, canon, sizeof canon);
+    snprintf(text, sizeof text, "%s --dt=%s", canon, words[s][which]);
+    if (cnb_layer_parse(text, l->kind, 0, out, err, errlen)) return -1;
+    out->kind = l->kind;
+    out->mult = l->mult;
+    snprintf(out->name, sizeof out->name, "%s", l->name);
+    snprintf(out->text, sizeof out->text, "%s", l->text);   /* as written: it names no --dt */
+    return 0;
+}
+
+int cnb_layers_expand_dt(cnb_layer **layers, char (**net)[64], int *count, int *cap, int from,
+                         const cnb_dtset *sets, int nsets, char *err, size_t errlen)
+{
+    int extra = 0;
+    for (int i = from; i < *count; i++) extra += cnb_layer_keeps_dt(&(*layers)[i]) ? 0 : nsets - 1;
+    const int total = *count + extra;
+    if (total > *cap) {
+        cnb_layer *nl = realloc(*layers, (size_t)total * sizeof *nl);
+        if (nl) *layers = nl;
+        char(*nn)[64] = realloc(*net, (size_t)total * sizeof *nn);
+        if (nn) *net = nn;
+        if (!nl || !nn) return fail(err, errlen, "out of memory");
+        *cap = total;
+    }
+    /* From the end backwards, so that each layer is read before its slot is overwritten. */
+    int w = total;
+    for (int i = *count - 1; i >= from; i--) {
+        const cnb_layer l = (*layers)[i];
+        char name[64];
+        memcpy(name, (*net)[i], sizeof name);
+        const int keep = cnb_layer_keeps_dt(&l);
+        for (int k = keep ? 0 : nsets - 1; k >= 0; k--) {
+            w--;
+            if (cnb_layer_to_dtset(&l, sets[k], &(*layers)[w], err, errlen)) return -1;
+            memcpy((*net)[w], name, sizeof name);
+        }
+    }
+    *count = total;
+    return 0;
+}
+
 /* The data-type words of the canonical form ("" for f32), with a leading space. */
 static void format_dt(const cnb_types *t, cnb_op op, char *buf, size_t n)
 {

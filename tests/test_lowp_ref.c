@@ -402,3 +402,56 @@ void test_edges_conv_pool_lowp(void)
     edges(CNB_OP_CONV, conv_lowp, sizeof conv_lowp / sizeof *conv_lowp);
     edges(CNB_OP_POOL, pool_lowp, sizeof pool_lowp / sizeof *pool_lowp);
 }
+
+/* --dt LIST: each network layer in each set; a layer naming its own types, and a GEMM-table
+ * layer, once. */
+void test_desc_dt_sets(void)
+{
+    static const char *const lines[] = {
+        "conv mb1ic8ih8oc16kh3n\"n:c\"", "pool:max mb1ic16ih8kh2sh2n\"n:p\"",
+        "conv --dt=s8:s8:s8 mb1ic8ih8oc8kh1n\"n:own\"", "fc mb1ic64oc10n\"n:fc\"", "gemm m4n5k6",
+    };
+    const int n = sizeof lines / sizeof *lines;
+    cnb_layer *layers = calloc(n, sizeof *layers);
+    char(*net)[64] = calloc(n, sizeof *net);
+    char err[256] = "";
+    for (int i = 0; i < n; i++)
+        if (cnb_layer_parse(lines[i], CNB_KIND_CONV, 0, &layers[i], err, sizeof err))
+            CHECK(0, "'%s': %s", lines[i], err);
+    cnb_dtset sets[CNB_DTSET_COUNT];
+    const int ns = cnb_dtset_parse("int8,f32,bf16", sets, CNB_DTSET_COUNT, err, sizeof err);
+    CHECK(ns == 3 && sets[0] == CNB_DTSET_INT8 && sets[2] == CNB_DTSET_BF16, "parse int8,f32,bf16: %d", ns);
+    CHECK(cnb_dtset_parse("int8,fp16", sets, CNB_DTSET_COUNT, err, sizeof err) < 0 && strstr(err, "fp16"),
+          "fp16 refused: %s", err);
+    int count = n, cap = n;
+    CHECK(!cnb_dtset_parse("f32,bf16,int8", sets, CNB_DTSET_COUNT, err, sizeof err) ||
+              cnb_layers_expand_dt(&layers, &net, &count, &cap, 0, sets, 3, err, sizeof err) == 0,
+          "expand: %s", err);
+    /* c ×3, p ×3, own ×1, fc ×3, gemm ×1 */
+    static const struct { const char *name; cnb_dt src, wei, dst; int scale; } want[] = {
+        {"n:c", CNB_DT_F32, CNB_DT_F32, CNB_DT_F32, 0},
+        {"n:c", CNB_DT_BF16, CNB_DT_BF16, CNB_DT_BF16, 0},
+        {"n:c", CNB_DT_U8, CNB_DT_S8, CNB_DT_U8, 7 + 4},      /* K = 72 */
+        {"n:p", CNB_DT_F32, CNB_DT_F32, CNB_DT_F32, 0},
+        {"n:p", CNB_DT_BF16, CNB_DT_BF16, CNB_DT_BF16, 0},
+        {"n:p", CNB_DT_U8, CNB_DT_U8, CNB_DT_U8, 0},
+        {"n:own", CNB_DT_S8, CNB_DT_S8, CNB_DT_S8, 7 + 2},    /* K = 8 */
+        {"n:fc", CNB_DT_F32, CNB_DT_F32, CNB_DT_F32, 0},
+        {"n:fc", CNB_DT_BF16, CNB_DT_BF16, CNB_DT_BF16, 0},
+        {"n:fc", CNB_DT_U8, CNB_DT_S8, CNB_DT_U8, 7 + 3},     /* K = 64 */
+        {"", CNB_DT_F32, CNB_DT_F32, CNB_DT_F32, 0},
+    };
+    CHECK(count == (int)(sizeof want / sizeof *want), "expanded to %d layers, want %d", count,
+          (int)(sizeof want / sizeof *want));
+    for (int i = 0; i < count && i < (int)(sizeof want / sizeof *want); i++) {
+        const cnb_types *t = &layers[i].prob.dt;
+        CHECK(!strcmp(layers[i].name, want[i].name) && t->src == want[i].src && t->wei == want[i].wei &&
+                  t->dst == want[i].dst && t->dst_scale_log2 == want[i].scale,
+              "layer %d: '%s' %s:%s:%s 2^%d, want '%s' %s:%s:%s 2^%d", i, layers[i].name,
+              cnb_dt_name(t->src), cnb_dt_name(t->wei), cnb_dt_name(t->dst), t->dst_scale_log2,
+              want[i].name, cnb_dt_name(want[i].src), cnb_dt_name(want[i].wei),
+              cnb_dt_name(want[i].dst), want[i].scale);
+    }
+    free(layers);
+    free(net);
+}
