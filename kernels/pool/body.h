@@ -49,9 +49,11 @@
  * then each pixel combines its kw columns.
  * Average: exact sum, then one true division by the divisor broadcast in one more register, so
  * that integer data give results bit-identical to the reference.
- * Max of bf16 compares as float, as v_max does for f32: between +0 and -0 and with NaN taps the
- * result follows v_max's operand rule (a tie keeps the accumulator), which exact-mode data
- * (no NaN, no -0) never reach. */
+ * Max of bf16 compares as float with v_max, as f32 does: a NaN tap is passed over (as the
+ * reference's `v > max` does), and between +0 and -0 the accumulator stays, so the sign of a
+ * zero max follows the fold order, which the column kernels change (exact-mode data have no -0).
+ * A bf16 average with a NaN tap gives a NaN (its widened low half is zero, so the rounding
+ * cannot carry it into an infinity). */
 #ifndef CNB_KERNELS_POOL_BODY_H
 #define CNB_KERNELS_POOL_BODY_H
 
