@@ -257,10 +257,10 @@ static int plans_oc_split(const cnb_conv_direct_isa *t, const char *d)
 }
 
 /* The 1x1 path's oc split (a small map whose oc tiles, or images, the threads share out), at 2
- * threads whatever the machine: an even and an odd count of oc tiles of every nb, each with a
- * tail tile of every smaller block count and a lane tail; pixel counts around ur_max[nb] (one
+ * threads whatever the machine: oc tiles of every nb, with a tail tile of every smaller block
+ * count and a lane tail; pixel counts around ur_max[nb] (one
  * and several pixel tiles, a pixel tail); input channels around the chunk (a chunk tail);
- * strided (compacted); batch 2 with one tile (the images split). A thread that wrote another's
+ * strided (compacted); batch 2 with two blocks (the images split). A thread that wrote another's
  * tiles, or skipped its own, shows in the outputs; the split must be taken at least once. */
 static void conv_1x1_split_cases(const cnb_impl *m, const cnb_conv_direct_isa *t, int *fails)
 {
@@ -272,7 +272,9 @@ static void conv_1x1_split_cases(const cnb_impl *m, const cnb_conv_direct_isa *t
     for (int nb = 1; nb <= t->nb_max; nb++) {
         const int kc = cnb_conv_1x1_chunk_blocks(t, nb) * B;
         for (int tail = 0; tail < nb; tail++) {
-            const int oc = (2 * nb + tail) * B - 1; /* 2 tiles of nb (+ a tail tile of `tail`) */
+            /* 4 tiles: of nb, or 3 of nb and a tail tile of `tail` blocks; more output channels
+             * than pixels, so that the weights outweigh the src (plan_1x1) */
+            const int oc = ((tail ? 3 : 4) * nb + tail) * B - 1;
             const int n = around(t->ur_max[nb], v);
             for (int i = 0; i < n; i++) {
                 snprintf(d, sizeof d, "conv mb1ic%dih1iw%doc%dkh1kw1", B + 3, v[i], oc);
@@ -287,7 +289,7 @@ static void conv_1x1_split_cases(const cnb_impl *m, const cnb_conv_direct_isa *t
             split += plans_oc_split(t, d);
         }
     }
-    snprintf(d, sizeof d, "conv mb2ic%dih3iw5oc%dkh1kw1", B + 1, B - 1);
+    snprintf(d, sizeof d, "conv mb2ic%dih3iw5oc%dkh1kw1", B + 1, 2 * B - 1);
     check(m, d, fails);
     split += plans_oc_split(t, d);
     omp_set_num_threads(saved);

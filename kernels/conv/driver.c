@@ -499,15 +499,19 @@ static int plan_1x1(direct_plan *P)
     int pb = cnb_conv_1x1_block_pixels(P->isa, P->icc);
     if (pb < P->isa->ur_max[nb]) pb = P->isa->ur_max[nb];
     int n_pb = (int)((npix + pb - 1) / pb);
-    /* Fewer pixel blocks than threads (small maps), and the work items split evenly: the
-     * threads split the oc tiles (or images) of the whole map, each reading only its tiles'
-     * share of the weights and using every weight for all the pixels (split by pixels, each
-     * thread would stream all the weights for a share of the pixels: on a 7×7 map with hundreds
-     * of input channels the weights outweigh the src). The tiling is then the one-thread
-     * tiling. Otherwise a multiple of the threads, so that each takes whole pixel blocks (a
-     * block's compaction and src stay with one thread). */
+    /* Fewer pixel blocks than threads (small maps), the work items split evenly, and the
+     * weights outweigh the src: the threads split the oc tiles (or images) of the whole map,
+     * each reading its tiles' share of the weights W and all of the src S, where split by
+     * pixels each would read all of W and its share of S. Per thread that is W/T + S against
+     * W + S/T, so the split pays when W > S; with strides each thread also compacts what it
+     * reads (the whole block, against its share), so when W > 2·S. The tiling is then the
+     * one-thread tiling. Otherwise a multiple of the threads, so that each takes whole pixel
+     * blocks (a block's compaction and src stay with one thread). */
     const int T = omp_get_max_threads();
-    P->split_oc = T > 1 && n_pb < T && (int64_t)P->u.mb * n_pb * P->n_ot % T == 0;
+    const int64_t wei_floats = P->wei_off[P->n_cb_out];
+    const int64_t src_floats = (int64_t)npix * n_icb * P->isa->block * (P->pack_src ? 2 : 1);
+    P->split_oc = T > 1 && n_pb < T && (int64_t)P->u.mb * n_pb * P->n_ot % T == 0 &&
+                  wei_floats > src_floats;
     if (!P->split_oc) n_pb = (n_pb + T - 1) / T * T;
     if (n_pb > P->n_rt) n_pb = P->n_rt;
     P->n_pb = n_pb;
