@@ -7,6 +7,8 @@
  * from one tile list (kernels/conv/tiles.h), and a case the generation lost fails here rather
  * than silently writing nothing. */
 #include <math.h>
+#include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/desc.h"
@@ -134,6 +136,7 @@ void test_tiles_conv_switch(void)
 }
 
 static void conv_1x1_cases(void);
+static void conv_1x1_split_cases(const cnb_impl *m, const cnb_conv_direct_isa *t, int *fails);
 
 /* Convolution: output widths around every ur_max[nb] with exactly nb output-channel blocks (and
  * a channel tail), 3×3 padded and 1×1, stride 1 and 2, input channels with a lane tail;
@@ -235,7 +238,62 @@ static void conv_1x1_cases(void)
         check(m, d, &fails);
         snprintf(d, sizeof d, "conv mb1_ic%did3ih4iw5_oc%d_kd1kh1kw1", 3 * B, B + 1);
         check(m, d, &fails);
+        conv_1x1_split_cases(m, t, &fails);
     }
+}
+
+/* Whether prepare chose the 1x1 path's oc split for descriptor d at the current thread count. */
+static int plans_oc_split(const cnb_conv_direct_isa *t, const char *d)
+{
+    cnb_layer l;
+    char err[256];
+    if (cnb_layer_parse(d, CNB_KIND_CONV, 0, &l, err, sizeof err)) return 0;
+    float *wei = calloc((size_t)cnb_conv_wei_elems(&l.prob.conv), sizeof(float));
+    void *st = wei ? cnb_conv_direct_prepare(t, &l.prob, wei) : NULL;
+    const int r = st && strstr(cnb_conv_direct_kernel_name(st), " oc-split") != NULL;
+    cnb_conv_direct_release(st);
+    free(wei);
+    return r;
+}
+
+/* The 1x1 path's oc split (a small map whose oc tiles, or images, the threads share out), at 2
+ * threads whatever the machine: oc tiles of every nb, with a tail tile of every smaller block
+ * count and a lane tail; pixel counts around ur_max[nb] (one
+ * and several pixel tiles, a pixel tail); input channels around the chunk (a chunk tail);
+ * strided (compacted); batch 2 with two blocks (the images split). A thread that wrote another's
+ * tiles, or skipped its own, shows in the outputs; the split must be taken at least once. */
+static void conv_1x1_split_cases(const cnb_impl *m, const cnb_conv_direct_isa *t, int *fails)
+{
+    char d[CNB_DESC_MAX];
+    int v[5];
+    const int B = t->block, saved = omp_get_max_threads();
+    int split = 0;
+    omp_set_num_threads(2);
+    for (int nb = 1; nb <= t->nb_max; nb++) {
+        const int kc = cnb_conv_1x1_chunk_blocks(t, nb) * B;
+        for (int tail = 0; tail < nb; tail++) {
+            /* 4 tiles: of nb, or 3 of nb and a tail tile of `tail` blocks; more output channels
+             * than pixels, so that the weights outweigh the src (plan_1x1) */
+            const int oc = ((tail ? 3 : 4) * nb + tail) * B - 1;
+            const int n = around(t->ur_max[nb], v);
+            for (int i = 0; i < n; i++) {
+                snprintf(d, sizeof d, "conv mb1ic%dih1iw%doc%dkh1kw1", B + 3, v[i], oc);
+                check(m, d, fails);
+                split += plans_oc_split(t, d);
+            }
+            snprintf(d, sizeof d, "conv mb1ic%dih5iw5oc%dkh1kw1", kc + 1, oc);
+            check(m, d, fails);
+            split += plans_oc_split(t, d);
+            snprintf(d, sizeof d, "conv mb1ic%dih9iw9oc%doh5ow5kh1kw1sh2sw2", 2 * kc - 1, oc);
+            check(m, d, fails);
+            split += plans_oc_split(t, d);
+        }
+    }
+    snprintf(d, sizeof d, "conv mb2ic%dih3iw5oc%dkh1kw1", B + 1, 2 * B - 1);
+    check(m, d, fails);
+    split += plans_oc_split(t, d);
+    omp_set_num_threads(saved);
+    CHECK(split > 0, "conv/%s: no case took the 1x1 oc split at 2 threads", t->name);
 }
 
 /* The tile and the blocks a GEMM edge sweep is sized from. */

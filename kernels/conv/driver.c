@@ -57,6 +57,7 @@ typedef struct direct_plan {
     conv_path path;
     int pack_src;            /* 1x1: the outputs do not read the input pixels densely in order */
     int n_pb, *pb_p0;        /* 1x1: pixel blocks [pb_p0[k], pb_p0[k + 1]) */
+    int split_oc;            /* 1x1: the threads split the oc tiles of one pixel block (plan_1x1) */
     char name[128];          /* kernel_name: path and blocking */
     int depthwise;
     int dw3;                 /* depthwise rows go to the ISA's 3-tap row kernel (dw3_fits) */
@@ -498,10 +499,20 @@ static int plan_1x1(direct_plan *P)
     int pb = cnb_conv_1x1_block_pixels(P->isa, P->icc);
     if (pb < P->isa->ur_max[nb]) pb = P->isa->ur_max[nb];
     int n_pb = (int)((npix + pb - 1) / pb);
-    /* a multiple of the threads, so that each takes whole pixel blocks (a block's compaction and
-     * src stay with one thread) */
+    /* Fewer pixel blocks than threads (small maps), the work items split evenly, and the
+     * weights outweigh the src: the threads split the oc tiles (or images) of the whole map,
+     * each reading its tiles' share of the weights W and all of the src S, where split by
+     * pixels each would read all of W and its share of S. Per thread that is W/T + S against
+     * W + S/T, so the split pays when W > S; with strides each thread also compacts what it
+     * reads (the whole block, against its share), so when W > 2·S. The tiling is then the
+     * one-thread tiling. Otherwise a multiple of the threads, so that each takes whole pixel
+     * blocks (a block's compaction and src stay with one thread). */
     const int T = omp_get_max_threads();
-    n_pb = (n_pb + T - 1) / T * T;
+    const int64_t wei_floats = P->wei_off[P->n_cb_out];
+    const int64_t src_floats = (int64_t)npix * n_icb * P->isa->block * (P->pack_src ? 2 : 1);
+    P->split_oc = T > 1 && n_pb < T && (int64_t)P->u.mb * n_pb * P->n_ot % T == 0 &&
+                  wei_floats > src_floats;
+    if (!P->split_oc) n_pb = (n_pb + T - 1) / T * T;
     if (n_pb > P->n_rt) n_pb = P->n_rt;
     P->n_pb = n_pb;
     P->pb_p0 = malloc(sizeof(int) * (n_pb + 1));
@@ -574,8 +585,9 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
     const int nb = P->ot[0].nb, ur = isa->ur_max[nb] < c->ow ? isa->ur_max[nb] : c->ow;
     if (P->path == PATH_1X1) {
         if (!plan_1x1(P)) goto fail;
-        snprintf(P->name, sizeof P->name, "conv/%s_direct[1x1-gemm %dx%d kc%d mc%d%s]", isa->name,
-                 ur, nb * B, P->icc * B, P->pb_p0[1], P->pack_src ? " compact" : "");
+        snprintf(P->name, sizeof P->name, "conv/%s_direct[1x1-gemm %dx%d kc%d mc%d%s%s]", isa->name,
+                 ur, nb * B, P->icc * B, P->pb_p0[1], P->pack_src ? " compact" : "",
+                 P->split_oc ? " oc-split" : "");
         return P;
     }
     plan_chunks(P);
@@ -806,8 +818,8 @@ static void compact_block(const direct_plan *P, const float *src, int n, int cb0
 /* The 1x1 path (see choose_path): a GEMM of pixels × output channels over the input channels,
  * on the blocked layout. Work items are (image, pixel block, oc tile), split into equal
  * contiguous shares (plan_1x1 makes the pixel blocks a multiple of the threads, so a thread's
- * share is whole pixel blocks when the blocks are many); a thread's items of one (image, pixel
- * block) go chunk by chunk of icc input-channel blocks: each chunk's src block (the pixel
+ * share is whole pixel blocks when the blocks are many, or on a small map keeps one block, whose
+ * oc tiles the threads share out); a thread's items of one (image, pixel block) go chunk by chunk of icc input-channel blocks: each chunk's src block (the pixel
  * block's icc channel blocks) stays in L2 while the thread's oc tiles sweep it, and the chunk's
  * weights of one tile stay in L1 while the tile sweeps the block's pixel tiles. With strides,
  * the thread first compacts the chunk's src block into a buffer of its own (compact_block), so
