@@ -7,13 +7,18 @@
  * partial sums, unlike the f32 driver's dst). A 3×3 layer with padding 1 gets a 1-pixel tile at
  * each end of a row, over 2 of the 3 kw taps.
  *
- * No input-channel chunking either: a call sums every input channel. The packed weights of one
- * output-channel tile are read once per call from L2 (for a 512-channel 3×3 layer, 295 KB in
- * bf16 for 2 blocks, each 64-byte vector feeding ur dot products), and a thread's consecutive
- * work items are rows of the same tile, so they stay there.
+ * Input channels go in chunks of icc blocks whose packed weights (for the nb blocks of a tile)
+ * stay in L1 while the chunk sweeps a work item's rows; a chunk that is not the last leaves its
+ * sums, as they are (f32 or int32), in a per-thread scratch of those rows, which the next chunk
+ * starts from. A chunk takes at least MIN_QSTEPS group steps per call (so loading and storing the
+ * accumulators stays a small share) and a 1x1 layer usually needs no chunk at all. A work item
+ * is tg oc tiles (their chunk weights together in L1) × ohb rows (their scratch in L2); in a
+ * chunk, row by row and pixel tile by pixel tile, the tiles of the group run one after the other
+ * on the same src lines.
  *
- * Threads: work items (image, oc tile, od, oh), split statically into contiguous shares; every
- * output is computed by one call whatever the thread count. */
+ * Threads: work items (image, tile group, od, row block), split statically into contiguous
+ * shares; every output is summed by one thread in one fixed order (chunk after chunk), so the
+ * results do not depend on the thread count. */
 #include "kernels/conv_lowp.h"
 #include "kernels/clip.h"
 
@@ -26,7 +31,7 @@ enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
 /* Cache budgets: the packed weights of one input-channel chunk of an oc tile stay in L1 (half of
  * the smallest L1d we target, 32 KiB, leaving the rest to src lines); the partial sums of a work
  * item's rows (re-read once per chunk) stay in L2. */
-enum { WEI_CHUNK_BYTES = 16 << 10, ACC_BYTES = 128 << 10 };
+enum { WEI_CHUNK_BYTES = 32 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
 
 typedef struct oc_tile {
     int ob, nb;
@@ -51,6 +56,7 @@ typedef struct lowp_plan {
     int icc;                 /* input blocks per chunk (a call's reduction) */
     int chunked;             /* some tile has more input blocks than icc: partial sums in scratch */
     int ohb;                 /* output rows per work item */
+    int tg;                  /* oc tiles per work item */
     row_tile *rt;
     int n_rt;
     int *kd_lo, *nkd, *kh_lo, *nkh;
@@ -304,14 +310,16 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     P->ot = malloc(sizeof(oc_tile) * P->n_ot);
     if (!P->ot) goto fail;
     build_oc_tiles(P, P->nb, P->ot);
-    /* Input-channel chunks whose weights (for nb blocks) stay in L1 while a chunk sweeps the
-     * rows of a work item; their partial sums go to a per-thread scratch of those rows. */
+    /* Blocking (see the top of the file): chunks of icc input blocks, at least MIN_QSTEPS
+     * group steps per call, and groups of tg oc tiles whose chunk weights fit WEI_CHUNK_BYTES. */
     const int64_t icb_bytes = (int64_t)P->nb * c->kd * c->kh * c->kw * P->qb * BLK * 4;
+    const int qsteps_icb = c->kd * c->kh * c->kw * P->qb;
     int max_icb = 1;
     for (int ob = 0; ob < P->n_cb_out; ob++)
         if (P->n_icb[ob] > max_icb) max_icb = P->n_icb[ob];
-    P->icc = (int)(WEI_CHUNK_BYTES / icb_bytes);
-    if (P->icc < 1) P->icc = 1;
+    const int64_t budget = WEI_CHUNK_BYTES;
+    P->icc = (int)(budget / icb_bytes);
+    if (P->icc * qsteps_icb < MIN_QSTEPS) P->icc = (MIN_QSTEPS + qsteps_icb - 1) / qsteps_icb;
     if (P->icc >= max_icb) P->icc = max_icb;
     else {
         /* Even chunks: the last one as large as the others. */
@@ -319,17 +327,20 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         P->icc = (max_icb + nch - 1) / nch;
     }
     P->chunked = P->icc < max_icb;
+    P->tg = (int)(budget / (P->icc * icb_bytes));
+    if (P->tg < 1) P->tg = 1;
+    if (P->tg > P->n_ot) P->tg = P->n_ot;
     P->ohb = 1;
     if (P->chunked) {
-        const int64_t row_bytes = (int64_t)c->ow * P->nb * BLK * 4;
+        const int64_t row_bytes = (int64_t)c->ow * P->nb * P->tg * BLK * 4;
         P->ohb = (int)(ACC_BYTES / row_bytes);
         if (P->ohb < 1) P->ohb = 1;
         if (P->ohb > c->oh) P->ohb = c->oh;
         const int nrb = (c->oh + P->ohb - 1) / P->ohb;
         P->ohb = (c->oh + nrb - 1) / nrb;
     }
-    snprintf(P->name, sizeof P->name, "conv/%s_direct[direct ur%d nb%d icc%d ohb%d]", isa->name,
-             isa->ur_max[P->nb], P->nb, P->icc * BLK, P->ohb);
+    snprintf(P->name, sizeof P->name, "conv/%s_direct[direct ur%d nb%d icc%d tg%d ohb%d]",
+             isa->name, isa->ur_max[P->nb], P->nb, P->icc * BLK, P->tg, P->ohb);
     return P;
 fail:
     cnb_conv_lowp_release(P);
@@ -389,18 +400,20 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
 {
     const cnb_conv *c = &P->c;
     const int QB = P->qb, ohb = P->ohb, n_rb = (c->oh + P->ohb - 1) / P->ohb;
+    const int tg = P->tg, n_tg = (P->n_ot + tg - 1) / tg;
     const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
     const int64_t src_cb = (int64_t)c->id * c->ih * c->iw * QB;   /* groups */
     const int64_t dst_cb = (int64_t)c->od * c->oh * c->ow * BLK;  /* elements */
-    const int64_t items = (int64_t)c->mb * P->n_ot * c->od * n_rb;
+    const int64_t items = (int64_t)c->mb * n_tg * c->od * n_rb;
+    const int64_t acc_tile = (int64_t)P->nb * ohb * c->ow * BLK;  /* scratch elements per tile */
     const cnb_conv_lowp_row_fn kern = P->isa->row;
     const int32_t *s32 = src;
 
 #pragma omp parallel
     {
-        void *acc = NULL;
+        int32_t *acc = NULL;
         if (P->chunked) {
-            acc = alloc64((int64_t)ohb * c->ow * P->nb * BLK * 4);
+            acc = alloc64(acc_tile * tg * 4);
             if (!acc) {
                 fprintf(stderr, "conv/%s_direct: out of memory for the partial sums\n", P->isa->name);
                 abort();
@@ -423,45 +436,50 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < items; it++) {
             const int rb = (int)(it % n_rb), od = (int)(it / n_rb % c->od);
-            const int ti = (int)(it / n_rb / c->od % P->n_ot);
-            const int n = (int)(it / n_rb / c->od / P->n_ot);
+            const int gi = (int)(it / n_rb / c->od % n_tg);
+            const int n = (int)(it / n_rb / c->od / n_tg);
             const int oh0 = rb * ohb, oh1 = oh0 + ohb < c->oh ? oh0 + ohb : c->oh;
-            const oc_tile ot = P->ot[ti];
-            const int ob = ot.ob, kd_lo = P->kd_lo[od], n_icb = P->n_icb[ob];
-            a.wei_ob = n_icb * a.wei_icb;
+            const int t0 = gi * tg, t1 = t0 + tg < P->n_ot ? t0 + tg : P->n_ot;
+            const int kd_lo = P->kd_lo[od];
             const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
-            const int32_t *s_img = s32 + ((int64_t)n * P->n_cb_in + P->icb_s[ob]) * src_cb;
-            const int32_t *w_ob = P->wei + P->wei_off[ob];
-            const int64_t d_blk = ((int64_t)n * P->n_cb_out + ob) * dst_cb + (int64_t)od * c->oh * c->ow * BLK;
-            for (int c0 = 0; c0 < n_icb; c0 += P->icc) {
-                const int nc = n_icb - c0 < P->icc ? n_icb - c0 : P->icc;
-                const int32_t *s_chunk = s_img + c0 * src_cb, *w_chunk = w_ob + c0 * a.wei_icb;
-                a.n_icb = nc;
-                a.acc_load = c0 > 0;
-                a.final = c0 + nc == n_icb;
+            int max_icb = 0;
+            for (int t = t0; t < t1; t++)
+                if (P->n_icb[P->ot[t].ob] > max_icb) max_icb = P->n_icb[P->ot[t].ob];
+            /* Chunk by chunk; in a chunk, row by row and pixel tile by pixel tile, every tile of
+             * the group reads the same src lines while they are in L1. */
+            for (int c0 = 0; c0 < max_icb; c0 += P->icc)
                 for (int oh = oh0; oh < oh1; oh++) {
                     const int kh_lo = P->kh_lo[oh];
                     const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
                     for (int i = 0; i < P->n_rt; i++) {
                         const row_tile *r = &P->rt[i];
-                        a.nkd = P->nkd[od];
-                        a.nkh = P->nkh[oh];
-                        a.nkw = r->nkw;
-                        a.dst_index = d_blk + ((int64_t)oh * c->ow + r->ow0) * BLK;
-                        a.acc = acc ? (int32_t *)acc + ((int64_t)(oh - oh0) * c->ow + r->ow0) * BLK : NULL;
-                        if (a.nkd && a.nkh && a.nkw) {
-                            const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                            a.src = s_chunk + (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * QB;
-                            a.wei = w_chunk + kd_lo * a.wei_kd + kh_lo * a.wei_kh + r->kw_lo * a.wei_kw;
-                        } else {
-                            a.nkd = a.nkh = a.nkw = 0;
-                            a.src = s_chunk;
-                            a.wei = w_chunk;
+                        const int valid = P->nkd[od] && P->nkh[oh] && r->nkw;
+                        const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
+                        const int64_t s_off = valid ? (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * QB : 0;
+                        const int64_t w_off = valid ? kd_lo * a.wei_kd + kh_lo * a.wei_kh + r->kw_lo * a.wei_kw : 0;
+                        for (int t = t0; t < t1; t++) {
+                            const oc_tile ot = P->ot[t];
+                            const int ob = ot.ob, n_icb = P->n_icb[ob];
+                            if (c0 >= n_icb) continue;
+                            const int nc = n_icb - c0 < P->icc ? n_icb - c0 : P->icc;
+                            a.n_icb = nc;
+                            a.acc_load = c0 > 0;
+                            a.final = c0 + nc == n_icb;
+                            a.wei_ob = n_icb * a.wei_icb;
+                            a.nkd = valid ? P->nkd[od] : 0;
+                            a.nkh = valid ? P->nkh[oh] : 0;
+                            a.nkw = valid ? r->nkw : 0;
+                            a.src = s32 + ((int64_t)n * P->n_cb_in + P->icb_s[ob] + c0) * src_cb + s_off;
+                            a.wei = P->wei + P->wei_off[ob] + c0 * a.wei_icb + w_off;
+                            a.dst_index = ((int64_t)n * P->n_cb_out + ob) * dst_cb +
+                                          (((int64_t)od * c->oh + oh) * c->ow + r->ow0) * BLK;
+                            a.acc = acc ? acc + (t - t0) * acc_tile +
+                                              ((int64_t)(oh - oh0) * c->ow + r->ow0) * BLK
+                                        : NULL;
+                            kern(&a, ot.nb, r->ur);
                         }
-                        kern(&a, ot.nb, r->ur);
                     }
                 }
-            }
         }
         free(acc);
     }

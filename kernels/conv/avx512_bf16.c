@@ -12,8 +12,9 @@
 #define ISA_NAME "avx512_bf16"
 #define GROUP 2
 /* (nb, ur_max): nb·ur accumulators ≤ 28, plus nb weight vectors and a broadcast. */
-#define ROW_TILES(X) X(1, 24) X(2, 14) X(3, 8) X(4, 6)
+#define ROW_TILES(X) X(1, 24) X(2, 12) X(3, 8) X(4, 6)
 #define DW_UR_MAX 16
+#define DST_TYPES(X, nb, ur) X(nb, ur, CNB_DT_F32) X(nb, ur, CNB_DT_BF16)
 
 typedef __m512 acc_t;
 static inline acc_t acc_zero(void) { return _mm512_setzero_ps(); }
@@ -35,7 +36,7 @@ static inline acc_t dw_mac(acc_t acc, acc_t x, acc_t w) { return _mm512_fmadd_ps
 #include "kernels/conv/lowp_body.h"
 
 /* vdpbf16ps: about one every two cycles, latency about 6 (the cost model's figures). */
-const cnb_conv_lowp_isa cnb_conv_lowp_table__avx512_bf16 = CNB_CONV_LOWP_TABLE(0.5, 6);
+const cnb_conv_lowp_isa cnb_conv_lowp_table__avx512_bf16 = CNB_CONV_LOWP_TABLE(1.6, 6);
 
 static void *prepare(const cnb_problem *p, const void *wei)
 {

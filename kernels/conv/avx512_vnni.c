@@ -11,8 +11,9 @@
 #define ISA_NAME "avx512_vnni"
 #define GROUP 4
 /* (nb, ur_max): nb·ur accumulators ≤ 28, plus nb weight vectors and a broadcast. */
-#define ROW_TILES(X) X(1, 24) X(2, 14) X(3, 8) X(4, 6)
+#define ROW_TILES(X) X(1, 24) X(2, 12) X(3, 8) X(4, 6)
 #define DW_UR_MAX 16
+#define DST_TYPES(X, nb, ur) X(nb, ur, CNB_DT_S32) X(nb, ur, CNB_DT_U8) X(nb, ur, CNB_DT_S8)
 
 typedef __m512i acc_t;
 static inline acc_t acc_zero(void) { return _mm512_setzero_si512(); }

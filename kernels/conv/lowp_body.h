@@ -5,6 +5,7 @@
  *   ISA_NAME "avx512_bf16"   for messages
  *   GROUP                    elements per 32-bit group (bf16: 2, u8/s8: 4)
  *   ROW_TILES(X), DW_UR_MAX  its row tiles (nb, ur_max) and depthwise pixels, as tiles.h says
+ *   DST_TYPES(X, nb, ur)     X(nb, ur, CNB_DT_...) for each output type it stores
  *   typedef ... acc_t;       the accumulator vector (__m512 or __m512i), and static inline
  *     acc_t acc_zero(void);
  *     acc_t acc_dot(acc_t acc, __m512i a, __m512i b);  acc += the GROUP products of each lane
@@ -37,9 +38,22 @@
 CNB_CONV_CHECK_TILES(ROW_TILES);
 #define QB (16 / GROUP)   /* groups per pixel of a 16-channel block */
 
-static inline __attribute__((always_inline)) void
-lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptrdiff_t sow)
+/* One 32-bit group to every lane, straight from memory: vbroadcastss from memory is a load
+ * alone, where GCC turns _mm512_set1_epi32 of a loaded value into a load to a general register
+ * and a register vpbroadcastd, which takes the port of the dot products. */
+static inline __m512i bcast_group(const int32_t *p)
 {
+    return _mm512_castps_si512(_mm512_broadcastss_ps(_mm_load_ss((const float *)p)));
+}
+
+static inline __attribute__((always_inline)) void
+lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptrdiff_t sow,
+              const cnb_dt dst_type)
+{
+    /* The epilogue's state with the output type as a constant: each store inlines one case of
+     * the epilogue instead of a switch per vector. */
+    cnb_lowp_state epi = *a->epi;
+    epi.t.dst = dst_type;
     acc_t acc[28];
     if (a->acc_load) {
 #pragma GCC unroll 4
@@ -65,7 +79,7 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
                         for (int b = 0; b < nb; b++) wv[b] = _mm512_load_si512(w + q * 16 + b * wob);
 #pragma GCC unroll 28
                         for (int j = 0; j < ur; j++) {
-                            const __m512i x = _mm512_set1_epi32(s[j * sow + q]);
+                            const __m512i x = bcast_group(s + j * sow + q);
 #pragma GCC unroll 4
                             for (int b = 0; b < nb; b++) acc[b * ur + j] = acc_dot(acc[b * ur + j], x, wv[b]);
                         }
@@ -83,24 +97,33 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
     for (int b = 0; b < nb; b++)
 #pragma GCC unroll 28
         for (int j = 0; j < ur; j++)
-            acc_store(a->epi, a->dst, a->dst_index + b * a->dst_ob + j * 16, acc[b * ur + j],
+            acc_store(&epi, a->dst, a->dst_index + b * a->dst_ob + j * 16, acc[b * ur + j],
                       (__mmask16)0xffff);
 }
 
+/* The output types of the ISA file: DST_TYPES(X, nb, ur) expands X(nb, ur, type) for each. */
+#define LOWP_ROW_TYPE(nb, ur, type)                                                                \
+    case type:                                                                                     \
+        if (a->src_ow == QB)                                                                       \
+            lowp_row_tile(a, nb, ur, QB, type);                                                    \
+        else                                                                                       \
+            lowp_row_tile(a, nb, ur, a->src_ow, type);                                             \
+        return;
 #define LOWP_ROW_CASE(nb, ur)                                                                      \
     case CNB_CONV_TILE_KEY(nb, ur):                                                                \
-        if (a->src_ow == QB)                                                                       \
-            lowp_row_tile(a, nb, ur, QB);                                                          \
-        else                                                                                       \
-            lowp_row_tile(a, nb, ur, a->src_ow);                                                   \
-        return;
+        switch (a->epi->t.dst) {                                                                   \
+            DST_TYPES(LOWP_ROW_TYPE, nb, ur)                                                       \
+        default: break;                                                                            \
+        }                                                                                          \
+        break;
 #define LOWP_ROW_CASES(nb, n) CNB_CONV_FOR_UR(n, LOWP_ROW_CASE, nb)
 static void lowp_row(const cnb_conv_lowp_args *a, int nb, int ur)
 {
     switch (CNB_CONV_TILE_KEY(nb, ur)) {
         ROW_TILES(LOWP_ROW_CASES)
-    default: cnb_conv_missing_tile(ISA_NAME, "lowp row", nb, ur);
+    default: break;
     }
+    cnb_conv_missing_tile(ISA_NAME, "lowp row (or its output type)", nb, ur);
 }
 
 /* Depthwise: 16 channels × ur pixels, one weight vector per tap, one src load per product. */
