@@ -1,0 +1,55 @@
+/* conv/avx512_vnni_direct: u8 × s8 direct convolution on nCx16c with int32 accumulation
+ * (vpdpbusd), s32 out or requantized to u8/s8. Driver: kernels/conv_lowp.c; micro-kernels:
+ * kernels/conv/lowp_body.h with vpdpbusd as the dot product (u8 input quads × s8 weight quads,
+ * the four products added to the int32 lane with no intermediate saturation); epilogue: the
+ * GEMM's (kernels/gemm/lowp_avx512.h). Depthwise widens both to int32 (vpmulld, vpaddd). */
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "kernels/impl.h"
+
+#define ISA_NAME "avx512_vnni"
+#define GROUP 4
+/* (nb, ur_max): nb·ur accumulators ≤ 28, plus nb weight vectors and a broadcast. */
+#define ROW_TILES(X) X(1, 24) X(2, 12) X(3, 8) X(4, 6)
+#define DW_UR_MAX 16
+#define DST_TYPES(X, nb, ur) X(nb, ur, CNB_DT_S32) X(nb, ur, CNB_DT_U8) X(nb, ur, CNB_DT_S8)
+
+typedef __m512i acc_t;
+static inline acc_t acc_zero(void) { return _mm512_setzero_si512(); }
+static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b) { return _mm512_dpbusd_epi32(acc, a, b); }
+#define acc_store cnb_lowp_store_s32acc
+static inline acc_t acc_ld(const void *p, ptrdiff_t i) { return _mm512_load_si512((const int32_t *)p + i); }
+static inline void acc_st(void *p, ptrdiff_t i, acc_t v) { _mm512_store_si512((int32_t *)p + i, v); }
+static inline acc_t dw_load_src(const void *src, ptrdiff_t i)
+{
+    return _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)((const uint8_t *)src + i)));
+}
+static inline acc_t dw_load_wei(const int32_t *w) { return _mm512_load_si512(w); }
+static inline acc_t dw_mac(acc_t acc, acc_t x, acc_t w)
+{
+    return _mm512_add_epi32(acc, _mm512_mullo_epi32(x, w));
+}
+
+#include "kernels/conv/lowp_body.h"
+
+/* vpdpbusd: two per cycle, latency about 5 (the cost model's figures). */
+const cnb_conv_lowp_isa cnb_conv_lowp_table__avx512_vnni = CNB_CONV_LOWP_TABLE(0.5, 5);
+
+static void *prepare(const cnb_problem *p, const void *wei)
+{
+    return cnb_conv_lowp_prepare(&cnb_conv_lowp_table__avx512_vnni, p, wei);
+}
+
+const cnb_impl cnb_conv_u8s8_direct__avx512_vnni = {
+    .name = "conv/avx512_vnni_direct",
+    .op = CNB_OP_CONV,
+    .isa = CNB_ISA_AVX512_VNNI,
+    .layout = CNB_LAYOUT_NCX16C,
+    .dt_mask = CNB_DTM(CNB_DTC_U8S8S32) | CNB_DTM(CNB_DTC_U8S8U8) | CNB_DTM(CNB_DTC_U8S8S8),
+    .supports = cnb_conv_lowp_supports,
+    .prepare = prepare,
+    .run = cnb_conv_lowp_run,
+    .release = cnb_conv_lowp_release,
+    .kernel_name = cnb_conv_lowp_kernel_name,
+};

@@ -1,0 +1,166 @@
+/* The micro-kernels of the low-precision direct convolution (contract: kernels/conv_lowp.h), one
+ * body compiled into each AVX-512 dot-product ISA file (avx512_bf16.c, avx512_vnni.c) with its
+ * own flags. The including file defines, before including this:
+ *
+ *   ISA_NAME "avx512_bf16"   for messages
+ *   GROUP                    elements per 32-bit group (bf16: 2, u8/s8: 4)
+ *   ROW_TILES(X), DW_UR_MAX  its row tiles (nb, ur_max) and depthwise pixels, as tiles.h says
+ *   DST_TYPES(X, nb, ur)     X(nb, ur, CNB_DT_...) for each output type it stores
+ *   typedef ... acc_t;       the accumulator vector (__m512 or __m512i), and static inline
+ *     acc_t acc_zero(void);
+ *     acc_t acc_dot(acc_t acc, __m512i a, __m512i b);  acc += the GROUP products of each lane
+ *     void  acc_store(const cnb_lowp_state *s, void *c, int64_t index, acc_t v, __mmask16 m);
+ *                                                       the GEMM's epilogue (lowp_avx512.h)
+ *     acc_t acc_ld(const void *p, ptrdiff_t i);         partial sums from the scratch (aligned)
+ *     void  acc_st(void *p, ptrdiff_t i, acc_t v);      and back
+ *     acc_t dw_load_src(const void *src, ptrdiff_t i);  16 elements from element i, widened
+ *     acc_t dw_load_wei(const int32_t *w);              16 packed depthwise weights
+ *     acc_t dw_mac(acc_t acc, acc_t x, acc_t w);        acc + x·w, exact
+ *
+ * and gets row and dw for its table (CNB_CONV_LOWP_TABLE).
+ *
+ * Row kernel, registers (32 zmm): nb·ur accumulators (≤ 28), nb weight vectors and one
+ * broadcast. Per (input block, tap, group q): nb loads of the packed weights (16 output channels
+ * × one group each: 64 bytes), then per pixel one vpbroadcastd of its group q and nb dot products.
+ * Every tile is a constant-shape instance selected by a switch on (nb, ur); the pixel stride is
+ * also a constant for stride-1 rows (fewer address registers). */
+#ifndef CNB_KERNELS_CONV_LOWP_BODY_H
+#define CNB_KERNELS_CONV_LOWP_BODY_H
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "kernels/conv/driver.h"
+#include "kernels/conv/tiles.h"
+#include "kernels/conv_lowp.h"
+#include "kernels/gemm/lowp_avx512.h"
+
+CNB_CONV_CHECK_TILES(ROW_TILES);
+#define QB (16 / GROUP)   /* groups per pixel of a 16-channel block */
+
+/* One 32-bit group to every lane, straight from memory: vbroadcastss from memory is a load
+ * alone, where GCC turns _mm512_set1_epi32 of a loaded value into a load to a general register
+ * and a register vpbroadcastd, which takes the port of the dot products. */
+static inline __m512i bcast_group(const int32_t *p)
+{
+    return _mm512_castps_si512(_mm512_broadcastss_ps(_mm_load_ss((const float *)p)));
+}
+
+static inline __attribute__((always_inline)) void
+lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptrdiff_t sow,
+              const cnb_dt dst_type)
+{
+    /* The epilogue's state with the output type as a constant: each store inlines one case of
+     * the epilogue instead of a switch per vector. */
+    cnb_lowp_state epi = *a->epi;
+    epi.t.dst = dst_type;
+    acc_t acc[28];
+    if (a->acc_load) {
+#pragma GCC unroll 4
+        for (int b = 0; b < nb; b++)
+#pragma GCC unroll 28
+            for (int j = 0; j < ur; j++) acc[b * ur + j] = acc_ld(a->acc, b * a->acc_ob + j * 16);
+    } else {
+#pragma GCC unroll 28
+        for (int i = 0; i < nb * ur; i++) acc[i] = acc_zero();
+    }
+    const int32_t *s_icb = a->src, *w_icb = a->wei;
+    const ptrdiff_t wob = a->wei_ob;
+    for (int icb = 0; icb < a->n_icb; icb++, s_icb += a->src_icb, w_icb += a->wei_icb)
+        for (int kd = 0; kd < a->nkd; kd++)
+            for (int kh = 0; kh < a->nkh; kh++) {
+                const int32_t *s = s_icb + kd * a->src_kd + kh * a->src_kh;
+                const int32_t *w = w_icb + kd * a->wei_kd + kh * a->wei_kh;
+                for (int kw = 0; kw < a->nkw; kw++, s += a->src_kw, w += a->wei_kw) {
+#pragma GCC unroll 8
+                    for (int q = 0; q < QB; q++) {
+                        __m512i wv[CNB_CONV_NB_MAX];
+#pragma GCC unroll 4
+                        for (int b = 0; b < nb; b++) wv[b] = _mm512_load_si512(w + q * 16 + b * wob);
+#pragma GCC unroll 28
+                        for (int j = 0; j < ur; j++) {
+                            const __m512i x = bcast_group(s + j * sow + q);
+#pragma GCC unroll 4
+                            for (int b = 0; b < nb; b++) acc[b * ur + j] = acc_dot(acc[b * ur + j], x, wv[b]);
+                        }
+                    }
+                }
+            }
+    if (!a->final) {
+#pragma GCC unroll 4
+        for (int b = 0; b < nb; b++)
+#pragma GCC unroll 28
+            for (int j = 0; j < ur; j++) acc_st(a->acc, b * a->acc_ob + j * 16, acc[b * ur + j]);
+        return;
+    }
+#pragma GCC unroll 4
+    for (int b = 0; b < nb; b++)
+#pragma GCC unroll 28
+        for (int j = 0; j < ur; j++)
+            acc_store(&epi, a->dst, a->dst_index + b * a->dst_ob + j * 16, acc[b * ur + j],
+                      (__mmask16)0xffff);
+}
+
+/* The output types of the ISA file: DST_TYPES(X, nb, ur) expands X(nb, ur, type) for each. */
+#define LOWP_ROW_TYPE(nb, ur, type)                                                                \
+    case type:                                                                                     \
+        if (a->src_ow == QB)                                                                       \
+            lowp_row_tile(a, nb, ur, QB, type);                                                    \
+        else                                                                                       \
+            lowp_row_tile(a, nb, ur, a->src_ow, type);                                             \
+        return;
+#define LOWP_ROW_CASE(nb, ur)                                                                      \
+    case CNB_CONV_TILE_KEY(nb, ur):                                                                \
+        switch (a->epi->t.dst) {                                                                   \
+            DST_TYPES(LOWP_ROW_TYPE, nb, ur)                                                       \
+        default: break;                                                                            \
+        }                                                                                          \
+        break;
+#define LOWP_ROW_CASES(nb, n) CNB_CONV_FOR_UR(n, LOWP_ROW_CASE, nb)
+static void lowp_row(const cnb_conv_lowp_args *a, int nb, int ur)
+{
+    switch (CNB_CONV_TILE_KEY(nb, ur)) {
+        ROW_TILES(LOWP_ROW_CASES)
+    default: break;
+    }
+    cnb_conv_missing_tile(ISA_NAME, "lowp row (or its output type)", nb, ur);
+}
+
+/* Depthwise: 16 channels × ur pixels, one weight vector per tap, one src load per product. */
+static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lowp_dw_args *a,
+                                                                const int ur)
+{
+    acc_t acc[DW_UR_MAX];
+#pragma GCC unroll 32
+    for (int j = 0; j < ur; j++) acc[j] = acc_zero();
+    for (int kd = 0; kd < a->nkd; kd++)
+        for (int kh = 0; kh < a->nkh; kh++)
+            for (int kw = 0; kw < a->nkw; kw++) {
+                const acc_t w = dw_load_wei(a->wei + kd * a->wei_kd + kh * a->wei_kh + kw * 16);
+                const ptrdiff_t s = kd * a->src_kd + kh * a->src_kh + kw * a->src_kw;
+#pragma GCC unroll 32
+                for (int j = 0; j < ur; j++)
+                    acc[j] = dw_mac(acc[j], dw_load_src(a->src, s + j * a->src_ow), w);
+            }
+#pragma GCC unroll 32
+    for (int j = 0; j < ur; j++)
+        acc_store(a->epi, a->dst, a->dst_index + j * 16, acc[j], (__mmask16)0xffff);
+}
+
+#define LOWP_DW_CASE(arg, ur) case ur: lowp_dw_tile(a, ur); return;
+static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
+{
+    switch (ur) {
+        CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DW_CASE, 0)
+    default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise", 1, ur);
+    }
+}
+
+#define CNB_CONV_LOWP_TABLE(dp_cyc, dp_lat)                                                        \
+    {                                                                                              \
+        .name = ISA_NAME, .group = GROUP, .nb_max = CNB_CONV_NB_COUNT(ROW_TILES),                  \
+        .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .dw_ur_max = DW_UR_MAX,                        \
+        .dp_cycles = (dp_cyc), .dp_latency = (dp_lat), .row = lowp_row, .dw = lowp_dw,             \
+    }
+
+#endif

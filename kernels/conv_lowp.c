@@ -1,0 +1,503 @@
+/* The low-precision direct convolution driver (kernels/conv_lowp.h).
+ *
+ * Border taps: along D and H, each output depth and row clips its taps once (cnb_clip_taps). Along
+ * W, the pixels of a row whose clipped kw ranges are equal form runs, each cut into tiles of at
+ * most ur_max pixels (near-equal widths): so a call never reads a padding tap, and keeps all its
+ * sums in registers from the first tap to the epilogue (an int8 or bf16 output cannot hold
+ * partial sums, unlike the f32 driver's dst). A 3×3 layer with padding 1 gets a 1-pixel tile at
+ * each end of a row, over 2 of the 3 kw taps.
+ *
+ * Input channels go in chunks of icc blocks whose packed weights (for the nb blocks of a tile)
+ * stay in L1 while the chunk sweeps a work item's rows; a chunk that is not the last leaves its
+ * sums, as they are (f32 or int32), in a per-thread scratch of those rows, which the next chunk
+ * starts from. A chunk takes at least MIN_QSTEPS group steps per call (so loading and storing the
+ * accumulators stays a small share) and a 1x1 layer usually needs no chunk at all. A work item
+ * is tg oc tiles (their chunk weights together in L1) × ohb rows (their scratch in L2); in a
+ * chunk, row by row and pixel tile by pixel tile, the tiles of the group run one after the other
+ * on the same src lines.
+ *
+ * Threads: work items (image, tile group, od, row block), split statically into contiguous
+ * shares; every output is summed by one thread in one fixed order (chunk after chunk), so the
+ * results do not depend on the thread count. */
+#include "kernels/conv_lowp.h"
+#include "kernels/clip.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
+/* Cache budgets: the packed weights of one input-channel chunk of an oc tile stay in L1 (half of
+ * the smallest L1d we target, 32 KiB, leaving the rest to src lines); the partial sums of a work
+ * item's rows (re-read once per chunk) stay in L2. */
+enum { WEI_CHUNK_BYTES = 32 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
+
+typedef struct oc_tile {
+    int ob, nb;
+} oc_tile;
+
+typedef struct row_tile {
+    int ow0, ur, kw_lo, nkw;
+} row_tile;
+
+typedef struct lowp_plan {
+    cnb_conv c;
+    const cnb_conv_lowp_isa *isa;
+    cnb_lowp_state epi;
+    int qb;                  /* groups per pixel of a channel block: 16 / group */
+    int depthwise;
+    int n_cb_in, n_cb_out;
+    int32_t *wei;            /* packed, 64-byte aligned */
+    int64_t *wei_off;        /* per output block, in words */
+    int *icb_s, *n_icb;      /* per output block: first input block, blocks */
+    oc_tile *ot;
+    int n_ot, nb;
+    int icc;                 /* input blocks per chunk (a call's reduction) */
+    int chunked;             /* some tile has more input blocks than icc: partial sums in scratch */
+    int ohb;                 /* output rows per work item */
+    int tg;                  /* oc tiles per work item */
+    row_tile *rt;
+    int n_rt;
+    int *kd_lo, *nkd, *kh_lo, *nkh;
+    char name[128];
+} lowp_plan;
+
+void cnb_conv_lowp_release(void *state)
+{
+    lowp_plan *P = state;
+    if (!P) return;
+    free(P->wei);
+    free(P->wei_off);
+    free(P->icb_s);
+    free(P->n_icb);
+    free(P->ot);
+    free(P->rt);
+    free(P->kd_lo);
+    free(P->nkd);
+    free(P->kh_lo);
+    free(P->nkh);
+    free(P);
+}
+
+static int requant_shift(const cnb_types *t)
+{
+    return t->dst_scale_log2 - t->src_scale_log2 - t->wei_scale_log2;
+}
+
+const char *cnb_conv_lowp_supports(const cnb_problem *p)
+{
+    if (p->op != CNB_OP_CONV) return "not a convolution";
+    const cnb_conv *c = &p->conv;
+    if (c->g < 1 || c->ic % c->g || c->oc % c->g) return "channels not divisible by groups";
+    if (c->sd < 1 || c->sh < 1 || c->sw < 1 || c->dd < 0 || c->dh < 0 || c->dw < 0)
+        return "stride < 1 or dilation < 0";
+    if (p->dt.src == CNB_DT_S8) return "s8 source (the instructions take u8 × s8)";
+    if (cnb_dt_requantized(&p->dt)) {
+        const int shift = requant_shift(&p->dt);
+        if (shift < 0 || shift > 31) return "a requantization scale that is not 2^-s, 0 ≤ s ≤ 31";
+    }
+    return NULL;
+}
+
+static int isa_ok(const cnb_conv_lowp_isa *t)
+{
+    if ((t->group != 2 && t->group != 4) || t->nb_max < 1 || t->nb_max > CNB_CONV_NB_MAX ||
+        t->dw_ur_max < 1 || !t->row || !t->dw)
+        return 0;
+    for (int nb = 1; nb <= t->nb_max; nb++)
+        if (t->ur_max[nb] < 1 || (nb > 1 && t->ur_max[nb] > t->ur_max[nb - 1])) return 0;
+    return 1;
+}
+
+static void *alloc64(int64_t bytes)
+{
+    return aligned_alloc(64, ((size_t)(bytes > 0 ? bytes : 1) + 63) & ~(size_t)63);
+}
+
+/* Pixels of a row with equal clipped kw ranges form runs, each cut into tiles of at most ur_max
+ * pixels of near-equal widths; returns the count (≤ ow). */
+static int build_row_tiles(const cnb_conv *c, int ur_max, row_tile *rt)
+{
+    int n = 0;
+    for (int ow = 0; ow < c->ow;) {
+        int lo, nk, lo2, nk2, end = ow + 1;
+        cnb_clip_taps(ow, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
+        for (; end < c->ow; end++) {
+            cnb_clip_taps(end, c->sw, c->pw, c->dw, c->kw, c->iw, &lo2, &nk2);
+            if (lo2 != lo || nk2 != nk) break;
+        }
+        const int len = end - ow, nt = (len + ur_max - 1) / ur_max;
+        for (int t = 0, x = ow; t < nt; t++) {
+            const int ur = len / nt + (t < len % nt);
+            rt[n++] = (row_tile){x, ur, lo, nk};
+            x += ur;
+        }
+        ow = end;
+    }
+    return n;
+}
+
+/* Estimated cycles of one tile call per (input group, tap): the dot products at full
+ * throughput, or their latency when the tile has too few accumulators to hide it, or the loads
+ * (nb weight vectors and ur broadcasts, 2 per cycle), plus a little loop overhead. */
+static double tile_cost(const cnb_conv_lowp_isa *isa, int nb, int ur)
+{
+    double c = nb * ur * isa->dp_cycles;
+    if (isa->dp_latency > c) c = isa->dp_latency;
+    if ((nb + ur) / 2.0 > c) c = (nb + ur) / 2.0;
+    return c + 0.25;
+}
+
+static double row_cost(const cnb_conv_lowp_isa *isa, const row_tile *rt, int n, int nb)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++) s += rt[i].nkw * tile_cost(isa, nb, rt[i].ur);
+    return s;
+}
+
+/* Weight element i of the user's array, for any type of the supported triples. */
+static void put_elem(unsigned char *dst, const void *wei, int64_t i, int es)
+{
+    if (i < 0)
+        memset(dst, 0, es);
+    else
+        memcpy(dst, (const unsigned char *)wei + i * es, es);
+}
+
+/* Depthwise: [cb][taps][16] as 32-bit words (bf16 as the f32 of the same value, s8 widened). */
+static int pack_depthwise(lowp_plan *P, const void *wei, cnb_dt wt)
+{
+    const cnb_conv *c = &P->c;
+    const int taps = c->kd * c->kh * c->kw;
+    P->wei = alloc64((int64_t)P->n_cb_out * taps * BLK * 4);
+    if (!P->wei) return 0;
+    for (int cb = 0; cb < P->n_cb_out; cb++)
+        for (int t = 0; t < taps; t++)
+            for (int l = 0; l < BLK; l++) {
+                const int ch = cb * BLK + l;
+                int32_t v = 0;
+                if (ch < c->oc) {
+                    const int64_t i = (int64_t)ch * taps + t;
+                    v = wt == CNB_DT_BF16 ? (int32_t)((uint32_t)((const uint16_t *)wei)[i] << 16)
+                                          : (int32_t)((const int8_t *)wei)[i];
+                }
+                P->wei[((int64_t)cb * taps + t) * BLK + l] = v;
+            }
+    return 1;
+}
+
+/* Row path: per output block, [icb][taps][q][16 oc][group], zero across groups and beyond IC, OC. */
+static int pack_rows(lowp_plan *P, const void *wei, int es)
+{
+    const cnb_conv *c = &P->c;
+    const int taps = c->kd * c->kh * c->kw, G = P->isa->group, QB = P->qb;
+    const int icg = c->ic / c->g, ocg = c->oc / c->g, nob = P->n_cb_out;
+    P->wei_off = malloc(sizeof(int64_t) * (nob + 1));
+    P->icb_s = malloc(sizeof(int) * nob);
+    P->n_icb = malloc(sizeof(int) * nob);
+    if (!P->wei_off || !P->icb_s || !P->n_icb) return 0;
+    const int64_t words_blk = (int64_t)taps * QB * BLK;   /* per (ob, icb) */
+    int64_t off = 0;
+    for (int ob = 0; ob < nob; ob++) {
+        const int oc0 = ob * BLK, oc1 = (oc0 + BLK < c->oc ? oc0 + BLK : c->oc) - 1;
+        const int ic_s = oc0 / ocg * icg, ic_e = (oc1 / ocg + 1) * icg;
+        P->icb_s[ob] = ic_s / BLK;
+        P->n_icb[ob] = (ic_e + BLK - 1) / BLK - ic_s / BLK;
+        P->wei_off[ob] = off;
+        off += P->n_icb[ob] * words_blk;
+    }
+    P->wei_off[nob] = off;
+    P->wei = alloc64(off * 4);
+    if (!P->wei) return 0;
+#pragma omp parallel for schedule(dynamic)
+    for (int ob = 0; ob < nob; ob++) {
+        unsigned char *w = (unsigned char *)(P->wei + P->wei_off[ob]);
+        for (int icb = 0; icb < P->n_icb[ob]; icb++)
+            for (int t = 0; t < taps; t++)
+                for (int q = 0; q < QB; q++)
+                    for (int o = 0; o < BLK; o++)
+                        for (int e = 0; e < G; e++, w += es) {
+                            const int ic = (P->icb_s[ob] + icb) * BLK + q * G + e;
+                            const int oc = ob * BLK + o;
+                            int64_t i = -1;
+                            if (oc < c->oc && ic < c->ic && ic / icg == oc / ocg)
+                                i = ((int64_t)oc * icg + ic - oc / ocg * icg) * taps + t;
+                            put_elem(w, wei, i, es);
+                        }
+    }
+    return 1;
+}
+
+/* Output-channel tiles of nb blocks over runs of consecutive blocks that read the same input
+ * blocks (every block for g = 1), the last of a run smaller. Returns the count. */
+static int build_oc_tiles(const lowp_plan *P, int nb, oc_tile *ot)
+{
+    int n = 0;
+    for (int ob = 0; ob < P->n_cb_out;) {
+        int end = ob + 1;
+        while (end < P->n_cb_out && P->icb_s[end] == P->icb_s[ob] && P->n_icb[end] == P->n_icb[ob])
+            end++;
+        for (int b = ob; b < end; b += nb) {
+            const int k = end - b < nb ? end - b : nb;
+            if (ot) ot[n] = (oc_tile){b, k};
+            n++;
+        }
+        ob = end;
+    }
+    return n;
+}
+
+/* The nb whose tiles (with ur_max[nb]) cost the least over the row, all oc tiles counted. */
+static int choose_nb(lowp_plan *P, row_tile *rt)
+{
+    const cnb_conv_lowp_isa *isa = P->isa;
+    int best = 1;
+    double best_cost = 0;
+    for (int nb = 1; nb <= isa->nb_max; nb++) {
+        const int n = build_row_tiles(&P->c, isa->ur_max[nb], rt);
+        double cost = 0;
+        for (int ob = 0; ob < P->n_cb_out;) {
+            int end = ob + 1;
+            while (end < P->n_cb_out && P->icb_s[end] == P->icb_s[ob] && P->n_icb[end] == P->n_icb[ob])
+                end++;
+            const int len = end - ob;
+            cost += len / nb * row_cost(isa, rt, n, nb);
+            if (len % nb) cost += row_cost(isa, rt, n, len % nb);
+            ob = end;
+        }
+        if (nb == 1 || cost < best_cost * 0.98) best = nb, best_cost = cost;
+    }
+    return best;
+}
+
+void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei)
+{
+    if (cnb_conv_lowp_supports(p) || !wei || !isa_ok(isa)) return NULL;
+    lowp_plan *P = calloc(1, sizeof *P);
+    if (!P) return NULL;
+    const cnb_conv *c = &p->conv;
+    P->c = *c;
+    P->isa = isa;
+    P->epi.t = p->dt;
+    P->epi.esize = cnb_dt_size(p->dt.src);
+    P->epi.group = isa->group;
+    if (cnb_dt_requantized(&p->dt)) P->epi.shift = requant_shift(&p->dt);
+    P->qb = BLK / isa->group;
+    P->n_cb_in = (c->ic + BLK - 1) / BLK;
+    P->n_cb_out = (c->oc + BLK - 1) / BLK;
+    P->depthwise = c->g > 1 && c->g == c->ic && c->g == c->oc;
+    P->kd_lo = malloc(sizeof(int) * c->od);
+    P->nkd = malloc(sizeof(int) * c->od);
+    P->kh_lo = malloc(sizeof(int) * c->oh);
+    P->nkh = malloc(sizeof(int) * c->oh);
+    P->rt = malloc(sizeof(row_tile) * (c->ow > 0 ? c->ow : 1));
+    if (!P->kd_lo || !P->nkd || !P->kh_lo || !P->nkh || !P->rt) goto fail;
+    for (int o = 0; o < c->od; o++)
+        cnb_clip_taps(o, c->sd, c->pd, c->dd, c->kd, c->id, &P->kd_lo[o], &P->nkd[o]);
+    for (int o = 0; o < c->oh; o++)
+        cnb_clip_taps(o, c->sh, c->ph, c->dh, c->kh, c->ih, &P->kh_lo[o], &P->nkh[o]);
+    if (P->depthwise) {
+        if (!pack_depthwise(P, wei, p->dt.wei)) goto fail;
+        P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
+        snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise ur%d]", isa->name, isa->dw_ur_max);
+        return P;
+    }
+    if (!pack_rows(P, wei, cnb_dt_size(p->dt.wei))) goto fail;
+    P->nb = choose_nb(P, P->rt);
+    P->n_rt = build_row_tiles(c, isa->ur_max[P->nb], P->rt);
+    P->n_ot = build_oc_tiles(P, P->nb, NULL);
+    P->ot = malloc(sizeof(oc_tile) * P->n_ot);
+    if (!P->ot) goto fail;
+    build_oc_tiles(P, P->nb, P->ot);
+    /* Blocking (see the top of the file): chunks of icc input blocks, at least MIN_QSTEPS
+     * group steps per call, and groups of tg oc tiles whose chunk weights fit WEI_CHUNK_BYTES. */
+    const int64_t icb_bytes = (int64_t)P->nb * c->kd * c->kh * c->kw * P->qb * BLK * 4;
+    const int qsteps_icb = c->kd * c->kh * c->kw * P->qb;
+    int max_icb = 1;
+    for (int ob = 0; ob < P->n_cb_out; ob++)
+        if (P->n_icb[ob] > max_icb) max_icb = P->n_icb[ob];
+    const int64_t budget = WEI_CHUNK_BYTES;
+    P->icc = (int)(budget / icb_bytes);
+    if (P->icc * qsteps_icb < MIN_QSTEPS) P->icc = (MIN_QSTEPS + qsteps_icb - 1) / qsteps_icb;
+    if (P->icc >= max_icb) P->icc = max_icb;
+    else {
+        /* Even chunks: the last one as large as the others. */
+        const int nch = (max_icb + P->icc - 1) / P->icc;
+        P->icc = (max_icb + nch - 1) / nch;
+    }
+    P->chunked = P->icc < max_icb;
+    P->tg = (int)(budget / (P->icc * icb_bytes));
+    if (P->tg < 1) P->tg = 1;
+    if (P->tg > P->n_ot) P->tg = P->n_ot;
+    P->ohb = 1;
+    if (P->chunked) {
+        const int64_t row_bytes = (int64_t)c->ow * P->nb * P->tg * BLK * 4;
+        P->ohb = (int)(ACC_BYTES / row_bytes);
+        if (P->ohb < 1) P->ohb = 1;
+        if (P->ohb > c->oh) P->ohb = c->oh;
+        const int nrb = (c->oh + P->ohb - 1) / P->ohb;
+        P->ohb = (c->oh + nrb - 1) / nrb;
+    }
+    snprintf(P->name, sizeof P->name, "conv/%s_direct[direct ur%d nb%d icc%d tg%d ohb%d]",
+             isa->name, isa->ur_max[P->nb], P->nb, P->icc * BLK, P->tg, P->ohb);
+    return P;
+fail:
+    cnb_conv_lowp_release(P);
+    return NULL;
+}
+
+static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
+{
+    const cnb_conv *c = &P->c;
+    const int ncb = P->n_cb_out, es = cnb_dt_size(P->epi.t.src);
+    const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
+    const int64_t src_cb = (int64_t)c->id * c->ih * c->iw * BLK;
+    const int64_t dst_cb = (int64_t)c->od * c->oh * c->ow * BLK;
+    const int64_t items = (int64_t)c->mb * ncb * c->od * c->oh;
+    const cnb_conv_lowp_dw_fn kern = P->isa->dw;
+
+#pragma omp parallel for schedule(static)
+    for (int64_t it = 0; it < items; it++) {
+        const int oh = (int)(it % c->oh), od = (int)(it / c->oh % c->od);
+        const int64_t ncb_idx = it / c->oh / c->od; /* n·ncb + cb */
+        const int cb = (int)(ncb_idx % ncb);
+        const int kd_lo = P->kd_lo[od], kh_lo = P->kh_lo[oh];
+        cnb_conv_lowp_dw_args a;
+        a.src_kd = (int64_t)(c->dd + 1) * c->ih * c->iw * BLK;
+        a.src_kh = (int64_t)(c->dh + 1) * c->iw * BLK;
+        a.src_kw = (int64_t)(c->dw + 1) * BLK;
+        a.src_ow = (int64_t)c->sw * BLK;
+        a.wei_kd = (int64_t)c->kh * c->kw * BLK;
+        a.wei_kh = (int64_t)c->kw * BLK;
+        a.dst = dst;
+        a.epi = &P->epi;
+        const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
+        const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
+        const int64_t d_row = ncb_idx * dst_cb + ((int64_t)od * c->oh + oh) * c->ow * BLK;
+        for (int i = 0; i < P->n_rt; i++) {
+            const row_tile *r = &P->rt[i];
+            a.nkd = P->nkd[od];
+            a.nkh = P->nkh[oh];
+            a.nkw = r->nkw;
+            a.dst_index = d_row + (int64_t)r->ow0 * BLK;
+            a.wei = P->wei + ((cb * taps + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw) + r->kw_lo) * BLK;
+            int64_t s = ncb_idx * src_cb;
+            if (a.nkd && a.nkh && a.nkw) {
+                const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
+                s += (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * BLK;
+            } else {
+                a.nkd = a.nkh = a.nkw = 0;
+                a.wei = P->wei;
+            }
+            a.src = (const unsigned char *)src + s * es;
+            kern(&a, r->ur);
+        }
+    }
+}
+
+static void run_rows(const lowp_plan *P, const void *src, void *dst)
+{
+    const cnb_conv *c = &P->c;
+    const int QB = P->qb, ohb = P->ohb, n_rb = (c->oh + P->ohb - 1) / P->ohb;
+    const int tg = P->tg, n_tg = (P->n_ot + tg - 1) / tg;
+    const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
+    const int64_t src_cb = (int64_t)c->id * c->ih * c->iw * QB;   /* groups */
+    const int64_t dst_cb = (int64_t)c->od * c->oh * c->ow * BLK;  /* elements */
+    const int64_t items = (int64_t)c->mb * n_tg * c->od * n_rb;
+    const int64_t acc_tile = (int64_t)P->nb * ohb * c->ow * BLK;  /* scratch elements per tile */
+    const cnb_conv_lowp_row_fn kern = P->isa->row;
+    const int32_t *s32 = src;
+
+#pragma omp parallel
+    {
+        int32_t *acc = NULL;
+        if (P->chunked) {
+            acc = alloc64(acc_tile * tg * 4);
+            if (!acc) {
+                fprintf(stderr, "conv/%s_direct: out of memory for the partial sums\n", P->isa->name);
+                abort();
+            }
+        }
+        cnb_conv_lowp_args a;
+        a.src_icb = src_cb;
+        a.src_kd = (int64_t)(c->dd + 1) * c->ih * c->iw * QB;
+        a.src_kh = (int64_t)(c->dh + 1) * c->iw * QB;
+        a.src_kw = (int64_t)(c->dw + 1) * QB;
+        a.src_ow = (int64_t)c->sw * QB;
+        a.wei_kw = (int64_t)QB * BLK;
+        a.wei_kh = c->kw * a.wei_kw;
+        a.wei_kd = c->kh * a.wei_kh;
+        a.wei_icb = taps * a.wei_kw;
+        a.dst = dst;
+        a.dst_ob = dst_cb;
+        a.acc_ob = (ptrdiff_t)ohb * c->ow * BLK;
+        a.epi = &P->epi;
+#pragma omp for schedule(static)
+        for (int64_t it = 0; it < items; it++) {
+            const int rb = (int)(it % n_rb), od = (int)(it / n_rb % c->od);
+            const int gi = (int)(it / n_rb / c->od % n_tg);
+            const int n = (int)(it / n_rb / c->od / n_tg);
+            const int oh0 = rb * ohb, oh1 = oh0 + ohb < c->oh ? oh0 + ohb : c->oh;
+            const int t0 = gi * tg, t1 = t0 + tg < P->n_ot ? t0 + tg : P->n_ot;
+            const int kd_lo = P->kd_lo[od];
+            const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
+            int max_icb = 0;
+            for (int t = t0; t < t1; t++)
+                if (P->n_icb[P->ot[t].ob] > max_icb) max_icb = P->n_icb[P->ot[t].ob];
+            /* Chunk by chunk; in a chunk, row by row and pixel tile by pixel tile, every tile of
+             * the group reads the same src lines while they are in L1. */
+            for (int c0 = 0; c0 < max_icb; c0 += P->icc)
+                for (int oh = oh0; oh < oh1; oh++) {
+                    const int kh_lo = P->kh_lo[oh];
+                    const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
+                    for (int i = 0; i < P->n_rt; i++) {
+                        const row_tile *r = &P->rt[i];
+                        const int valid = P->nkd[od] && P->nkh[oh] && r->nkw;
+                        const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
+                        const int64_t s_off = valid ? (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * QB : 0;
+                        const int64_t w_off = valid ? kd_lo * a.wei_kd + kh_lo * a.wei_kh + r->kw_lo * a.wei_kw : 0;
+                        for (int t = t0; t < t1; t++) {
+                            const oc_tile ot = P->ot[t];
+                            const int ob = ot.ob, n_icb = P->n_icb[ob];
+                            if (c0 >= n_icb) continue;
+                            const int nc = n_icb - c0 < P->icc ? n_icb - c0 : P->icc;
+                            a.n_icb = nc;
+                            a.acc_load = c0 > 0;
+                            a.final = c0 + nc == n_icb;
+                            a.wei_ob = n_icb * a.wei_icb;
+                            a.nkd = valid ? P->nkd[od] : 0;
+                            a.nkh = valid ? P->nkh[oh] : 0;
+                            a.nkw = valid ? r->nkw : 0;
+                            a.src = s32 + ((int64_t)n * P->n_cb_in + P->icb_s[ob] + c0) * src_cb + s_off;
+                            a.wei = P->wei + P->wei_off[ob] + c0 * a.wei_icb + w_off;
+                            a.dst_index = ((int64_t)n * P->n_cb_out + ob) * dst_cb +
+                                          (((int64_t)od * c->oh + oh) * c->ow + r->ow0) * BLK;
+                            a.acc = acc ? acc + (t - t0) * acc_tile +
+                                              ((int64_t)(oh - oh0) * c->ow + r->ow0) * BLK
+                                        : NULL;
+                            kern(&a, ot.nb, r->ur);
+                        }
+                    }
+                }
+        }
+        free(acc);
+    }
+}
+
+void cnb_conv_lowp_run(void *state, const cnb_problem *p, const void *src, const void *wei,
+                       void *dst)
+{
+    (void)p, (void)wei;
+    const lowp_plan *P = state;
+    if (P->depthwise)
+        run_depthwise(P, src, dst);
+    else
+        run_rows(P, src, dst);
+}
+
+const char *cnb_conv_lowp_kernel_name(void *state)
+{
+    const lowp_plan *P = state;
+    return P ? P->name : NULL;
+}

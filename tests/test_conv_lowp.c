@@ -1,0 +1,153 @@
+/* The bf16 and int8 direct convolutions (kernels/conv_lowp.c, kernels/conv/avx512_bf16.c,
+ * avx512_vnni.c), bit-exact against the reference (cnb_ref_conv_dt) in exact mode, whose int8
+ * data span the whole ranges (u8 up to 255, s8 down to −128: products near 255·128, negative
+ * weights). Sizes come from the ISA tables: for every nb of a table and every ur up to its
+ * ur_max, a row whose interior run is exactly ur pixels (W = ur + 2 with padding 1, 3 taps: the
+ * 1-pixel border tiles too); oc tails of each nb (oc = 16·nb − 1, 16·nb, 16·nb + 1 and odd
+ * counts); input channels that end inside a dot-product group (ic not a multiple of 2 or 4)
+ * and inside a block; chunked reductions (many input blocks); then strides, padding, dilation,
+ * groups (within a block and across blocks), depthwise, 3D and 1×1, in every output type.
+ * A u8 output whose every value saturates is mistrusted by the validator (it would pass a kernel
+ * that stores 255 everywhere): those cases count as failures, so the scales are chosen so that
+ * it does not happen (benchdnn's dst scale rule, harness/desc.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/desc.h"
+#include "harness/validate.h"
+#include "kernels/conv_lowp.h"
+#include "tests/test.h"
+
+#if defined(__x86_64__)
+extern const cnb_impl cnb_conv_bf16_direct__avx512_bf16, cnb_conv_u8s8_direct__avx512_vnni;
+
+static const struct {
+    const cnb_impl *impl;
+    const cnb_conv_lowp_isa *t;
+    const char *dts[3];
+} lowp_impls[] = {
+    {&cnb_conv_bf16_direct__avx512_bf16, &cnb_conv_lowp_table__avx512_bf16, {"bf16:bf16:f32", "bf16", NULL}},
+    {&cnb_conv_u8s8_direct__avx512_vnni, &cnb_conv_lowp_table__avx512_vnni, {"u8:s8:s32", "u8:s8:u8", "u8:s8:s8"}},
+};
+
+static int pairs, failures_shown;
+
+/* One descriptor (without --dt) in one data-type set on one implementation. */
+static void run_one(const cnb_impl *m, const char *dt, const char *desc)
+{
+    char text[CNB_DESC_MAX], err[256];
+    cnb_layer l;
+    snprintf(text, sizeof text, "conv --dt=%s %s", dt, desc);
+    if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+        CHECK(0, "'%s' does not parse: %s", text, err);
+        return;
+    }
+    cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 5, .use_golden = 0};
+    cnb_val_result r;
+    cnb_validate(m, &l, &o, &r);
+    pairs++;
+    if (r.status == CNB_VAL_PASS) return;
+    if (failures_shown++ < 20)
+        CHECK(0, "%s on '%s': %s\n       repro: cnnbench check --impl %s '%s'", m->name, text,
+              r.status == CNB_VAL_SKIP ? "declined" : r.why, m->name, text);
+    else
+        cnb_test_failures++;
+}
+
+static void sweep(const cnb_impl *m, const cnb_conv_lowp_isa *t, const char *dt)
+{
+    char d[CNB_DESC_MAX];
+    /* Every (nb, ur) of the table: the row's interior run is ur pixels (W = ur + 2, padding 1,
+     * 3 taps), oc = 16·nb so that nb blocks are a tile when the cost model picks nb; the
+     * neighbouring oc (±1) give a tail tile and a masked channel block. */
+    for (int nb = 1; nb <= t->nb_max; nb++)
+        for (int ur = 1; ur <= t->ur_max[nb]; ur++) {
+            const int oc = 16 * nb + (ur % 3) - 1;
+            snprintf(d, sizeof d, "mb1ic%dih3iw%doc%dkh3kw3ph1pw1", 5 + ur % 4, ur + 2, oc > 0 ? oc : 1);
+            run_one(m, dt, d);
+        }
+    /* Input-channel tails inside a group and a block, and chunked reductions. */
+    static const int ics[] = {1, 2, 3, 4, 5, 7, 15, 16, 17, 31, 33, 64, 100, 200};
+    for (size_t i = 0; i < sizeof ics / sizeof *ics; i++) {
+        snprintf(d, sizeof d, "mb1ic%dih5iw9oc%dkh3kw3ph1pw1", ics[i], 20 + (int)i * 3);
+        run_one(m, dt, d);
+    }
+    static const char *const cases[] = {
+        "mb2ic19ih11iw13oc37kh3kw5sh2sw2ph2pw1",         /* strides, unequal padding */
+        "mb1ic24ih12iw15oc40kh3kw3sh1sw3ph0pw2",
+        "mb1ic20ih16iw16oc40kh3kw3dh1dw2ph2pw3",         /* dilation */
+        "mb1ic16ih5iw3oc16kh3kw5ph2pw3",                 /* taps wider than the row */
+        "mb1ic8ih4iw4oc16oh2ow2kh7kw7ph3pw3",            /* every pixel a border pixel */
+        "mb1ic16ih9iw9oc16oh3ow3kh3kw3sh4sw4ph0pw0",     /* negative right padding */
+        "mb1g2ic6ih9iw9oc10kh3kw3ph1pw1",                /* groups inside a block */
+        "mb1g3ic48ih7iw7oc96kh3kw3ph1pw1",               /* groups of whole blocks */
+        "mb1g4ic72ih6iw7oc40kh3kw3ph1pw1",               /* groups across blocks */
+        "mb1g32ic64ih7iw7oc64kh3kw3ph1pw1",              /* ResNeXt-like */
+        "mb2g24ic24ih12iw12oc24kh3kw3sh2sw2ph1pw1",      /* depthwise */
+        "mb1g17ic17ih9iw20oc17kh3kw3ph1pw1",             /* depthwise, channel tail, long rows */
+        "mb1g40ic40ih8iw8oc40kh5kw5dh1dw1ph4pw4",        /* depthwise, dilation */
+        "mb1g16ic16id5ih6iw7oc16od5oh6ow7kd3kh3kw3pd1ph1pw1",   /* depthwise 3D */
+        "mb1ic19id5ih6iw9oc33od3oh6ow9kd3kh3kw3sd2pd1ph1pw1",   /* 3D */
+        "mb1ic3id4ih5iw6oc16od3oh4ow5kd2kh2kw2",
+        "mb2ic64ih14iw14oc96kh1kw1",                     /* 1x1 */
+        "mb1ic100ih9iw9oc50oh5ow5kh1kw1sh2sw2",          /* 1x1, stride 2 */
+        "mb1ic3ih30iw30oc20oh15ow15kh7kw7sh2sw2ph3pw3",  /* the first layer of ResNet */
+        "mb1ic128ih7iw7oc80kh3kw3ph1pw1",                /* chunked reduction */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_one(m, dt, cases[i]);
+}
+#endif
+
+void test_conv_lowp(void)
+{
+#if defined(__x86_64__)
+    int runnable = 0;
+    for (size_t k = 0; k < sizeof lowp_impls / sizeof *lowp_impls; k++) {
+        const cnb_impl *m = lowp_impls[k].impl;
+        if (!cnb_impl_runnable(m, NULL)) {
+            printf("  (%s: not runnable on this CPU, skipped)\n", m->name);
+            continue;
+        }
+        runnable++;
+        for (int i = 0; i < 3 && lowp_impls[k].dts[i]; i++) sweep(m, lowp_impls[k].t, lowp_impls[k].dts[i]);
+    }
+    if (runnable) printf("  %d bf16/int8 conv cases, bit-exact against the reference\n", pairs);
+#endif
+}
+
+/* The sweep can fail: the same implementation with one output element changed after its run is
+ * rejected, in each output type. */
+#if defined(__x86_64__)
+static const cnb_impl *broken_base;
+static void broken_run(void *state, const cnb_problem *p, const void *src, const void *wei, void *dst)
+{
+    broken_base->run(state, p, src, wei, dst);
+    ((unsigned char *)dst)[cnb_dt_size(p->dt.dst) - 1] ^= 0x40;   /* channel 0 of pixel 0 */
+}
+#endif
+
+void test_conv_lowp_rejects_broken(void)
+{
+#if defined(__x86_64__)
+    for (size_t k = 0; k < sizeof lowp_impls / sizeof *lowp_impls; k++) {
+        if (!cnb_impl_runnable(lowp_impls[k].impl, NULL)) continue;
+        broken_base = lowp_impls[k].impl;
+        cnb_impl broken = *broken_base;
+        broken.run = broken_run;
+        for (int i = 0; i < 3 && lowp_impls[k].dts[i]; i++) {
+            char text[CNB_DESC_MAX], err[256];
+            cnb_layer l;
+            snprintf(text, sizeof text, "conv --dt=%s mb1ic20ih7iw9oc24kh3kw3ph1pw1", lowp_impls[k].dts[i]);
+            if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+                CHECK(0, "'%s' does not parse: %s", text, err);
+                continue;
+            }
+            cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 5, .use_golden = 0};
+            cnb_val_result r;
+            cnb_validate(&broken, &l, &o, &r);
+            CHECK(r.status == CNB_VAL_FAIL, "%s with a changed output passes '%s' (status %d)",
+                  broken.name, text, (int)r.status);
+        }
+    }
+#endif
+}
