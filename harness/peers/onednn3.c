@@ -30,7 +30,8 @@
  *
  * Instances: oneDNN fixes its ISA once per loaded library (dnnl_set_max_cpu_isa, before the first
  * primitive). `latest` and `gomp` run at the cap in force (none: the library's own choice;
- * CNB_MAX_ISA=avx2 or avx512: that level). `avx2` is a second, private copy of the GOMP library,
+ * CNB_MAX_ISA=<level>: oneDNN's ISA of that level: avx2, avx2_vnni, avx512_core,
+ * avx512_core_vnni, avx512_core_bf16, avx512_core_amx). `avx2` is a second, private copy of the GOMP library,
  * loaded from an in-memory file (memfd) so that the dynamic loader sees a different object, and
  * capped at AVX2. Where AVX2 is all the CPU or the cap allows, `gomp` already runs AVX2 and `avx2`
  * says so instead of running twice.
@@ -122,14 +123,18 @@ static instance LATEST = {.label = "latest", .path = CNB_DNNL_SYCL_DIR "/libdnnl
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The cap oneDNN is held to in an instance: its own, else the level of the cap in force (none:
- * the library's own choice). */
+/* The cap oneDNN is held to in an instance: its own, else oneDNN's ISA of the level of the cap in
+ * force, which allows the same instructions (none: the library's own choice). */
 static dnnl_cpu_isa_t cap_of(const instance *in)
 {
     if (in->fixed_cap) return (dnnl_cpu_isa_t)in->fixed_cap;
     switch (cnb_cpu_cap()) {
     case CNB_ISA_AVX2: return dnnl_cpu_isa_avx2;
+    case CNB_ISA_AVX_VNNI: return dnnl_cpu_isa_avx2_vnni;
     case CNB_ISA_AVX512: return dnnl_cpu_isa_avx512_core;
+    case CNB_ISA_AVX512_VNNI: return dnnl_cpu_isa_avx512_core_vnni;
+    case CNB_ISA_AVX512_BF16: return dnnl_cpu_isa_avx512_core_bf16;   /* with VNNI, as the cap */
+    case CNB_ISA_AMX: return dnnl_cpu_isa_avx512_core_amx;
     default: return dnnl_cpu_isa_default;
     }
 }
