@@ -25,8 +25,9 @@
  * ISA: the records are offered from AVX2 up; ran_isa() is the level of the implementation oneDNN
  * chose (its name's ISA suffix; a JIT name without one, such as "gemm:jit", runs at the effective
  * ISA of the process; bf16 and int8: the level of the dot products that ISA has, as amx or
- * avx512_vnni). Under a cap (CNB_MAX_ISA=avx2 or avx512) oneDNN is capped the same way
- * with dnnl_set_max_cpu_isa, before its first primitive: avx2, or avx512_core (no AMX). */
+ * avx512_vnni). Under a cap (CNB_MAX_ISA) oneDNN is capped the same way with dnnl_set_max_cpu_isa,
+ * before its first primitive: avx2, avx2_vnni, avx512_core (no VNNI, no AMX), avx512_core_vnni,
+ * avx512_core_bf16 or avx512_core_amx. */
 #if CNB_HAVE_DNNL
 
 #include <oneapi/dnnl/dnnl.h>
@@ -53,10 +54,19 @@ static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
 static void engine_create(void)
 {
     /* oneDNN fixes its ISA at the first primitive or query: the cap comes first. */
-    const int cap = cnb_cpu_cap();
-    if (cap == CNB_ISA_AVX2 || cap == CNB_ISA_AVX512) {
-        /* avx512: the AVX-512 our kernels use, without what comes after it (AMX, AVX10). */
-        const dnnl_cpu_isa_t isa = cap == CNB_ISA_AVX2 ? dnnl_cpu_isa_avx2 : dnnl_cpu_isa_avx512_core;
+    /* oneDNN's ISA of the level of the cap, which allows the same instructions (avx512: the
+     * AVX-512 our kernels use, without what comes after it). */
+    dnnl_cpu_isa_t isa = dnnl_cpu_isa_all;
+    switch (cnb_cpu_cap()) {
+    case CNB_ISA_AVX2: isa = dnnl_cpu_isa_avx2; break;
+    case CNB_ISA_AVX_VNNI: isa = dnnl_cpu_isa_avx2_vnni; break;
+    case CNB_ISA_AVX512: isa = dnnl_cpu_isa_avx512_core; break;
+    case CNB_ISA_AVX512_VNNI: isa = dnnl_cpu_isa_avx512_core_vnni; break;
+    case CNB_ISA_AVX512_BF16: isa = dnnl_cpu_isa_avx512_core_bf16; break;   /* with VNNI */
+    case CNB_ISA_AMX: isa = dnnl_cpu_isa_avx512_core_amx; break;
+    default: break;
+    }
+    if (isa != dnnl_cpu_isa_all) {
         const dnnl_status_t st = dnnl_set_max_cpu_isa(isa);
         if (st != dnnl_success) {
             fprintf(stderr, "oneDNN: cannot cap the ISA at %s: %s\n", dnnl_cpu_isa2str(isa),
