@@ -20,6 +20,9 @@ void bench_usage(void)
          "  --shapes FILE    a layer table of your own\n"
          "  --op OP          only conv, pool, fc or gemm layers; also the op of bare descriptors\n"
          "  --layer GLOB     only layers whose name matches (fnmatch; repeatable)\n"
+         "  --dt LIST        data types to run each network layer in: f32,bf16,int8 (default: the\n"
+         "                   tables as written, f32); bf16 = conv/fc bf16, pool bf16; int8 = conv/fc\n"
+         "                   u8:s8:u8, pool u8. Layers naming their own --dt, and GEMM tables, run once\n"
          "  --quick          the representative QUICK subset (make bench QUICK=1)\n"
          "  --impl A,B       implementations (default: every runnable one, peer libraries included;\n"
          "                   plain-C `scalar` ones only on the QUICK layers; `*/ref` only when named)\n"
@@ -48,7 +51,7 @@ void bench_usage(void)
 
 /* The QUICK subset is data: harness/shapes/quick.list, one `<network> <layer>` a line. */
 enum { QUICK_MAX = 256 };
-static struct { char net[64], layer[160]; } g_quick[QUICK_MAX];
+static struct { char net[64], layer[160]; unsigned sets; } g_quick[QUICK_MAX];
 static int g_nquick = -1;   /* -1: not read yet */
 
 static void load_quick(void)
@@ -60,24 +63,39 @@ static void load_quick(void)
     g_nquick = 0;
     char line[512];
     for (int no = 1; fgets(line, sizeof line, f); no++) {
-        char net[64], layer[160], extra;
-        const int n = sscanf(line, " %63s %159s %c", net, layer, &extra);
+        char net[64], layer[160], dts[64], extra;
+        const int n = sscanf(line, " %63s %159s %63s %c", net, layer, dts, &extra);
         if (n <= 0 || net[0] == '#') continue;
-        if (n != 2)
-            cnb_die("%s:%d: expected `<network> <layer>`", path, no);
+        if (n != 2 && n != 3)
+            cnb_die("%s:%d: expected `<network> <layer> [f32,bf16,int8]`", path, no);
         if (g_nquick == QUICK_MAX) cnb_die("%s: more than %d entries", path, QUICK_MAX);
         snprintf(g_quick[g_nquick].net, sizeof g_quick[0].net, "%s", net);
         snprintf(g_quick[g_nquick].layer, sizeof g_quick[0].layer, "%s", layer);
+        /* The data-type sets the entry is QUICK in (under --dt LIST); f32 when not given. */
+        g_quick[g_nquick].sets = 1u << CNB_DTSET_F32;
+        if (n == 3) {
+            cnb_dtset sets[CNB_DTSET_COUNT];
+            char err[256];
+            const int ns = cnb_dtset_parse(dts, sets, CNB_DTSET_COUNT, err, sizeof err);
+            if (ns < 0) cnb_die("%s:%d: %s", path, no, err);
+            g_quick[g_nquick].sets = 0;
+            for (int k = 0; k < ns; k++) g_quick[g_nquick].sets |= 1u << sets[k];
+        }
         g_nquick++;
     }
     fclose(f);
 }
 
-static int in_quick(const char *net, const char *layer)
+/* A layer that keeps its own types (cnb_layer_keeps_dt) is QUICK by its name alone; the others
+ * in the data-type sets their entry lists. */
+static int in_quick(const char *net, const cnb_layer *l)
 {
     if (g_nquick < 0) load_quick();
+    const unsigned set = cnb_layer_keeps_dt(l) ? ~0u : 1u << cnb_layer_dtset(l);
     for (int i = 0; i < g_nquick; i++)
-        if (!strcmp(g_quick[i].net, net) && !strcmp(g_quick[i].layer, layer)) return 1;
+        if (!strcmp(g_quick[i].net, net) && !strcmp(g_quick[i].layer, l->name) &&
+            (g_quick[i].sets & set))
+            return 1;
     return 0;
 }
 
@@ -142,6 +160,12 @@ void bench_parse_options(int argc, char **argv, bench_opts *o, cnb_bench *b)
         else if (!strcmp(a, "--op")) { if (!argv[i + 1]) cnb_die("--op needs a value"); o->op = cnb_parse_kind(argv[++i]); o->have_op = 1; }
         else if (!strcmp(a, "--layer")) { if (!argv[i + 1]) cnb_die("--layer needs a pattern"); if (o->n_globs < 64) o->globs[o->n_globs++] = argv[++i]; }
         else if (!strcmp(a, "--quick")) b->quick = 1;
+        else if (!strcmp(a, "--dt") || !strncmp(a, "--dt=", 5)) {
+            const char *v = a[4] == '=' ? a + 5 : argv[++i];
+            char err[256];
+            if (!v) cnb_die("--dt needs a list, e.g. f32,bf16,int8");
+            if ((o->ndts = cnb_dtset_parse(v, o->dts, CNB_DTSET_COUNT, err, sizeof err)) < 0) cnb_die("%s", err);
+        }
         else if (!strcmp(a, "--threads")) { if (!(o->threads = argv[++i])) cnb_die("--threads needs a list, e.g. 1,2"); }
         else if (!strcmp(a, "--mb")) parse_batches(argv[++i], b), o->mb_given = 1;
         else if (!strcmp(a, "--reps")) b->reps = cnb_arg_int(a, argv[++i], 1, 1000);
@@ -188,7 +212,7 @@ void bench_select_layers(const bench_opts *o, const cnb_selection *sel, const in
         const cnb_layer *l = &sel->layers[i];
         if (!layer_kind_matches(l, o->have_op, o->op)) continue;
         if (l->kind == CNB_KIND_GEMM && mb_of[i] != b->batches[0]) continue;
-        const int quick = in_quick(sel->net[i], l->name);
+        const int quick = in_quick(sel->net[i], l);
         if (b->quick && !quick) continue;
         if (o->n_globs) {
             int hit = 0;

@@ -60,6 +60,8 @@ typedef struct bench_opts {
     cnb_kind op;
     double min_time;
     cnb_impl_sel impls;
+    cnb_dtset dts[CNB_DTSET_COUNT];   /* --dt LIST; ndts = 0: the layers as written (f32) */
+    int ndts;
 } bench_opts;
 
 

@@ -170,7 +170,10 @@ void bench_free_cases(cnb_bench_row *r)
 
 static double case_bytes(const cnb_case *c)
 {
-    return 4.0 * (c->src.n + 2.0 * c->wei.n + c->dst.n + c->c_init.n + c->isrc.n + c->idst.n);
+    /* Each buffer by its element size; the weights twice (the packed copy). */
+    return (double)c->src.n * c->src.esize + 2.0 * c->wei.n * c->wei.esize +
+           (double)c->dst.n * c->dst.esize + (double)c->c_init.n * c->c_init.esize +
+           (double)c->isrc.n * c->isrc.esize + (double)c->idst.n * c->idst.esize;
 }
 
 /* How many copies of one case's data a row rotates through: 1 when warm; with --cold, enough
@@ -278,13 +281,15 @@ static int prepare_cases(cnb_bench_row *r)
     r->layout_in_s = r->layout_out_s = -1;
     if (impl->to_layout) TIME_STEP(r->layout_in_s, cnb_case_to_impl(c));
     else if (c->isrc.map)
-        TIME_STEP(r->layout_in_s, cnb_to_blocked(c->src.ptr, c->isrc.ptr, case_mb(c),
-                                                 case_mb_c(c, 0), c->spatial_in, c->block));
+        TIME_STEP(r->layout_in_s, cnb_to_blocked(c->src.data, c->isrc.data, case_mb(c),
+                                                 case_mb_c(c, 0), c->spatial_in, c->block,
+                                                 (int)c->src.esize));
     cnb_case_run(c);
     if (impl->from_layout) TIME_STEP(r->layout_out_s, cnb_case_from_impl(c));
     else if (c->idst.map)
-        TIME_STEP(r->layout_out_s, cnb_from_blocked(c->idst.ptr, c->dst.ptr, case_mb(c),
-                                                    case_mb_c(c, 1), c->spatial_out, c->block));
+        TIME_STEP(r->layout_out_s, cnb_from_blocked(c->idst.data, c->dst.data, case_mb(c),
+                                                    case_mb_c(c, 1), c->spatial_out, c->block,
+                                                    (int)c->dst.esize));
     if (impl->kernel_name) {
         const char *k = impl->kernel_name(c->state);
         if (k) snprintf(r->kernel, sizeof r->kernel, "%s", k);

@@ -33,7 +33,7 @@ static int alloc(cnb_buf *b, size_t n, const char *what, char *err, size_t errle
     return alloc_dt(b, n, CNB_DT_F32, what, err, errlen);
 }
 
-/* Floats of every buffer a case allocates, from the problem alone. */
+/* Elements of every buffer a case allocates, from the problem alone. */
 typedef struct case_sizes { size_t src, wei, dst, c_init, isrc, idst; } case_sizes;
 
 static case_sizes sizes_of(const cnb_impl *impl, const cnb_problem *p)
@@ -70,9 +70,13 @@ static case_sizes sizes_of(const cnb_impl *impl, const cnb_problem *p)
 double cnb_case_bytes_needed(const cnb_impl *impl, const cnb_layer *l)
 {
     const case_sizes z = sizes_of(impl, &l->prob);
+    const cnb_types *t = &l->prob.dt;
+    const double s = cnb_dt_size(t->src), w = cnb_dt_size(t->wei), d = cnb_dt_size(t->dst);
     /* The case's buffers, the implementation's packed copy of the weights, and the reference's
-     * output beside the implementation's (validation). */
-    return 4.0 * ((double)z.src + 2.0 * z.wei + 2.0 * z.dst + z.c_init + z.isrc + z.idst);
+     * output beside the implementation's (validation), each by its element size; C's initial
+     * copy (beta ≠ 0) is f32 only. */
+    return s * ((double)z.src + z.isrc) + 2.0 * w * z.wei + d * (2.0 * z.dst + z.idst) +
+           4.0 * z.c_init;
 }
 
 int cnb_case_fits(const cnb_impl *impl, const cnb_layer *l, char *err, size_t errlen)
@@ -113,8 +117,12 @@ int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mod
         return -1;
     }
     cnb_fill_dt(c->src.data, n_src, t->src, seed, STREAM_SRC, mode, dense, 1, 1);
+    /* Conv weights: density along the reduction (goidhw: ic/g·kd·kh·kw contiguous per oc); int8
+     * weights over their own whole range as GEMM's B, the other types by the src's rule. */
     if (p->op == CNB_OP_CONV)
-        cnb_fill(c->wei.ptr, n_wei, seed, STREAM_WEI, mode, rule, 1, cnb_reduction_len(p));
+        cnb_fill_dt(c->wei.data, n_wei, t->wei, seed, STREAM_WEI, mode,
+                    t->wei == CNB_DT_S8 || t->wei == CNB_DT_U8 ? wrule : rule, 1,
+                    cnb_reduction_len(p));
     if (is_gemm) {
         const cnb_gemm *g = &p->gemm;
         /* Density (if ever needed) along B's reduction index. */
@@ -140,8 +148,8 @@ int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mod
         c->spatial_in = (int64_t)v->id * v->ih * v->iw;
         c->spatial_out = (int64_t)v->od * v->oh * v->ow;
     }
-    if (z.isrc && (alloc(&c->isrc, z.isrc, "src (blocked)", err, errlen) ||
-                   alloc(&c->idst, z.idst, "dst (blocked)", err, errlen))) {
+    if (z.isrc && (alloc_dt(&c->isrc, z.isrc, t->src, "src (blocked)", err, errlen) ||
+                   alloc_dt(&c->idst, z.idst, t->dst, "dst (blocked)", err, errlen))) {
         cnb_case_free(c);
         return -1;
     }
@@ -164,13 +172,13 @@ void cnb_case_to_impl(cnb_case *c)
         return;
     }
     if (!c->isrc.map) {
-        cnb_fill_nan(c->dst.ptr, c->dst.n);
+        cnb_fill_poison(c->dst.data, c->dst.n, c->dst.dt);
         return;
     }
     const int mb = p->op == CNB_OP_CONV ? p->conv.mb : p->pool.mb;
     const int ci = p->op == CNB_OP_CONV ? p->conv.ic : p->pool.c;
-    cnb_to_blocked(c->src.ptr, c->isrc.ptr, mb, ci, c->spatial_in, c->block);
-    cnb_fill_nan(c->idst.ptr, c->idst.n);
+    cnb_to_blocked(c->src.data, c->isrc.data, mb, ci, c->spatial_in, c->block, (int)c->src.esize);
+    cnb_fill_poison(c->idst.data, c->idst.n, c->idst.dt);
 }
 
 void cnb_case_from_impl(cnb_case *c)
@@ -183,7 +191,8 @@ void cnb_case_from_impl(cnb_case *c)
     if (p->op == CNB_OP_GEMM || !c->idst.map) return;
     const int mb = p->op == CNB_OP_CONV ? p->conv.mb : p->pool.mb;
     const int co = p->op == CNB_OP_CONV ? p->conv.oc : p->pool.c;
-    cnb_from_blocked(c->idst.ptr, c->dst.ptr, mb, co, c->spatial_out, c->block);
+    cnb_from_blocked(c->idst.data, c->dst.data, mb, co, c->spatial_out, c->block,
+                     (int)c->dst.esize);
 }
 
 int cnb_case_prepare(cnb_case *c)
@@ -239,9 +248,15 @@ int cnb_case_reference(const cnb_case *c, void *out_, int absolute)
 {
     const cnb_problem *p = &c->layer->prob;
     if (cnb_dt_config_of(&p->dt) != CNB_DTC_F32) {
-        if (absolute || p->op != CNB_OP_GEMM) return -1;   /* exact mode, GEMM only */
-        cnb_fill_poison(out_, c->dst.n, c->dst.dt);        /* the gaps (ldc > n) as the run's */
-        cnb_ref_gemm_dt(&p->gemm, &p->dt, c->src.data, c->wei.data, out_);
+        if (absolute) return -1;                           /* exact mode only */
+        if (p->op == CNB_OP_CONV) {
+            cnb_ref_conv_dt(&p->conv, &p->dt, c->src.data, c->wei.data, out_);
+        } else if (p->op == CNB_OP_POOL) {
+            cnb_ref_pool_dt(&p->pool, p->dt.src, c->src.data, out_);
+        } else {
+            cnb_fill_poison(out_, c->dst.n, c->dst.dt);    /* the gaps (ldc > n) as the run's */
+            cnb_ref_gemm_dt(&p->gemm, &p->dt, c->src.data, c->wei.data, out_);
+        }
         return 0;
     }
     float *out = out_;

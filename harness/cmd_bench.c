@@ -126,6 +126,11 @@ int cnb_cmd_bench(int argc, char **argv)
         if (o.shapes) cnb_sel_add_net(&sel, o.shapes, mb);
         for (int i = 0; i < o.n_descs; i++) cnb_sel_add_desc(&sel, o.descs[i], o.op, o.mb_given ? mb : 0);
         if (!o.n_nets && !o.shapes && !o.n_descs) cnb_sel_add_net(&sel, "all", mb);
+        /* --dt LIST: this batch's layers, each in every listed data-type set. */
+        char err[256];
+        if (o.ndts && cnb_layers_expand_dt(&sel.layers, &sel.net, &sel.count, &sel.cap,
+                                           j ? upto[j - 1] : 0, o.dts, o.ndts, err, sizeof err))
+            cnb_die("--dt: %s", err);
         upto[j] = sel.count;
     }
     int *uquick = calloc(sel.count ? sel.count : 1, sizeof *uquick);

@@ -19,6 +19,8 @@ static void check_usage(void)
          "  --impl A,B       implementations (default: every runnable one but the reference)\n"
          "  --op OP          only conv, pool, fc or gemm layers; also the op of bare descriptors\n"
          "  --mode MODE      exact (default: integer data, bit-for-bit) or random (error bound)\n"
+         "  --dt LIST        each network layer in each data-type set: f32,bf16,int8 (default:\n"
+         "                   as written); layers naming their own --dt, and GEMM tables, once\n"
          "  --mb N           batch (default: 1 for tables, the descriptor's own mb for DESC)\n"
          "  --threads N      OpenMP threads\n"
          "  --seed N         data seed (default 1)  --no-golden   always run the reference\n"
@@ -34,7 +36,9 @@ int cnb_cmd_check(int argc, char **argv)
     int mb = 0, verbose = 0, have_op = 0;
     cnb_kind op = CNB_KIND_CONV;
     const char *nets[64], *descs[256], *shapes = NULL;
-    int n_nets = 0, n_descs = 0;
+    int n_nets = 0, n_descs = 0, ndts = 0;
+    cnb_dtset dts[CNB_DTSET_COUNT];
+    char err[256];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help")) { check_usage(); return 0; }
@@ -49,6 +53,11 @@ int cnb_cmd_check(int argc, char **argv)
             else cnb_die("--mode %s: expected exact or random", m ? m : "(nothing)");
         }
         else if (!strcmp(a, "--mb")) mb = cnb_arg_int(a, argv[++i], 1, 4096);
+        else if (!strcmp(a, "--dt") || !strncmp(a, "--dt=", 5)) {
+            const char *v = a[4] == '=' ? a + 5 : argv[++i];
+            if (!v) cnb_die("--dt needs a list, e.g. f32,bf16,int8");
+            if ((ndts = cnb_dtset_parse(v, dts, CNB_DTSET_COUNT, err, sizeof err)) < 0) cnb_die("%s", err);
+        }
         else if (!strcmp(a, "--threads")) omp_set_num_threads(cnb_threads_one(argv[++i]));
         else if (!strcmp(a, "--seed")) o.seed = (uint64_t)cnb_arg_int(a, argv[++i], 0, 1 << 30);
         else if (!strcmp(a, "--no-golden")) o.use_golden = 0;
@@ -61,6 +70,9 @@ int cnb_cmd_check(int argc, char **argv)
     for (int i = 0; i < n_descs; i++) cnb_sel_add_desc(&sel, descs[i], op, mb);
     /* Nothing named: every network. A named table whose lines were all bad is not nothing. */
     if (!n_nets && !shapes && !n_descs) cnb_sel_add_net(&sel, "all", mb);
+    if (ndts && cnb_layers_expand_dt(&sel.layers, &sel.net, &sel.count, &sel.cap, 0, dts, ndts, err,
+                                     sizeof err))
+        cnb_die("--dt: %s", err);
     if (!impls.named) cnb_impl_sel_default(&impls, verbose);
     if (o.use_golden && o.mode == CNB_MODE_EXACT) {
         const int n = cnb_golden_load(cnb_golden_dir());
@@ -72,6 +84,16 @@ int cnb_cmd_check(int argc, char **argv)
         if (have_op && l->kind != op && !(op == CNB_KIND_FC && l->kind == CNB_KIND_GEMM)) continue;
         char desc[CNB_DESC_MAX];
         cnb_layer_format(l, desc, sizeof desc);
+        /* The name, with the data types when they are not f32 (--dt LIST lists a layer in
+         * several): "resnet_50:res2a_branch2b u8:s8:u8". */
+        char lname[CNB_NAME_MAX + 24];
+        const cnb_types *t = &l->prob.dt;
+        if (cnb_dt_config_of(t) == CNB_DTC_F32) snprintf(lname, sizeof lname, "%s", l->name);
+        else if (t->src == t->wei && t->wei == t->dst)
+            snprintf(lname, sizeof lname, "%s %s", l->name, cnb_dt_name(t->src));
+        else
+            snprintf(lname, sizeof lname, "%s %s:%s:%s", l->name, cnb_dt_name(t->src),
+                     cnb_dt_name(t->wei), cnb_dt_name(t->dst));
         for (int k = 0; k < impls.count; k++) {
             const cnb_impl *impl = impls.list[k];
             if (impl->op != l->prob.op) continue;
@@ -80,22 +102,22 @@ int cnb_cmd_check(int argc, char **argv)
             if (r.status == CNB_VAL_SKIP) {
                 skipped++;
                 if (verbose || impls.named)
-                    printf("SKIP %-24s %-44s %s\n", impl->name, l->name, r.why);
+                    printf("SKIP %-24s %-44s %s\n", impl->name, lname, r.why);
                 continue;
             }
             if (!impl->peer) ran_isa[impl->isa] = 1;   /* a library's code proves none of ours */
             if (r.status == CNB_VAL_PASS) {
                 passed++;
                 if (o.mode == CNB_MODE_RANDOM)
-                    printf("PASS %-24s %-44s worst error/bound %.3g\n", impl->name, l->name, r.worst_ratio);
+                    printf("PASS %-24s %-44s worst error/bound %.3g\n", impl->name, lname, r.worst_ratio);
                 else
-                    printf("PASS %-24s %-44s %s%s\n", impl->name, l->name,
+                    printf("PASS %-24s %-44s %s%s\n", impl->name, lname,
                            r.golden ? "bit-exact (golden)" : "bit-exact (reference)", r.why[0] ? "; " : "");
                 if (r.why[0]) printf("     warning: %s\n", r.why);
             } else {
                 failed++;
                 printf("%s %-24s %-44s %s\n", r.status == CNB_VAL_FAIL ? "FAIL" : "MISTRUSTED",
-                       impl->name, l->name, r.why);
+                       impl->name, lname, r.why);
                 printf("     repro: cnnbench check --impl %s%s '%s'\n", impl->name,
                        o.mode == CNB_MODE_RANDOM ? " --mode random" : "", desc);
             }
@@ -125,13 +147,20 @@ int cnb_cmd_golden(int argc, char **argv)
 {
     const char *out = NULL;
     const char *nets[64];
-    int n_nets = 0;
+    int n_nets = 0, ndts = 0;
+    cnb_dtset dts[CNB_DTSET_COUNT];
+    char err[512] = "";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--out")) out = argv[++i];
-        else if (!strcmp(argv[i], "--help")) {
-            puts("usage: cnnbench golden --out DIR [NET...]\nRuns the reference on every layer of "
-                 "each network (default: all) at batch 1 in exact mode and writes DIR/<net>.txt: "
-                 "input and output XXH3 fingerprints keyed by descriptor, seed and fill version.");
+        else if (!strcmp(argv[i], "--dt") || !strncmp(argv[i], "--dt=", 5)) {
+            const char *v = argv[i][4] == '=' ? argv[i] + 5 : argv[++i];
+            if (!v) cnb_die("--dt needs a list, e.g. f32,bf16,int8");
+            if ((ndts = cnb_dtset_parse(v, dts, CNB_DTSET_COUNT, err, sizeof err)) < 0) cnb_die("%s", err);
+        } else if (!strcmp(argv[i], "--help")) {
+            puts("usage: cnnbench golden --out DIR [--dt LIST] [NET...]\nRuns the reference on every "
+                 "layer of each network (default: all) at batch 1 in exact mode, in each data-type set "
+                 "of LIST (as bench --dt; default: as written), and writes DIR/<net>.txt: input and "
+                 "output XXH3 fingerprints keyed by descriptor, seed and fill version.");
             return 0;
         } else if (argv[i][0] == '-') cnb_die("golden: unknown option '%s'", argv[i]);
         else if (n_nets < 64) nets[n_nets++] = argv[i];
@@ -146,8 +175,16 @@ int cnb_cmd_golden(int argc, char **argv)
     mkdir(out, 0777);
     for (int i = 0; i < n_nets; i++) {
         cnb_net net;
-        char err[512];
         if (cnb_net_load(nets[i], 1, &net, err, sizeof err)) cnb_die("%s", err);
+        if (ndts) {
+            /* The network's layers in each set (the names array is only a by-product here). */
+            char(*names)[64] = calloc(net.count ? (size_t)net.count : 1, sizeof *names);
+            int cap = net.count;
+            if (!names || cnb_layers_expand_dt(&net.layers, &names, &net.count, &cap, 0, dts, ndts,
+                                               err, sizeof err))
+                cnb_die("golden --dt: %s", err[0] ? err : "out of memory");
+            free(names);
+        }
         char path[4200], tmp[4300];
         snprintf(path, sizeof path, "%s/%s.txt", out, net.name);
         snprintf(tmp, sizeof tmp, "%s.tmp", path);

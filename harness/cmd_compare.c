@@ -20,11 +20,11 @@
 #include "harness/csv.h"
 
 enum { C_OP, C_DESC, C_IMPL, C_THREADS, C_BATCH, C_CACHE, C_MEDIAN, C_SPREAD, C_VALID, C_LAYER,
-       C_NOTE, C_COMMIT, C_DATE, C_MACHINE, C_NETWORK, C_COUNT };
+       C_NOTE, C_COMMIT, C_DATE, C_MACHINE, C_NETWORK, C_DT, C_COUNT };
 static const char *const col_names[C_COUNT] = {
     "op", "descriptor", "impl", "threads", "batch", "cache", "time_median_s", "spread_pct",
-    "validation", "layer", "note", "commit", "date", "machine", "network"};
-static const int col_required[C_COUNT] = {1, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0};
+    "validation", "layer", "note", "commit", "date", "machine", "network", "dt"};
+static const int col_required[C_COUNT] = {1, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0};
 
 typedef struct row {
     char *f[C_COUNT];
@@ -121,9 +121,13 @@ static int compare_machines(table *a, table *b)
             }
         }
         if (!(ra->median > 0) || !(rb->median > 0)) continue;
-        char name[256];
-        snprintf(name, sizeof name, "%-16s %-26s %3s", *rb->f[C_NETWORK] ? rb->f[C_NETWORK] : "-",
-                 rb->f[C_IMPL], rb->f[C_THREADS]);
+        /* One group per network and data type: a bf16 layer's ratio never mixes with an f32
+         * one's. f32 (or no dt column, before schema 4) is the network's name alone. */
+        char name[256], net[160];
+        const char *dt = rb->f[C_DT];
+        snprintf(net, sizeof net, "%s%s%s", *rb->f[C_NETWORK] ? rb->f[C_NETWORK] : "-",
+                 *dt && strcmp(dt, "f32") ? " " : "", *dt && strcmp(dt, "f32") ? dt : "");
+        snprintf(name, sizeof name, "%-16s %-26s %3s", net, rb->f[C_IMPL], rb->f[C_THREADS]);
         geo_add(&per, name, rb->median / ra->median);
     }
     if (per.n) {
@@ -203,7 +207,12 @@ int cnb_cmd_compare(int argc, char **argv)
         if (strcmp(va, "PASS") && !strcmp(vb, "PASS")) fixed++;
         if (!(ra->median > 0) || !(rb->median > 0)) continue;
         const double ratio = rb->median / ra->median, change = 100 * (ratio - 1);
-        geo_add(&per_impl, rb->f[C_IMPL], ratio);
+        /* Per implementation and data type (an f32 row's ratio never averages with a bf16 one's). */
+        char gname[256];
+        const char *dt = rb->f[C_DT];
+        snprintf(gname, sizeof gname, "%s%s%s", rb->f[C_IMPL], *dt && strcmp(dt, "f32") ? " " : "",
+                 *dt && strcmp(dt, "f32") ? dt : "");
+        geo_add(&per_impl, gname, ratio);
         const double diff = fabs(rb->median - ra->median);
         const int significant = fabs(change) >= threshold &&
                                 diff > (ra->spread * ra->median + rb->spread * rb->median) / 100;
@@ -223,7 +232,7 @@ int cnb_cmd_compare(int argc, char **argv)
     for (int i = 0; i < b.count; i++) only_b += !b.rows[i].dup && !b.rows[i].matched;
     if (per_impl.n) printf("geometric mean of B/A time per implementation (< 1: B is faster):\n");
     for (int g = 0; g < per_impl.n; g++)
-        printf("  %-24s %.3f over %d rows\n", per_impl.g[g].name,
+        printf("  %-34s %.3f over %d rows\n", per_impl.g[g].name,
                exp(per_impl.g[g].log_sum / per_impl.g[g].n), per_impl.g[g].n);
     free(per_impl.g);
     printf("%d rows matched (%d only in A, %d only in B): %d faster, %d slower, %d new failures, "

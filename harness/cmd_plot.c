@@ -75,6 +75,34 @@ static void sanitize(char *s)
             *s = '_';
 }
 
+/* Charts never put rows of two data types side by side: a row whose dt column (schema 4) is not
+ * f32 has its network and, when `impl` ≥ 0, its implementation keyed with the type
+ * ("resnet_50[bf16]", "conv/onednn[bf16]": no blank, which gnuplot's columns would split), so that each network chart, series, scaling ratio and batch curve is
+ * of one type. The network takes the data-type block of the networks CSV: u8 pooling is part of
+ * the u8:s8:u8 chain (harness/report.c). */
+static void key_by_dt(cnb_csv *t, int c_dt, int c_net, int c_impl)
+{
+    if (c_dt < 0) return;   /* before schema 4: all f32 */
+    for (int r = 0; r < t->nrow; r++) {
+        char **f = t->rows[r];
+        const char *dt = f[c_dt];
+        if (!*dt || !strcmp(dt, "f32")) continue;
+        const char *block = !strcmp(dt, "u8") ? "u8:s8:u8" : dt;
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s[%s]", f[c_net], block);
+        char *net = strdup(buf);
+        if (!net) cnb_die("plot: out of memory");
+        free(f[c_net]);
+        f[c_net] = net;
+        if (c_impl < 0) continue;
+        snprintf(buf, sizeof buf, "%s[%s]", f[c_impl], dt);
+        char *impl = strdup(buf);
+        if (!impl) cnb_die("plot: out of memory");
+        free(f[c_impl]);
+        f[c_impl] = impl;
+    }
+}
+
 static int cmp_int(const void *a, const void *b)
 {
     return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
@@ -97,6 +125,7 @@ static int batch_charts(const char *path, const char *dir, FILE *all, const char
     const int c_net = cnb_csv_need(&t, "network", npath), c_impl = cnb_csv_need(&t, "impl", npath),
               c_thr = cnb_csv_need(&t, "threads", npath), c_mb = cnb_csv_need(&t, "batch", npath),
               c_ips = cnb_csv_need(&t, "images_per_s", npath), c_ok = cnb_csv_need(&t, "complete", npath);
+    key_by_dt(&t, cnb_csv_col(&t, "dt"), c_net, -1);
     strset nets = {0}, threads = {0};
     for (int r = 0; r < t.nrow; r++) {
         set_add(&nets, t.rows[r][c_net]);
@@ -195,6 +224,8 @@ int cnb_cmd_plot(int argc, char **argv)
               c_bw = cnb_csv_need(&t, "peak_gbs", path), c_mult = cnb_csv_need(&t, "multiplicity", path),
               c_mach = cnb_csv_need(&t, "machine", path), c_time = cnb_csv_need(&t, "time_median_s", path);
     const int c_mb = cnb_csv_col(&t, "batch");   /* empty for GEMM rows: they go in every chart */
+    const int c_dt = cnb_csv_col(&t, "dt");
+    key_by_dt(&t, c_dt, c_net, c_impl);
     char dir[4200];
     if (out) snprintf(dir, sizeof dir, "%s", out);
     else snprintf(dir, sizeof dir, "%.*s-plots", (int)(strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".csv") ? strlen(path) - 4 : strlen(path)), path);
@@ -297,7 +328,13 @@ int cnb_cmd_plot(int argc, char **argv)
                     if (pool) fprintf(dat, "%d %.4g \"%s\"\n", rows, strtod(f[c_gbs], NULL), f[c_layer]);
                     else fprintf(dat, "%.4g %.4g\n", flops / bytes, strtod(f[c_gf], NULL));
                     rows++;
-                    const int k = set_add(&isas, f[c_isa]);
+                    /* One ceiling per ISA and data type (an int8 peak is not an FMA one). */
+                    char ceil_name[96];
+                    const char *dt = c_dt >= 0 ? f[c_dt] : "";
+                    snprintf(ceil_name, sizeof ceil_name, "%s%s%s%s", f[c_isa],
+                             *dt && strcmp(dt, "f32") ? "[" : "", *dt && strcmp(dt, "f32") ? dt : "",
+                             *dt && strcmp(dt, "f32") ? "]" : "");
+                    const int k = set_add(&isas, ceil_name);
                     if (k >= 0 && k < 8 && strtod(f[c_peak], NULL) > peak[k]) peak[k] = strtod(f[c_peak], NULL);
                     if (strtod(f[c_bw], NULL) > bw) bw = strtod(f[c_bw], NULL);
                 }
@@ -322,7 +359,7 @@ int cnb_cmd_plot(int argc, char **argv)
                 fprintf(gp, "set logscale xy\nset xrange [0.1:10000]\nset yrange [0.5:%.4g]\n", top * 3);
                 for (int k = 0; k < isas.n && k < 8; k++)
                     if (peak[k] > 0)
-                        len += snprintf(plot + len, sizeof plot - len, ", %.4g title '%s FMA peak %.4g' with lines lw 2", peak[k], isas.v[k], peak[k]);
+                        len += snprintf(plot + len, sizeof plot - len, ", %.4g title '%s peak %.4g' with lines lw 2", peak[k], isas.v[k], peak[k]);
                 if (bw > 0)
                     len += snprintf(plot + len, sizeof plot - len, ", %.4g*x title 'DRAM %.3g GB/s' with lines dt 2 lc rgb 'black'", bw, bw);
             }

@@ -418,12 +418,17 @@ static int parse_shape(const char *text, cnb_kind default_kind, int mb_override,
  *   --dt=T            every tensor of type T (f32, bf16, s8, u8, s32)
  *   --dt=S:W:D        src (A), weights (B) and dst (C) types
  *   --attr-scales=src:common:X+wei:common:Y+dst:common:Z   (any subset, '+' between)
- * The triple must be one of cnb_dt_config_of (kernels/problem.h). Scales apply to a requantized
- * int8 output only and must be powers of two (the scaling is then exact and the output's one
- * rounding well defined). A requantized output without a dst scale gets 2^(7 + ⌈⌈log2 K⌉/2⌉):
+ * The triple must be one of cnb_dt_config_of (kernels/problem.h) that the op takes:
+ *   gemm, fc, conv  f32, bf16:bf16:f32, bf16 (bf16:bf16:bf16), u8|s8:s8:s32|u8|s8
+ *   pool            one type for src and dst, as benchdnn pool's --dt: --dt=T or --dt=T:T with
+ *                   T one of f32, bf16, u8, s8 (stored as the triple T:T:T; no scales)
+ * Scales apply to a requantized int8 conv or GEMM output only and must be powers of two (the
+ * scaling is then exact and the output's one rounding well defined). A requantized output without
+ * a dst scale gets 2^(7 + ⌈⌈log2 K⌉/2⌉), K the reduction length (GEMM k; conv ic/g·kd·kh·kw):
  * with data over the whole u8/s8 range the accumulator's spread is about 2^13·√K, so this puts
- * the outputs across the int8 range with some saturating, and leaves at least 7 fraction bits so
- * that round-to-nearest-even meets real ties. Everything but f32 is GEMM (gemm, fc) only for now. */
+ * the outputs across the int8 range with few saturating (the positive side's spread is about 2^6,
+ * a quarter of 255), and leaves at least 7 fraction bits so that round-to-nearest-even meets real
+ * ties. alpha and beta other than 1 and 0 stay f32 only. */
 static int parse_dt_name(const char *s, size_t len, cnb_dt *t)
 {
     for (int d = 0; d < CNB_DT_COUNT; d++)
@@ -434,7 +439,7 @@ static int parse_dt_name(const char *s, size_t len, cnb_dt *t)
     return -1;
 }
 
-static int parse_dt(const char *v, cnb_types *t, char *err, size_t errlen)
+static int parse_dt(const char *v, cnb_op op, cnb_types *t, char *err, size_t errlen)
 {
     cnb_dt d[3];
     int n = 0;
@@ -447,6 +452,13 @@ static int parse_dt(const char *v, cnb_types *t, char *err, size_t errlen)
         n++;
         if (!s[len]) break;
         s += len + 1;
+    }
+    if (op == CNB_OP_POOL) {
+        if (n == 3 || (n == 2 && d[0] != d[1]))
+            return fail(err, errlen, "--dt=%s: pooling takes one type for src and dst (--dt=T "
+                        "or T:T; T one of f32, bf16, u8, s8)", v);
+        t->src = t->wei = t->dst = d[0];
+        return 0;
     }
     if (n == 2) return fail(err, errlen, "--dt=%s: give one type or three (src:wei:dst)", v);
     t->src = d[0];
@@ -522,31 +534,150 @@ int cnb_layer_parse(const char *text, cnb_kind default_kind, int mb_override, cn
     if (parse_shape(shape, default_kind, mb_override, out, err, errlen)) return -1;
     snprintf(out->text, sizeof out->text, "%s", text);
     cnb_types *t = &out->prob.dt;
-    if (dt[0] && parse_dt(dt, t, err, errlen)) return -1;
+    const cnb_op op = out->prob.op;
+    if (dt[0] && parse_dt(dt, op, t, err, errlen)) return -1;
+    const int cfg = cnb_dt_config_of(t);
+    if (op == CNB_OP_POOL) {
+        if (cfg != CNB_DTC_F32 && cfg != CNB_DTC_BF16 && cfg != CNB_DTC_U8U8U8 && cfg != CNB_DTC_S8S8S8)
+            return fail(err, errlen, "--dt=%s is not supported for pooling (f32, bf16, u8, s8)", dt);
+        if (scales[0])
+            return fail(err, errlen, "--attr-scales: pooling takes no scales (its int8 output is "
+                        "the input's scale)");
+        return 0;
+    }
     int has_dst_scale = 0;
     if (scales[0] && parse_scales(scales, t, &has_dst_scale, err, errlen)) return -1;
-    if (cnb_dt_config_of(t) < 0)
+    if (cfg < 0 || cfg == CNB_DTC_U8U8U8)
         return fail(err, errlen, "--dt=%s:%s:%s is not supported (f32; bf16:bf16:f32, bf16; "
                     "u8|s8:s8:s32|u8|s8)", cnb_dt_name(t->src), cnb_dt_name(t->wei),
                     cnb_dt_name(t->dst));
-    if (t->src != CNB_DT_F32) {
-        if (out->prob.op != CNB_OP_GEMM)
-            return fail(err, errlen, "--dt=%s: %s runs in f32 only for now (gemm and fc take "
-                        "bf16 and int8)", dt, cnb_kind_name(out->kind));
-        if (out->prob.gemm.alpha != 1.0f || out->prob.gemm.beta != 0.0f)
-            return fail(err, errlen, "--dt=%s: alpha and beta other than 1 and 0 are f32 only "
-                        "(int8 scales: --attr-scales)", dt);
-    }
+    if (t->src != CNB_DT_F32 && op == CNB_OP_GEMM &&
+        (out->prob.gemm.alpha != 1.0f || out->prob.gemm.beta != 0.0f))
+        return fail(err, errlen, "--dt=%s: alpha and beta other than 1 and 0 are f32 only "
+                    "(int8 scales: --attr-scales)", dt);
     if (scales[0] && !cnb_dt_requantized(t))
         return fail(err, errlen, "--attr-scales apply to a requantized int8 output only "
                     "(--dt=u8:s8:u8, u8:s8:s8, s8:s8:u8, s8:s8:s8)");
-    if (cnb_dt_requantized(t) && !has_dst_scale)
-        t->dst_scale_log2 = 7 + (ceil_log2(out->prob.gemm.k) + 1) / 2;
+    if (cnb_dt_requantized(t) && !has_dst_scale) {
+        const cnb_conv *c = &out->prob.conv;
+        const long k = op == CNB_OP_GEMM ? out->prob.gemm.k
+                                         : (long)(c->ic / c->g) * c->kd * c->kh * c->kw;
+        t->dst_scale_log2 = 7 + (ceil_log2(k) + 1) / 2;
+    }
+    return 0;
+}
+
+/* ---- --dt=LIST: networks per data-type set (harness/desc.h) ---- */
+
+const char *cnb_dtset_name(cnb_dtset s)
+{
+    static const char *const names[] = {"f32", "bf16", "int8"};
+    return (unsigned)s < CNB_DTSET_COUNT ? names[s] : "?";
+}
+
+int cnb_dtset_parse(const char *list, cnb_dtset *sets, int max, char *err, size_t errlen)
+{
+    int n = 0;
+    const char *s = list;
+    if (!s || !*s) return fail(err, errlen, "--dt needs a list, e.g. f32,bf16,int8");
+    for (;;) {
+        const size_t len = strcspn(s, ",");
+        int found = -1;
+        for (int d = 0; d < CNB_DTSET_COUNT; d++)
+            if (strlen(cnb_dtset_name((cnb_dtset)d)) == len && !strncmp(s, cnb_dtset_name((cnb_dtset)d), len))
+                found = d;
+        if (found < 0)
+            return fail(err, errlen, "--dt %s: '%.*s' is not one of f32, bf16, int8 (a layer's own "
+                        "types go in its descriptor: 'conv --dt=u8:s8:s8 ...')", list, (int)len, s);
+        for (int i = 0; i < n; i++)
+            if (sets[i] == (cnb_dtset)found)
+                return fail(err, errlen, "--dt %s: %s is given twice", list, cnb_dtset_name(found));
+        if (n == max) return fail(err, errlen, "--dt %s: too many entries", list);
+        sets[n++] = (cnb_dtset)found;
+        if (!s[len]) break;
+        s += len + 1;
+    }
+    return n;
+}
+
+/* 1 when the text names --dt= as a word outside a quoted name. */
+static int names_dt(const char *text)
+{
+    int quoted = 0;
+    for (const char *s = text; *s; s++) {
+        if (*s == '"') quoted = !quoted;
+        if (!quoted && (s == text || isspace((unsigned char)s[-1])) && !strncmp(s, "--dt=", 5)) return 1;
+    }
+    return 0;
+}
+
+int cnb_layer_keeps_dt(const cnb_layer *l)
+{
+    return l->kind == CNB_KIND_GEMM || names_dt(l->text);
+}
+
+cnb_dtset cnb_layer_dtset(const cnb_layer *l)
+{
+    const cnb_dt t = l->prob.dt.src;
+    return t == CNB_DT_BF16 ? CNB_DTSET_BF16 : t == CNB_DT_U8 || t == CNB_DT_S8 ? CNB_DTSET_INT8
+                                                                               : CNB_DTSET_F32;
+}
+
+int cnb_layer_to_dtset(const cnb_layer *l, cnb_dtset s, cnb_layer *out, char *err, size_t errlen)
+{
+    *out = *l;
+    if (cnb_layer_keeps_dt(l) || s == CNB_DTSET_F32) return 0;
+    static const char *const words[CNB_DTSET_COUNT][3] = {
+        [CNB_DTSET_BF16] = {"bf16", "bf16", "bf16"},    /* conv, pool, fc */
+        [CNB_DTSET_INT8] = {"u8:s8:u8", "u8", "u8:s8:u8"},
+    };
+    const int which = l->prob.op == CNB_OP_CONV ? 0 : l->prob.op == CNB_OP_POOL ? 1 : 2;
+    /* Through the parser, so that the set's layer is exactly what its canonical text says (the
+     * checks and the default dst scale included). The batch is the layer's own. */
+    char text[CNB_DESC_MAX + 32], canon[CNB_DESC_MAX];
+    cnb_layer_format(l, canon, sizeof canon);
+    snprintf(text, sizeof text, "%s --dt=%s", canon, words[s][which]);
+    if (cnb_layer_parse(text, l->kind, 0, out, err, errlen)) return -1;
+    out->kind = l->kind;
+    out->mult = l->mult;
+    snprintf(out->name, sizeof out->name, "%s", l->name);
+    snprintf(out->text, sizeof out->text, "%s", l->text);   /* as written: it names no --dt */
+    return 0;
+}
+
+int cnb_layers_expand_dt(cnb_layer **layers, char (**net)[64], int *count, int *cap, int from,
+                         const cnb_dtset *sets, int nsets, char *err, size_t errlen)
+{
+    int extra = 0;
+    for (int i = from; i < *count; i++) extra += cnb_layer_keeps_dt(&(*layers)[i]) ? 0 : nsets - 1;
+    const int total = *count + extra;
+    if (total > *cap) {
+        cnb_layer *nl = realloc(*layers, (size_t)total * sizeof *nl);
+        if (nl) *layers = nl;
+        char(*nn)[64] = realloc(*net, (size_t)total * sizeof *nn);
+        if (nn) *net = nn;
+        if (!nl || !nn) return fail(err, errlen, "out of memory");
+        *cap = total;
+    }
+    /* From the end backwards, so that each layer is read before its slot is overwritten. */
+    int w = total;
+    for (int i = *count - 1; i >= from; i--) {
+        const cnb_layer l = (*layers)[i];
+        char name[64];
+        memcpy(name, (*net)[i], sizeof name);
+        const int keep = cnb_layer_keeps_dt(&l);
+        for (int k = keep ? 0 : nsets - 1; k >= 0; k--) {
+            w--;
+            if (cnb_layer_to_dtset(&l, sets[k], &(*layers)[w], err, errlen)) return -1;
+            memcpy((*net)[w], name, sizeof name);
+        }
+    }
+    *count = total;
     return 0;
 }
 
 /* The data-type words of the canonical form ("" for f32), with a leading space. */
-static void format_dt(const cnb_types *t, char *buf, size_t n)
+static void format_dt(const cnb_types *t, cnb_op op, char *buf, size_t n)
 {
     buf[0] = 0;
     if (t->src == CNB_DT_F32 && t->wei == CNB_DT_F32 && t->dst == CNB_DT_F32) return;
@@ -556,7 +687,7 @@ static void format_dt(const cnb_types *t, char *buf, size_t n)
     else
         len = snprintf(buf, n, " --dt=%s:%s:%s", cnb_dt_name(t->src), cnb_dt_name(t->wei),
                        cnb_dt_name(t->dst));
-    if (!cnb_dt_requantized(t) || len < 0 || (size_t)len >= n) return;
+    if (op == CNB_OP_POOL || !cnb_dt_requantized(t) || len < 0 || (size_t)len >= n) return;
     const char *sep = " --attr-scales=";
     if (t->src_scale_log2)
         len += snprintf(buf + len, n - len, "%ssrc:common:%.9g", sep, ldexp(1, t->src_scale_log2)), sep = "+";
@@ -570,7 +701,7 @@ void cnb_layer_format(const cnb_layer *l, char *buf, size_t n)
 {
     const cnb_problem *p = &l->prob;
     char dts[128];
-    format_dt(&p->dt, dts, sizeof dts);
+    format_dt(&p->dt, p->op, dts, sizeof dts);
     if (l->kind == CNB_KIND_FC) {
         const cnb_gemm *g = &p->gemm;
         snprintf(buf, n, "fc%s mb%dic%doc%d", dts, g->m, g->k, g->n);
@@ -585,14 +716,14 @@ void cnb_layer_format(const cnb_layer *l, char *buf, size_t n)
     int len, v[21]; /* i o k s p (d h w each), right paddings, dilations */
     if (p->op == CNB_OP_CONV) {
         const cnb_conv *c = &p->conv;
-        len = snprintf(buf, n, "conv g%dmb%dic%doc%d", c->g, c->mb, c->ic, c->oc);
+        len = snprintf(buf, n, "conv%s g%dmb%dic%doc%d", dts, c->g, c->mb, c->ic, c->oc);
         const int t[21] = {c->id, c->ih, c->iw, c->od, c->oh, c->ow, c->kd, c->kh, c->kw,
                            c->sd, c->sh, c->sw, c->pd, c->ph, c->pw, c->pd_r, c->ph_r, c->pw_r,
                            c->dd, c->dh, c->dw};
         memcpy(v, t, sizeof v);
     } else {
         const cnb_pool *q = &p->pool;
-        len = snprintf(buf, n, "pool:%s mb%dic%d", cnb_pool_alg_name(q->alg), q->mb, q->c);
+        len = snprintf(buf, n, "pool:%s%s mb%dic%d", cnb_pool_alg_name(q->alg), dts, q->mb, q->c);
         const int t[21] = {q->id, q->ih, q->iw, q->od, q->oh, q->ow, q->kd, q->kh, q->kw,
                            q->sd, q->sh, q->sw, q->pd, q->ph, q->pw, q->pd_r, q->ph_r, q->pw_r,
                            q->dd, q->dh, q->dw};
@@ -664,9 +795,11 @@ double cnb_layer_act_bytes(const cnb_layer *l)
 {
     const cnb_problem *p = &l->prob;
     if (p->op == CNB_OP_CONV)
-        return 4.0 * (cnb_conv_src_elems(&p->conv) + cnb_conv_dst_elems(&p->conv));
+        return cnb_dt_size(p->dt.src) * (double)cnb_conv_src_elems(&p->conv) +
+               cnb_dt_size(p->dt.dst) * (double)cnb_conv_dst_elems(&p->conv);
     if (p->op == CNB_OP_POOL)
-        return 4.0 * (cnb_pool_src_elems(&p->pool) + cnb_pool_dst_elems(&p->pool));
+        return cnb_dt_size(p->dt.src) * (double)cnb_pool_src_elems(&p->pool) +
+               cnb_dt_size(p->dt.dst) * (double)cnb_pool_dst_elems(&p->pool);
     return cnb_dt_size(p->dt.src) * (double)p->gemm.m * p->gemm.k +
            cnb_dt_size(p->dt.dst) * (double)p->gemm.m * p->gemm.n;
 }

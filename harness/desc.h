@@ -51,6 +51,31 @@ double cnb_layer_wei_bytes(const cnb_layer *l);
 double cnb_layer_act_bytes(const cnb_layer *l);
 double cnb_layer_bytes(const cnb_layer *l);
 
+/* The data-type sets of `--dt=LIST` (cnnbench bench and check): each network layer is run in
+ * each listed set, as inference would run the whole network in that type:
+ *   f32   every tensor f32 (the tables as written)
+ *   bf16  conv and fc bf16:bf16:bf16, pooling bf16
+ *   int8  conv and fc u8:s8:u8 (requantized, the default dst scale), pooling u8: the u8
+ *         activations an int8 inference chain passes from layer to layer
+ * A layer whose own line names --dt keeps its types, and so does a layer of a GEMM table (kind
+ * gemm: a matrix shape, not a network layer); each of those is listed once, whatever the list. */
+typedef enum { CNB_DTSET_F32, CNB_DTSET_BF16, CNB_DTSET_INT8, CNB_DTSET_COUNT } cnb_dtset;
+const char *cnb_dtset_name(cnb_dtset s);
+/* Parse "f32,bf16,int8" (each at most once) into sets; returns the count, or -1 with one line. */
+int cnb_dtset_parse(const char *list, cnb_dtset *sets, int max, char *err, size_t errlen);
+/* 1 when the layer keeps its own types under --dt=LIST (see above). */
+int cnb_layer_keeps_dt(const cnb_layer *l);
+/* The layer in set s (l itself when it keeps its types): 0, or -1 with one line in err when the
+ * problem cannot take those types. */
+int cnb_layer_to_dtset(const cnb_layer *l, cnb_dtset s, cnb_layer *out, char *err, size_t errlen);
+/* The set a layer's types belong to: f32, bf16 (bf16 src) or int8 (u8/s8 src). */
+cnb_dtset cnb_layer_dtset(const cnb_layer *l);
+/* Expand layers[from, *count) in place by the sets (the parallel arrays `net`, of *cap entries,
+ * grow as needed): each layer that does not keep its types becomes one layer per set, in the
+ * order of the list; the others stay once. Returns 0, or -1 (out of memory, or one line in err). */
+int cnb_layers_expand_dt(cnb_layer **layers, char (**net)[64], int *count, int *cap, int from,
+                         const cnb_dtset *sets, int nsets, char *err, size_t errlen);
+
 /* A network: the layers of harness/shapes/<name>.txt (or any table file). */
 typedef struct cnb_net {
     char name[64];

@@ -376,23 +376,45 @@ static int in_batch(const cnb_bench *b, const cnb_bench_occ *o, int batch)
     return o->batch == batch || (o->layer->kind == CNB_KIND_GEMM && o->batch == b->batches[0]);
 }
 
-/* The data-type block a layer belongs to (its cnb_dt_config); dtc < 0 takes every layer. */
-static int in_dt(const cnb_layer *l, int dtc) { return dtc < 0 || cnb_dt_config_of(&l->prob.dt) == dtc; }
+/* The data-type block of a configuration: itself, except u8 pooling (u8:u8:u8), which sits in the
+ * u8:s8:u8 block: the int8 inference chain of --dt int8 (conv and fc u8:s8:u8 between u8 pooling
+ * layers) is one network in one type, not two. A row is only ever totalled, compared or ranked
+ * within its block, so an f32 row never meets a bf16 one. */
+static int dt_block(int cfg) { return cfg == CNB_DTC_U8U8U8 ? CNB_DTC_U8S8U8 : cfg; }
+
+/* The configurations of block dtc, as dt_mask bits. */
+static unsigned block_mask(int dtc)
+{
+    unsigned m = 0;
+    for (int c = 0; c < CNB_DTC_COUNT; c++)
+        if (dt_block(c) == dtc) m |= CNB_DTM(c);
+    return m;
+}
+
+/* The data-type block a layer belongs to; dtc < 0 takes every layer. */
+static int in_dt(const cnb_layer *l, int dtc) { return dtc < 0 || dt_block(cnb_dt_config_of(&l->prob.dt)) == dtc; }
 
 /* 1 when the implementation runs the data types of block dtc (every block when dtc < 0): a
  * block's totals leave out the implementations of other types rather than list them untimed. */
 static int takes_dtc(const cnb_impl *impl, int dtc)
 {
     const unsigned mask = impl->dt_mask ? impl->dt_mask : CNB_DTM(CNB_DTC_F32);
-    return dtc < 0 || (mask & CNB_DTM(dtc));
+    return dtc < 0 || (mask & block_mask(dtc));
 }
 
-/* The first layer of network `net` in data-type block dtc; NULL when there is none. */
+/* The first layer of network `net` in data-type block dtc, one of the block's own configuration
+ * when there is one (it names the block); NULL when there is none. A configuration that belongs
+ * to another block (u8:u8:u8) has no layers of its own. */
 static const cnb_layer *dtc_layer(const cnb_bench *b, const char *net, int dtc)
 {
+    const cnb_layer *any = NULL;
+    if (dtc >= 0 && dt_block(dtc) != dtc) return NULL;
     for (int i = 0; i < b->nocc; i++)
-        if (!strcmp(b->occ[i].net, net) && in_dt(b->occ[i].layer, dtc)) return b->occ[i].layer;
-    return NULL;
+        if (!strcmp(b->occ[i].net, net) && in_dt(b->occ[i].layer, dtc)) {
+            if (cnb_dt_config_of(&b->occ[i].layer->prob.dt) == dtc) return b->occ[i].layer;
+            if (!any) any = b->occ[i].layer;
+        }
+    return any;
 }
 
 /* The peak of a block: its data type's probe (f32 when the block mixes types). */
@@ -680,10 +702,25 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
                "implementation of ours with that ISA; \"all/best_peer\" = each layer by the fastest peer "
                "library. \"partial\" = some layers failed or were not timed.\n",
             many ? "es" : "", batches, b->cold ? "cold" : "warm", many ? " / batch" : "");
-    fprintf(f, "%-16s %s%-22s %7s", "network", many ? "batch " : "", "implementation", "layers");
+    /* The network column holds "<network> <dt>" for a network of several data types: as wide as
+     * the longest such name, so that the columns after it stay aligned. */
+    int wn = 16;
+    for (int n = 0; n < nn; n++) {
+        int blocks = 0;
+        for (int d = 0; d < CNB_DTC_COUNT; d++) blocks += dtc_layer(b, nets[n], d) != NULL;
+        for (int d = 0; d < CNB_DTC_COUNT; d++) {
+            const cnb_layer *any = dtc_layer(b, nets[n], d);
+            if (!any) continue;
+            char dt[32];
+            dt_text(&any->prob.dt, dt, sizeof dt);
+            const int w = (int)strlen(nets[n]) + (blocks > 1 ? 1 + (int)strlen(dt) : 0);
+            if (w > wn) wn = w;
+        }
+    }
+    fprintf(f, "%-*s %s%-22s %7s", wn, "network", many ? "batch " : "", "implementation", "layers");
     for (int ti = 0; ti < b->nthreads; ti++)
         fprintf(f, " | %-9s %8s %8s %5s", "", "", "", "");
-    fprintf(f, "\n%-16s %s%-22s %7s", "", many ? "      " : "", "", "");
+    fprintf(f, "\n%-*s %s%-22s %7s", wn, "", many ? "      " : "", "", "");
     for (int ti = 0; ti < b->nthreads; ti++) {
         char h[16];
         snprintf(h, sizeof h, "t=%d ms/img", b->threads[ti]);
@@ -735,7 +772,7 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
                 snprintf(lines, sizeof lines, "%d/%d", t[0].lines_timed, t[0].lines_total);
                 if (many) snprintf(mbcell, sizeof mbcell, "%5s ", first_mb ? "" : "");
                 if (many && first_mb) snprintf(mbcell, sizeof mbcell, "%5d ", mb);
-                fprintf(f, "%-16s %s%-22s %7s", first ? netname : "", mbcell, name, lines);
+                fprintf(f, "%-*s %s%-22s %7s", wn, first ? netname : "", mbcell, name, lines);
                 for (int ti = 0; ti < b->nthreads; ti++) summary_cells(f, mb, &t[ti]);
                 fprintf(f, "\n");
                 first = first_mb = 0;

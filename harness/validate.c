@@ -121,10 +121,24 @@ static int reachable(const reach *r, int64_t i)
     return r->d[d] && r->h[h] && r->w[w];
 }
 
-/* The value of an output with no input: conv (no bias) and averages 0, max benchdnn's -FLT_MAX. */
-static float empty_value(const cnb_problem *p)
+/* The value of an output with no input: conv (no bias) and averages 0, max benchdnn's lowest of
+ * the type (f32 -FLT_MAX, bf16 −(2−2⁻⁷)·2¹²⁷, u8 0, s8 −128; reference/reference.h). */
+static double empty_value(const cnb_problem *p)
 {
-    return p->op == CNB_OP_POOL && p->pool.alg == CNB_POOL_MAX ? -FLT_MAX : 0.0f;
+    if (p->op != CNB_OP_POOL || p->pool.alg != CNB_POOL_MAX) return 0.0;
+    switch (p->dt.dst) {
+    case CNB_DT_BF16: return -ldexp(255.0, 120);
+    case CNB_DT_U8: return 0.0;
+    case CNB_DT_S8: return -128.0;
+    default: return -FLT_MAX;
+    }
+}
+
+/* 1 when the MISTRUSTED rule counts outputs at a saturation bound rather than zeros: requantized
+ * int8 conv and GEMM outputs (pooling's int8 output is an average or a max, never scaled). */
+static int counts_saturation(const cnb_problem *p)
+{
+    return cnb_dt_requantized(&p->dt) && p->op != CNB_OP_POOL;
 }
 
 /* The fraction of zeros among the outputs that can depend on the input: zeros there come from the
@@ -136,7 +150,7 @@ static float empty_value(const cnb_problem *p)
 static double zero_fraction(const cnb_problem *p, const reach *rc, const void *out, int64_t n)
 {
     const cnb_dt dt = p->dt.dst;
-    const int requant = cnb_dt_requantized(&p->dt);
+    const int requant = counts_saturation(p);
     const double lo = dt == CNB_DT_U8 ? 0 : -128, hi = dt == CNB_DT_U8 ? 255 : 127;
     int64_t zeros = 0, total = 0;
     for (int64_t i = 0; i < n; i++) {
@@ -154,7 +168,7 @@ static double zero_fraction(const cnb_problem *p, const reach *rc, const void *o
 static int64_t check_empty(const cnb_problem *p, const reach *rc, const void *out, int64_t n,
                            cnb_val_result *r)
 {
-    const float want = empty_value(p);
+    const double want = empty_value(p);
     int64_t bad = 0;
     for (int64_t i = 0; i < n; i++) {
         if (is_gap(p, i) || reachable(rc, i) || cnb_dt_load(out, p->dt.dst, i) == want) continue;
@@ -318,7 +332,7 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
         reach_free(&rc);
         r->status = r->zero_frac > 0.5 ? CNB_VAL_MISTRUSTED : CNB_VAL_PASS;
         if (r->status == CNB_VAL_MISTRUSTED)
-            snprintf(r->why, sizeof r->why, "%.0f%% of the output that depends on the input is %s", 100 * r->zero_frac * (cnb_dt_requantized(&l->prob.dt) ? 1.8 : 1), cnb_dt_requantized(&l->prob.dt) ? "at a saturation bound" : "zero");
+            snprintf(r->why, sizeof r->why, "%.0f%% of the output that depends on the input is %s", 100 * r->zero_frac * (counts_saturation(&l->prob) ? 1.8 : 1), counts_saturation(&l->prob) ? "at a saturation bound" : "zero");
         cnb_case_free(&c);
         return r->status;
     }
@@ -366,7 +380,7 @@ cnb_val_status cnb_validate(const cnb_impl *impl, const cnb_layer *l, const cnb_
                  r->observed);
         r->status = CNB_VAL_FAIL;
     } else if (r->zero_frac > 0.5) {
-        snprintf(r->why, sizeof r->why, "%.0f%% of the reference output that depends on the input is %s", 100 * r->zero_frac * (cnb_dt_requantized(&l->prob.dt) ? 1.8 : 1), cnb_dt_requantized(&l->prob.dt) ? "at a saturation bound" : "zero");
+        snprintf(r->why, sizeof r->why, "%.0f%% of the reference output that depends on the input is %s", 100 * r->zero_frac * (counts_saturation(&l->prob) ? 1.8 : 1), counts_saturation(&l->prob) ? "at a saturation bound" : "zero");
         r->status = CNB_VAL_MISTRUSTED;
     } else {
         r->status = CNB_VAL_PASS;

@@ -36,7 +36,18 @@ typedef struct cnb_impl {
     int hidden;          /* 1: deliberately broken test implementation, run only when named */
     int peer;            /* 1: a library a user would otherwise pick (oneDNN, OpenBLAS, BLIS) */
     /* The data-type triples it runs (kernels/problem.h): CNB_DTM(CNB_DTC_...) bits. 0 = f32 only,
-     * so an implementation that says nothing is an f32 one. supports() may refuse more. */
+     * so an implementation that says nothing is an f32 one. supports() may refuse more.
+     * conv: any of the GEMM triples (bf16:bf16:f32, bf16:bf16:bf16, u8|s8:s8:s32|u8|s8);
+     * pool: CNB_DTC_BF16 (--dt=bf16), CNB_DTC_U8U8U8 (--dt=u8), CNB_DTC_S8S8S8 (--dt=s8).
+     * The outputs must be bit-exact to the reference's rules (reference/reference.h):
+     *   conv  acc exact (bf16 products summed exactly in f32 for the exact-mode data; int8
+     *         products summed in int32, never through a saturating int16 pair sum); then f32:
+     *         RNE; bf16: RNE of the exact sum; s32: acc; u8/s8: saturate(RNE(acc ·
+     *         2^(src_scale_log2 + wei_scale_log2 − dst_scale_log2))).
+     *   pool  max: the largest tap, exactly (empty window: the type's lowest, bf16 0xff7f, u8 0,
+     *         s8 −128); avg: the exact sum (int32; f32 for bf16) divided by the count in one f32
+     *         division (as f32 pooling), then bf16: RNE of that float; u8/s8: RNE to an integer,
+     *         saturated (empty avg_p window: 0). No scales. */
     unsigned dt_mask;
     /* NULL when the problem is supported, else one line saying why not (static or
      * thread-local storage). NULL supports = supports everything. */
@@ -50,7 +61,9 @@ typedef struct cnb_impl {
      * pool: src, dst in `layout`, wei NULL; gemm: src = A, wei = B, dst = C.
      * Every tensor pointer is typed by p->dt (src, wei, dst): float for f32, uint16_t bit
      * patterns for bf16, int8_t / uint8_t / int32_t; an f32 implementation converts them with
-     * one line (`const float *src = src_;`).
+     * one line (`const float *src = src_;`). The blocked layouts' formula counts elements of
+     * that type (nCx16c of u8: 16 bytes per pixel per channel block; of bf16: 32), and their
+     * padding channels hold zero bits. conv weights: goidhw of type dt.wei, never blocked.
      * May use OpenMP with the number of threads in force (omp_get_max_threads()). */
     void (*run)(void *state, const cnb_problem *p, const void *src, const void *wei, void *dst);
     void (*release)(void *state);

@@ -66,6 +66,7 @@ int cnb_dt_config_of(const cnb_types *t)
         [CNB_DTC_S8S8S32] = {CNB_DT_S8, CNB_DT_S8, CNB_DT_S32},
         [CNB_DTC_S8S8U8] = {CNB_DT_S8, CNB_DT_S8, CNB_DT_U8},
         [CNB_DTC_S8S8S8] = {CNB_DT_S8, CNB_DT_S8, CNB_DT_S8},
+        [CNB_DTC_U8U8U8] = {CNB_DT_U8, CNB_DT_U8, CNB_DT_U8},
     };
     for (int c = 0; c < CNB_DTC_COUNT; c++)
         if (triples[c][0] == t->src && triples[c][1] == t->wei && triples[c][2] == t->dst) return c;

@@ -64,7 +64,19 @@ typedef enum { CNB_DT_F32, CNB_DT_BF16, CNB_DT_S8, CNB_DT_U8, CNB_DT_S32, CNB_DT
  *   dst = saturate(round_nearest_even(acc · src_scale · wei_scale / dst_scale))
  * with acc the exact int32 sum. Powers of two make the scaling exact, so the one rounding is
  * well defined and any correct kernel gives the same bits. The supported triples are those of
- * cnb_dt_config below; every other is refused where a problem is made (harness/desc.c). */
+ * cnb_dt_config below; every other is refused where a problem is made (harness/desc.c).
+ *
+ * Per operation (the exact output rules are in reference/reference.h):
+ *   gemm, fc  every triple but u8:u8:u8; the scales as above.
+ *   conv      the same triples as GEMM (bf16:bf16:f32, bf16:bf16:bf16, u8:s8:s32, u8:s8:u8,
+ *             u8:s8:s8, s8:s8:s32, s8:s8:u8, s8:s8:s8), same rounding: src/dst elements of
+ *             type src/dst in the implementation's layout, weights goidhw of type wei.
+ *   pool      one type T for src and dst (benchdnn pool's --dt=T): the triple is T:T:T, i.e.
+ *             bf16:bf16:bf16 (CNB_DTC_BF16), u8:u8:u8 (CNB_DTC_U8U8U8, pooling only) or
+ *             s8:s8:s8 (CNB_DTC_S8S8S8). wei is T only to name the triple (pooling has no
+ *             weights); the scales stay 0 (scale 1: no requantization, the --attr-scales are
+ *             refused), so cnb_dt_requantized's rule with scale 1 is the plain saturating
+ *             round of the average. */
 typedef struct cnb_types {
     cnb_dt src, wei, dst;
     int src_scale_log2, wei_scale_log2, dst_scale_log2;
@@ -74,13 +86,15 @@ typedef struct cnb_types {
 typedef enum {
     CNB_DTC_F32,        /* f32:f32:f32 */
     CNB_DTC_BF16_F32,   /* bf16:bf16:f32   fp32 accumulation, fp32 out */
-    CNB_DTC_BF16,       /* bf16:bf16:bf16  fp32 accumulation, out rounded to nearest even */
+    CNB_DTC_BF16,       /* bf16:bf16:bf16  fp32 accumulation, out rounded to nearest even;
+                         * pooling: --dt=bf16 */
     CNB_DTC_U8S8S32,    /* u8:s8:s32       int32 accumulation, int32 out */
     CNB_DTC_U8S8U8,     /* u8:s8:u8        requantized */
     CNB_DTC_U8S8S8,     /* u8:s8:s8        requantized */
     CNB_DTC_S8S8S32,    /* s8:s8:s32 */
     CNB_DTC_S8S8U8,     /* s8:s8:u8 */
-    CNB_DTC_S8S8S8,     /* s8:s8:s8 */
+    CNB_DTC_S8S8S8,     /* s8:s8:s8;   pooling: --dt=s8 */
+    CNB_DTC_U8U8U8,     /* u8:u8:u8    pooling only: --dt=u8 */
     CNB_DTC_COUNT
 } cnb_dt_config;
 #define CNB_DTM(cfg) (1u << (cfg))

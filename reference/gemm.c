@@ -41,10 +41,21 @@ uint16_t cnb_ref_bf16_rne(double x)
 
 static double clamp(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+void cnb_ref_store_dt(void *out, int64_t o, const cnb_types *t, double acc)
+{
+    const double scale = ldexp(1.0, t->src_scale_log2 + t->wei_scale_log2 - t->dst_scale_log2);
+    switch (t->dst) {
+    case CNB_DT_F32: ((float *)out)[o] = (float)acc; break;
+    case CNB_DT_BF16: ((uint16_t *)out)[o] = cnb_ref_bf16_rne(acc); break;
+    case CNB_DT_S32: ((int32_t *)out)[o] = (int32_t)clamp(acc, -2147483648.0, 2147483647.0); break;
+    case CNB_DT_U8: ((uint8_t *)out)[o] = (uint8_t)clamp(nearbyint(acc * scale), 0, 255); break;
+    default: ((int8_t *)out)[o] = (int8_t)clamp(nearbyint(acc * scale), -128, 127); break;
+    }
+}
+
 void cnb_ref_gemm_dt(const cnb_gemm *g, const cnb_types *t, const void *a, const void *b, void *c)
 {
     const int integer = t->src == CNB_DT_U8 || t->src == CNB_DT_S8;
-    const double scale = ldexp(1.0, t->src_scale_log2 + t->wei_scale_log2 - t->dst_scale_log2);
 #pragma omp parallel for schedule(static)
     for (int i = 0; i < g->m; i++) {
         for (int j = 0; j < g->n; j++) {
@@ -56,14 +67,7 @@ void cnb_ref_gemm_dt(const cnb_gemm *g, const cnb_types *t, const void *a, const
                 if (integer) iacc += (int64_t)cnb_dt_load(a, t->src, ai) * (int64_t)cnb_dt_load(b, t->wei, bi);
                 else acc += cnb_dt_load(a, t->src, ai) * cnb_dt_load(b, t->wei, bi);
             }
-            const int64_t o = (int64_t)i * g->ldc + j;
-            switch (t->dst) {
-            case CNB_DT_F32: ((float *)c)[o] = (float)acc; break;
-            case CNB_DT_BF16: ((uint16_t *)c)[o] = cnb_ref_bf16_rne(acc); break;
-            case CNB_DT_S32: ((int32_t *)c)[o] = (int32_t)clamp((double)iacc, -2147483648.0, 2147483647.0); break;
-            case CNB_DT_U8: ((uint8_t *)c)[o] = (uint8_t)clamp(nearbyint((double)iacc * scale), 0, 255); break;
-            default: ((int8_t *)c)[o] = (int8_t)clamp(nearbyint((double)iacc * scale), -128, 127); break;
-            }
+            cnb_ref_store_dt(c, (int64_t)i * g->ldc + j, t, integer ? (double)iacc : acc);
         }
     }
 }

@@ -52,3 +52,66 @@ void cnb_ref_pool(const cnb_pool *p, const float *src, float *dst)
         }
     }
 }
+
+/* The lowest value of a type: max pooling's value for a window with no tap inside the input
+ * (benchdnn's numeric lowest; bf16's is the largest finite negative, 0xff7f). */
+static double lowest(cnb_dt t)
+{
+    switch (t) {
+    case CNB_DT_BF16: return -ldexp(255.0, 120);   /* −(2 − 2⁻⁷)·2¹²⁷ */
+    case CNB_DT_U8: return 0;
+    case CNB_DT_S8: return -128;
+    default: return -FLT_MAX;
+    }
+}
+
+void cnb_ref_pool_dt(const cnb_pool *p, cnb_dt dt, const void *src, void *dst)
+{
+    const int64_t src_c = (int64_t)p->id * p->ih * p->iw;
+    const int64_t dst_c = (int64_t)p->od * p->oh * p->ow;
+    /* The output rule: f32 (float), bf16 (nearest even), u8/s8 (nearest even, saturated) with
+     * scale 1 — cnb_ref_store_dt of the type triple dt:dt:dt. */
+    const cnb_types t = {dt, dt, dt, 0, 0, 0};
+
+#pragma omp parallel for collapse(2) schedule(dynamic)
+    for (int n = 0; n < p->mb; n++) {
+        for (int c = 0; c < p->c; c++) {
+            const int64_t s_c = ((int64_t)n * p->c + c) * src_c;
+            const int64_t d_c = ((int64_t)n * p->c + c) * dst_c;
+            for (int od = 0; od < p->od; od++)
+            for (int oh = 0; oh < p->oh; oh++)
+            for (int ow = 0; ow < p->ow; ow++) {
+                double max = -INFINITY, sum = 0.0;   /* sum: exact (integers, or exact-mode bf16) */
+                int inside = 0;
+                for (int kd = 0; kd < p->kd; kd++) {
+                    const int id = od * p->sd - p->pd + kd * (p->dd + 1);
+                    if (id < 0 || id >= p->id) continue;
+                    for (int kh = 0; kh < p->kh; kh++) {
+                        const int ih = oh * p->sh - p->ph + kh * (p->dh + 1);
+                        if (ih < 0 || ih >= p->ih) continue;
+                        for (int kw = 0; kw < p->kw; kw++) {
+                            const int iw = ow * p->sw - p->pw + kw * (p->dw + 1);
+                            if (iw < 0 || iw >= p->iw) continue;
+                            const double v =
+                                cnb_dt_load(src, dt, s_c + ((int64_t)id * p->ih + ih) * p->iw + iw);
+                            if (v > max) max = v;
+                            sum += v;
+                            inside++;
+                        }
+                    }
+                }
+                double out;
+                if (p->alg == CNB_POOL_MAX) {
+                    out = inside ? max : lowest(dt);   /* a value of the type: stored exactly */
+                } else {
+                    const double count =
+                        p->alg == CNB_POOL_AVG_INCL ? (double)p->kd * p->kh * p->kw : inside;
+                    /* The f32 quotient, rounded once (sum and count are floats exactly: this is
+                     * the float division sum / count), then the type's own rounding. */
+                    out = count ? (float)(sum / count) : 0.0f;
+                }
+                cnb_ref_store_dt(dst, d_c + ((int64_t)od * p->oh + oh) * p->ow + ow, &t, out);
+            }
+        }
+    }
+}

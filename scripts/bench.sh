@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench` after deps and the build: validate, then time every network at batch 1 with every
-# runnable implementation at 1 thread and at all cores; QUICK=1 runs the representative subset.
+# `make bench` after deps and the build: validate, then time every network at batch 1 in f32, bf16
+# and int8 with every runnable implementation at 1 thread and at all cores; QUICK=1 runs the
+# representative subset.
 # Writes results/<machine>/<date>-<commit>.csv, <...>-networks.csv and <...>.json (Google
 # Benchmark's own output); results/README.md documents them. Extra arguments go to
 # `cnnbench bench` (e.g. make bench BENCH_ARGS="--net resnet_50 --threads 1").
@@ -31,7 +32,10 @@ for pins in .deps/pypi/.pins .deps/pypi-sycl/.pins; do
 done
 export CNB_LIB_VERSIONS=$libs
 
-args=()
+# Every network in f32, bf16 and int8 (conv/fc u8:s8:u8 and u8 pooling: inference's chain); with
+# QUICK=1 the QUICK list says which few layers add bf16 and int8 rows. A --dt in the extra
+# arguments comes later and wins.
+args=(--dt f32,bf16,int8)
 if [[ -n ${QUICK:-} && ${QUICK} != 0 ]]; then
     args+=(--quick)
 fi

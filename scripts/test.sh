@@ -20,7 +20,7 @@ export OMP_WAIT_POLICY=passive   # tests share the machine; spinning OpenMP thre
 bin=build/cnnbench
 pass=0 fail=0
 log=$(mktemp)
-trap 'rm -f "$log" "$log.err" ${stray:+"$stray"}' EXIT
+trap 'rm -f "$log" "$log.err" "$log.net" ${stray:+"$stray"}' EXIT
 
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
 # Split one CSV line (RFC 4180 quoting) into the array F.
@@ -65,6 +65,34 @@ else
     grep -E '^(FAIL|MISTRUSTED|     repro)' "$log" | head -20
     bad "check --net all: $(tail -1 "$log")"
 fi
+
+cp "$log" "$log.net"
+
+# bf16 and int8 convolution and pooling (--dt LIST: each network layer in each data-type set):
+# the reference through the harness on descriptors of every conv/pool configuration (typed blocked
+# layouts, typed fill, requantization), then resnet_50's pooling and convolution in bf16 and int8
+# with every implementation that takes them (golden hashes: tests/golden/resnet_50.txt).
+t0=$SECONDS
+if $bin check --impl conv/ref,pool/ref 'conv --dt=bf16 mb2ic19ih9oc21kh3ph1' \
+       'conv --dt=bf16:bf16:f32 g2mb1ic34ih7oc18kh3sh2ph1' 'conv --dt=u8:s8:s32 mb1ic17ih6oc33kh3' \
+       'conv --dt=u8:s8:u8 mb2ic40ih8oc24kh3ph1' 'conv --dt=s8:s8:s8 mb1ic64ih5oc20kh3ph1' \
+       'pool:max --dt=bf16 mb2ic19ih9kh3sh2ph1' 'pool:avg_np --dt=u8 mb2ic17ih9kh3sh2ph1' \
+       'pool:avg_p --dt=s8:s8 mb1ic16ih7kh2sh2' >"$log" 2>&1 &&
+   grep -q '^8 passed, 0 failed' "$log" && grep -q 'cli:4 u8:s8:u8' "$log"; then
+    ok "conv/pool bf16 and int8 through the reference: $(tail -1 "$log") ($((SECONDS - t0)) s)"
+else
+    bad "conv/pool bf16 and int8 through the reference: $(tail -1 "$log")"; grep -v '^PASS' "$log" | head -5
+fi
+t0=$SECONDS
+lowp_impls=$($bin impls 2>/dev/null | awk '$2 == "conv" || $2 == "pool" {print $1}' | grep -v '/ref$' | tr '\n' ',')
+if $bin check --dt bf16,int8 --net resnet_50 --impl "${lowp_impls}pool/ref" >"$log" 2>&1; then
+    ok "check --dt bf16,int8 --net resnet_50: $(tail -1 "$log"), $(grep -c '(golden)' "$log") golden ($((SECONDS - t0)) s)"
+else
+    grep -E '^(FAIL|MISTRUSTED|     repro)' "$log" | head -20
+    bad "check --dt bf16,int8 --net resnet_50: $(tail -1 "$log")"
+fi
+cp "$log.net" "$log"   # the network check's log, for the ISA test below
+rm -f "$log.net"
 
 # 3. Every ISA this CPU can run was exercised by the network check; the cap hides AVX-512.
 want=$($bin info --isas)
@@ -165,6 +193,13 @@ expect_bad "avg_np window in padding" $bin check 'pool:avg_np mb1ic8ih8oh20kh3'
 expect_bad "3D with h but no w"    $bin check 'conv mb1ic4id8ih8oc4kd3kh3'
 expect_bad "unsupported data types" $bin check 'gemm --dt=bf16:s8:f32 m4n4k4'
 expect_bad "scale not a power of 2" $bin check 'gemm --dt=u8:s8:u8 --attr-scales=dst:common:3 m4n4k4'
+expect_bad "conv u8:u8:u8"          $bin check 'conv --dt=u8 mb1ic8ih8oc8kh3'
+expect_bad "conv bf16 with scales"  $bin check 'conv --dt=bf16 --attr-scales=dst:common:2 mb1ic8ih8oc8kh3'
+expect_bad "pool of two types"      $bin check 'pool:max --dt=u8:s8 mb1ic8ih8kh3'
+expect_bad "pool s32"               $bin check 'pool:avg_p --dt=s32 mb1ic8ih8kh3'
+expect_bad "pool with scales"       $bin check 'pool:avg_p --dt=u8 --attr-scales=dst:common:2 mb1ic8ih8kh3'
+expect_bad "--dt LIST, unknown set" $bin check --dt f32,f16 'conv mb1ic8ih8oc8kh3'
+expect_bad "--dt LIST, twice"       $bin bench --dt int8,int8 --out - 'conv mb1ic8ih8oc8kh3'
 expect_bad "batch 0 (--mb 0)"      $bin check --mb 0 'conv mb1ic8ih8oc8kh3'
 expect_bad "batch 0 (mb0)"         $bin check 'conv mb0ic8ih8oc8kh3'
 expect_bad "batch 0 in a table"    $bin check --shapes <(echo 'conv mb0ic8ih8oc8kh3') --impl conv/scalar_im2col
@@ -321,6 +356,39 @@ if [[ -z $why ]]; then
     ok "bench --mb 1,2: each layer at batch 1 and 2; networks CSV per batch = sum of multiplicity x median / batch"
 else
     bad "bench --mb 1,2:$why"; tail -5 "$log"
+fi
+rm -rf "$bdir"
+# --dt f32,bf16,int8: every conv and pool layer of a table in each set, one networks-CSV block per
+# set (the int8 block holds the u8:s8:u8 convolutions and the u8 pooling), a layer naming its own
+# --dt once, in its own block.
+bdir=$(mktemp -d)
+printf '%s\n' 'conv mb1ic8ih10oc16kh3ph1n"t:c1"' 'pool:max mb1ic16ih10kh3sh2n"t:p1"' \
+    'conv --dt=u8:s8:s8 mb1ic16ih5oc8kh1n"t:own"' >"$bdir/t.txt"
+$bin bench --dt f32,bf16,int8 --shapes "$bdir/t.txt" --impl conv/ref,pool/ref --threads 1 --reps 1 \
+    --min-time 0.001 --out "$bdir/d.csv" >"$log" 2>&1
+rc=$?
+why=""
+if [[ $rc -eq 0 && -f $bdir/d.csv && -f $bdir/d-networks.csv ]]; then
+    IFS= read -r header <"$bdir/d.csv"
+    csv_split "$header"
+    declare -A col=()
+    for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+    rows=$(while IFS= read -r line; do csv_split "$line"; echo "${F[col[layer]]}:${F[col[dt]]}"; done < <(tail -n +2 "$bdir/d.csv") | sort | tr '\n' ' ')
+    [[ $rows == "t:c1:bf16 t:c1:f32 t:c1:u8:s8:u8 t:own:u8:s8:s8 t:p1:bf16 t:p1:f32 t:p1:u8 " ]] || why+=" layer rows: $rows;"
+    IFS= read -r header <"$bdir/d-networks.csv"
+    csv_split "$header"
+    col=()
+    for i in "${!F[@]}"; do col[${F[i]}]=$i; done
+    blocks=$(while IFS= read -r line; do csv_split "$line"; echo "${F[col[dt]]}/${F[col[impl]]}/${F[col[layers_timed]]}"; done < <(tail -n +2 "$bdir/d-networks.csv") | grep -v /all/ | sort | tr '\n' ' ')
+    [[ $blocks == "bf16/conv/ref/1 bf16/pool/ref/1 f32/conv/ref/1 f32/pool/ref/1 u8:s8:s8/conv/ref/1 u8:s8:u8/conv/ref/1 u8:s8:u8/pool/ref/1 " ]] ||
+        why+=" networks blocks: $blocks;"
+else
+    why="status $rc or no CSVs"
+fi
+if [[ -z $why ]]; then
+    ok "bench --dt f32,bf16,int8: conv and pool rows in each set; one networks block per set (u8 pooling in the u8:s8:u8 block)"
+else
+    bad "bench --dt f32,bf16,int8:$why"; tail -5 "$log"
 fi
 rm -rf "$bdir"
 expect_bad "bench, --mb 1,0" $bin bench --mb 1,0 --out - 'conv mb1ic8ih8oc8kh3'

@@ -255,6 +255,13 @@ void test_desc_data_types(void)
         {"gemm --dt=s8 --attr-scales=src:common:0.25+dst:common:8 m4n5k6", CNB_DT_S8, CNB_DT_S8, CNB_DT_S8, 3},
         {"fc --dt=u8:s8:s8 mb2ic30oc7", CNB_DT_U8, CNB_DT_S8, CNB_DT_S8, 7 + 3},
         {"gemm --dt=f32 m4n5k6", CNB_DT_F32, CNB_DT_F32, CNB_DT_F32, 0},
+        {"conv --dt=bf16 mb1ic8ih8oc8kh3", CNB_DT_BF16, CNB_DT_BF16, CNB_DT_BF16, 0},
+        /* conv's K is ic/g·kh·kw = 72: 2^(7 + ⌈7/2⌉) */
+        {"conv --dt=u8:s8:u8 mb1ic8ih8oc8kh3", CNB_DT_U8, CNB_DT_S8, CNB_DT_U8, 11},
+        {"conv --dt=s8:s8:s8 --attr-scales=dst:common:64 g2mb1ic8ih8oc8kh3", CNB_DT_S8, CNB_DT_S8, CNB_DT_S8, 6},
+        {"pool:avg_p --dt=u8 mb1ic8ih8kh3", CNB_DT_U8, CNB_DT_U8, CNB_DT_U8, 0},
+        {"pool:max --dt=s8:s8 mb1ic8ih8kh3", CNB_DT_S8, CNB_DT_S8, CNB_DT_S8, 0},
+        {"pool:avg_np mb1ic8ih8kh3 --dt=bf16", CNB_DT_BF16, CNB_DT_BF16, CNB_DT_BF16, 0},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         cnb_layer l = parse_ok(ok[i].text), back;
@@ -279,7 +286,11 @@ void test_desc_data_types(void)
     parse_bad("gemm --dt=u8:s8:s32 --attr-scales=dst:common:2 m4n5k6", "requantized int8 output only");
     parse_bad("gemm --dt=u8:s8:u8 --attr-scales=dst:common:3 m4n5k6", "power of two");
     parse_bad("gemm --dt=u8:s8:u8 --attr-scales=bias:common:2 m4n5k6", "unknown argument");
-    parse_bad("conv --dt=bf16 mb1ic8ih8oc8kh3", "f32 only");
+    parse_bad("conv --dt=u8 mb1ic8ih8oc8kh3", "not supported");
+    parse_bad("pool:max --dt=u8:s8 mb1ic8ih8kh3", "one type for src and dst");
+    parse_bad("pool:max --dt=s32 mb1ic8ih8kh3", "not supported for pooling");
+    parse_bad("pool:avg_p --dt=u8 --attr-scales=dst:common:2 mb1ic8ih8kh3", "takes no scales");
+    parse_bad("conv --dt=u8:s8:s32 --attr-scales=dst:common:2 mb1ic8ih8oc8kh3", "requantized int8 output only");
     parse_bad("gemm --dt=bf16 m4n5k6beta1", "alpha and beta");
     parse_bad("gemm --dtype=bf16 m4n5k6", "unknown option");
 }
