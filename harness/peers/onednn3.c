@@ -540,9 +540,8 @@ static void io_free(io_state *s)
     if (s->stream) in->f.dnnl_stream_destroy(s->stream);
 }
 
-static void io_to_layout(void *state, const cnb_problem *p, const void *user_src_)
+static void io_to_layout(void *state, const cnb_problem *p, const void *user_src)
 {
-    const float *user_src = user_src_;
     (void)p;
     io_state *s = state;
     void *h = (void *)user_src;  /* oneDNN only reads src; its API has no const handles */
@@ -555,9 +554,8 @@ static void io_to_layout(void *state, const cnb_problem *p, const void *user_src
            "src reorder");
 }
 
-static void io_from_layout(void *state, const cnb_problem *p, void *user_dst_)
+static void io_from_layout(void *state, const cnb_problem *p, void *user_dst)
 {
-    float *user_dst = user_dst_;
     (void)p;
     io_state *s = state;
     report(s->in, s->in->f.dnnl_memory_set_data_handle(s->user_dst, user_dst), "dst handle");
