@@ -27,16 +27,42 @@ static int contains_any(const char *s, const char *const *names, int n)
     return 0;
 }
 
+static void lower(const char *s, char *low, int size)
+{
+    int i = 0;
+    for (; s && s[i] && i < size - 1; i++) low[i] = (char)tolower((unsigned char)s[i]);
+    low[i] = 0;
+}
+
 cnb_isa cnb_peer_isa_of(const char *kernel)
 {
     char low[128];
-    int i = 0;
-    for (; kernel && kernel[i] && i < (int)sizeof low - 1; i++)
-        low[i] = (char)tolower((unsigned char)kernel[i]);
-    low[i] = 0;
+    lower(kernel, low, sizeof low);
     if (contains_any(low, AVX512_NAMES, sizeof AVX512_NAMES / sizeof AVX512_NAMES[0]))
         return CNB_ISA_AVX512;
     if (contains_any(low, AVX2_NAMES, sizeof AVX2_NAMES / sizeof AVX2_NAMES[0]))
         return CNB_ISA_AVX2;
     return CNB_ISA_SCALAR;
+}
+
+/* oneDNN's ISAs with bf16 dot products (vdpbf16ps) and int8 ones (vpdpbusd), by their names in
+ * implementation names and dnnl_cpu_isa2str ("cpu_isa_avx512_core_bf16"); every one of the bf16
+ * list has VNNI too. */
+static const char *const BF16_NAMES[] = {"avx512_core_bf16", "avx512_core_fp16", "avx10"};
+static const char *const VNNI512_NAMES[] = {"avx512_core_vnni"};
+
+cnb_isa cnb_peer_isa_of_dt(const char *kernel, cnb_dt t)
+{
+    const cnb_isa f32 = cnb_peer_isa_of(kernel);
+    const int bf16 = t == CNB_DT_BF16, int8 = t == CNB_DT_U8 || t == CNB_DT_S8;
+    if (!bf16 && !int8) return f32;
+    char low[128];
+    lower(kernel, low, sizeof low);
+    if (strstr(low, "amx")) return CNB_ISA_AMX;
+    if (contains_any(low, BF16_NAMES, sizeof BF16_NAMES / sizeof BF16_NAMES[0]))
+        return bf16 ? CNB_ISA_AVX512_BF16 : CNB_ISA_AVX512_VNNI;
+    if (int8 && contains_any(low, VNNI512_NAMES, sizeof VNNI512_NAMES / sizeof VNNI512_NAMES[0]))
+        return CNB_ISA_AVX512_VNNI;
+    if (int8 && strstr(low, "avx2_vnni")) return CNB_ISA_AVX_VNNI;
+    return f32;
 }

@@ -30,17 +30,23 @@
  *
  * Instances: oneDNN fixes its ISA once per loaded library (dnnl_set_max_cpu_isa, before the first
  * primitive). `latest` and `gomp` run at the cap in force (none: the library's own choice;
- * CNB_MAX_ISA=avx2 or avx512: that level). `avx2` is a second, private copy of the GOMP library,
+ * CNB_MAX_ISA=<level>: oneDNN's ISA of that level: avx2, avx2_vnni, avx512_core,
+ * avx512_core_vnni, avx512_core_bf16, avx512_core_amx). `avx2` is a second, private copy of the GOMP library,
  * loaded from an in-memory file (memfd) so that the dynamic loader sees a different object, and
  * capped at AVX2. Where AVX2 is all the CPU or the cap allows, `gomp` already runs AVX2 and `avx2`
  * says so instead of running twice.
  *
  * What runs is as in onednn.c: oneDNN picks every format for conv (src in to_layout and dst in
  * from_layout reordered, timed as layout conversion; weights in prepare), pooling gets the
- * channel-blocked src of the instance's widest ISA, gemm is dnnl_sgemm on the harness's buffers
- * in f32 and the matmul primitive in bf16 and int8 (src and dst in the user's row-major strides,
- * weights in the format oneDNN picks, reordered in prepare as ours are packed there; a
- * requantized output with the problem's common scales as benchdnn's --attr-scales).
+ * channel-blocked src of the instance's widest ISA (int8: channels last), gemm is dnnl_sgemm on
+ * the harness's buffers in f32 and the matmul primitive in bf16 and int8 (src and dst in the
+ * user's row-major strides, weights in the format oneDNN picks, reordered in prepare as ours are
+ * packed there).
+ * Data types: every triple of the problem (kernels/problem.h) in the tensors' own types, bf16 as
+ * the harness's uint16_t bit patterns; a requantized int8 output with the problem's common scales
+ * as benchdnn's --attr-scales (src, weights and dst scales, mask 0, given at execution). Refused
+ * in supports(), with why: int8 conv and matmul where oneDNN has no int8 dot products (see
+ * int8_exact), and any triple oneDNN has no primitive for.
  * Threads (OpenMP builds): omp_get_max_threads(); a primitive is created again when the count
  * changes.
  * kernel_name(): "<impl name> <src format> (oneDNN <version> <runtime>)", e.g.
@@ -117,14 +123,18 @@ static instance LATEST = {.label = "latest", .path = CNB_DNNL_SYCL_DIR "/libdnnl
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The cap oneDNN is held to in an instance: its own, else the level of the cap in force (none:
- * the library's own choice). */
+/* The cap oneDNN is held to in an instance: its own, else oneDNN's ISA of the level of the cap in
+ * force, which allows the same instructions (none: the library's own choice). */
 static dnnl_cpu_isa_t cap_of(const instance *in)
 {
     if (in->fixed_cap) return (dnnl_cpu_isa_t)in->fixed_cap;
     switch (cnb_cpu_cap()) {
     case CNB_ISA_AVX2: return dnnl_cpu_isa_avx2;
+    case CNB_ISA_AVX_VNNI: return dnnl_cpu_isa_avx2_vnni;
     case CNB_ISA_AVX512: return dnnl_cpu_isa_avx512_core;
+    case CNB_ISA_AVX512_VNNI: return dnnl_cpu_isa_avx512_core_vnni;
+    case CNB_ISA_AVX512_BF16: return dnnl_cpu_isa_avx512_core_bf16;   /* with VNNI, as the cap */
+    case CNB_ISA_AMX: return dnnl_cpu_isa_avx512_core_amx;
     default: return dnnl_cpu_isa_default;
     }
 }
@@ -331,28 +341,52 @@ static void report(const instance *in, dnnl_status_t st, const char *what)
                 in->f.dnnl_status2str(st));
 }
 
-/* The ISA level of the code an implementation runs, from its name ("brg_conv_fwd:avx512_core",
- * "jit:avx2", "gemm:jit", "ref:any"): a JIT name without a suffix runs at the effective ISA. */
-static cnb_isa isa_of_impl(const instance *in, const char *info)
+/* The ISA level of the code an implementation runs in data type t (the src type), from its name
+ * ("brg_conv_fwd:avx512_core", "jit_int8:avx512_core_vnni", "brg_conv_fwd:avx512_core_amx",
+ * "jit:avx2", "gemm:jit", "ref:any"): a JIT name without a suffix runs at the effective ISA. For
+ * bf16 and int8 the level of the dot products the ISA has (cnb_peer_isa_of_dt), whose probe is
+ * the % of peak of that type: amx, avx512_bf16, avx512_vnni, avx_vnni. */
+static cnb_isa isa_of_impl(const instance *in, const char *info, cnb_dt t)
 {
-    const cnb_isa named = cnb_peer_isa_of(info);
     const int jit = !strncmp(info, "jit", 3) || !strncmp(info, "brg", 3) ||
                     !strncmp(info, "gemm:jit", 8);
-    if (named == CNB_ISA_SCALAR && jit)
-        return cnb_peer_isa_of(in->f.dnnl_cpu_isa2str(in->f.dnnl_get_effective_cpu_isa()));
-    return named;
+    if (cnb_peer_isa_of(info) == CNB_ISA_SCALAR && jit)
+        return cnb_peer_isa_of_dt(in->f.dnnl_cpu_isa2str(in->f.dnnl_get_effective_cpu_isa()), t);
+    return cnb_peer_isa_of_dt(info, t);
+}
+
+/* The effective ISA's level for int8: without int8 dot products (VNNI, AMX) oneDNN multiplies
+ * u8 × s8 with vpmaddubsw, whose int16 sums of product pairs saturate. */
+static int int8_exact(const instance *in)
+{
+    const cnb_isa isa =
+        cnb_peer_isa_of_dt(in->f.dnnl_cpu_isa2str(in->f.dnnl_get_effective_cpu_isa()), CNB_DT_U8);
+    return isa == CNB_ISA_AVX_VNNI || isa == CNB_ISA_AVX512_VNNI || isa == CNB_ISA_AMX;
 }
 
 /* ---- memory descriptors -------------------------------------------------------------------- */
 
 typedef cnb_peer_geom geom;
 
+static dnnl_data_type_t dnnl_dt(cnb_dt t)
+{
+    switch (t) {
+    case CNB_DT_BF16: return dnnl_bf16;
+    case CNB_DT_S8: return dnnl_s8;
+    case CNB_DT_U8: return dnnl_u8;
+    case CNB_DT_S32: return dnnl_s32;
+    default: return dnnl_f32;
+    }
+}
+
+/* An activation N × C × spatial of type t (bf16 as uint16_t bit patterns, as the harness hands
+ * them) with the given format tag. */
 static dnnl_status_t act_md(const instance *in, dnnl_memory_desc_t *md, const geom *g, int n,
-                            int c, const int64_t *spatial, dnnl_format_tag_t tag)
+                            int c, const int64_t *spatial, dnnl_format_tag_t tag, cnb_dt t)
 {
     dnnl_dims_t dims = {n, c};
     for (int i = 0; i < g->nsp; i++) dims[2 + i] = spatial[i];
-    return in->f.dnnl_memory_desc_create_with_tag(md, 2 + g->nsp, dims, dnnl_f32, tag);
+    return in->f.dnnl_memory_desc_create_with_tag(md, 2 + g->nsp, dims, dnnl_dt(t), tag);
 }
 
 static dnnl_format_tag_t plain_tag(const geom *g)
@@ -361,12 +395,12 @@ static dnnl_format_tag_t plain_tag(const geom *g)
 }
 
 static dnnl_status_t user_src_md(const instance *in, dnnl_memory_desc_t *md, const geom *g, int n,
-                                 int c)
+                                 int c, cnb_dt t)
 {
-    if (!g->cropped) return act_md(in, md, g, n, c, g->in, plain_tag(g));
+    if (!g->cropped) return act_md(in, md, g, n, c, g->in, plain_tag(g), t);
     dnnl_dims_t dims, strides;
     cnb_peer_geom_user_src(g, n, c, dims, strides);
-    return in->f.dnnl_memory_desc_create_with_strides(md, 2 + g->nsp, dims, dnnl_f32, strides);
+    return in->f.dnnl_memory_desc_create_with_strides(md, 2 + g->nsp, dims, dnnl_dt(t), strides);
 }
 
 static void md_free(const instance *in, dnnl_memory_desc_t md)
@@ -375,7 +409,7 @@ static void md_free(const instance *in, dnnl_memory_desc_t md)
 }
 
 static const char *act_format_name(const instance *in, const_dnnl_memory_desc_t md, const geom *g,
-                                   int n, int c, const int64_t *spatial)
+                                   int n, int c, const int64_t *spatial, cnb_dt t)
 {
     static const struct { dnnl_format_tag_t t2, t3; const char *name; } known[] = {
         {dnnl_nchw, dnnl_ncdhw, "ncx"},
@@ -387,7 +421,7 @@ static const char *act_format_name(const instance *in, const_dnnl_memory_desc_t 
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         dnnl_memory_desc_t m = NULL;
         const int same = act_md(in, &m, g, n, c, spatial,
-                                g->nsp == 2 ? known[i].t2 : known[i].t3) == dnnl_success &&
+                                g->nsp == 2 ? known[i].t2 : known[i].t3, t) == dnnl_success &&
                          in->f.dnnl_memory_desc_equal(m, md);
         md_free(in, m);
         if (same) return known[i].name;
@@ -409,14 +443,14 @@ typedef struct {
     cnb_isa isa;
 } io_state;
 
-static void kernel_from_pd(io_state *s, const_dnnl_primitive_desc_t pd, const char *format)
+static void kernel_from_pd(io_state *s, const_dnnl_primitive_desc_t pd, const char *format, cnb_dt t)
 {
     const char *info = NULL;
     if (s->in->f.dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info) !=
             dnnl_success || !info)
         info = "unknown";
     snprintf(s->kernel, sizeof s->kernel, "%s %s (oneDNN %s)", info, format, s->in->version);
-    s->isa = isa_of_impl(s->in, info);
+    s->isa = isa_of_impl(s->in, info, t);
 }
 
 static dnnl_status_t reorder_create(const instance *in, dnnl_primitive_t *prim,
@@ -506,9 +540,8 @@ static void io_free(io_state *s)
     if (s->stream) in->f.dnnl_stream_destroy(s->stream);
 }
 
-static void io_to_layout(void *state, const cnb_problem *p, const void *user_src_)
+static void io_to_layout(void *state, const cnb_problem *p, const void *user_src)
 {
-    const float *user_src = user_src_;
     (void)p;
     io_state *s = state;
     void *h = (void *)user_src;  /* oneDNN only reads src; its API has no const handles */
@@ -521,9 +554,8 @@ static void io_to_layout(void *state, const cnb_problem *p, const void *user_src
            "src reorder");
 }
 
-static void io_from_layout(void *state, const cnb_problem *p, void *user_dst_)
+static void io_from_layout(void *state, const cnb_problem *p, void *user_dst)
 {
-    float *user_dst = user_dst_;
     (void)p;
     io_state *s = state;
     report(s->in, s->in->f.dnnl_memory_set_data_handle(s->user_dst, user_dst), "dst handle");
@@ -541,15 +573,76 @@ static cnb_isa io_ran_isa(void *state)
     return ((const io_state *)state)->isa;
 }
 
+/* ---- requantization: benchdnn's common scales ------------------------------------------------ */
+
+/* The scales of a requantized output (cnb_dt_requantized): one each (mask 0) for src, weights and
+ * dst, 2^log2 (exact), given at execution; oneDNN computes acc · src · wei / dst, rounds to
+ * nearest even and saturates, the problem's rule. */
+typedef struct {
+    dnnl_memory_t mem[3];   /* NULL: no scales */
+    float value[3];
+} scales;
+
+static const int SCALE_ARG[3] = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
+
+/* The attributes of a primitive of the problem's types: the scales when requantized, else none
+ * (*attr NULL). */
+static dnnl_status_t attr_create(const instance *in, dnnl_primitive_attr_t *attr, const cnb_types *dt)
+{
+    *attr = NULL;
+    if (!cnb_dt_requantized(dt)) return dnnl_success;
+    dnnl_status_t st = in->f.dnnl_primitive_attr_create(attr);
+    for (int i = 0; i < 3 && !st; i++)
+        st = in->f.dnnl_primitive_attr_set_scales_mask(*attr, SCALE_ARG[i], 0);
+    return st;
+}
+
+static void attr_free(const instance *in, dnnl_primitive_attr_t attr)
+{
+    if (attr) in->f.dnnl_primitive_attr_destroy(attr);
+}
+
+static dnnl_status_t scales_init(const instance *in, scales *sc, const cnb_types *dt)
+{
+    if (!cnb_dt_requantized(dt)) return dnnl_success;
+    const int e[3] = {dt->src_scale_log2, dt->wei_scale_log2, dt->dst_scale_log2};
+    const dnnl_dims_t one = {1};
+    dnnl_status_t st = dnnl_success;
+    for (int i = 0; i < 3 && !st; i++) {
+        dnnl_memory_desc_t md = NULL;
+        sc->value[i] = ldexpf(1.0f, e[i]);
+        if (!(st = in->f.dnnl_memory_desc_create_with_tag(&md, 1, one, dnnl_f32, dnnl_a)))
+            st = in->f.dnnl_memory_create(&sc->mem[i], md, in->engine, &sc->value[i]);
+        if (md) in->f.dnnl_memory_desc_destroy(md);
+    }
+    return st;
+}
+
+/* Appends the scales' execution arguments to args; returns how many. */
+static int scales_args(const scales *sc, dnnl_exec_arg_t *args)
+{
+    int n = 0;
+    for (int i = 0; i < 3; i++)
+        if (sc->mem[i]) args[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_SCALES | SCALE_ARG[i], sc->mem[i]};
+    return n;
+}
+
+static void scales_free(const instance *in, scales *sc)
+{
+    for (int i = 0; i < 3; i++)
+        if (sc->mem[i]) in->f.dnnl_memory_destroy(sc->mem[i]);
+}
+
 /* ---- conv ------------------------------------------------------------------------------------ */
 
 typedef struct {
     io_state io;  /* first: the io_* functions read it through the state pointer */
     dnnl_memory_t wei;
+    scales sc;
 } conv_state;
 
 static dnnl_status_t conv_wei_md(const instance *in, dnnl_memory_desc_t *md, const cnb_conv *c,
-                                 const geom *g, int any)
+                                 const geom *g, int any, cnb_dt t)
 {
     dnnl_dims_t dims;
     int n = 0;
@@ -560,35 +653,50 @@ static dnnl_status_t conv_wei_md(const instance *in, dnnl_memory_desc_t *md, con
     const dnnl_format_tag_t tag = any        ? dnnl_format_tag_any
                                   : c->g > 1 ? (g->nsp == 2 ? dnnl_goihw : dnnl_goidhw)
                                              : (g->nsp == 2 ? dnnl_oihw : dnnl_oidhw);
-    return in->f.dnnl_memory_desc_create_with_tag(md, n, dims, dnnl_f32, tag);
+    return in->f.dnnl_memory_desc_create_with_tag(md, n, dims, dnnl_dt(t), tag);
 }
 
+/* The convolution of a problem in its data types: src, weights, dst of types src, wei, dst in
+ * the formats oneDNN picks; int32 accumulation for int8 (s8 src with the compensation oneDNN
+ * keeps in its weights), f32 for bf16; a requantized output with the problem's scales. */
 static dnnl_status_t conv_pd_create(const instance *in, dnnl_primitive_desc_t *pd,
-                                    const cnb_conv *c, const geom *g)
+                                    const cnb_problem *p, const geom *g)
 {
+    const cnb_conv *c = &p->conv;
     dnnl_memory_desc_t src = NULL, wei = NULL, dst = NULL;
+    dnnl_primitive_attr_t attr = NULL;
     dnnl_status_t st;
-    if (!(st = act_md(in, &src, g, c->mb, c->ic, g->in, dnnl_format_tag_any)) &&
-        !(st = act_md(in, &dst, g, c->mb, c->oc, g->out, dnnl_format_tag_any)) &&
-        !(st = conv_wei_md(in, &wei, c, g, 1)))
+    if (!(st = act_md(in, &src, g, c->mb, c->ic, g->in, dnnl_format_tag_any, p->dt.src)) &&
+        !(st = act_md(in, &dst, g, c->mb, c->oc, g->out, dnnl_format_tag_any, p->dt.dst)) &&
+        !(st = conv_wei_md(in, &wei, c, g, 1, p->dt.wei)) && !(st = attr_create(in, &attr, &p->dt)))
         st = in->f.dnnl_convolution_forward_primitive_desc_create(
             pd, in->engine, dnnl_forward_inference, dnnl_convolution_direct, src, wei, NULL, dst,
-            g->s, g->d, g->pl, g->pr, NULL);
+            g->s, g->d, g->pl, g->pr, attr);
+    attr_free(in, attr);
     md_free(in, src);
     md_free(in, wei);
     md_free(in, dst);
     return st;
 }
 
+/* NULL when oneDNN computes the problem's types exactly, else why not. */
+static const char *lowp_exact(const instance *in, const cnb_problem *p)
+{
+    if ((p->dt.src == CNB_DT_U8 || p->dt.src == CNB_DT_S8) && !int8_exact(in))
+        return "oneDNN without VNNI or AMX (held to AVX2 or AVX-512) computes int8 with "
+               "vpmaddubsw, whose int16 pair sums saturate on full-range u8 x s8 data: not exact";
+    return NULL;
+}
+
 static const char *conv_supports(instance *in, const cnb_problem *p)
 {
     static _Thread_local char why[160];
     const char *no = offered(in);
-    if (no) return no;
+    if (no || (no = lowp_exact(in, p))) return no;
     geom g;
     cnb_peer_geom_conv(&p->conv, &g);
     dnnl_primitive_desc_t pd;
-    const dnnl_status_t st = conv_pd_create(in, &pd, &p->conv, &g);
+    const dnnl_status_t st = conv_pd_create(in, &pd, p, &g);
     if (st != dnnl_success) {
         snprintf(why, sizeof why, "oneDNN %s has no convolution for it (%s)", in->version,
                  in->f.dnnl_status2str(st));
@@ -604,6 +712,7 @@ static void conv_release(void *state)
     if (!s) return;
     io_free(&s->io);
     if (s->wei) s->io.in->f.dnnl_memory_destroy(s->wei);
+    scales_free(s->io.in, &s->sc);
     free(s);
 }
 
@@ -621,11 +730,14 @@ static void *conv_prepare(instance *in, const cnb_problem *p, const void *wei)
     dnnl_memory_t uwei = NULL;
     dnnl_primitive_t wei_reorder = NULL;
     dnnl_status_t st;
-    if ((st = conv_pd_create(in, &pd, c, &g)) || (st = user_src_md(in, &user_src, &g, c->mb, c->ic)) ||
-        (st = act_md(in, &user_dst, &g, c->mb, c->oc, g.out, plain_tag(&g))) ||
-        (st = conv_wei_md(in, &user_wei, c, &g, 0)) ||
-        (st = io_init(&s->io, pd, user_src, user_dst)))
+    if ((st = conv_pd_create(in, &pd, p, &g)) ||
+        (st = user_src_md(in, &user_src, &g, c->mb, c->ic, p->dt.src)) ||
+        (st = act_md(in, &user_dst, &g, c->mb, c->oc, g.out, plain_tag(&g), p->dt.dst)) ||
+        (st = conv_wei_md(in, &user_wei, c, &g, 0, p->dt.wei)) ||
+        (st = io_init(&s->io, pd, user_src, user_dst)) || (st = scales_init(in, &s->sc, &p->dt)))
         goto done;
+    /* The weights into oneDNN's format, once (with an s8 src, the reorder also computes the
+     * compensation oneDNN keeps beside them). */
     const_dnnl_memory_desc_t wei_md = in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     if ((st = in->f.dnnl_memory_create(&s->wei, wei_md, in->engine, DNNL_MEMORY_ALLOCATE)) ||
         (st = in->f.dnnl_memory_create(&uwei, user_wei, in->engine, (void *)wei)) ||
@@ -634,7 +746,8 @@ static void *conv_prepare(instance *in, const cnb_problem *p, const void *wei)
         goto done;
     kernel_from_pd(&s->io, pd,
                    act_format_name(in, in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0),
-                                   &g, c->mb, c->ic, g.in));
+                                   &g, c->mb, c->ic, g.in, p->dt.src),
+                   p->dt.src);
 done:
     if (wei_reorder) in->f.dnnl_primitive_destroy(wei_reorder);
     if (uwei) in->f.dnnl_memory_destroy(uwei);
@@ -650,31 +763,33 @@ done:
     return s;
 }
 
-static void conv_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
-                     void *dst_)
+static void conv_run(void *state, const cnb_problem *p, const void *src, const void *wei,
+                     void *dst)
 {
-    const float *src = src_, *wei = wei_;
-    float *dst = dst_;
-    (void)src, (void)wei, (void)dst;
+    (void)src, (void)wei, (void)dst;   /* NULL: the state's own buffers (to_layout) */
     conv_state *s = state;
     const instance *in = s->io.in;
     if (!in->fixed_threads && s->io.nthr != omp_get_max_threads()) {
         geom g;
         cnb_peer_geom_conv(&p->conv, &g);
         dnnl_primitive_desc_t pd;
-        if (conv_pd_create(in, &pd, &p->conv, &g) == dnnl_success) io_recreate(&s->io, pd);
+        if (conv_pd_create(in, &pd, p, &g) == dnnl_success) io_recreate(&s->io, pd);
     }
-    const dnnl_exec_arg_t args[] = {
+    dnnl_exec_arg_t args[6] = {
         {DNNL_ARG_SRC, s->io.src}, {DNNL_ARG_WEIGHTS, s->wei}, {DNNL_ARG_DST, s->io.dst}};
-    dnnl_status_t st = in->f.dnnl_primitive_execute(s->io.prim, s->io.stream, 3, args);
+    const int nargs = 3 + scales_args(&s->sc, args + 3);
+    dnnl_status_t st = in->f.dnnl_primitive_execute(s->io.prim, s->io.stream, nargs, args);
     report(in, st == dnnl_success ? in->f.dnnl_stream_wait(s->io.stream) : st, "convolution");
 }
 
 /* ---- pool ------------------------------------------------------------------------------------ */
 
-/* The channel-blocked src format of the widest ISA the instance runs. */
-static dnnl_format_tag_t pool_src_tag(const instance *in, const geom *g)
+/* The src format of a pooling: oneDNN's pooling cannot choose it. f32 and bf16: the
+ * channel-blocked format of the widest ISA the instance runs; int8: channels last, the one format
+ * of oneDNN's int8 pooling kernel (jit_uni_i8i8_pooling; blocked int8 goes to reference code). */
+static dnnl_format_tag_t pool_src_tag(const instance *in, const geom *g, cnb_dt t)
 {
+    if (t == CNB_DT_U8 || t == CNB_DT_S8) return g->nsp == 2 ? dnnl_nhwc : dnnl_ndhwc;
     const cnb_isa isa = cnb_peer_isa_of(in->f.dnnl_cpu_isa2str(in->f.dnnl_get_effective_cpu_isa()));
     if (isa == CNB_ISA_AVX512) return g->nsp == 2 ? dnnl_nChw16c : dnnl_nCdhw16c;
     if (isa == CNB_ISA_AVX2) return g->nsp == 2 ? dnnl_nChw8c : dnnl_nCdhw8c;
@@ -682,17 +797,18 @@ static dnnl_format_tag_t pool_src_tag(const instance *in, const geom *g)
 }
 
 static dnnl_status_t pool_pd_create(const instance *in, dnnl_primitive_desc_t *pd,
-                                    const cnb_pool *q, const geom *g)
+                                    const cnb_problem *p, const geom *g)
 {
     static const dnnl_alg_kind_t alg[] = {
         [CNB_POOL_MAX] = dnnl_pooling_max,
         [CNB_POOL_AVG_INCL] = dnnl_pooling_avg_include_padding,
         [CNB_POOL_AVG_EXCL] = dnnl_pooling_avg_exclude_padding,
     };
+    const cnb_pool *q = &p->pool;
     dnnl_memory_desc_t src = NULL, dst = NULL;
     dnnl_status_t st;
-    if (!(st = act_md(in, &src, g, q->mb, q->c, g->in, pool_src_tag(in, g))) &&
-        !(st = act_md(in, &dst, g, q->mb, q->c, g->out, dnnl_format_tag_any)))
+    if (!(st = act_md(in, &src, g, q->mb, q->c, g->in, pool_src_tag(in, g, p->dt.src), p->dt.src)) &&
+        !(st = act_md(in, &dst, g, q->mb, q->c, g->out, dnnl_format_tag_any, p->dt.dst)))
         st = in->f.dnnl_pooling_forward_primitive_desc_create(
             pd, in->engine, dnnl_forward_inference, alg[q->alg], src, dst, g->s, g->k, g->d, g->pl,
             g->pr, NULL);
@@ -706,10 +822,11 @@ static const char *pool_supports(instance *in, const cnb_problem *p)
     static _Thread_local char why[160];
     const char *no = offered(in);
     if (no) return no;
+    if (p->dt.src != p->dt.dst) return "oneDNN pooling here: src and dst of one type";
     geom g;
     cnb_peer_geom_pool(&p->pool, &g);
     dnnl_primitive_desc_t pd;
-    const dnnl_status_t st = pool_pd_create(in, &pd, &p->pool, &g);
+    const dnnl_status_t st = pool_pd_create(in, &pd, p, &g);
     if (st != dnnl_success) {
         snprintf(why, sizeof why, "oneDNN %s has no pooling for it (%s)", in->version,
                  in->f.dnnl_status2str(st));
@@ -740,13 +857,14 @@ static void *pool_prepare(instance *in, const cnb_problem *p, const void *wei)
     dnnl_primitive_desc_t pd = NULL;
     dnnl_memory_desc_t user_src = NULL, user_dst = NULL;
     dnnl_status_t st;
-    if (!(st = pool_pd_create(in, &pd, q, &g)) &&
-        !(st = user_src_md(in, &user_src, &g, q->mb, q->c)) &&
-        !(st = act_md(in, &user_dst, &g, q->mb, q->c, g.out, plain_tag(&g))) &&
+    if (!(st = pool_pd_create(in, &pd, p, &g)) &&
+        !(st = user_src_md(in, &user_src, &g, q->mb, q->c, p->dt.src)) &&
+        !(st = act_md(in, &user_dst, &g, q->mb, q->c, g.out, plain_tag(&g), p->dt.dst)) &&
         !(st = io_init(s, pd, user_src, user_dst)))
         kernel_from_pd(s, pd,
                        act_format_name(in, in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0),
-                                       &g, q->mb, q->c, g.in));
+                                       &g, q->mb, q->c, g.in, p->dt.src),
+                       p->dt.src);
     if (pd) in->f.dnnl_primitive_desc_destroy(pd);
     md_free(in, user_src);
     md_free(in, user_dst);
@@ -758,19 +876,17 @@ static void *pool_prepare(instance *in, const cnb_problem *p, const void *wei)
     return s;
 }
 
-static void pool_run(void *state, const cnb_problem *p, const void *src_, const void *wei_,
-                     void *dst_)
+static void pool_run(void *state, const cnb_problem *p, const void *src, const void *wei,
+                     void *dst)
 {
-    const float *src = src_, *wei = wei_;
-    float *dst = dst_;
-    (void)src, (void)wei, (void)dst;
+    (void)src, (void)wei, (void)dst;   /* NULL: the state's own buffers (to_layout) */
     io_state *s = state;
     const instance *in = s->in;
     if (!in->fixed_threads && s->nthr != omp_get_max_threads()) {
         geom g;
         cnb_peer_geom_pool(&p->pool, &g);
         dnnl_primitive_desc_t pd;
-        if (pool_pd_create(in, &pd, &p->pool, &g) == dnnl_success) io_recreate(s, pd);
+        if (pool_pd_create(in, &pd, p, &g) == dnnl_success) io_recreate(s, pd);
     }
     const dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, s->src}, {DNNL_ARG_DST, s->dst}};
     dnnl_status_t st = in->f.dnnl_primitive_execute(s->prim, s->stream, 2, args);
@@ -778,17 +894,6 @@ static void pool_run(void *state, const cnb_problem *p, const void *src_, const 
 }
 
 /* ---- gemm; matmul: bf16 and int8 --------------------------------------------------------------- */
-
-static dnnl_data_type_t dnnl_dt(cnb_dt t)
-{
-    switch (t) {
-    case CNB_DT_BF16: return dnnl_bf16;
-    case CNB_DT_S8: return dnnl_s8;
-    case CNB_DT_U8: return dnnl_u8;
-    case CNB_DT_S32: return dnnl_s32;
-    default: return dnnl_f32;
-    }
-}
 
 /* The matmul of a problem: src M×K and dst M×N in the user's strides, weights `wei_any` ? any
  * format : the user's K×N (strides of B, transposed or not). */
@@ -813,31 +918,13 @@ static dnnl_status_t mm_pd_create(const instance *in, dnnl_primitive_desc_t *pd,
     dnnl_primitive_attr_t attr = NULL;
     dnnl_status_t st;
     if (p->gemm.ta || p->gemm.alpha != 1.0f || p->gemm.beta != 0.0f) return dnnl_unimplemented;
-    if (!(st = mm_md(in, p, &src, &wei, 1, &dst)) && !(st = in->f.dnnl_primitive_attr_create(&attr))) {
-        if (cnb_dt_requantized(&p->dt) &&
-            ((st = in->f.dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_SRC, 0)) ||
-             (st = in->f.dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_WEIGHTS, 0)) ||
-             (st = in->f.dnnl_primitive_attr_set_scales_mask(attr, DNNL_ARG_DST, 0))))
-            goto done;
+    if (!(st = mm_md(in, p, &src, &wei, 1, &dst)) && !(st = attr_create(in, &attr, &p->dt)))
         st = in->f.dnnl_matmul_primitive_desc_create(pd, in->engine, src, wei, NULL, dst, attr);
-    }
-done:
-    if (attr) in->f.dnnl_primitive_attr_destroy(attr);
+    attr_free(in, attr);
     md_free(in, src);
     md_free(in, wei);
     md_free(in, dst);
     return st;
-}
-
-/* The ISA level of a matmul implementation, for the % of peak of its data type: oneDNN's
- * "avx512_core_amx" runs tiles, and its AVX-512 bf16 and int8 code the bf16 and VNNI
- * instructions (cnb_peer_isa_of, made for f32, would say avx512, which has no such probe). */
-static cnb_isa mm_isa(const instance *in, const char *info, const cnb_problem *p)
-{
-    if (strstr(info, "amx")) return CNB_ISA_AMX;
-    const cnb_isa isa = isa_of_impl(in, info);
-    if (isa != CNB_ISA_AVX512) return isa;
-    return p->dt.src == CNB_DT_BF16 ? CNB_ISA_AVX512_BF16 : CNB_ISA_AVX512_VNNI;
 }
 
 /* ---- gemm: sgemm in f32, matmul otherwise ---------------------------------------------------- */
@@ -849,8 +936,8 @@ typedef struct {
     /* matmul only */
     dnnl_stream_t stream;
     dnnl_primitive_t prim;
-    dnnl_memory_t src, wei, dst, scale[3];
-    float scales[3];
+    dnnl_memory_t src, wei, dst;
+    scales sc;
     int nthr;
 } gemm_state;
 
@@ -859,13 +946,9 @@ static const char *gemm_supports(instance *in, const cnb_problem *p)
     static _Thread_local char why[160];
     const char *no = offered(in);
     if (no || cnb_dt_config_of(&p->dt) == CNB_DTC_F32) return no;
-    /* Without VNNI, oneDNN's int8 code multiplies with vpmaddubsw, whose int16 sums of product
-     * pairs saturate: on u8 × s8 data over the whole range its results are not the exact ones
-     * (validated: thousands of outputs differ on every table problem). Declined, with why. */
-    if ((p->dt.src == CNB_DT_U8 || p->dt.src == CNB_DT_S8) &&
-        cnb_peer_isa_of(in->f.dnnl_cpu_isa2str(in->f.dnnl_get_effective_cpu_isa())) == CNB_ISA_AVX2)
-        return "oneDNN held to AVX2 computes int8 with vpmaddubsw, whose int16 pair sums saturate "
-               "on full-range u8 x s8 data: not exact";
+    /* Without VNNI (validated held to AVX2: thousands of outputs differ on every table
+     * problem). */
+    if ((no = lowp_exact(in, p))) return no;
     dnnl_primitive_desc_t pd;
     const dnnl_status_t st = mm_pd_create(in, &pd, p);
     if (st != dnnl_success) {
@@ -882,9 +965,10 @@ static void gemm_release(void *state)
     gemm_state *s = state;
     if (!s) return;
     const instance *in = s->in;
-    dnnl_memory_t *mem[] = {&s->src, &s->wei, &s->dst, &s->scale[0], &s->scale[1], &s->scale[2]};
+    dnnl_memory_t mem[] = {s->src, s->wei, s->dst};
     for (size_t i = 0; i < sizeof mem / sizeof mem[0]; i++)
-        if (*mem[i]) in->f.dnnl_memory_destroy(*mem[i]);
+        if (mem[i]) in->f.dnnl_memory_destroy(mem[i]);
+    scales_free(in, &s->sc);
     if (s->prim) in->f.dnnl_primitive_destroy(s->prim);
     if (s->stream) in->f.dnnl_stream_destroy(s->stream);
     free(s);
@@ -904,7 +988,7 @@ static dnnl_status_t mm_primitive(gemm_state *s, const cnb_problem *p)
     const char *info = NULL;
     if (in->f.dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &info) || !info) info = "unknown";
     snprintf(s->kernel, sizeof s->kernel, "%s (oneDNN %s)", info, in->version);
-    s->isa = mm_isa(in, info, p);
+    s->isa = isa_of_impl(in, info, p->dt.src);
     in->f.dnnl_primitive_desc_destroy(pd);
     return st;
 }
@@ -927,22 +1011,11 @@ static void *mm_prepare(instance *in, const cnb_problem *p, const void *wei)
         goto done;
     /* The weights into oneDNN's format, once (as ours are packed in prepare). */
     const_dnnl_memory_desc_t wei_md = in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-    if ((st = in->f.dnnl_memory_create(&s->wei, wei_md, in->engine, DNNL_MEMORY_ALLOCATE)) ||
-        (st = in->f.dnnl_memory_create(&uwei, uwei_md, in->engine, (void *)wei)) ||
-        (st = reorder_create(in, &reorder, uwei_md, wei_md)) ||
-        (st = reorder_run(in, s->stream, reorder, uwei, s->wei)))
-        goto done;
-    if (cnb_dt_requantized(&p->dt)) {
-        const int e[3] = {p->dt.src_scale_log2, p->dt.wei_scale_log2, p->dt.dst_scale_log2};
-        const dnnl_dims_t one = {1};
-        for (int i = 0; i < 3 && !st; i++) {
-            dnnl_memory_desc_t md = NULL;
-            s->scales[i] = ldexpf(1.0f, e[i]);
-            if (!(st = in->f.dnnl_memory_desc_create_with_tag(&md, 1, one, dnnl_f32, dnnl_a)))
-                st = in->f.dnnl_memory_create(&s->scale[i], md, in->engine, &s->scales[i]);
-            md_free(in, md);
-        }
-    }
+    if (!(st = in->f.dnnl_memory_create(&s->wei, wei_md, in->engine, DNNL_MEMORY_ALLOCATE)) &&
+        !(st = in->f.dnnl_memory_create(&uwei, uwei_md, in->engine, (void *)wei)) &&
+        !(st = reorder_create(in, &reorder, uwei_md, wei_md)) &&
+        !(st = reorder_run(in, s->stream, reorder, uwei, s->wei)))
+        st = scales_init(in, &s->sc, &p->dt);
 done:
     if (reorder) in->f.dnnl_primitive_destroy(reorder);
     if (uwei) in->f.dnnl_memory_destroy(uwei);
@@ -964,12 +1037,9 @@ static void mm_run(gemm_state *s, const cnb_problem *p, const void *a, void *c)
     if (!in->fixed_threads && s->nthr != omp_get_max_threads()) mm_primitive(s, p);
     in->f.dnnl_memory_set_data_handle(s->src, (void *)a);
     in->f.dnnl_memory_set_data_handle(s->dst, c);
-    const dnnl_exec_arg_t args[] = {
-        {DNNL_ARG_SRC, s->src}, {DNNL_ARG_WEIGHTS, s->wei}, {DNNL_ARG_DST, s->dst},
-        {DNNL_ARG_ATTR_SCALES | DNNL_ARG_SRC, s->scale[0]},
-        {DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS, s->scale[1]},
-        {DNNL_ARG_ATTR_SCALES | DNNL_ARG_DST, s->scale[2]}};
-    const int nargs = s->scale[0] ? 6 : 3;
+    dnnl_exec_arg_t args[6] = {
+        {DNNL_ARG_SRC, s->src}, {DNNL_ARG_WEIGHTS, s->wei}, {DNNL_ARG_DST, s->dst}};
+    const int nargs = 3 + scales_args(&s->sc, args + 3);
     dnnl_status_t st = in->f.dnnl_primitive_execute(s->prim, s->stream, nargs, args);
     report(in, st == dnnl_success ? in->f.dnnl_stream_wait(s->stream) : st, "matmul");
 }
@@ -1060,6 +1130,7 @@ static const char *threads_ok(instance *in, int threads)
         .peer = 1, .name = "conv/onednn_" #tag, .op = CNB_OP_CONV, .isa = isa_level,              \
         .layout = CNB_LAYOUT_NCX, .supports = conv_supports_##tag,                                \
         .prepare = conv_prepare_##tag, .run = conv_run, .release = conv_release,                  \
+        .dt_mask = (1u << CNB_DTC_COUNT) - 1,                                                     \
         .to_layout = io_to_layout, .from_layout = io_from_layout,                                 \
         .kernel_name = io_kernel_name, .ran_isa = io_ran_isa,                                     \
         .threads_ok = threads_ok_##tag,                                                           \
@@ -1068,6 +1139,7 @@ static const char *threads_ok(instance *in, int threads)
         .peer = 1, .name = "pool/onednn_" #tag, .op = CNB_OP_POOL, .isa = isa_level,              \
         .layout = CNB_LAYOUT_NCX, .supports = pool_supports_##tag,                                \
         .prepare = pool_prepare_##tag, .run = pool_run, .release = pool_release,                  \
+        .dt_mask = (1u << CNB_DTC_COUNT) - 1,                                                     \
         .to_layout = io_to_layout, .from_layout = io_from_layout,                                 \
         .kernel_name = io_kernel_name, .ran_isa = io_ran_isa,                                     \
         .threads_ok = threads_ok_##tag,                                                           \

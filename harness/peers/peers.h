@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "arch/cpu.h"
+#include "kernels/problem.h"
 
 /* The peers built in, space-separated in dispatch order ("onednn openblas blis"); "" for none. */
 const char *cnb_peers_built(void);
@@ -26,5 +27,13 @@ int cnb_peer_capped_to_avx2(void);
  * CNB_ISA_AVX2; anything else (reference code, SSE/AVX-only cores, BLIS's "generic") is
  * CNB_ISA_SCALAR: none of our vector levels. */
 cnb_isa cnb_peer_isa_of(const char *kernel);
+
+/* The same for a kernel computing in data type t (the src type): f32 as cnb_peer_isa_of; bf16 and
+ * int8 at the level of the dot-product instructions the named ISA has, so that the % of peak is
+ * that of the instructions the code may run: AMX ("amx") for both; bf16: oneDNN's
+ * avx512_core_bf16, avx512_core_fp16 and avx10 are CNB_ISA_AVX512_BF16; int8: those and
+ * avx512_core_vnni are CNB_ISA_AVX512_VNNI, avx2_vnni CNB_ISA_AVX_VNNI. Otherwise (plain
+ * avx512_core, avx2: bf16 emulated with f32 FMAs, int8 with vpmaddubsw) the f32 level. */
+cnb_isa cnb_peer_isa_of_dt(const char *kernel, cnb_dt t);
 
 #endif
