@@ -25,7 +25,7 @@ extern int cnb_edges_peer_declined;
     X(test_tiles_pool) X(test_tiles_pool_supports) X(test_tiles_declines)                        \
     X(test_tiles_conv_reduced_table) X(test_plan)                                                  \
     X(test_ref_conv_lowp_hand) X(test_ref_pool_lowp_hand) X(test_lowp_conv_pool_harness)          \
-    X(test_edges_conv_pool_lowp) X(test_desc_dt_sets)
+    X(test_edges_conv_pool_lowp) X(test_desc_dt_sets) X(test_conv_fewic_edges) X(test_conv_src_layout_hook)
 
 #define DECLARE(fn) void fn(void);
 TESTS(DECLARE)
