@@ -22,12 +22,17 @@ typedef struct fewic_plan {
     char name[96];
 } fewic_plan;
 
-const char *cnb_fewic_supports(const cnb_problem *p)
+const char *cnb_fewic_supports(const cnb_fewic_isa *isa, const cnb_problem *p)
 {
+    static _Thread_local char why[96];
     if (p->op != CNB_OP_CONV) return "not a convolution";
     const cnb_conv *c = &p->conv;
     if (c->g != 1) return "groups: this path takes g = 1 only";
-    if (c->ic < 1 || c->ic > CNB_FEWIC_IC_MAX) return "more than 4 input channels (the direct path's)";
+    if (c->ic < 1) return "no input channels";
+    if (c->ic > isa->ic_max) {
+        snprintf(why, sizeof why, "more than %d input channels (the direct path's)", isa->ic_max);
+        return why;
+    }
     if (c->oc < 1) return "no output channels";
     if (c->sd < 1 || c->sh < 1 || c->sw < 1 || c->dd < 0 || c->dh < 0 || c->dw < 0)
         return "stride < 1 or dilation < 0";
@@ -79,14 +84,14 @@ static int build_row_tiles(const cnb_conv *c, int ur_max, fewic_rt *rt)
 
 void *cnb_fewic_prepare(const cnb_fewic_isa *isa, const cnb_problem *p, const float *wei)
 {
-    if (cnb_fewic_supports(p)) return NULL;
+    if (cnb_fewic_supports(isa, p)) return NULL;
     fewic_plan *P = calloc(1, sizeof *P);
     if (!P) return NULL;
     P->c = p->conv;
     P->isa = isa;
     const cnb_conv *c = &P->c;
     const int B = isa->block;
-    if (isa->nb_max < 1 || isa->nb_max > CNB_FEWIC_NB_MAX) {
+    if (isa->nb_max < 1 || isa->nb_max > CNB_FEWIC_NB_MAX || isa->ic_max > CNB_FEWIC_IC_MAX) {
         fprintf(stderr, "conv/%s_fewic: inconsistent tile table\n", isa->name);
         goto fail;
     }

@@ -49,10 +49,10 @@ void test_conv_fewic_edges(void)
         const int B = t->block;
         int pairs = 0;
         /* Every oc block tail and tile count: 1 .. past nb_max·B + 1 (two oc tiles of unequal
-         * width), for every ic up to the threshold. */
+         * width), for every ic up to the ISA's threshold. */
         const int ocs[] = {1, B - 1, B, B + 1, 2 * B + 3, 3 * B, t->nb_max * B - 1,
                            t->nb_max * B + 1, 2 * t->nb_max * B + B / 2, 96};
-        for (int ic = 1; ic <= CNB_FEWIC_IC_MAX; ic++)
+        for (int ic = 1; ic <= t->ic_max; ic++)
             for (size_t o = 0; o < sizeof ocs / sizeof ocs[0]; o++) {
                 snprintf(d, sizeof d, "mb2ic%dih9iw13oc%dkh3kw3ph1pw1", ic, ocs[o]);
                 expect(m, d, CNB_VAL_PASS, &pairs);
@@ -92,7 +92,7 @@ void test_conv_fewic_edges(void)
         CHECK(pairs > 100, "%s: %d edge cases", m->name, pairs);
         /* What it declines. */
         cnb_layer l;
-        snprintf(d, sizeof d, "mb1ic%dih8oc16kh3ph1", CNB_FEWIC_IC_MAX + 1);
+        snprintf(d, sizeof d, "mb1ic%dih8oc16kh3ph1", t->ic_max + 1);
         if (!parse(d, &l)) CHECK(cnb_impl_supports(m, &l.prob) != NULL, "%s declines %s", m->name, d);
         if (!parse("g2mb1ic4ih8oc16kh3ph1", &l))
             CHECK(cnb_impl_supports(m, &l.prob) != NULL, "%s declines groups", m->name);

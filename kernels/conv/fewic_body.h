@@ -75,7 +75,7 @@ fewic_switch(const cnb_fewic_args *a, int nb, int ur, const ptrdiff_t sow)
     }
 }
 
-/* Strides 1 and 2 (most first layers) as constants: the broadcasts' addresses are then
+/* Strides 1, 2 and 4 (the first layers') as constants: the broadcasts' addresses are then
  * immediates off one pointer. */
 static void fewic_tile_call(const cnb_fewic_args *a, int nb, int ur)
 {
@@ -83,6 +83,8 @@ static void fewic_tile_call(const cnb_fewic_args *a, int nb, int ur)
         fewic_switch(a, nb, ur, 1);
     else if (a->src_ow == 2)
         fewic_switch(a, nb, ur, 2);
+    else if (a->src_ow == 4)
+        fewic_switch(a, nb, ur, 4);
     else
         fewic_switch(a, nb, ur, a->src_ow);
 }
@@ -90,10 +92,16 @@ static void fewic_tile_call(const cnb_fewic_args *a, int nb, int ur)
 const cnb_fewic_isa FEWIC_TABLE = {
     .name = ISA_NAME,
     .block = B,
+    .ic_max = B / 2,
     .nb_max = CNB_CONV_NB_COUNT(ROW_TILES),
     .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES),
     .tile = fewic_tile_call,
 };
+
+static const char *fewic_supports(const cnb_problem *p)
+{
+    return cnb_fewic_supports(&FEWIC_TABLE, p);
+}
 
 static void *fewic_prepare(const cnb_problem *p, const void *wei)
 {
@@ -116,7 +124,7 @@ const cnb_impl FEWIC_RECORD = {
     .isa = FEWIC_ISA,
     .layout = FEWIC_LAYOUT,
     .src_layout = cnb_fewic_src_layout,
-    .supports = cnb_fewic_supports,
+    .supports = fewic_supports,
     .prepare = fewic_prepare,
     .run = fewic_run,
     .release = cnb_fewic_release,
