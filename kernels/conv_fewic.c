@@ -15,7 +15,7 @@ typedef struct fewic_plan {
     cnb_conv c;
     const cnb_fewic_isa *isa;
     int n_cb_out, n_ot;
-    fewic_ot ot[64];        /* n_ot ≤ ⌈oc/B / nb⌉; oc ≤ 64·B·nb_max checked in prepare */
+    fewic_ot *ot;           /* [n_ot] */
     fewic_rt *rt[2];        /* the row tiles of the two tile widths (nb of ot[0], of the last) */
     float *wei;
     int *kd_lo, *nkd, *kh_lo, *nkh;
@@ -49,6 +49,7 @@ void cnb_fewic_release(void *state)
 {
     fewic_plan *P = state;
     if (!P) return;
+    free(P->ot);
     free(P->rt[0]);
     free(P->rt[1]);
     free(P->wei);
@@ -98,11 +99,8 @@ void *cnb_fewic_prepare(const cnb_fewic_isa *isa, const cnb_problem *p, const fl
     P->n_cb_out = (c->oc + B - 1) / B;
     /* oc tiles: as few as the widest tile allows, evened out (the last may be narrower). */
     P->n_ot = (P->n_cb_out + isa->nb_max - 1) / isa->nb_max;
-    if (P->n_ot > (int)(sizeof P->ot / sizeof P->ot[0])) {
-        fprintf(stderr, "conv/%s_fewic: %d output channels: more oc tiles than the plan holds\n",
-                isa->name, c->oc);
-        goto fail;
-    }
+    P->ot = calloc(P->n_ot, sizeof *P->ot);
+    if (!P->ot) goto fail;
     const int nb = (P->n_cb_out + P->n_ot - 1) / P->n_ot;
     const int64_t taps = (int64_t)c->kd * c->kh * c->kw, per_block = c->ic * taps * B;
     const size_t bytes = (((size_t)P->n_cb_out * per_block + 1) * sizeof(float) + 63) & ~(size_t)63;
@@ -112,6 +110,7 @@ void *cnb_fewic_prepare(const cnb_fewic_isa *isa, const cnb_problem *p, const fl
         fewic_ot *o = &P->ot[t];
         o->ob = t * nb;
         o->nb = P->n_cb_out - o->ob < nb ? P->n_cb_out - o->ob : nb;
+        if (o->nb < 1) goto fail; /* cannot happen: (n_ot − 1)·nb < n_cb_out by the ceilings */
         float *w = P->wei + (int64_t)o->ob * per_block;
         o->wei = w;
         /* [ic][kd][kh][kw][nb][B], zero past oc */
