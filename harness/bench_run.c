@@ -282,7 +282,7 @@ static int prepare_cases(cnb_bench_row *r)
     if (impl->to_layout) TIME_STEP(r->layout_in_s, cnb_case_to_impl(c));
     else if (c->isrc.map)
         TIME_STEP(r->layout_in_s, cnb_to_blocked(c->src.data, c->isrc.data, case_mb(c),
-                                                 case_mb_c(c, 0), c->spatial_in, c->block,
+                                                 case_mb_c(c, 0), c->spatial_in, c->src_block,
                                                  (int)c->src.esize));
     cnb_case_run(c);
     if (impl->from_layout) TIME_STEP(r->layout_out_s, cnb_case_from_impl(c));

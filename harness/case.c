@@ -36,6 +36,11 @@ static int alloc(cnb_buf *b, size_t n, const char *what, char *err, size_t errle
 /* Elements of every buffer a case allocates, from the problem alone. */
 typedef struct case_sizes { size_t src, wei, dst, c_init, isrc, idst; } case_sizes;
 
+cnb_layout cnb_case_src_layout(const cnb_impl *impl, const cnb_problem *p)
+{
+    return impl->src_layout && p->op != CNB_OP_GEMM ? impl->src_layout(p) : impl->layout;
+}
+
 static case_sizes sizes_of(const cnb_impl *impl, const cnb_problem *p)
 {
     case_sizes z = {0};
@@ -53,7 +58,8 @@ static case_sizes sizes_of(const cnb_impl *impl, const cnb_problem *p)
         if (p->gemm.beta != 0.0f) z.c_init = z.dst;
     }
     const int block = cnb_layout_block(impl->layout);
-    if (p->op != CNB_OP_GEMM && block > 1) {
+    const int src_block = cnb_layout_block(cnb_case_src_layout(impl, p));
+    if (p->op != CNB_OP_GEMM && (block > 1 || src_block > 1)) {
         const int conv = p->op == CNB_OP_CONV;
         const int mb = conv ? p->conv.mb : p->pool.mb;
         const int ci = conv ? p->conv.ic : p->pool.c, co = conv ? p->conv.oc : p->pool.c;
@@ -61,8 +67,9 @@ static case_sizes sizes_of(const cnb_impl *impl, const cnb_problem *p)
                                 : (int64_t)p->pool.id * p->pool.ih * p->pool.iw;
         const int64_t out = conv ? (int64_t)p->conv.od * p->conv.oh * p->conv.ow
                                  : (int64_t)p->pool.od * p->pool.oh * p->pool.ow;
-        z.isrc = cnb_layout_elems(mb, ci, in, block);
-        z.idst = cnb_layout_elems(mb, co, out, block);
+        /* src and dst each get a buffer of their own layout when it is a blocked one. */
+        if (src_block > 1) z.isrc = cnb_layout_elems(mb, ci, in, src_block);
+        if (block > 1) z.idst = cnb_layout_elems(mb, co, out, block);
     }
     return z;
 }
@@ -139,6 +146,7 @@ int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mod
         }
     }
     c->block = cnb_layout_block(impl->layout);
+    c->src_block = cnb_layout_block(cnb_case_src_layout(impl, p));
     if (p->op == CNB_OP_CONV) {
         const cnb_conv *v = &p->conv;
         c->spatial_in = (int64_t)v->id * v->ih * v->iw;
@@ -148,8 +156,8 @@ int cnb_case_init(cnb_case *c, const cnb_impl *impl, const cnb_layer *l, cnb_mod
         c->spatial_in = (int64_t)v->id * v->ih * v->iw;
         c->spatial_out = (int64_t)v->od * v->oh * v->ow;
     }
-    if (z.isrc && (alloc_dt(&c->isrc, z.isrc, t->src, "src (blocked)", err, errlen) ||
-                   alloc_dt(&c->idst, z.idst, t->dst, "dst (blocked)", err, errlen))) {
+    if ((z.isrc && alloc_dt(&c->isrc, z.isrc, t->src, "src (blocked)", err, errlen)) ||
+        (z.idst && alloc_dt(&c->idst, z.idst, t->dst, "dst (blocked)", err, errlen))) {
         cnb_case_free(c);
         return -1;
     }
@@ -171,14 +179,15 @@ void cnb_case_to_impl(cnb_case *c)
             cnb_fill_poison(c->dst.data, c->dst.n, c->dst.dt);  /* beta = 0: C must not be read */
         return;
     }
-    if (!c->isrc.map) {
-        cnb_fill_poison(c->dst.data, c->dst.n, c->dst.dt);
-        return;
-    }
     const int mb = p->op == CNB_OP_CONV ? p->conv.mb : p->pool.mb;
     const int ci = p->op == CNB_OP_CONV ? p->conv.ic : p->pool.c;
-    cnb_to_blocked(c->src.data, c->isrc.data, mb, ci, c->spatial_in, c->block, (int)c->src.esize);
-    cnb_fill_poison(c->idst.data, c->idst.n, c->idst.dt);
+    if (c->isrc.map)
+        cnb_to_blocked(c->src.data, c->isrc.data, mb, ci, c->spatial_in, c->src_block,
+                       (int)c->src.esize);
+    if (c->idst.map)
+        cnb_fill_poison(c->idst.data, c->idst.n, c->idst.dt);
+    else
+        cnb_fill_poison(c->dst.data, c->dst.n, c->dst.dt);
 }
 
 void cnb_case_from_impl(cnb_case *c)

@@ -20,13 +20,18 @@ typedef struct cnb_case {
     uint64_t seed;
     cnb_buf src, wei, dst;   /* user layout; GEMM: A, B, C */
     cnb_buf c_init;          /* GEMM with beta ≠ 0: the initial C */
-    cnb_buf isrc, idst;      /* implementation layout (blocked layouts only) */
+    cnb_buf isrc, idst;      /* implementation layout (blocked layouts only: each allocated only
+                              * when its own layout is blocked) */
     int64_t spatial_in, spatial_out, channels;
-    int block;
+    int block;               /* channel block of dst (impl->layout) */
+    int src_block;           /* of src: impl->src_layout's, else the same as block */
     void *state;
     int prepared;
 } cnb_case;
 
+/* The layout src is handed to impl in for problem p: impl->src_layout(p), or impl->layout when
+ * it has no such hook (kernels/impl.h). */
+cnb_layout cnb_case_src_layout(const cnb_impl *impl, const cnb_problem *p);
 /* Bytes a case of this pairing needs, computed from the problem before anything is allocated:
  * its buffers, the packed weights and the reference's output (validation). */
 double cnb_case_bytes_needed(const cnb_impl *impl, const cnb_layer *l);

@@ -194,9 +194,16 @@ static field c_dt(const layer_line *x)
 static field c_impl(const layer_line *x) { return text(x->r->impl->name); }
 static field c_kernel(const layer_line *x) { return text(x->r->kernel[0] ? x->r->kernel : x->r->impl->name); }
 static field c_isa(const layer_line *x) { return text(cnb_isa_name(x->r->isa)); }
+/* dst's layout; "src>dst" when src comes in another one (the impl's src_layout hook). */
 static field c_layout(const layer_line *x)
 {
-    return text(x->r->impl->op == CNB_OP_GEMM ? "row-major" : cnb_layout_name(x->r->impl->layout));
+    const cnb_impl *m = x->r->impl;
+    if (m->op == CNB_OP_GEMM) return text("row-major");
+    const cnb_layout s = m->src_layout ? m->src_layout(&x->l->prob) : m->layout;
+    if (s == m->layout) return text(cnb_layout_name(m->layout));
+    static _Thread_local char buf[32];
+    snprintf(buf, sizeof buf, "%s>%s", cnb_layout_name(s), cnb_layout_name(m->layout));
+    return text(buf);
 }
 static field c_threads(const layer_line *x) { return integer(x->r->threads); }
 static field c_batch(const layer_line *x)

@@ -33,6 +33,11 @@ typedef struct cnb_impl {
     cnb_isa isa;         /* the ISA level whose features it needs (a peer library, which picks its
                           * own code at run time: the least level it is offered at) */
     cnb_layout layout;   /* preferred layout of src and dst (conv, pool) */
+    /* Optional, conv and pool: the layout of src for this problem when it differs from `layout`
+     * (dst stays in `layout`), e.g. a first-layer kernel that reads its few input channels in the
+     * user-facing NCX rather than padded to a block. Asked once per case, before prepare; the
+     * harness converts (and sizes) src by it and hands run() src in it. NULL = `layout`. */
+    cnb_layout (*src_layout)(const cnb_problem *p);
     int hidden;          /* 1: deliberately broken test implementation, run only when named */
     int peer;            /* 1: a library a user would otherwise pick (oneDNN, OpenBLAS, BLIS) */
     /* The data-type triples it runs (kernels/problem.h): CNB_DTM(CNB_DTC_...) bits. 0 = f32 only,
@@ -57,7 +62,7 @@ typedef struct cnb_impl {
      * pool: NULL). Returns the state handed to run and release, or NULL on failure (out of
      * memory). NULL prepare = no state. */
     void *(*prepare)(const cnb_problem *p, const void *wei);
-    /* The timed part. conv: src and dst in `layout`, wei as given to prepare (user layout);
+    /* The timed part. conv: src in src_layout (NULL: `layout`) and dst in `layout`, wei as given to prepare (user layout);
      * pool: src, dst in `layout`, wei NULL; gemm: src = A, wei = B, dst = C.
      * Every tensor pointer is typed by p->dt (src, wei, dst): float for f32, uint16_t bit
      * patterns for bf16, int8_t / uint8_t / int32_t; an f32 implementation converts them with

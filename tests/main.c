@@ -19,13 +19,14 @@ extern int cnb_edges_peer_declined;
     X(test_fill_deterministic)                                                                     \
     X(test_fill_exact_rule) X(test_guard_page) X(test_dispatch_cap)                               \
     X(test_validator_rejects_broken) X(test_validator_mistrusted) X(test_validator_random_bound)  \
-    X(test_golden_sample) X(test_edges_conv) X(test_edges_gemm) X(test_edges_gemm_lowp)\
+    X(test_golden_sample) X(test_edges_conv) X(test_edges_gemm) X(test_edges_gemm_lowp)         \
     X(test_lowp_traps) X(test_edges_pool)                                                       \
     X(test_cpu_brand_trim) X(test_tiles_conv_switch) X(test_tiles_conv) X(test_tiles_gemm)        \
     X(test_tiles_pool) X(test_tiles_pool_supports) X(test_tiles_declines)                        \
-    X(test_tiles_conv_reduced_table) X(test_plan) X(test_conv_lowp) X(test_conv_lowp_rejects_broken)                                                  \
+    X(test_tiles_conv_reduced_table) X(test_plan) X(test_conv_lowp) X(test_conv_lowp_rejects_broken) \
     X(test_ref_conv_lowp_hand) X(test_ref_pool_lowp_hand) X(test_lowp_conv_pool_harness)          \
-    X(test_edges_conv_pool_lowp) X(test_desc_dt_sets) X(test_pool_lowp)
+    X(test_edges_conv_pool_lowp) X(test_desc_dt_sets) X(test_pool_lowp)                          \
+    X(test_conv_fewic_edges) X(test_conv_src_layout_hook)
 
 #define DECLARE(fn) void fn(void);
 TESTS(DECLARE)

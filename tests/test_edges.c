@@ -36,6 +36,9 @@ static void run_all(cnb_op op, const char *desc, int *fails)
                 cnb_edges_peer_declined++;
                 continue;
             }
+            /* The few-input-channel paths take first layers only (g = 1, ic ≤ B/2); their own
+             * sweep is tests/test_conv_fewic.c. They must still pass every case they take. */
+            if (strstr(m->name, "_fewic") && r.why[0]) continue;
             CHECK(0, "%s declines '%s': %s", m->name, desc, r.why);
             continue;
         }

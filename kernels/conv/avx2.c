@@ -70,3 +70,4 @@ const cnb_impl cnb_conv_f32_direct__avx2 = {
     .release = cnb_conv_direct_release,
     .kernel_name = cnb_conv_direct_kernel_name,
 };
+#include "kernels/conv/fewic_body.h"

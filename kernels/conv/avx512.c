@@ -67,3 +67,4 @@ const cnb_impl cnb_conv_f32_direct__avx512 = {
     .release = cnb_conv_direct_release,
     .kernel_name = cnb_conv_direct_kernel_name,
 };
+#include "kernels/conv/fewic_body.h"
