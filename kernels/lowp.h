@@ -1,7 +1,8 @@
 /* The low-precision GEMM driver shared by the bf16 and int8 kernels (kernels/gemm/avx512_bf16.c,
- * avx512_vnni.c, amx.c): packing, padding and threading, baseline-compiled. Each ISA file gives
- * one cnb_lowp_arch (its alignments and a block function that computes a block of C from the
- * packed operands, epilogue included) and forwards its record's prepare/run/release here.
+ * avx512_vnni.c, amx.c, avx_vnni.c, neon_dotprod.c, neon_bf16.c, neon_i8mm.c): packing, padding
+ * and threading, baseline-compiled. Each ISA file gives one cnb_lowp_arch (its alignments and a
+ * block function that computes a block of C from the packed operands, epilogue included) and
+ * forwards its record's prepare/run/release here.
  *
  * Packed operands. Elements are grouped along K in 32-bit groups of g = 4 / element size
  * (bf16: pairs, u8/s8: quads), the layout of vdpbf16ps / vpdpbusd and of AMX's B tiles:
