@@ -149,21 +149,19 @@ void cnb_fewic_run(void *state, const float *src, float *dst)
         a.dst_ob = dst_cb;
         a.ic = c->ic;
         const int kd_lo = P->dh.kd_lo[od], kh_lo = P->dh.kh_lo[oh];
-        const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
-        const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
         const float *s_n = src + (int64_t)n * c->ic * plane;
         float *d_row = dst + ((int64_t)n * P->n_cb_out + o->ob) * dst_cb +
                        ((int64_t)od * c->oh + oh) * c->ow * B;
         const float *w_row = o->wei + kd_lo * a.wei_kd + kh_lo * a.wei_kh;
         for (int i = 0; i < o->n_rt; i++) {
             const fewic_rt *r = &o->rt[i];
+            const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
             a.nkd = P->dh.nkd[od];
             a.nkh = P->dh.nkh[oh];
             a.nkw = r->nkw;
             a.dst = d_row + (int64_t)r->ow0 * B;
-            if (a.nkd && a.nkh && a.nkw) {
-                const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                a.src = s_n + ((int64_t)id0 * c->ih + ih0) * c->iw + iw0;
+            if (px >= 0) {
+                a.src = s_n + px;
                 a.wei = w_row + (int64_t)r->kw_lo * nb * B;
             } else {
                 a.nkd = a.nkh = a.nkw = 0;  /* every tap in padding: zeros */

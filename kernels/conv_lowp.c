@@ -337,8 +337,6 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
         a.wei_kh = (int64_t)c->kw * BLK;
         a.dst = dst;
         a.epi = &P->epi;
-        const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
-        const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
         const int64_t d_row = ncb_idx * dst_cb + ((int64_t)od * c->oh + oh) * c->ow * BLK;
         for (int i = 0; i < P->n_rt; i++) {
             const row_tile *r = &P->rt[i];
@@ -347,10 +345,10 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
             a.nkw = r->nkw;
             a.dst_index = d_row + (int64_t)r->ow0 * BLK;
             a.wei = P->wei + ((cb * taps + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw) + r->kw_lo) * BLK;
+            const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
             int64_t s = ncb_idx * src_cb;
-            if (a.nkd && a.nkh && a.nkw) {
-                const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                s += (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * BLK;
+            if (px >= 0) {
+                s += px * BLK;
             } else {
                 a.nkd = a.nkh = a.nkw = 0;
                 a.wei = P->wei;
@@ -406,7 +404,6 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
             const int oh0 = rb * ohb, oh1 = oh0 + ohb < c->oh ? oh0 + ohb : c->oh;
             const int t0 = gi * tg, t1 = t0 + tg < P->n_ot ? t0 + tg : P->n_ot;
             const int kd_lo = P->dh.kd_lo[od];
-            const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
             int max_icb = 0;
             for (int t = t0; t < t1; t++)
                 if (P->n_icb[P->ot[t].ob] > max_icb) max_icb = P->n_icb[P->ot[t].ob];
@@ -415,12 +412,11 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
             for (int c0 = 0; c0 < max_icb; c0 += P->icc)
                 for (int oh = oh0; oh < oh1; oh++) {
                     const int kh_lo = P->dh.kh_lo[oh];
-                    const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
                     for (int i = 0; i < P->n_rt; i++) {
                         const row_tile *r = &P->rt[i];
-                        const int valid = P->dh.nkd[od] && P->dh.nkh[oh] && r->nkw;
-                        const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                        const int64_t s_off = valid ? (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * QB : 0;
+                        const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
+                        const int valid = px >= 0;
+                        const int64_t s_off = valid ? px * QB : 0;
                         const int64_t w_off = valid ? kd_lo * a.wei_kd + kh_lo * a.wei_kh + r->kw_lo * a.wei_kw : 0;
                         for (int t = t0; t < t1; t++) {
                             const oc_tile ot = P->ot[t];

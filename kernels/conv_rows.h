@@ -49,6 +49,19 @@ typedef struct cnb_clip_dh {
 int cnb_clip_dh_make(const cnb_conv *c, cnb_clip_dh *t);
 void cnb_clip_dh_free(cnb_clip_dh *t);
 
+/* Tile r of output row (od, oh): the input pixel of its first tap (kd_lo, kh_lo, r->kw_lo), as an
+ * index into one channel plane of id·ih·iw pixels, or −1 when no tap of the tile lies inside the
+ * input (its call then takes no tap, nkd = nkh = nkw = 0, and writes zeros). */
+static inline int64_t cnb_row_tile_pixel(const cnb_conv *c, const cnb_clip_dh *dh, int od, int oh,
+                                         const cnb_row_tile *r)
+{
+    if (!dh->nkd[od] || !dh->nkh[oh] || !r->nkw) return -1;
+    const int id0 = od * c->sd - c->pd + dh->kd_lo[od] * (c->dd + 1);
+    const int ih0 = oh * c->sh - c->ph + dh->kh_lo[oh] * (c->dh + 1);
+    const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
+    return ((int64_t)id0 * c->ih + ih0) * c->iw + iw0;
+}
+
 /* bytes (at least 1) rounded up to whole 64-byte lines, 64-byte aligned; free() releases it. */
 void *cnb_alloc64(int64_t bytes);
 

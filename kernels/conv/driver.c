@@ -625,7 +625,6 @@ static void run_depthwise(const direct_plan *P, const float *src, float *dst)
         a.wei_kd = (int64_t)c->kh * c->kw * B;
         a.wei_kh = (int64_t)c->kw * B;
         for (int oh = oh0; oh < oh0 + nr; oh++) {
-            const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
             float *d_row = d_blk + (int64_t)(oh - oh0) * c->ow * B;
             for (int i = 0; i < P->n_rt; i++) {
                 const row_tile *r = &P->rt[i];
@@ -634,9 +633,9 @@ static void run_depthwise(const direct_plan *P, const float *src, float *dst)
                 a.nkw = r->nkw;
                 a.dst = d_row + (int64_t)r->ow0 * B;
                 a.wei = wei + (int64_t)r->kw_lo * B;
-                if (a.nkd && a.nkh && a.nkw) {
-                    const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                    a.src = s_cb + (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * B;
+                const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
+                if (px >= 0) {
+                    a.src = s_cb + px * B;
                 } else {
                     a.nkd = a.nkh = a.nkw = 0;
                     a.src = s_cb;
@@ -661,7 +660,6 @@ static void run_block(const direct_plan *P, const float *src, float *dst, int n,
     const cnb_conv_row_fn kern = P->isa->row;
     const int ob = ot.ob, n_icb = P->n_icb[ob];
     const int kd_lo = P->dh.kd_lo[od];
-    const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
     const row_tile *rt = ot.nb == P->nb_tail ? P->rt_tail : P->rt;
     const int n_rt = ot.nb == P->nb_tail ? P->n_rt_tail : P->n_rt;
     cnb_conv_row_args a;
@@ -687,7 +685,6 @@ static void run_block(const direct_plan *P, const float *src, float *dst, int n,
         a.lane_hi = c0 + nc == n_icb ? P->lane_hi[ob] : B;
         for (int oh = oh0; oh < oh1; oh++) {
             const int kh_lo = P->dh.kh_lo[oh];
-            const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
             const int rows_valid = P->dh.nkd[od] && P->dh.nkh[oh];
             float *d_row = d_blk + ((int64_t)od * c->oh + oh) * c->ow * B;
             for (int i = 0; i < n_rt; i++) {
@@ -698,9 +695,9 @@ static void run_block(const direct_plan *P, const float *src, float *dst, int n,
                 a.nkh = P->dh.nkh[oh];
                 a.nkw = r->nkw;
                 a.dst = d_row + (int64_t)r->ow0 * B;
-                if (a.nkd && a.nkh && a.nkw) {
-                    const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                    a.src = s_chunk + (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * B;
+                const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
+                if (px >= 0) {
+                    a.src = s_chunk + px * B;
                     a.wei = w_chunk + (kd_lo * a.wei_kd + kh_lo * a.wei_kh + r->kw_lo * a.wei_kw);
                 } else {
                     a.nkd = a.nkh = a.nkw = 0;
