@@ -2,11 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "kernels/clip.h"
 #include "kernels/conv_fewic.h"
+#include "kernels/conv_rows.h"
 
-/* A tile of one output row: pixels [ow0, ow0 + ur), taps [kw_lo, kw_lo + nkw) along w. */
-typedef struct fewic_rt { int ow0, ur, kw_lo, nkw; } fewic_rt;
+/* A tile of one output row (kernels/conv_rows.h). */
+typedef cnb_row_tile fewic_rt;
 
 /* An output-channel tile: blocks [ob, ob + nb), its packed weights at wei. */
 typedef struct fewic_ot { int ob, nb; const float *wei; const fewic_rt *rt; int n_rt; } fewic_ot;
@@ -18,7 +18,7 @@ typedef struct fewic_plan {
     fewic_ot *ot;           /* [n_ot] */
     fewic_rt *rt[2];        /* the row tiles of the two tile widths (nb of ot[0], of the last) */
     float *wei;
-    int *kd_lo, *nkd, *kh_lo, *nkh;
+    cnb_clip_dh dh;          /* clipped kd, kh ranges per od, oh */
     char name[96];
 } fewic_plan;
 
@@ -34,9 +34,7 @@ const char *cnb_fewic_supports(const cnb_fewic_isa *isa, const cnb_problem *p)
         return why;
     }
     if (c->oc < 1) return "no output channels";
-    if (c->sd < 1 || c->sh < 1 || c->sw < 1 || c->dd < 0 || c->dh < 0 || c->dw < 0)
-        return "stride < 1 or dilation < 0";
-    return NULL;
+    return cnb_conv_stride_error(c);
 }
 
 cnb_layout cnb_fewic_src_layout(const cnb_problem *p)
@@ -53,34 +51,8 @@ void cnb_fewic_release(void *state)
     free(P->rt[0]);
     free(P->rt[1]);
     free(P->wei);
-    free(P->kd_lo);
-    free(P->nkd);
-    free(P->kh_lo);
-    free(P->nkh);
+    cnb_clip_dh_free(&P->dh);
     free(P);
-}
-
-/* The row tiles of tiles ≤ ur_max pixels: runs of pixels whose kw taps clip alike, each cut
- * into tiles of ur_max and one shorter tail. Returns their number. */
-static int build_row_tiles(const cnb_conv *c, int ur_max, fewic_rt *rt)
-{
-    int n = 0;
-    for (int ow = 0; ow < c->ow;) {
-        int lo, nk;
-        cnb_clip_taps(ow, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
-        int end = ow + 1;
-        for (; end < c->ow; end++) {
-            int lo2, nk2;
-            cnb_clip_taps(end, c->sw, c->pw, c->dw, c->kw, c->iw, &lo2, &nk2);
-            if (lo2 != lo || nk2 != nk) break;
-        }
-        while (ow < end) {
-            const int ur = end - ow < ur_max ? end - ow : ur_max;
-            rt[n++] = (fewic_rt){ow, ur, lo, nk};
-            ow += ur;
-        }
-    }
-    return n;
 }
 
 void *cnb_fewic_prepare(const cnb_fewic_isa *isa, const cnb_problem *p, const float *wei)
@@ -103,8 +75,7 @@ void *cnb_fewic_prepare(const cnb_fewic_isa *isa, const cnb_problem *p, const fl
     if (!P->ot) goto fail;
     const int nb = (P->n_cb_out + P->n_ot - 1) / P->n_ot;
     const int64_t taps = (int64_t)c->kd * c->kh * c->kw, per_block = c->ic * taps * B;
-    const size_t bytes = (((size_t)P->n_cb_out * per_block + 1) * sizeof(float) + 63) & ~(size_t)63;
-    P->wei = aligned_alloc(64, bytes);
+    P->wei = cnb_alloc64(((int64_t)P->n_cb_out * per_block + 1) * (int64_t)sizeof(float));
     if (!P->wei) goto fail;
     for (int t = 0; t < P->n_ot; t++) {
         fewic_ot *o = &P->ot[t];
@@ -127,22 +98,15 @@ void *cnb_fewic_prepare(const cnb_fewic_isa *isa, const cnb_problem *p, const fl
         const int tnb = P->ot[k ? P->n_ot - 1 : 0].nb;
         P->rt[k] = malloc(sizeof(fewic_rt) * c->ow);
         if (!P->rt[k]) goto fail;
-        const int n_rt = build_row_tiles(c, isa->ur_max[tnb], P->rt[k]);
+        /* runs of pixels whose kw taps clip alike, cut into ur_max-wide tiles and a shorter tail */
+        const int n_rt = cnb_conv_row_runs(c, isa->ur_max[tnb], CNB_CUT_FULL, P->rt[k]);
         for (int t = 0; t < P->n_ot; t++)
             if (P->ot[t].nb == tnb) {
                 P->ot[t].rt = P->rt[k];
                 P->ot[t].n_rt = n_rt;
             }
     }
-    P->kd_lo = malloc(sizeof(int) * c->od);
-    P->nkd = malloc(sizeof(int) * c->od);
-    P->kh_lo = malloc(sizeof(int) * c->oh);
-    P->nkh = malloc(sizeof(int) * c->oh);
-    if (!P->kd_lo || !P->nkd || !P->kh_lo || !P->nkh) goto fail;
-    for (int od = 0; od < c->od; od++)
-        cnb_clip_taps(od, c->sd, c->pd, c->dd, c->kd, c->id, &P->kd_lo[od], &P->nkd[od]);
-    for (int oh = 0; oh < c->oh; oh++)
-        cnb_clip_taps(oh, c->sh, c->ph, c->dh, c->kh, c->ih, &P->kh_lo[oh], &P->nkh[oh]);
+    if (!cnb_clip_dh_make(c, &P->dh)) goto fail;
     const int ur = isa->ur_max[nb] < c->ow ? isa->ur_max[nb] : c->ow;
     snprintf(P->name, sizeof P->name, "conv/%s_fewic[ur%d nb%d]", isa->name, ur, nb);
     return P;
@@ -184,22 +148,20 @@ void cnb_fewic_run(void *state, const float *src, float *dst)
         a.wei_ic = c->kd * a.wei_kd;
         a.dst_ob = dst_cb;
         a.ic = c->ic;
-        const int kd_lo = P->kd_lo[od], kh_lo = P->kh_lo[oh];
-        const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
-        const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
+        const int kd_lo = P->dh.kd_lo[od], kh_lo = P->dh.kh_lo[oh];
         const float *s_n = src + (int64_t)n * c->ic * plane;
         float *d_row = dst + ((int64_t)n * P->n_cb_out + o->ob) * dst_cb +
                        ((int64_t)od * c->oh + oh) * c->ow * B;
         const float *w_row = o->wei + kd_lo * a.wei_kd + kh_lo * a.wei_kh;
         for (int i = 0; i < o->n_rt; i++) {
             const fewic_rt *r = &o->rt[i];
-            a.nkd = P->nkd[od];
-            a.nkh = P->nkh[oh];
+            const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
+            a.nkd = P->dh.nkd[od];
+            a.nkh = P->dh.nkh[oh];
             a.nkw = r->nkw;
             a.dst = d_row + (int64_t)r->ow0 * B;
-            if (a.nkd && a.nkh && a.nkw) {
-                const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                a.src = s_n + ((int64_t)id0 * c->ih + ih0) * c->iw + iw0;
+            if (px >= 0) {
+                a.src = s_n + px;
                 a.wei = w_row + (int64_t)r->kw_lo * nb * B;
             } else {
                 a.nkd = a.nkh = a.nkw = 0;  /* every tap in padding: zeros */

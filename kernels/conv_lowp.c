@@ -1,8 +1,8 @@
 /* The low-precision direct convolution driver (kernels/conv_lowp.h).
  *
- * Border taps: along D and H, each output depth and row clips its taps once (cnb_clip_taps). Along
- * W, the pixels of a row whose clipped kw ranges are equal form runs, each cut into tiles of at
- * most ur_max pixels (near-equal widths): so a call never reads a padding tap, and keeps all its
+ * Border taps (kernels/conv_rows.h): along D and H, each output depth and row clips its taps once.
+ * Along W, the pixels of a row whose clipped kw ranges are equal form runs, each cut into tiles of
+ * at most ur_max pixels (near-equal widths): so a call never reads a padding tap, and keeps all its
  * sums in registers from the first tap to the epilogue (an int8 or bf16 output cannot hold
  * partial sums, unlike the f32 driver's dst). A 3×3 layer with padding 1 gets a 1-pixel tile at
  * each end of a row, over 2 of the 3 kw taps.
@@ -20,7 +20,7 @@
  * shares; every output is summed by one thread in one fixed order (chunk after chunk), so the
  * results do not depend on the thread count. */
 #include "kernels/conv_lowp.h"
-#include "kernels/clip.h"
+#include "kernels/conv_rows.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -37,9 +37,7 @@ typedef struct oc_tile {
     int ob, nb;
 } oc_tile;
 
-typedef struct row_tile {
-    int ow0, ur, kw_lo, nkw;
-} row_tile;
+typedef cnb_row_tile row_tile;
 
 typedef struct lowp_plan {
     cnb_conv c;
@@ -59,7 +57,7 @@ typedef struct lowp_plan {
     int tg;                  /* oc tiles per work item */
     row_tile *rt;
     int n_rt;
-    int *kd_lo, *nkd, *kh_lo, *nkh;
+    cnb_clip_dh dh;          /* clipped kd, kh ranges per od, oh */
     char name[128];
 } lowp_plan;
 
@@ -73,10 +71,7 @@ void cnb_conv_lowp_release(void *state)
     free(P->n_icb);
     free(P->ot);
     free(P->rt);
-    free(P->kd_lo);
-    free(P->nkd);
-    free(P->kh_lo);
-    free(P->nkh);
+    cnb_clip_dh_free(&P->dh);
     free(P);
 }
 
@@ -90,8 +85,8 @@ const char *cnb_conv_lowp_supports(const cnb_problem *p)
     if (p->op != CNB_OP_CONV) return "not a convolution";
     const cnb_conv *c = &p->conv;
     if (c->g < 1 || c->ic % c->g || c->oc % c->g) return "channels not divisible by groups";
-    if (c->sd < 1 || c->sh < 1 || c->sw < 1 || c->dd < 0 || c->dh < 0 || c->dw < 0)
-        return "stride < 1 or dilation < 0";
+    const char *why = cnb_conv_stride_error(c);
+    if (why) return why;
     if (p->dt.src == CNB_DT_S8) return "s8 source (the instructions take u8 × s8)";
     if (cnb_dt_requantized(&p->dt)) {
         const int shift = requant_shift(&p->dt);
@@ -110,32 +105,10 @@ static int isa_ok(const cnb_conv_lowp_isa *t)
     return 1;
 }
 
-static void *alloc64(int64_t bytes)
-{
-    return aligned_alloc(64, ((size_t)(bytes > 0 ? bytes : 1) + 63) & ~(size_t)63);
-}
-
-/* Pixels of a row with equal clipped kw ranges form runs, each cut into tiles of at most ur_max
- * pixels of near-equal widths; returns the count (≤ ow). */
+/* The row tiles: runs of equal clipped kw ranges, near-equal widths (kernels/conv_rows.h). */
 static int build_row_tiles(const cnb_conv *c, int ur_max, row_tile *rt)
 {
-    int n = 0;
-    for (int ow = 0; ow < c->ow;) {
-        int lo, nk, lo2, nk2, end = ow + 1;
-        cnb_clip_taps(ow, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
-        for (; end < c->ow; end++) {
-            cnb_clip_taps(end, c->sw, c->pw, c->dw, c->kw, c->iw, &lo2, &nk2);
-            if (lo2 != lo || nk2 != nk) break;
-        }
-        const int len = end - ow, nt = (len + ur_max - 1) / ur_max;
-        for (int t = 0, x = ow; t < nt; t++) {
-            const int ur = len / nt + (t < len % nt);
-            rt[n++] = (row_tile){x, ur, lo, nk};
-            x += ur;
-        }
-        ow = end;
-    }
-    return n;
+    return cnb_conv_row_runs(c, ur_max, CNB_CUT_EVEN, rt);
 }
 
 /* Estimated cycles of one tile call per (input group, tap): the dot products at full
@@ -170,7 +143,7 @@ static int pack_depthwise(lowp_plan *P, const void *wei, cnb_dt wt)
 {
     const cnb_conv *c = &P->c;
     const int taps = c->kd * c->kh * c->kw;
-    P->wei = alloc64((int64_t)P->n_cb_out * taps * BLK * 4);
+    P->wei = cnb_alloc64((int64_t)P->n_cb_out * taps * BLK * 4);
     if (!P->wei) return 0;
     for (int cb = 0; cb < P->n_cb_out; cb++)
         for (int t = 0; t < taps; t++)
@@ -208,7 +181,7 @@ static int pack_rows(lowp_plan *P, const void *wei, int es)
         off += P->n_icb[ob] * words_blk;
     }
     P->wei_off[nob] = off;
-    P->wei = alloc64(off * 4);
+    P->wei = cnb_alloc64(off * 4);
     if (!P->wei) return 0;
 #pragma omp parallel for schedule(dynamic)
     for (int ob = 0; ob < nob; ob++) {
@@ -287,16 +260,8 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     P->n_cb_in = (c->ic + BLK - 1) / BLK;
     P->n_cb_out = (c->oc + BLK - 1) / BLK;
     P->depthwise = c->g > 1 && c->g == c->ic && c->g == c->oc;
-    P->kd_lo = malloc(sizeof(int) * c->od);
-    P->nkd = malloc(sizeof(int) * c->od);
-    P->kh_lo = malloc(sizeof(int) * c->oh);
-    P->nkh = malloc(sizeof(int) * c->oh);
     P->rt = malloc(sizeof(row_tile) * (c->ow > 0 ? c->ow : 1));
-    if (!P->kd_lo || !P->nkd || !P->kh_lo || !P->nkh || !P->rt) goto fail;
-    for (int o = 0; o < c->od; o++)
-        cnb_clip_taps(o, c->sd, c->pd, c->dd, c->kd, c->id, &P->kd_lo[o], &P->nkd[o]);
-    for (int o = 0; o < c->oh; o++)
-        cnb_clip_taps(o, c->sh, c->ph, c->dh, c->kh, c->ih, &P->kh_lo[o], &P->nkh[o]);
+    if (!P->rt || !cnb_clip_dh_make(c, &P->dh)) goto fail;
     if (P->depthwise) {
         if (!pack_depthwise(P, wei, p->dt.wei)) goto fail;
         P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
@@ -362,7 +327,7 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
         const int oh = (int)(it % c->oh), od = (int)(it / c->oh % c->od);
         const int64_t ncb_idx = it / c->oh / c->od; /* n·ncb + cb */
         const int cb = (int)(ncb_idx % ncb);
-        const int kd_lo = P->kd_lo[od], kh_lo = P->kh_lo[oh];
+        const int kd_lo = P->dh.kd_lo[od], kh_lo = P->dh.kh_lo[oh];
         cnb_conv_lowp_dw_args a;
         a.src_kd = (int64_t)(c->dd + 1) * c->ih * c->iw * BLK;
         a.src_kh = (int64_t)(c->dh + 1) * c->iw * BLK;
@@ -372,20 +337,18 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
         a.wei_kh = (int64_t)c->kw * BLK;
         a.dst = dst;
         a.epi = &P->epi;
-        const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
-        const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
         const int64_t d_row = ncb_idx * dst_cb + ((int64_t)od * c->oh + oh) * c->ow * BLK;
         for (int i = 0; i < P->n_rt; i++) {
             const row_tile *r = &P->rt[i];
-            a.nkd = P->nkd[od];
-            a.nkh = P->nkh[oh];
+            a.nkd = P->dh.nkd[od];
+            a.nkh = P->dh.nkh[oh];
             a.nkw = r->nkw;
             a.dst_index = d_row + (int64_t)r->ow0 * BLK;
             a.wei = P->wei + ((cb * taps + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw) + r->kw_lo) * BLK;
+            const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
             int64_t s = ncb_idx * src_cb;
-            if (a.nkd && a.nkh && a.nkw) {
-                const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                s += (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * BLK;
+            if (px >= 0) {
+                s += px * BLK;
             } else {
                 a.nkd = a.nkh = a.nkw = 0;
                 a.wei = P->wei;
@@ -413,7 +376,7 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
     {
         int32_t *acc = NULL;
         if (P->chunked) {
-            acc = alloc64(acc_tile * tg * 4);
+            acc = cnb_alloc64(acc_tile * tg * 4);
             if (!acc) {
                 fprintf(stderr, "conv/%s_direct: out of memory for the partial sums\n", P->isa->name);
                 abort();
@@ -440,8 +403,7 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
             const int n = (int)(it / n_rb / c->od / n_tg);
             const int oh0 = rb * ohb, oh1 = oh0 + ohb < c->oh ? oh0 + ohb : c->oh;
             const int t0 = gi * tg, t1 = t0 + tg < P->n_ot ? t0 + tg : P->n_ot;
-            const int kd_lo = P->kd_lo[od];
-            const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
+            const int kd_lo = P->dh.kd_lo[od];
             int max_icb = 0;
             for (int t = t0; t < t1; t++)
                 if (P->n_icb[P->ot[t].ob] > max_icb) max_icb = P->n_icb[P->ot[t].ob];
@@ -449,13 +411,12 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
              * the group reads the same src lines while they are in L1. */
             for (int c0 = 0; c0 < max_icb; c0 += P->icc)
                 for (int oh = oh0; oh < oh1; oh++) {
-                    const int kh_lo = P->kh_lo[oh];
-                    const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
+                    const int kh_lo = P->dh.kh_lo[oh];
                     for (int i = 0; i < P->n_rt; i++) {
                         const row_tile *r = &P->rt[i];
-                        const int valid = P->nkd[od] && P->nkh[oh] && r->nkw;
-                        const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                        const int64_t s_off = valid ? (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * QB : 0;
+                        const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
+                        const int valid = px >= 0;
+                        const int64_t s_off = valid ? px * QB : 0;
                         const int64_t w_off = valid ? kd_lo * a.wei_kd + kh_lo * a.wei_kh + r->kw_lo * a.wei_kw : 0;
                         for (int t = t0; t < t1; t++) {
                             const oc_tile ot = P->ot[t];
@@ -466,8 +427,8 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
                             a.acc_load = c0 > 0;
                             a.final = c0 + nc == n_icb;
                             a.wei_ob = n_icb * a.wei_icb;
-                            a.nkd = valid ? P->nkd[od] : 0;
-                            a.nkh = valid ? P->nkh[oh] : 0;
+                            a.nkd = valid ? P->dh.nkd[od] : 0;
+                            a.nkh = valid ? P->dh.nkh[oh] : 0;
                             a.nkw = valid ? r->nkw : 0;
                             a.src = s32 + ((int64_t)n * P->n_cb_in + P->icb_s[ob] + c0) * src_cb + s_off;
                             a.wei = P->wei + P->wei_off[ob] + c0 * a.wei_icb + w_off;

@@ -9,6 +9,41 @@
 
 #include "reference/reference.h"
 
+/* Element i of src of type t as a double; f32 read in place (the f32 reference's loads). */
+static inline double load(const void *src, cnb_dt t, int64_t i)
+{
+    return t == CNB_DT_F32 ? ((const float *)src)[i] : cnb_dt_load(src, t, i);
+}
+
+/* The window of output (od, oh, ow) of the channel plane at element s_c, every type: its max and
+ * sum (exact: integers, or exact-mode bf16) over the taps inside the input, in the order kd, kh,
+ * kw; returns how many taps those are (max stays −∞ and sum 0 when none). */
+static int pool_window(const cnb_pool *p, const void *src, cnb_dt dt, int64_t s_c, int od, int oh,
+                       int ow, double *max, double *sum)
+{
+    double m = -INFINITY, s = 0.0;
+    int inside = 0;
+    for (int kd = 0; kd < p->kd; kd++) {
+        const int id = od * p->sd - p->pd + kd * (p->dd + 1);
+        if (id < 0 || id >= p->id) continue;
+        for (int kh = 0; kh < p->kh; kh++) {
+            const int ih = oh * p->sh - p->ph + kh * (p->dh + 1);
+            if (ih < 0 || ih >= p->ih) continue;
+            for (int kw = 0; kw < p->kw; kw++) {
+                const int iw = ow * p->sw - p->pw + kw * (p->dw + 1);
+                if (iw < 0 || iw >= p->iw) continue;
+                const double v = load(src, dt, s_c + ((int64_t)id * p->ih + ih) * p->iw + iw);
+                if (v > m) m = v;
+                s += v;
+                inside++;
+            }
+        }
+    }
+    *max = m;
+    *sum = s;
+    return inside;
+}
+
 void cnb_ref_pool(const cnb_pool *p, const float *src, float *dst)
 {
     const int64_t src_c = (int64_t)p->id * p->ih * p->iw;
@@ -17,29 +52,13 @@ void cnb_ref_pool(const cnb_pool *p, const float *src, float *dst)
 #pragma omp parallel for collapse(2) schedule(dynamic)
     for (int n = 0; n < p->mb; n++) {
         for (int c = 0; c < p->c; c++) {
-            const float *s_c = src + ((int64_t)n * p->c + c) * src_c;
+            const int64_t s_c = ((int64_t)n * p->c + c) * src_c;
             float *d_c = dst + ((int64_t)n * p->c + c) * dst_c;
             for (int od = 0; od < p->od; od++)
             for (int oh = 0; oh < p->oh; oh++)
             for (int ow = 0; ow < p->ow; ow++) {
-                double max = -INFINITY, sum = 0.0;
-                int inside = 0;
-                for (int kd = 0; kd < p->kd; kd++) {
-                    const int id = od * p->sd - p->pd + kd * (p->dd + 1);
-                    if (id < 0 || id >= p->id) continue;
-                    for (int kh = 0; kh < p->kh; kh++) {
-                        const int ih = oh * p->sh - p->ph + kh * (p->dh + 1);
-                        if (ih < 0 || ih >= p->ih) continue;
-                        for (int kw = 0; kw < p->kw; kw++) {
-                            const int iw = ow * p->sw - p->pw + kw * (p->dw + 1);
-                            if (iw < 0 || iw >= p->iw) continue;
-                            const double v = s_c[((int64_t)id * p->ih + ih) * p->iw + iw];
-                            if (v > max) max = v;
-                            sum += v;
-                            inside++;
-                        }
-                    }
-                }
+                double max, sum;
+                const int inside = pool_window(p, src, CNB_DT_F32, s_c, od, oh, ow, &max, &sum);
                 double out;
                 if (p->alg == CNB_POOL_MAX)
                     out = inside ? max : -FLT_MAX;
@@ -81,25 +100,8 @@ void cnb_ref_pool_dt(const cnb_pool *p, cnb_dt dt, const void *src, void *dst)
             for (int od = 0; od < p->od; od++)
             for (int oh = 0; oh < p->oh; oh++)
             for (int ow = 0; ow < p->ow; ow++) {
-                double max = -INFINITY, sum = 0.0;   /* sum: exact (integers, or exact-mode bf16) */
-                int inside = 0;
-                for (int kd = 0; kd < p->kd; kd++) {
-                    const int id = od * p->sd - p->pd + kd * (p->dd + 1);
-                    if (id < 0 || id >= p->id) continue;
-                    for (int kh = 0; kh < p->kh; kh++) {
-                        const int ih = oh * p->sh - p->ph + kh * (p->dh + 1);
-                        if (ih < 0 || ih >= p->ih) continue;
-                        for (int kw = 0; kw < p->kw; kw++) {
-                            const int iw = ow * p->sw - p->pw + kw * (p->dw + 1);
-                            if (iw < 0 || iw >= p->iw) continue;
-                            const double v =
-                                cnb_dt_load(src, dt, s_c + ((int64_t)id * p->ih + ih) * p->iw + iw);
-                            if (v > max) max = v;
-                            sum += v;
-                            inside++;
-                        }
-                    }
-                }
+                double max, sum;
+                const int inside = pool_window(p, src, dt, s_c, od, oh, ow, &max, &sum);
                 double out;
                 if (p->alg == CNB_POOL_MAX) {
                     out = inside ? max : lowest(dt);   /* a value of the type: stored exactly */

@@ -20,7 +20,8 @@
  * use are left to one or two more calls over the other pixels, which add to the first's sums
  * (build_row_calls). So a kernel call never sees a padding tap, and a border pixel is computed
  * in a full-width tile (depthwise: the ISA's 3-tap row kernel takes whole rows, skipping the
- * padding itself, dw3_fits; otherwise pixels with the same kw range form runs cut into tiles).
+ * padding itself, dw3_fits; otherwise pixels with the same kw range form runs cut into tiles,
+ * kernels/conv_rows.h).
  *
  * Threads (run_rows): the output rows of every (image, oc tile), weighted by the tile's blocks,
  * are split into equal contiguous shares, one per thread; a thread's rows of one (image, tile,
@@ -31,6 +32,7 @@
  * thread count. */
 #include "kernels/conv/driver.h"
 #include "kernels/clip.h"
+#include "kernels/conv_rows.h"
 
 #include <omp.h>
 #include <stdint.h>
@@ -42,10 +44,7 @@ typedef struct oc_tile {
     int ob, nb;             /* first output-channel block, blocks in this call */
 } oc_tile;
 
-typedef struct row_tile {
-    int ow0, ur, kw_lo, nkw; /* pixels [ow0, ow0 + ur), taps [kw_lo, kw_lo + nkw) */
-    int add;                 /* 1: border taps of a tile, added to its first call's sums */
-} row_tile;
+typedef cnb_row_tile row_tile; /* kernels/conv_rows.h; add = 1: border taps (build_row_calls) */
 
 /* The paths of the row machinery (chosen in prepare, choose_path). */
 typedef enum { PATH_DIRECT, PATH_1X1 } conv_path;
@@ -72,7 +71,7 @@ typedef struct direct_plan {
     int n_rt;
     row_tile *rt_tail;       /* ... and for the smaller nb of a last tile in a run of blocks */
     int n_rt_tail, nb_tail;
-    int *kd_lo, *nkd, *kh_lo, *nkh; /* per od, per oh */
+    cnb_clip_dh dh;          /* clipped kd, kh ranges per od, oh */
     int *rb_oh0, *rb_nr;     /* depthwise row blocks: first row, rows (same kh clip) ... */
     int n_rb;                /* ... and their count */
     int icc;                 /* input-channel blocks per chunk (row path) */
@@ -105,29 +104,6 @@ static int isa_table_ok(const cnb_conv_direct_isa *t)
     return 1;
 }
 
-/* Depthwise row tiles: pixels with the same clipped kw range form runs, each cut into tiles of
- * at most ur_max pixels (near-equal widths); returns the count (≤ ow). */
-static int build_dw_tiles(const cnb_conv *c, int ur_max, row_tile *rt)
-{
-    int n = 0;
-    for (int ow = 0; ow < c->ow;) {
-        int lo, nk, lo2, nk2, end = ow + 1;
-        cnb_clip_taps(ow, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
-        for (; end < c->ow; end++) {
-            cnb_clip_taps(end, c->sw, c->pw, c->dw, c->kw, c->iw, &lo2, &nk2);
-            if (lo2 != lo || nk2 != nk) break;
-        }
-        const int len = end - ow, nt = (len + ur_max - 1) / ur_max;
-        for (int t = 0, x = ow; t < nt; t++) {
-            const int ur = len / nt + (t < len % nt);
-            rt[n++] = (row_tile){x, ur, lo, nk, 0};
-            x += ur;
-        }
-        ow = end;
-    }
-    return n;
-}
-
 /* Whether the depthwise rows can go to the ISA's 3-tap row kernel: kw = 3 without dilation, stride
  * 1 or 2, and no tile window reaching more than one position into the padding on either side
  * (pw ≤ 1 and the last pixel's window ends at most one position past the row). */
@@ -144,7 +120,7 @@ static int build_dw3_tiles(const cnb_conv *c, int ur_max, row_tile *rt)
 {
     const int nt = (c->ow + ur_max - 1) / ur_max;
     for (int t = 0, x = 0; t < nt; t++) {
-        const int ur = c->ow / nt + (t < c->ow % nt);
+        const int ur = cnb_even_width(c->ow, nt, t);
         rt[t] = (row_tile){x, ur, 0, c->kw, 0};
         x += ur;
     }
@@ -165,10 +141,10 @@ static int build_dw_row_blocks(direct_plan *P)
     P->n_rb = 0;
     for (int oh = 0; oh < c->oh;) {
         int end = oh + 1;
-        while (end < c->oh && P->kh_lo[end] == P->kh_lo[oh] && P->nkh[end] == P->nkh[oh]) end++;
+        while (end < c->oh && P->dh.kh_lo[end] == P->dh.kh_lo[oh] && P->dh.nkh[end] == P->dh.nkh[oh]) end++;
         const int len = end - oh, nb = (len + DW_ROWS - 1) / DW_ROWS;
         for (int b = 0, x = oh; b < nb; b++) {
-            const int nr = len / nb + (b < len % nb);
+            const int nr = cnb_even_width(len, nb, b);
             P->rb_oh0[P->n_rb] = x;
             P->rb_nr[P->n_rb++] = nr;
             x += nr;
@@ -191,7 +167,7 @@ static int build_row_calls(const cnb_conv *c, int ur_max, row_tile *rt)
     int n = 0;
     const int nt = (c->ow + ur_max - 1) / ur_max;
     for (int t = 0, x = 0; t < nt; t++) {
-        const int ur = c->ow / nt + (t < c->ow % nt);
+        const int ur = cnb_even_width(c->ow, nt, t);
         int ilo = 0, ihi = c->kw;
         for (int j = x; j < x + ur; j++) {
             int lo, nk;
@@ -251,10 +227,7 @@ void cnb_conv_direct_release(void *state)
     free(P->ot);
     free(P->rt);
     free(P->rt_tail);
-    free(P->kd_lo);
-    free(P->nkd);
-    free(P->kh_lo);
-    free(P->nkh);
+    cnb_clip_dh_free(&P->dh);
     free(P->rb_oh0);
     free(P->rb_nr);
     free(P->pb_p0);
@@ -266,15 +239,12 @@ const char *cnb_conv_direct_supports(const cnb_problem *p)
     if (p->op != CNB_OP_CONV) return "not a convolution";
     const cnb_conv *c = &p->conv;
     if (c->g < 1 || c->ic % c->g || c->oc % c->g) return "channels not divisible by groups";
-    if (c->sd < 1 || c->sh < 1 || c->sw < 1 || c->dd < 0 || c->dh < 0 || c->dw < 0)
-        return "stride < 1 or dilation < 0";
-    return NULL;
+    return cnb_conv_stride_error(c);
 }
 
 static float *alloc_floats(int64_t n)
 {
-    const size_t bytes = ((size_t)(n > 0 ? n : 1) * sizeof(float) + 63) & ~(size_t)63;
-    return aligned_alloc(64, bytes);
+    return cnb_alloc64(n * (int64_t)sizeof(float));
 }
 
 /* Depthwise: [cb][kd][kh][kw][B], zero beyond C. */
@@ -460,7 +430,7 @@ static int tile_blocks(const direct_plan *P, int ur_max, row_tile *rt)
     for (int k = 0; k < P->n_pb; k++) {
         const int p0 = P->pb_p0[k], len = P->pb_p0[k + 1] - p0, nt = (len + ur_max - 1) / ur_max;
         for (int t = 0, x = p0; t < nt; t++) {
-            const int ur = len / nt + (t < len % nt);
+            const int ur = cnb_even_width(len, nt, t);
             rt[n++] = (row_tile){x, ur, 0, 1, 0};
             x += ur;
         }
@@ -544,15 +514,7 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
     if (P->path == PATH_1X1) setup_1x1(P);
     P->n_cb_in = (c->ic + B - 1) / B;
     P->n_cb_out = (c->oc + B - 1) / B;
-    P->kd_lo = malloc(sizeof(int) * c->od);
-    P->nkd = malloc(sizeof(int) * c->od);
-    P->kh_lo = malloc(sizeof(int) * c->oh);
-    P->nkh = malloc(sizeof(int) * c->oh);
-    if (!P->kd_lo || !P->nkd || !P->kh_lo || !P->nkh) goto fail;
-    for (int od = 0; od < c->od; od++)
-        cnb_clip_taps(od, c->sd, c->pd, c->dd, c->kd, c->id, &P->kd_lo[od], &P->nkd[od]);
-    for (int oh = 0; oh < c->oh; oh++)
-        cnb_clip_taps(oh, c->sh, c->ph, c->dh, c->kh, c->ih, &P->kh_lo[oh], &P->nkh[oh]);
+    if (!cnb_clip_dh_make(c, &P->dh)) goto fail;
 
     if (P->depthwise) {
         if (!pack_depthwise(P, wei)) goto fail;
@@ -561,7 +523,7 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
         if (!build_dw_row_blocks(P)) goto fail;
         P->dw3 = dw3_fits(isa, c);
         P->n_rt = P->dw3 ? build_dw3_tiles(c, isa->dw_ur_max, P->rt)
-                         : build_dw_tiles(c, isa->dw_ur_max, P->rt);
+                         : cnb_conv_row_runs(c, isa->dw_ur_max, CNB_CUT_EVEN, P->rt);
         snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise%s ur%d]", isa->name,
                  P->dw3 ? " 3-tap" : "", isa->dw_ur_max < c->ow ? isa->dw_ur_max : c->ow);
         return P;
@@ -617,8 +579,8 @@ static void run_depthwise(const direct_plan *P, const float *src, float *dst)
         const int64_t ncb_idx = it / P->n_rb / c->od; /* n·ncb + cb */
         const int cb = (int)(ncb_idx % ncb);
         const int oh0 = P->rb_oh0[rb], nr = P->rb_nr[rb];
-        const int kd_lo = P->kd_lo[od], kh_lo = P->kh_lo[oh0];
-        const int nkd = P->nkd[od], nkh = P->nkh[oh0];
+        const int kd_lo = P->dh.kd_lo[od], kh_lo = P->dh.kh_lo[oh0];
+        const int nkd = P->dh.nkd[od], nkh = P->dh.nkh[oh0];
         const float *s_cb = src + ncb_idx * src_cb;
         const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
         const float *wei = P->wei + (cb * taps + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw) * B;
@@ -663,7 +625,6 @@ static void run_depthwise(const direct_plan *P, const float *src, float *dst)
         a.wei_kd = (int64_t)c->kh * c->kw * B;
         a.wei_kh = (int64_t)c->kw * B;
         for (int oh = oh0; oh < oh0 + nr; oh++) {
-            const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
             float *d_row = d_blk + (int64_t)(oh - oh0) * c->ow * B;
             for (int i = 0; i < P->n_rt; i++) {
                 const row_tile *r = &P->rt[i];
@@ -672,9 +633,9 @@ static void run_depthwise(const direct_plan *P, const float *src, float *dst)
                 a.nkw = r->nkw;
                 a.dst = d_row + (int64_t)r->ow0 * B;
                 a.wei = wei + (int64_t)r->kw_lo * B;
-                if (a.nkd && a.nkh && a.nkw) {
-                    const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                    a.src = s_cb + (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * B;
+                const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
+                if (px >= 0) {
+                    a.src = s_cb + px * B;
                 } else {
                     a.nkd = a.nkh = a.nkw = 0;
                     a.src = s_cb;
@@ -698,8 +659,7 @@ static void run_block(const direct_plan *P, const float *src, float *dst, int n,
     const int64_t dst_cb = (int64_t)c->od * c->oh * c->ow * B;
     const cnb_conv_row_fn kern = P->isa->row;
     const int ob = ot.ob, n_icb = P->n_icb[ob];
-    const int kd_lo = P->kd_lo[od];
-    const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
+    const int kd_lo = P->dh.kd_lo[od];
     const row_tile *rt = ot.nb == P->nb_tail ? P->rt_tail : P->rt;
     const int n_rt = ot.nb == P->nb_tail ? P->n_rt_tail : P->n_rt;
     cnb_conv_row_args a;
@@ -724,21 +684,20 @@ static void run_block(const direct_plan *P, const float *src, float *dst, int n,
         a.lane_lo = c0 == 0 ? P->lane_lo[ob] : 0;
         a.lane_hi = c0 + nc == n_icb ? P->lane_hi[ob] : B;
         for (int oh = oh0; oh < oh1; oh++) {
-            const int kh_lo = P->kh_lo[oh];
-            const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
-            const int rows_valid = P->nkd[od] && P->nkh[oh];
+            const int kh_lo = P->dh.kh_lo[oh];
+            const int rows_valid = P->dh.nkd[od] && P->dh.nkh[oh];
             float *d_row = d_blk + ((int64_t)od * c->oh + oh) * c->ow * B;
             for (int i = 0; i < n_rt; i++) {
                 const row_tile *r = &rt[i];
                 if (r->add && !rows_valid) continue; /* nothing to add: the row got zeros */
                 a.accumulate = c0 > 0 || r->add;
-                a.nkd = P->nkd[od];
-                a.nkh = P->nkh[oh];
+                a.nkd = P->dh.nkd[od];
+                a.nkh = P->dh.nkh[oh];
                 a.nkw = r->nkw;
                 a.dst = d_row + (int64_t)r->ow0 * B;
-                if (a.nkd && a.nkh && a.nkw) {
-                    const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
-                    a.src = s_chunk + (((int64_t)id0 * c->ih + ih0) * c->iw + iw0) * B;
+                const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
+                if (px >= 0) {
+                    a.src = s_chunk + px * B;
                     a.wei = w_chunk + (kd_lo * a.wei_kd + kh_lo * a.wei_kh + r->kw_lo * a.wei_kw);
                 } else {
                     a.nkd = a.nkh = a.nkw = 0;
