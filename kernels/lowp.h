@@ -73,4 +73,7 @@ void *cnb_lowp_prepare(const cnb_lowp_arch *arch, const cnb_problem *p, const vo
 void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *b, void *c);
 void cnb_lowp_release(void *state);
 
+/* The AMX arches (kernels/gemm/amx.c), also driven by conv/amx_gemm (kernels/conv/amx.c). */
+extern const cnb_lowp_arch cnb_lowp_arch_amx_bf16, cnb_lowp_arch_amx_int8;
+
 #endif

@@ -146,19 +146,19 @@ static void block(const cnb_lowp_state *s, int i0, int j0, int mb, int nb, void 
     }
 }
 
-/* K steps: 32 bf16 or 64 u8 (one tile row of 64 bytes). */
-static const cnb_lowp_arch arch_bf16 = {
+/* K steps: 32 bf16 or 64 u8 (one tile row of 64 bytes). Exported for conv/amx_gemm. */
+const cnb_lowp_arch cnb_lowp_arch_amx_bf16 = {
     .k_align = 32, .m_align = MB, .n_align = NB, .m_step = MB, .n_step = NT, .block = block,
     .thread_begin = thread_begin, .thread_end = thread_end,
 };
-static const cnb_lowp_arch arch_int8 = {
+const cnb_lowp_arch cnb_lowp_arch_amx_int8 = {
     .k_align = 64, .m_align = MB, .n_align = NB, .m_step = MB, .n_step = NT, .block = block,
     .thread_begin = thread_begin, .thread_end = thread_end,
 };
 
 static void *prepare(const cnb_problem *p, const void *wei)
 {
-    return cnb_lowp_prepare(p->dt.src == CNB_DT_BF16 ? &arch_bf16 : &arch_int8, p, wei);
+    return cnb_lowp_prepare(p->dt.src == CNB_DT_BF16 ? &cnb_lowp_arch_amx_bf16 : &cnb_lowp_arch_amx_int8, p, wei);
 }
 
 const cnb_impl cnb_gemm_lowp_32x32__amx = {
