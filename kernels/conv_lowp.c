@@ -55,6 +55,9 @@ typedef struct lowp_plan {
     int chunked;             /* some tile has more input blocks than icc: partial sums in scratch */
     int ohb;                 /* output rows per work item */
     int tg;                  /* oc tiles per work item */
+    int32_t *scr;            /* chunked: the partial sums, one slice per thread of the team */
+    int64_t scr_slice;       /* elements per thread (64-byte multiple) */
+    int nthr;                /* threads with a slice: the team of run is at most this */
     row_tile *rt;
     int n_rt;
     cnb_clip_dh dh;          /* clipped kd, kh ranges per od, oh */
@@ -66,6 +69,7 @@ void cnb_conv_lowp_release(void *state)
     lowp_plan *P = state;
     if (!P) return;
     free(P->wei);
+    free(P->scr);
     free(P->wei_off);
     free(P->icb_s);
     free(P->n_icb);
@@ -303,6 +307,12 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         if (P->ohb > c->oh) P->ohb = c->oh;
         const int nrb = (c->oh + P->ohb - 1) / P->ohb;
         P->ohb = (c->oh + nrb - 1) / nrb;
+        /* The scratch is allocated here, never in the timed run: a slice per thread of the
+         * largest team run may get (omp_get_max_threads at prepare; run caps its team to it). */
+        P->nthr = omp_get_max_threads();
+        P->scr_slice = ((int64_t)P->nb * P->ohb * c->ow * BLK * P->tg + 15) & ~(int64_t)15;
+        P->scr = cnb_alloc64(P->scr_slice * P->nthr * 4);
+        if (!P->scr) goto fail;
     }
     snprintf(P->name, sizeof P->name, "conv/%s_direct[direct ur%d nb%d icc%d tg%d ohb%d]",
              isa->name, isa->ur_max[P->nb], P->nb, P->icc * BLK, P->tg, P->ohb);
@@ -372,16 +382,10 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
     const cnb_conv_lowp_row_fn kern = P->isa->row;
     const int32_t *s32 = src;
 
-#pragma omp parallel
+    const int nthr = P->chunked && P->nthr < omp_get_max_threads() ? P->nthr : omp_get_max_threads();
+#pragma omp parallel num_threads(nthr)
     {
-        int32_t *acc = NULL;
-        if (P->chunked) {
-            acc = cnb_alloc64(acc_tile * tg * 4);
-            if (!acc) {
-                fprintf(stderr, "conv/%s_direct: out of memory for the partial sums\n", P->isa->name);
-                abort();
-            }
-        }
+        int32_t *acc = P->chunked ? P->scr + P->scr_slice * omp_get_thread_num() : NULL;
         cnb_conv_lowp_args a;
         a.src_icb = src_cb;
         a.src_kd = (int64_t)(c->dd + 1) * c->ih * c->iw * QB;
@@ -442,7 +446,6 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
                     }
                 }
         }
-        free(acc);
     }
 }
 
