@@ -46,14 +46,37 @@ static inline __m512i bcast_group(const int32_t *p)
     return _mm512_castps_si512(_mm512_broadcastss_ps(_mm_load_ss((const float *)p)));
 }
 
-static inline __attribute__((always_inline)) void
-lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptrdiff_t sow,
-              const cnb_dt dst_type)
+/* The epilogue of a finished tile, out of line: the nb·ur sums, stored in v (block b, pixel j at
+ * v[b·ur + j]), go through the GEMM's epilogue to dst, one loop per output type with the type a
+ * constant. It runs once per tile after the whole reduction, so the round trip through v costs
+ * little, and the tile instances below stay one per (nb, ur, pixel stride) instead of one per
+ * output type as well (the instances are what the compile time of this file is made of). */
+static inline __attribute__((always_inline)) void lowp_epilogue_type(const cnb_conv_lowp_args *a,
+                                                                      int nb, int ur,
+                                                                      const acc_t *v, cnb_dt type)
 {
-    /* The epilogue's state with the output type as a constant: each store inlines one case of
-     * the epilogue instead of a switch per vector. */
     cnb_lowp_state epi = *a->epi;
-    epi.t.dst = dst_type;
+    epi.t.dst = type;
+    for (int b = 0; b < nb; b++)
+        for (int j = 0; j < ur; j++)
+            acc_store(&epi, a->dst, a->dst_index + b * a->dst_ob + j * 16, v[b * ur + j],
+                      (__mmask16)0xffff);
+}
+#define LOWP_EPILOGUE_TYPE(nb, ur, type)                                                           \
+    case type: lowp_epilogue_type(a, nb, ur, v, type); return;
+static __attribute__((noinline)) void lowp_epilogue(const cnb_conv_lowp_args *a, int nb, int ur,
+                                                    const acc_t *v)
+{
+    switch (a->epi->t.dst) {
+        DST_TYPES(LOWP_EPILOGUE_TYPE, nb, ur)
+    default: break;
+    }
+    cnb_conv_missing_tile(ISA_NAME, "lowp epilogue (its output type)", nb, ur);
+}
+
+static inline __attribute__((always_inline)) void
+lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptrdiff_t sow)
+{
     acc_t acc[28];
     if (a->acc_load) {
 #pragma GCC unroll 4
@@ -72,7 +95,7 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
                 const int32_t *s = s_icb + kd * a->src_kd + kh * a->src_kh;
                 const int32_t *w = w_icb + kd * a->wei_kd + kh * a->wei_kh;
                 for (int kw = 0; kw < a->nkw; kw++, s += a->src_kw, w += a->wei_kw) {
-#pragma GCC unroll 8
+#pragma GCC unroll 2
                     for (int q = 0; q < QB; q++) {
                         __m512i wv[CNB_CONV_NB_MAX];
 #pragma GCC unroll 4
@@ -93,29 +116,21 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
             for (int j = 0; j < ur; j++) acc_st(a->acc, b * a->acc_ob + j * 16, acc[b * ur + j]);
         return;
     }
-#pragma GCC unroll 4
-    for (int b = 0; b < nb; b++)
+    /* A copy whose address escapes, so that acc itself stays in registers. */
+    acc_t v[28];
 #pragma GCC unroll 28
-        for (int j = 0; j < ur; j++)
-            acc_store(&epi, a->dst, a->dst_index + b * a->dst_ob + j * 16, acc[b * ur + j],
-                      (__mmask16)0xffff);
+    for (int i = 0; i < nb * ur; i++) v[i] = acc[i];
+    lowp_epilogue(a, nb, ur, v);
 }
 
-/* The output types of the ISA file: DST_TYPES(X, nb, ur) expands X(nb, ur, type) for each. */
-#define LOWP_ROW_TYPE(nb, ur, type)                                                                \
-    case type:                                                                                     \
-        if (a->src_ow == QB)                                                                       \
-            lowp_row_tile(a, nb, ur, QB, type);                                                    \
-        else                                                                                       \
-            lowp_row_tile(a, nb, ur, a->src_ow, type);                                             \
-        return;
+/* Stride-1 rows get the pixel stride as a constant (fewer address registers). */
 #define LOWP_ROW_CASE(nb, ur)                                                                      \
     case CNB_CONV_TILE_KEY(nb, ur):                                                                \
-        switch (a->epi->t.dst) {                                                                   \
-            DST_TYPES(LOWP_ROW_TYPE, nb, ur)                                                       \
-        default: break;                                                                            \
-        }                                                                                          \
-        break;
+        if (a->src_ow == QB)                                                                       \
+            lowp_row_tile(a, nb, ur, QB);                                                          \
+        else                                                                                       \
+            lowp_row_tile(a, nb, ur, a->src_ow);                                                   \
+        return;
 #define LOWP_ROW_CASES(nb, n) CNB_CONV_FOR_UR(n, LOWP_ROW_CASE, nb)
 static void lowp_row(const cnb_conv_lowp_args *a, int nb, int ur)
 {
@@ -123,7 +138,7 @@ static void lowp_row(const cnb_conv_lowp_args *a, int nb, int ur)
         ROW_TILES(LOWP_ROW_CASES)
     default: break;
     }
-    cnb_conv_missing_tile(ISA_NAME, "lowp row (or its output type)", nb, ur);
+    cnb_conv_missing_tile(ISA_NAME, "lowp row", nb, ur);
 }
 
 /* Depthwise: 16 channels × ur pixels, one weight vector per tap, one src load per product. */
