@@ -68,11 +68,18 @@ static void gp_output(FILE *gp, const char *name, const char *plot, int wide)
             w, name, plot);
 }
 
+/* A file name word: letters, digits and '-' kept, anything else becomes '_', and a run of '_'
+ * becomes one ("resnet_50[bf16]_t1" -> "resnet_50_bf16_t1"). */
 static void sanitize(char *s)
 {
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-            *s = '_';
+    char *o = s;
+    for (const char *i = s; *i; i++) {
+        const char c = *i;
+        const int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+        if (keep) *o++ = c;
+        else if (o == s || o[-1] != '_') *o++ = '_';
+    }
+    *o = 0;
 }
 
 /* Charts never put rows of two data types side by side: a row whose dt column (schema 4) is not
