@@ -458,7 +458,9 @@ static net_total total_impl(const cnb_bench *b, const char *net, int batch, int 
 }
 
 /* Totals across ops (op < 0) or for one op: each line timed by the fastest of our implementations
- * of `isa`, or (isa < 0) by the fastest peer library; with peer_isa >= 0, the fastest of the peer
+ * that run under a cap at `isa` (its level or a level before it in the ISA table, as CNB_MAX_ISA
+ * counts them: what the suite runs on a machine that stops there), or (isa < 0) by the fastest
+ * peer library; with peer_isa >= 0, the fastest of the peer
  * rows whose code ran at that ISA. */
 static net_total total_best_of(const cnb_bench *b, const char *net, int batch, int isa, int op,
                                int ti, int peer_isa, int dtc)
@@ -475,7 +477,7 @@ static net_total total_best_of(const cnb_bench *b, const char *net, int batch, i
         for (int k = 0; k < b->nimpls; k++) {
             const cnb_impl *impl = b->impls[k];
             if (impl->op != o->layer->prob.op) continue;
-            if (isa >= 0 ? cnb_impl_is_peer(impl) || (int)impl->isa != isa : !cnb_impl_is_peer(impl))
+            if (isa >= 0 ? cnb_impl_is_peer(impl) || (int)impl->isa > isa : !cnb_impl_is_peer(impl))
                 continue;
             const cnb_bench_row *r = cnb_bench_row_at(b, o->u, k, ti);
             t.started += r->started;
@@ -510,6 +512,16 @@ static int net_ops(const cnb_bench *b, const char *net)
     for (int i = 0; i < b->nocc; i++)
         if (!strcmp(b->occ[i].net, net) && !seen[b->occ[i].layer->prob.op]++) n++;
     return n;
+}
+
+/* 1 when one of our selected implementations of exactly this ISA takes the data-type block: an
+ * "all/<isa>" row of a block is shown only for the levels that add something to it. */
+static int isa_takes_dtc(const cnb_bench *b, int isa, int dtc)
+{
+    for (int k = 0; k < b->nimpls; k++)
+        if ((int)b->impls[k]->isa == isa && !cnb_impl_is_peer(b->impls[k]) && takes_dtc(b->impls[k], dtc))
+            return 1;
+    return 0;
 }
 
 /* ISAs that have at least one selected implementation of ours, widest first. */
@@ -634,7 +646,7 @@ static void net_blocks(const cnb_bench *b, FILE *f, const char *net, const char 
             }
         const int multi = net_ops(b, net) > 1;
         for (int i = 0; i < ni && multi; i++)
-            for (int ti = 0; ti < b->nthreads; ti++) {
+            for (int ti = 0; ti < b->nthreads && isa_takes_dtc(b, isas[i], dtc); ti++) {
                 const net_total t = total_best(b, net, mb, isas[i], -1, ti, dtc);
                 const net_total p = total_best(b, net, mb, -1, -1, ti, dtc);
                 const net_total pi = total_best_of(b, net, mb, -1, -1, ti, isas[i], dtc);
@@ -706,7 +718,7 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
     fprintf(f, "\nPer network, batch%s %s, %s cache: time per image = sum over its layers of "
                "multiplicity x median%s; GFLOP/s = dense FLOPs / that time; %%peak of the ISA's "
                "compute peak for the data type (f32 FMA, bf16, int8) at that thread count; one block per data type. \"all/<isa>\" = every op, each layer by the fastest "
-               "implementation of ours with that ISA; \"all/best_peer\" = each layer by the fastest peer "
+               "implementation of ours that runs under a cap at that ISA (CNB_MAX_ISA=<isa>); \"all/best_peer\" = each layer by the fastest peer "
                "library. \"partial\" = some layers failed or were not timed.\n",
             many ? "es" : "", batches, b->cold ? "cold" : "warm", many ? " / batch" : "");
     /* The network column holds "<network> <dt>" for a network of several data types: as wide as
@@ -765,7 +777,7 @@ void cnb_report_summary(const cnb_bench *b, FILE *f)
                     name = b->impls[k]->name;
                 } else {
                     const int i = k - b->nimpls;
-                    if (net_ops(b, nets[n]) <= 1 && i < ni) continue;
+                    if (i < ni && (net_ops(b, nets[n]) <= 1 || !isa_takes_dtc(b, isas[i], dtc))) continue;
                     const int isa = i < ni ? isas[i] : -1;
                     for (int ti = 0; ti < b->nthreads; ti++) {
                         t[ti] = total_best(b, nets[n], mb, isa, -1, ti, dtc);
