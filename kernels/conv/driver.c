@@ -913,9 +913,11 @@ static src_mode model_src(const cnb_conv_direct_isa *isa)
     return isa->block * (int)sizeof(float) >= 64 ? SRC_STRIDED : SRC_COMPACT;
 }
 
-/* Maps at most this wide take the nb alternatives as candidates: their rows are short for the
- * register tiles, where the cost model's row cost is least sure of the loads and the latency. */
-enum { SMALL_MAP_OW = 28 };
+/* Maps at most this wide take the nb alternatives as candidates: rows no longer than the
+ * 2-block tiles (14 pixels on AVX-512), where tile widths, border calls and weight chunks pull
+ * the cost model's choice several ways. Wider rows fill the model's tiles; measuring them would
+ * only let timing noise pick a worse tile. */
+enum { SMALL_MAP_OW = 14 };
 
 /* The candidates the planner times (plan.h), the model's first; returns their count (some may
  * come out as the same plan, prepare drops those). 1x1: the other way to read a strided input,
@@ -931,6 +933,7 @@ static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_va
     if (model.path == PATH_1X1) {
         x = model, x.src = model.src == SRC_STRIDED ? SRC_COMPACT : SRC_STRIDED, v[n++] = x;
         x = model, x.kc_mul = 2, v[n++] = x;
+        x = model, x.kc_mul = 4, v[n++] = x;
         x = model, x.split = 1, v[n++] = x;
         x = model, x.split = 2, v[n++] = x;
         x = model, x.path = PATH_DIRECT, v[n++] = x;
