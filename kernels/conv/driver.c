@@ -2,8 +2,11 @@
  * prepare (packed weights, output-channel tiles, row calls with their clipped kernel-width range,
  * clipped depth and height ranges) and runs it with OpenMP over (mb, oc tile, od, oh). 1×1
  * convolutions take a path of their own through the same row kernel (choose_path, run_1x1): a
- * GEMM over the flattened pixels, cache-blocked, strided inputs compacted. The kernel column
- * names the path and its blocking (cnb_conv_direct_kernel_name).
+ * GEMM over the flattened pixels, cache-blocked, strided inputs read in place at the strides or
+ * compacted (src_mode). Where the model leaves the path or a blocking in doubt, prepare builds a
+ * few candidate plans and the planner (kernels/plan.h) times them and remembers the fastest
+ * (candidates, cnb_conv_direct_prepare). The kernel column names the path and its blocking
+ * (cnb_conv_direct_kernel_name).
  *
  * Groups, one path for all: each output-channel block (B lanes) gets the input-channel range of
  * the groups its lanes belong to, widened to whole blocks; its packed weight is zero wherever an
@@ -415,8 +418,8 @@ static void plan_chunks(direct_plan *P)
  *   pixels of an image are one long row (a GEMM of pixels × output channels, run_1x1), so rows
  *   shorter than a register tile no longer leave it part empty, and the input channels are
  *   blocked for L1/L2 with every oc tile sweeping a src block while it is in cache; strided
- *   inputs are compacted to dense block by block, so the reduction reads whole cache lines.
- * - direct otherwise. */
+ *   inputs are read in place or compacted (model_src, and the planner).
+ * - direct otherwise (and a candidate for the 1x1 shapes too). */
 static conv_path choose_path(const cnb_conv *c)
 {
     if (c->g != 1) return PATH_DIRECT;
