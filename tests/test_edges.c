@@ -83,6 +83,14 @@ void test_edges_conv(void)
                 snprintf(d, sizeof d, "conv g24mb1ic24ih16iw%doc24kh3kw3sh%dsw%dph%dpw%d", iw, s, s, p, p);
                 run_all(CNB_OP_CONV, d, &fails);
             }
+    /* Strided 1x1 (read in place at the strides or compacted, driver.c): every output width up to
+     * 17 and a few beyond (row tiles cut at the output rows, every tail), strides 2 and 3. */
+    for (int ow = 1; ow <= 33; ow += (ow < 17 ? 1 : 8))
+        for (int s = 2; s <= 3; s++) {
+            snprintf(d, sizeof d, "conv mb1ic19ih4iw%doc33oh2ow%dkh1kw1sh%dsw%dph0pw0", (ow - 1) * s + 1,
+                     ow, s, s);
+            run_all(CNB_OP_CONV, d, &fails);
+        }
     static const char *const cases[] = {
         "conv g24mb2ic24ih8iw9oc24kh3kw3ph2pw2",       /* depthwise, padding 2: general path */
         "conv g24mb1ic24ih9iw12oc24kh3kw3dh1dw1ph2pw2", /* depthwise, dilated */

@@ -2,8 +2,11 @@
  * prepare (packed weights, output-channel tiles, row calls with their clipped kernel-width range,
  * clipped depth and height ranges) and runs it with OpenMP over (mb, oc tile, od, oh). 1×1
  * convolutions take a path of their own through the same row kernel (choose_path, run_1x1): a
- * GEMM over the flattened pixels, cache-blocked, strided inputs compacted. The kernel column
- * names the path and its blocking (cnb_conv_direct_kernel_name).
+ * GEMM over the flattened pixels, cache-blocked, strided inputs read in place at the strides or
+ * compacted (src_mode). Where the model leaves the path or a blocking in doubt, prepare builds a
+ * few candidate plans and the planner (kernels/plan.h) times them and remembers the fastest
+ * (candidates, cnb_conv_direct_prepare). The kernel column names the path and its blocking
+ * (cnb_conv_direct_kernel_name).
  *
  * Groups, one path for all: each output-channel block (B lanes) gets the input-channel range of
  * the groups its lanes belong to, widened to whole blocks; its packed weight is zero wherever an
@@ -33,6 +36,7 @@
 #include "kernels/conv/driver.h"
 #include "kernels/clip.h"
 #include "kernels/conv_rows.h"
+#include "kernels/plan.h"
 
 #include <omp.h>
 #include <stdint.h>
@@ -46,15 +50,31 @@ typedef struct oc_tile {
 
 typedef cnb_row_tile row_tile; /* kernels/conv_rows.h; add = 1: border taps (build_row_calls) */
 
-/* The paths of the row machinery (chosen in prepare, choose_path). */
+/* The paths of the row machinery (chosen in prepare, choose_path and the planner). */
 typedef enum { PATH_DIRECT, PATH_1X1 } conv_path;
+
+/* How the 1x1 path reads its input: in place (the outputs read every input pixel in order),
+ * compacted to dense block by block (compact_block), or in place at the strides, with row tiles
+ * cut at the output rows so that a tile's pixels are one stride apart (SRC_STRIDED). */
+typedef enum { SRC_DENSE, SRC_COMPACT, SRC_STRIDED } src_mode;
+
+/* One candidate plan (cnb_conv_direct_prepare): the path and the blockings the model leaves in
+ * doubt. Zero fields take the model's rule. */
+typedef struct conv_variant {
+    conv_path path;
+    src_mode src;            /* 1x1 with a non-dense input: SRC_COMPACT or SRC_STRIDED */
+    int kc_mul;              /* 1x1: the input-channel chunk times this (0: 1) */
+    int split;               /* 1x1: 0 the rule, 1 oc-split forced off, 2 forced on */
+    int nb;                  /* output-channel blocks per call (0: the cost model's) */
+} conv_variant;
 
 typedef struct direct_plan {
     cnb_conv c;              /* the problem the row machinery computes (1x1: see setup_1x1) */
     cnb_conv u;              /* the user's problem */
     const cnb_conv_direct_isa *isa;
     conv_path path;
-    int pack_src;            /* 1x1: the outputs do not read the input pixels densely in order */
+    src_mode src;            /* 1x1: how the input is read */
+    conv_variant v;          /* the candidate this plan was built from */
     int n_pb, *pb_p0;        /* 1x1: pixel blocks [pb_p0[k], pb_p0[k + 1]) */
     int split_oc;            /* 1x1: the threads split the oc tiles of one pixel block (plan_1x1) */
     char name[128];          /* kernel_name: path and blocking */
@@ -341,6 +361,7 @@ static int plan_oc_tiles(direct_plan *P)
         }
         if (nb == 1 || cost < best_cost) best = nb, best_cost = cost;
     }
+    if (P->v.nb >= 1 && P->v.nb <= t->nb_max) best = P->v.nb;
     P->n_ot = 0;
     P->nb_tail = 0;
     for (int ob = 0; ob < nob;) {
@@ -397,8 +418,8 @@ static void plan_chunks(direct_plan *P)
  *   pixels of an image are one long row (a GEMM of pixels × output channels, run_1x1), so rows
  *   shorter than a register tile no longer leave it part empty, and the input channels are
  *   blocked for L1/L2 with every oc tile sweeping a src block while it is in cache; strided
- *   inputs are compacted to dense block by block, so the reduction reads whole cache lines.
- * - direct otherwise. */
+ *   inputs are read in place or compacted (model_src, and the planner).
+ * - direct otherwise (and a candidate for the 1x1 shapes too). */
 static conv_path choose_path(const cnb_conv *c)
 {
     if (c->g != 1) return PATH_DIRECT;
@@ -410,7 +431,7 @@ static conv_path choose_path(const cnb_conv *c)
 
 /* 1x1: one row of all the output pixels of an image (1D, stride 1), read in place when the
  * outputs read every input pixel in order, else compacted block by block (run_1x1). */
-static void setup_1x1(direct_plan *P)
+static void setup_1x1(direct_plan *P, src_mode non_dense)
 {
     const cnb_conv *u = &P->u;
     cnb_conv *c = &P->c;
@@ -418,23 +439,29 @@ static void setup_1x1(direct_plan *P)
     c->iw = c->ow = u->od * u->oh * u->ow;
     c->sd = c->sh = c->sw = 1;
     c->dd = c->dh = c->dw = 0;
-    P->pack_src = u->sd != 1 || u->sh != 1 || u->sw != 1 || u->id != u->od || u->ih != u->oh ||
-                  u->iw != u->ow;
+    const int dense = u->sd == 1 && u->sh == 1 && u->sw == 1 && u->id == u->od && u->ih == u->oh &&
+                      u->iw == u->ow;
+    P->src = dense ? SRC_DENSE : non_dense;
 }
 
-/* 1x1: each pixel block cut into tiles of at most ur_max pixels (near-equal widths); returns
- * the count. */
+/* 1x1: each pixel block cut into tiles of at most ur_max pixels (near-equal widths); read at
+ * the strides (SRC_STRIDED), each run of a block within one output row separately, so that a
+ * tile's pixels sit one stride apart in the input. Returns the count. */
 static int tile_blocks(const direct_plan *P, int ur_max, row_tile *rt)
 {
     int n = 0;
-    for (int k = 0; k < P->n_pb; k++) {
-        const int p0 = P->pb_p0[k], len = P->pb_p0[k + 1] - p0, nt = (len + ur_max - 1) / ur_max;
-        for (int t = 0, x = p0; t < nt; t++) {
-            const int ur = cnb_even_width(len, nt, t);
-            rt[n++] = (row_tile){x, ur, 0, 1, 0};
-            x += ur;
+    const int row = P->src == SRC_STRIDED ? P->u.ow : P->c.ow;
+    for (int k = 0; k < P->n_pb; k++)
+        for (int p0 = P->pb_p0[k], end = P->pb_p0[k + 1]; p0 < end;) {
+            const int next = (p0 / row + 1) * row, p1 = next < end ? next : end;
+            const int len = p1 - p0, nt = (len + ur_max - 1) / ur_max;
+            for (int t = 0, x = p0; t < nt; t++) {
+                const int ur = cnb_even_width(len, nt, t);
+                rt[n++] = (row_tile){x, ur, 0, 1, 0};
+                x += ur;
+            }
+            p0 = p1;
         }
-    }
     return n;
 }
 
@@ -462,7 +489,7 @@ static int plan_1x1(direct_plan *P)
     const int n_icb = P->n_icb[0], npix = P->c.ow;
     int nb = 1;
     for (int i = 0; i < P->n_ot; i++) nb = P->ot[i].nb > nb ? P->ot[i].nb : nb;
-    int icc = cnb_conv_1x1_chunk_blocks(P->isa, nb);
+    int icc = cnb_conv_1x1_chunk_blocks(P->isa, nb) * (P->v.kc_mul > 1 ? P->v.kc_mul : 1);
     if (icc > n_icb) icc = n_icb;
     const int n_chunks = (n_icb + icc - 1) / icc;
     P->icc = (n_icb + n_chunks - 1) / n_chunks;
@@ -479,9 +506,10 @@ static int plan_1x1(direct_plan *P)
      * blocks (a block's compaction and src stay with one thread). */
     const int T = omp_get_max_threads();
     const int64_t wei_floats = P->wei_off[P->n_cb_out];
-    const int64_t src_floats = (int64_t)npix * n_icb * P->isa->block * (P->pack_src ? 2 : 1);
+    const int64_t src_floats = (int64_t)npix * n_icb * P->isa->block * (P->src == SRC_COMPACT ? 2 : 1);
     P->split_oc = T > 1 && n_pb < T && (int64_t)P->u.mb * n_pb * P->n_ot % T == 0 &&
                   wei_floats > src_floats;
+    if (P->v.split) P->split_oc = T > 1 && n_pb < T && P->v.split == 2;
     if (!P->split_oc) n_pb = (n_pb + T - 1) / T * T;
     if (n_pb > P->n_rt) n_pb = P->n_rt;
     P->n_pb = n_pb;
@@ -495,23 +523,20 @@ static int plan_1x1(direct_plan *P)
     return 1;
 }
 
-void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem *p,
-                              const float *wei)
+/* One plan: the variant v of problem p (a variant's path must be one the problem allows). */
+static direct_plan *build_plan(const cnb_conv_direct_isa *isa, const cnb_problem *p,
+                               const float *wei, const conv_variant *v)
 {
-    if (cnb_conv_direct_supports(p)) return NULL;
-    if (!isa_table_ok(isa)) {
-        fprintf(stderr, "conv/%s_direct: inconsistent blocking table\n", isa->name);
-        return NULL;
-    }
     direct_plan *P = calloc(1, sizeof(*P));
     if (!P) return NULL;
     P->c = P->u = p->conv;
     P->isa = isa;
+    P->v = *v;
     const cnb_conv *c = &P->c;
     const int B = isa->block;
     P->depthwise = c->g == c->ic && c->g == c->oc;
-    P->path = P->depthwise ? PATH_DIRECT : choose_path(c);
-    if (P->path == PATH_1X1) setup_1x1(P);
+    P->path = P->depthwise ? PATH_DIRECT : v->path;
+    if (P->path == PATH_1X1) setup_1x1(P, v->src);
     P->n_cb_in = (c->ic + B - 1) / B;
     P->n_cb_out = (c->oc + B - 1) / B;
     if (!cnb_clip_dh_make(c, &P->dh)) goto fail;
@@ -548,7 +573,8 @@ void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem 
     if (P->path == PATH_1X1) {
         if (!plan_1x1(P)) goto fail;
         snprintf(P->name, sizeof P->name, "conv/%s_direct[1x1-gemm %dx%d kc%d mc%d%s%s]", isa->name,
-                 ur, nb * B, P->icc * B, P->pb_p0[1], P->pack_src ? " compact" : "",
+                 ur, nb * B, P->icc * B, P->pb_p0[1],
+                 P->src == SRC_COMPACT ? " compact" : P->src == SRC_STRIDED ? " strided" : "",
                  P->split_oc ? " oc-split" : "");
         return P;
     }
@@ -774,6 +800,13 @@ static void compact_block(const direct_plan *P, const float *src, int n, int cb0
     }
 }
 
+/* 1x1 read at the strides: the input pixel of output pixel q (flattened over od, oh, ow). */
+static inline int64_t strided_pixel(const cnb_conv *u, int q)
+{
+    const int ow = q % u->ow, t = q / u->ow, oh = t % u->oh, od = t / u->oh;
+    return ((int64_t)od * u->sd * u->ih + (int64_t)oh * u->sh) * u->iw + (int64_t)ow * u->sw;
+}
+
 /* The 1x1 path (see choose_path): a GEMM of pixels × output channels over the input channels,
  * on the blocked layout. Work items are (image, pixel block, oc tile), split into equal
  * contiguous shares (plan_1x1 makes the pixel blocks a multiple of the threads, so a thread's
@@ -789,6 +822,7 @@ static void run_1x1(const direct_plan *P, const float *src, float *dst)
     const cnb_conv *c = &P->c;
     const int B = P->isa->block, n_ot = P->n_ot, n_pb = P->n_pb, nimg = P->u.mb;
     const int64_t dst_cb = (int64_t)c->ow * B;
+    const int64_t src_cb = (int64_t)P->u.id * P->u.ih * P->u.iw * B; /* the user's input */
     const int64_t items = (int64_t)nimg * n_pb * n_ot;
     const cnb_conv_row_fn kern = P->isa->row;
     int pb_max = 0;
@@ -799,14 +833,15 @@ static void run_1x1(const direct_plan *P, const float *src, float *dst)
     {
         const int T = omp_get_num_threads(), th = omp_get_thread_num();
         const int64_t i0 = items * th / T, i1 = items * (th + 1) / T;
-        float *buf = P->pack_src && i1 > i0 ? alloc_floats((int64_t)P->icc * pb_max * B) : NULL;
-        if (P->pack_src && i1 > i0 && !buf) {
+        const int compact = P->src == SRC_COMPACT, strided = P->src == SRC_STRIDED;
+        float *buf = compact && i1 > i0 ? alloc_floats((int64_t)P->icc * pb_max * B) : NULL;
+        if (compact && i1 > i0 && !buf) {
             fprintf(stderr, "conv/%s_direct: out of memory for the 1x1 compaction\n", P->isa->name);
             abort();
         }
         cnb_conv_row_args a = {0};
         a.nkd = a.nkh = a.nkw = 1;
-        a.src_ow = B;
+        a.src_ow = strided ? (ptrdiff_t)P->u.sw * B : B;
         a.wei_icb = (ptrdiff_t)B * B;
         a.dst_ob = dst_cb;
         for (int64_t it = i0; it < i1;) {
@@ -826,6 +861,9 @@ static void run_1x1(const direct_plan *P, const float *src, float *dst)
                     compact_block(P, src, n, c0, nc, p0, p1, buf);
                     s_blk = buf;
                     a.src_icb = (ptrdiff_t)(p1 - p0) * B;
+                } else if (strided) {
+                    s_blk = src + ((int64_t)n * P->n_cb_in + c0) * src_cb;
+                    a.src_icb = src_cb;
                 } else {
                     s_blk = src + ((int64_t)n * P->n_cb_in + c0) * dst_cb + (ptrdiff_t)p0 * B;
                     a.src_icb = dst_cb; /* src pixels are the dst pixels */
@@ -840,7 +878,8 @@ static void run_1x1(const direct_plan *P, const float *src, float *dst)
                     for (int i = 0; i < n_rt; i++) {
                         const row_tile *r = &rt[i];
                         if (r->ow0 < p0 || r->ow0 >= p1) continue;
-                        a.src = s_blk + (ptrdiff_t)(r->ow0 - p0) * B;
+                        a.src = strided ? s_blk + strided_pixel(&P->u, r->ow0) * B
+                                        : s_blk + (ptrdiff_t)(r->ow0 - p0) * B;
                         a.dst = d_blk + (int64_t)r->ow0 * B;
                         kern(&a, ot.nb, r->ur);
                     }
@@ -867,4 +906,123 @@ const char *cnb_conv_direct_kernel_name(void *state)
 {
     const direct_plan *P = state;
     return P ? P->name : NULL;
+}
+
+/* The model's way to read a strided 1x1 input: in place when a pixel of a channel block fills
+ * whole cache lines (B floats of 64 bytes or more), so reading every sw-th pixel wastes no part
+ * of a line; otherwise compacted, so that the reduction reads whole lines. */
+static src_mode model_src(const cnb_conv_direct_isa *isa)
+{
+    return isa->block * (int)sizeof(float) >= 64 ? SRC_STRIDED : SRC_COMPACT;
+}
+
+/* Maps at most this wide take the nb alternatives as candidates: rows no longer than the
+ * 2-block tiles (14 pixels on AVX-512), where tile widths, border calls and weight chunks pull
+ * the cost model's choice several ways. Wider rows fill the model's tiles; measuring them would
+ * only let timing noise pick a worse tile. */
+enum { SMALL_MAP_OW = 14 };
+
+/* The candidates the planner times (plan.h), the model's first; returns their count (some may
+ * come out as the same plan, prepare drops those). 1x1: the other way to read a strided input,
+ * a doubled input-channel chunk, the oc-split off and on, and the row path. Direct on narrow
+ * maps: every nb. Depthwise: the model alone. */
+static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_variant *v)
+{
+    int n = 0;
+    const conv_variant model = {choose_path(c), model_src(isa), 1, 0, 0};
+    v[n++] = model;
+    if (c->g == c->ic && c->g == c->oc) return n;
+    conv_variant x;
+    if (model.path == PATH_1X1) {
+        x = model, x.src = model.src == SRC_STRIDED ? SRC_COMPACT : SRC_STRIDED, v[n++] = x;
+        x = model, x.kc_mul = 2, v[n++] = x;
+        x = model, x.kc_mul = 4, v[n++] = x;
+        x = model, x.split = 1, v[n++] = x;
+        x = model, x.split = 2, v[n++] = x;
+        x = model, x.path = PATH_DIRECT, v[n++] = x;
+    } else if (c->ow <= SMALL_MAP_OW) {
+        for (int nb = 1; nb <= isa->nb_max && n < CNB_PLAN_MAX_CANDIDATES; nb++)
+            x = model, x.nb = nb, v[n++] = x;
+    }
+    return n;
+}
+
+/* A plan's name for the planner: its blocking, blanks as '/' (plan.h wants none). */
+static void plan_key(const direct_plan *P, char *buf, size_t size)
+{
+    const char *b = strchr(P->name, '[');
+    snprintf(buf, size, "%s", b ? b + 1 : P->name);
+    for (char *q = buf; *q; q++)
+        if (*q == ' ') *q = '/';
+        else if (*q == ']') *q = 0;
+}
+
+typedef struct {
+    direct_plan *const *P;
+    const float *src;
+    float *dst;
+} time_ctx;
+
+static double time_plan(void *ctx, int k)
+{
+    const time_ctx *x = ctx;
+    const double t0 = omp_get_wtime();
+    cnb_conv_direct_run(x->P[k], x->src, x->dst);
+    return omp_get_wtime() - t0;
+}
+
+/* Builds the candidates (candidates), drops repeats, and lets the planner choose among them,
+ * timed on zero scratch tensors (the time does not depend on the values). Every candidate
+ * computes the same sums in the same order per output, so the choice changes no bit of the
+ * result (tests/test_conv_plan.c forces each). Without memory for the scratch, the model's plan
+ * stands. */
+void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem *p,
+                              const float *wei)
+{
+    if (cnb_conv_direct_supports(p)) return NULL;
+    if (!isa_table_ok(isa)) {
+        fprintf(stderr, "conv/%s_direct: inconsistent blocking table\n", isa->name);
+        return NULL;
+    }
+    conv_variant v[CNB_PLAN_MAX_CANDIDATES];
+    const int nv = candidates(isa, &p->conv, v);
+    direct_plan *P[CNB_PLAN_MAX_CANDIDATES] = {0};
+    char keys[CNB_PLAN_MAX_CANDIDATES][128];
+    const char *names[CNB_PLAN_MAX_CANDIDATES];
+    int n = 0;
+    for (int i = 0; i < nv; i++) {
+        direct_plan *q = build_plan(isa, p, wei, &v[i]);
+        if (!q) {
+            if (i == 0) return NULL; /* the model's own plan: out of memory */
+            continue;
+        }
+        plan_key(q, keys[n], sizeof keys[n]);
+        int dup = 0;
+        for (int j = 0; j < n; j++) dup |= !strcmp(keys[j], keys[n]);
+        if (dup) {
+            cnb_conv_direct_release(q);
+            continue;
+        }
+        names[n] = keys[n];
+        P[n++] = q;
+    }
+    int k = 0;
+    if (n > 1) {
+        const cnb_conv *c = &p->conv;
+        const int B = isa->block;
+        const int64_t src_n = (int64_t)c->mb * ((c->ic + B - 1) / B) * c->id * c->ih * c->iw * B;
+        const int64_t dst_n = (int64_t)c->mb * ((c->oc + B - 1) / B) * c->od * c->oh * c->ow * B;
+        float *src = calloc(src_n, sizeof(float)), *dst = calloc(dst_n, sizeof(float));
+        if (src && dst) {
+            char impl[64];
+            snprintf(impl, sizeof impl, "conv/%s_direct", isa->name);
+            time_ctx x = {P, src, dst};
+            k = cnb_plan_choose(impl, p, omp_get_max_threads(), n, names, time_plan, &x, NULL);
+        }
+        free(src);
+        free(dst);
+    }
+    for (int j = 0; j < n; j++)
+        if (j != k) cnb_conv_direct_release(P[j]);
+    return P[k];
 }
