@@ -199,25 +199,35 @@ int cnb_plan_choose(const char *impl, const cnb_problem *p, int threads, int n,
             return hit;
         }
     }
-    /* Measure: each candidate's best of CNB_PLAN_RUNS, within the budget. */
-    double best_t[CNB_PLAN_MAX_CANDIDATES], spent = 0.0;
-    int best = 0;
-    char times[600] = "";
-    int tl = 0;
-    for (int k = 0; k < n; k++) {
-        best_t[k] = -1.0;
-        for (int r = 0; r < CNB_PLAN_RUNS; r++) {
-            if ((k > 0 || r > 0) && spent >= CNB_PLAN_BUDGET_S) break;
+    /* Measure: round by round (every candidate once, then again), each candidate's best of
+     * CNB_PLAN_RUNS, within the budget. Rounds, not one candidate after the other, so that a
+     * burst of load elsewhere on the machine slows every candidate alike instead of one. */
+    double best_t[CNB_PLAN_MAX_CANDIDATES];
+    int dead[CNB_PLAN_MAX_CANDIDATES] = {0};
+    double spent = 0.0;
+    for (int k = 0; k < n; k++) best_t[k] = -1.0;
+    for (int r = 0; r < CNB_PLAN_RUNS; r++)
+        for (int k = 0; k < n; k++) {
+            if (dead[k]) continue;
+            if ((k > 0 || r > 0) && spent >= CNB_PLAN_BUDGET_S) goto measured;
             const double t = time(ctx, k);
-            if (t < 0) break;
+            if (t < 0) {
+                dead[k] = 1;
+                continue;
+            }
             spent += t;
             if (best_t[k] < 0 || t < best_t[k]) best_t[k] = t;
         }
+measured:;
+    /* The fastest; another candidate displaces the model's only by more than the margin. */
+    int best = 0;
+    for (int k = 1; k < n; k++)
         if (best_t[k] >= 0 && (best_t[best] < 0 || best_t[k] < best_t[best])) best = k;
-        if (tl < (int)sizeof times)
-            tl += snprintf(times + tl, sizeof times - tl, "%s%s=%.3g", k ? "," : "", names[k],
-                           best_t[k]);
-    }
+    if (best > 0 && best_t[0] >= 0 && best_t[best] > (1.0 - CNB_PLAN_MARGIN) * best_t[0]) best = 0;
+    char times[600] = "";
+    int tl = 0;
+    for (int k = 0; k < n && tl < (int)sizeof times; k++)
+        tl += snprintf(times + tl, sizeof times - tl, "%s%s=%.3g", k ? "," : "", names[k], best_t[k]);
     *how = CNB_PLAN_MEASURED;
     if (m == MODE_CACHE) {
         pthread_mutex_lock(&g_lock);

@@ -8,7 +8,9 @@
  * - Candidate 0 is the model's choice (the implementation's rule from the caches and peaks).
  *   It is also what runs when the planner does not measure.
  * - Measuring happens only in prepare. Its time counts as prepare time, never as kernel time.
- *   Each candidate is timed `CNB_PLAN_RUNS` times and its best run is kept. All candidates
+ *   Each candidate is timed `CNB_PLAN_RUNS` times, in rounds (every candidate once, then again),
+ *   and its best run is kept. Another candidate displaces the model's only when it is faster by
+ *   more than `CNB_PLAN_MARGIN` (a fraction): a choice within noise stays the model's. All candidates
  *   together may take `CNB_PLAN_BUDGET_S` seconds: when the model's candidate alone already
  *   takes longer than that, nothing else is tried, and the model's choice runs (and is
  *   remembered as such).
@@ -30,6 +32,7 @@
 #define CNB_PLAN_MAX_CANDIDATES 8
 #define CNB_PLAN_RUNS 3
 #define CNB_PLAN_BUDGET_S 0.5
+#define CNB_PLAN_MARGIN 0.03
 
 typedef enum { CNB_PLAN_MODEL, CNB_PLAN_CACHED, CNB_PLAN_MEASURED, CNB_PLAN_FORCED } cnb_plan_how;
 

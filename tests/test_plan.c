@@ -79,6 +79,16 @@ void test_plan(void)
     c = cnb_plan_choose("gemm/test", &a, 2, 3, renamed, fake_time, &g, &how);
     CHECK(c == 1 && how == CNB_PLAN_MEASURED, "a stale cached name is measured again");
 
+    /* A candidate faster than the model's by less than the margin does not displace it; by more,
+     * it does; and the rounds give every candidate its CNB_PLAN_RUNS runs. */
+    fake close = {.t = {1e-3, (1.0 - CNB_PLAN_MARGIN / 2) * 1e-3, 2e-3}};
+    c = cnb_plan_choose("gemm/test", &a, 3, 3, names, fake_time, &close, &how);
+    CHECK(c == 0 && how == CNB_PLAN_MEASURED && close.calls[2] == CNB_PLAN_RUNS,
+          "within the margin: the model's choice (%d)", c);
+    fake clear = {.t = {1e-3, (1.0 - 2 * CNB_PLAN_MARGIN) * 1e-3, 2e-3}};
+    c = cnb_plan_choose("gemm/test", &a, 4, 3, names, fake_time, &clear, &how);
+    CHECK(c == 1, "beyond the margin: the faster candidate (%d)", c);
+
     /* The budget: a model candidate slower than the whole budget is not weighed against others. */
     fake slow = {.t = {2 * CNB_PLAN_BUDGET_S, 1e-3, 1e-3}};
     c = cnb_plan_choose("gemm/test", &b, 1, 3, names, fake_time, &slow, &how);
