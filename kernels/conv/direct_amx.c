@@ -64,6 +64,12 @@ typedef struct amxd {
     int n_icb, n_ocb, n_ot, taps, flat;
     int n_tiles;           /* 16-pixel tiles per output row */
     int n_slots, wseg;     /* buffered tiles per row; pixels per buffered (row, block) segment */
+    int few;               /* few input channels: kw folded into K (fill_few) */
+    int tw;                /* few: pixels per padded row of tbuf */
+    size_t t_img;          /* few: bytes per image of tbuf */
+    unsigned char *tbuf;   /* few: the padded tight copy of src (written by run) */
+    unsigned char *zeros;  /* what a tile whose input row is in the padding reads */
+    int rg;                /* output rows per task: enough pixel tiles to pair them */
     int *slot;             /* [n_tiles]: buffer slot of a tile, −1 = read src directly */
     int *lo, *hi;          /* [n_ot] input block range of an oc tile */
     size_t *woff;          /* [n_ot + 1] byte offset of an oc tile's weights */
@@ -97,6 +103,8 @@ static void release(void *state)
     free(P->hi);
     free(P->woff);
     free(P->w);
+    free(P->tbuf);
+    free(P->zeros);
     free(P);
 }
 
@@ -132,9 +140,27 @@ static void *prepare(const cnb_problem *p, const void *wei)
     P->n_icb = (uc->ic + cb - 1) / cb;
     P->n_ocb = (uc->oc + 15) / 16;
     P->n_ot = (P->n_ocb + 1) / 2;
-    P->taps = uc->kd * uc->kh * uc->kw;
+    P->few = !P->flat && uc->g == 1 && uc->dw == 0 && uc->kw > 1 && uc->ic * uc->kw <= cb;
+    /* Weight taps: (kd, kh, kw), or (kd, kh) with kw folded into K. */
+    P->taps = uc->kd * uc->kh * (P->few ? 1 : uc->kw);
     P->n_tiles = (c->ow + 15) / 16;
     P->wseg = 15 * c->sw + (c->kw - 1) * (c->dw + 1) + 1;
+    P->rg = P->n_tiles == 1 ? 4 : P->n_tiles % 2 && P->n_tiles < 8 ? 2 : 1;
+    if (P->rg > c->oh) P->rg = c->oh;
+    {
+        const size_t few_bytes = (size_t)15 * c->sw * c->ic * es + ROWB;
+        const size_t zb = (size_t)P->wseg * ROWB > few_bytes ? (size_t)P->wseg * ROWB : few_bytes;
+        P->zeros = aligned_alloc(64, (zb + 127) / 64 * 64);
+        if (!P->zeros) goto fail;
+        memset(P->zeros, 0, (zb + 127) / 64 * 64);
+    }
+    if (P->few) {
+        P->tw = c->iw + c->pw > (c->ow - 1) * c->sw + c->kw ? c->iw + c->pw : (c->ow - 1) * c->sw + c->kw;
+        P->t_img = (size_t)c->id * c->ih * P->tw * c->ic * es;
+        /* Slack: the rows of the last tile past OW read on past the last row. */
+        P->tbuf = calloc(1, (size_t)c->mb * P->t_img + (size_t)P->n_tiles * 16 * c->sw * c->ic * es + 2 * ROWB);
+        if (!P->tbuf) goto fail;
+    }
     P->slot = malloc(sizeof(int) * P->n_tiles);
     P->lo = malloc(sizeof(int) * P->n_ot);
     P->hi = malloc(sizeof(int) * P->n_ot);
@@ -143,7 +169,7 @@ static void *prepare(const cnb_problem *p, const void *wei)
     for (int k = 0; k < P->n_tiles; k++) {
         const long first = (long)k * 16 * c->sw - c->pw;
         const long last = first + P->wseg - 1;
-        P->slot[k] = first >= 0 && last < c->iw ? -1 : P->n_slots++;
+        P->slot[k] = P->few || (first >= 0 && last < c->iw) ? -1 : P->n_slots++;
     }
     P->woff[0] = 0;
     for (int ot = 0; ot < P->n_ot; ot++) {
@@ -168,6 +194,13 @@ static void *prepare(const cnb_problem *p, const void *wei)
                         if (oc >= uc->oc) continue;
                         const int gi = oc / ocg;
                         for (int k = 0; k < cb; k++) {
+                            if (P->few) {   /* k = kw · ic + channel */
+                                if (k >= uc->kw * uc->ic) break;
+                                const size_t from = ((size_t)oc * uc->ic + k % uc->ic) * uc->kd * uc->kh * uc->kw +
+                                                    (size_t)t * uc->kw + k / uc->ic;
+                                memcpy(b + ((size_t)(k / grp) * 16 + o) * 4 + (k % grp) * es, wsrc + from * es, es);
+                                continue;
+                            }
                             const int ic = (P->lo[ot] + j) * cb + k;
                             if (ic < gi * icg || ic >= (gi + 1) * icg) continue;
                             /* goidhw: [oc][ic within the group][tap] */
@@ -177,36 +210,39 @@ static void *prepare(const cnb_problem *p, const void *wei)
                     }
                 }
     }
-    snprintf(P->name, sizeof P->name, "conv/amx_direct[%s 2x2 tiles]", P->flat ? "1x1 flat" : "rows");
+    snprintf(P->name, sizeof P->name, "conv/amx_direct[%s 2x2 tiles rg%d]",
+             P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
     return P;
 fail:
     release(P);
     return NULL;
 }
 
-/* One input row of a task: where its A tiles start for kw = 0 and input block 0, and its taps'
- * first weights. */
+/* One tap row (kd, kh) of a block: where its A tiles start for kw = 0 and input block 0, their
+ * input-block strides (0 for a tile whose input row is in the padding: it then reads zeros), and
+ * the tap index of its weights. */
 typedef struct arow {
-    const unsigned char *a[2];   /* A tile 0/1: pixel 0 of the tile at kw = 0, block 0 */
-    size_t wtap;                 /* tap index of (kd, kh, kw = 0) */
+    const unsigned char *a[2];
+    ptrdiff_t s[2];
+    size_t wtap;
 } arow;
 
-/* C tiles (na × nb of 2 × 2) += A · B over the rows, kw taps and input blocks [lo, hi). */
+/* C tiles (na × nb of 2 × 2) += A · B over the tap rows, kw taps and input blocks [lo, hi). */
 static inline __attribute__((always_inline)) void kern(const int na, const int nb, const int bf,
                                                        const arow *rows, int nr, int kw,
-                                                       ptrdiff_t kws, const ptrdiff_t icbs[2],
-                                                       ptrdiff_t astride, int lo, int hi,
-                                                       const unsigned char *wb)
+                                                       ptrdiff_t kws, ptrdiff_t astride, int lo,
+                                                       int hi, const unsigned char *wb)
 {
     const size_t wt = (size_t)(hi - lo) * 2 * BT;   /* bytes of one tap's weights */
     for (int r = 0; r < nr; r++) {
         const unsigned char *a0 = rows[r].a[0], *a1 = rows[r].a[1];
+        const ptrdiff_t s0 = rows[r].s[0], s1 = rows[r].s[1];
         const unsigned char *b = wb + rows[r].wtap * wt;
         for (int x = 0; x < kw; x++, b += wt) {
             for (int j = lo; j < hi; j++) {
                 const unsigned char *bj = b + (size_t)(j - lo) * 2 * BT;
-                _tile_loadd(4, a0 + x * kws + j * icbs[0], astride);
-                if (na == 2) _tile_loadd(5, a1 + x * kws + j * icbs[1], astride);
+                _tile_loadd(4, a0 + x * kws + j * s0, astride);
+                if (na == 2) _tile_loadd(5, a1 + x * kws + j * s1, astride);
                 _tile_loadd(6, bj, ROWB);
                 if (nb == 2) _tile_loadd(7, bj + BT, ROWB);
                 if (bf) {
@@ -225,10 +261,9 @@ static inline __attribute__((always_inline)) void kern(const int na, const int n
     }
 }
 
-#define KERN_ARGS rows, nr, kw, kws, icbs, astride, lo, hi, wb
+#define KERN_ARGS rows, nr, kw, kws, astride, lo, hi, wb
 static void kern_any(int na, int nb, int bf, const arow *rows, int nr, int kw, ptrdiff_t kws,
-                     const ptrdiff_t icbs[2], ptrdiff_t astride, int lo, int hi,
-                     const unsigned char *wb)
+                     ptrdiff_t astride, int lo, int hi, const unsigned char *wb)
 {
     switch ((bf << 2) | ((na - 1) << 1) | (nb - 1)) {
     case 0: kern(1, 1, 0, KERN_ARGS); break;
@@ -243,9 +278,9 @@ static void kern_any(int na, int nb, int bf, const arow *rows, int nr, int kw, p
 }
 
 /* C tiles → a buffer → the epilogue, pixels < OW and oc blocks < n_ocb only (all 16 lanes: the
- * padding channels' sums are 0). */
-static void store(const amxd *P, int na, int nb, int ow0, int ob0, int64_t pix0, void *dst,
-                  int64_t dst_img)
+ * padding channels' sums are 0). Pixel tile a starts at output pixel pix0[a], column ow0[a]. */
+static void store(const amxd *P, int na, int nb, const int ow0[2], const int64_t pix0[2], int ob0,
+                  void *dst, int64_t dst_img)
 {
     int32_t buf[4][256] __attribute__((aligned(64)));
     _tile_stored(0, buf[0], ROWB);
@@ -257,13 +292,36 @@ static void store(const amxd *P, int na, int nb, int ow0, int ob0, int64_t pix0,
     for (int t = 0; t < 4; t++) {
         const int ta = t >> 1, tb = t & 1;
         if (ta >= na || tb >= nb) continue;
-        const int64_t base = dst_img + ((ob0 + tb) * plane + pix0 + ta * 16) * 16;
-        for (int i = 0; i < 16 && ow0 + ta * 16 + i < c->ow; i++) {
+        const int64_t base = dst_img + ((ob0 + tb) * plane + pix0[ta]) * 16;
+        for (int i = 0; i < 16 && ow0[ta] + i < c->ow; i++) {
             const __m512i v = _mm512_load_si512(buf[t] + i * 16);
             if (P->es == 1)
                 cnb_lowp_store_s32acc(&P->epi, dst, base + i * 16, v, 0xffff);
             else
                 cnb_lowp_store_f32acc(&P->epi, dst, base + i * 16, _mm512_castsi512_ps(v), 0xffff);
+        }
+    }
+}
+
+/* Few input channels: the image as zero-padded rows of tightly packed pixels (ic elements each),
+ * so that the kw taps of a pixel are kw·ic consecutive elements. */
+static void fill_few(const amxd *P, const unsigned char *src)
+{
+    const cnb_conv *c = &P->c;
+    const int es = P->es, ic = c->ic;
+    const int64_t in_plane = (int64_t)c->id * c->ih * c->iw;
+    const int rows = c->mb * c->id * c->ih;
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < rows; r++) {
+        const int n = r / (c->id * c->ih), dh = r % (c->id * c->ih);
+        const unsigned char *s = src + ((int64_t)n * P->n_icb * in_plane + (int64_t)dh * c->iw) * ROWB;
+        unsigned char *d = P->tbuf + (size_t)n * P->t_img + (size_t)dh * P->tw * ic * es;
+        for (int x = 0; x < P->tw; x++) {
+            const int iw = x - c->pw;
+            if (iw >= 0 && iw < c->iw)
+                memcpy(d + (size_t)x * ic * es, s + (size_t)iw * ROWB, (size_t)ic * es);
+            else
+                memset(d + (size_t)x * ic * es, 0, (size_t)ic * es);
         }
     }
 }
@@ -274,30 +332,35 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
     const amxd *P = state;
     const cnb_conv *c = &P->c;
     const int nth = omp_get_max_threads();
-    const int rows_img = c->od * c->oh, rows_all = c->mb * rows_img;
+    if (P->few) fill_few(P, src_);
+    const int n_rg = (c->oh + P->rg - 1) / P->rg;   /* row groups per (image, depth) */
+    const int groups_all = c->mb * c->od * n_rg;
     /* Oc-tile chunks: weights within WCHUNK, and enough tasks for the threads. */
     int n_chunks = (int)((P->woff[P->n_ot] + WCHUNK - 1) / WCHUNK);
-    if (n_chunks * rows_all < 4 * nth) n_chunks = (4 * nth + rows_all - 1) / rows_all;
+    if (n_chunks * groups_all < 4 * nth) n_chunks = (4 * nth + groups_all - 1) / groups_all;
     if (n_chunks > P->n_ot) n_chunks = P->n_ot;
     if (n_chunks < 1) n_chunks = 1;
-    const int n_blocks = (P->n_tiles + 1) / 2;   /* pairs of pixel tiles */
+    const int max_blocks = (P->rg * P->n_tiles + 1) / 2;
     int n_wg = 1;
-    if (n_chunks * rows_all < 4 * nth) n_wg = (4 * nth + n_chunks * rows_all - 1) / (n_chunks * rows_all);
-    if (n_wg > n_blocks) n_wg = n_blocks;
-    const int64_t tasks = (int64_t)n_chunks * rows_all * n_wg;
+    if (n_chunks * groups_all < 4 * nth) n_wg = (4 * nth + n_chunks * groups_all - 1) / (n_chunks * groups_all);
+    if (n_wg > max_blocks) n_wg = max_blocks;
+    const int64_t tasks = (int64_t)n_chunks * groups_all * n_wg;
     const int es = P->es, bf = es == 2;
     const int64_t in_plane = (int64_t)c->id * c->ih * c->iw;
     const int64_t src_img = (int64_t)P->n_icb * in_plane * ROWB;   /* bytes */
     const int64_t dst_img = (int64_t)P->n_ocb * c->od * c->oh * c->ow * 16;   /* elements */
     const int rmax = c->kd * c->kh;
-    const size_t slot_bytes = (size_t)rmax * P->n_icb * P->wseg * ROWB;
-    const ptrdiff_t kws = (ptrdiff_t)(c->dw + 1) * ROWB, astride = (ptrdiff_t)c->sw * ROWB;
+    const size_t seg_bytes = (size_t)P->wseg * ROWB;
+    const size_t slot_bytes = (size_t)rmax * P->n_icb * seg_bytes;
+    const int kw = P->few ? 1 : c->kw;
+    const ptrdiff_t kws = (ptrdiff_t)(c->dw + 1) * ROWB;
+    const ptrdiff_t astride = P->few ? (ptrdiff_t)c->sw * c->ic * es : (ptrdiff_t)c->sw * ROWB;
 #pragma omp parallel
     {
-        unsigned char *buf = P->n_slots ? aligned_alloc(64, slot_bytes * P->n_slots) : NULL;
+        const size_t nbuf = (size_t)P->rg * P->n_slots;
+        unsigned char *buf = nbuf ? aligned_alloc(64, slot_bytes * nbuf) : NULL;
         arow *rows = malloc(sizeof(arow) * rmax);
-        int *rid = malloc(sizeof(int) * rmax * 3);
-        if ((P->n_slots && !buf) || !rows || !rid) {
+        if ((nbuf && !buf) || !rows) {
             fprintf(stderr, "conv/amx_direct: out of memory for a thread's buffers\n");
             abort();
         }
@@ -305,79 +368,95 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
 #pragma omp for schedule(static)
         for (int64_t task = 0; task < tasks; task++) {
             const int wg = (int)(task % n_wg);
-            const int64_t rt = task / n_wg;
-            const int row = (int)(rt % rows_all), chunk = (int)(rt / rows_all);
-            const int n = row / rows_img, odh = row % rows_img, od = odh / c->oh, oh = odh % c->oh;
+            const int64_t gt = task / n_wg;
+            const int grp = (int)(gt % groups_all), chunk = (int)(gt / groups_all);
+            const int n = grp / (c->od * n_rg), od = grp / n_rg % c->od, oh0 = grp % n_rg * P->rg;
+            const int nrows = c->oh - oh0 < P->rg ? c->oh - oh0 : P->rg;
+            const int nt = nrows * P->n_tiles, n_blocks = (nt + 1) / 2;
             const int b0 = (int)((int64_t)n_blocks * wg / n_wg), b1 = (int)((int64_t)n_blocks * (wg + 1) / n_wg);
+            if (b0 >= b1) continue;
             const int ot0 = (int)((int64_t)P->n_ot * chunk / n_chunks);
             const int ot1 = (int)((int64_t)P->n_ot * (chunk + 1) / n_chunks);
             const unsigned char *sn = (const unsigned char *)src_ + n * src_img;
-            /* The input rows inside the image. */
-            int nr = 0;
-            for (int kd = 0; kd < c->kd; kd++) {
-                const int id = od * c->sd - c->pd + kd * (c->dd + 1);
-                if (id < 0 || id >= c->id) continue;
-                for (int kh = 0; kh < c->kh; kh++) {
-                    const int ih = oh * c->sh - c->ph + kh * (c->dh + 1);
-                    if (ih < 0 || ih >= c->ih) continue;
-                    rid[nr * 3] = id, rid[nr * 3 + 1] = ih, rid[nr * 3 + 2] = (kd * c->kh + kh) * c->kw;
-                    nr++;
-                }
-            }
-            /* The buffered tiles of this task's pixel range. */
-            for (int k = 2 * b0; k < 2 * b1 && k < P->n_tiles; k++) {
+            /* The buffered tiles of this task. */
+            for (int i = 2 * b0; i < 2 * b1 && i < nt; i++) {
+                const int k = i % P->n_tiles, oh = oh0 + i / P->n_tiles;
                 if (P->slot[k] < 0) continue;
-                unsigned char *sb = buf + P->slot[k] * slot_bytes;
+                unsigned char *sb = buf + ((size_t)(oh - oh0) * P->n_slots + P->slot[k]) * slot_bytes;
                 const int first = k * 16 * c->sw - c->pw;
-                for (int r = 0; r < nr; r++)
-                    for (int j = 0; j < P->n_icb; j++) {
-                        unsigned char *d = sb + ((size_t)r * P->n_icb + j) * P->wseg * ROWB;
-                        const unsigned char *s = sn + (j * in_plane + ((int64_t)rid[r * 3] * c->ih + rid[r * 3 + 1]) * c->iw) * ROWB;
-                        for (int x = 0; x < P->wseg; x++) {
-                            const int iw = first + x;
-                            if (iw >= 0 && iw < c->iw)
-                                memcpy(d + (size_t)x * ROWB, s + (size_t)iw * ROWB, ROWB);
-                            else
-                                memset(d + (size_t)x * ROWB, 0, ROWB);
+                for (int kd = 0; kd < c->kd; kd++) {
+                    const int id = od * c->sd - c->pd + kd * (c->dd + 1);
+                    if (id < 0 || id >= c->id) continue;
+                    for (int kh = 0; kh < c->kh; kh++) {
+                        const int ih = oh * c->sh - c->ph + kh * (c->dh + 1);
+                        if (ih < 0 || ih >= c->ih) continue;
+                        for (int j = 0; j < P->n_icb; j++) {
+                            unsigned char *d = sb + ((size_t)(kd * c->kh + kh) * P->n_icb + j) * seg_bytes;
+                            const unsigned char *s = sn + (j * in_plane + ((int64_t)id * c->ih + ih) * c->iw) * ROWB;
+                            for (int x = 0; x < P->wseg; x++) {
+                                const int iw = first + x;
+                                if (iw >= 0 && iw < c->iw)
+                                    memcpy(d + (size_t)x * ROWB, s + (size_t)iw * ROWB, ROWB);
+                                else
+                                    memset(d + (size_t)x * ROWB, 0, ROWB);
+                            }
                         }
                     }
+                }
             }
             for (int ot = ot0; ot < ot1; ot++) {
                 const int nb = 2 * ot + 1 < P->n_ocb ? 2 : 1;
                 const unsigned char *wb = P->w + P->woff[ot];
                 for (int blk = b0; blk < b1; blk++) {
-                    const int k0 = 2 * blk, na = k0 + 1 < P->n_tiles ? 2 : 1;
-                    ptrdiff_t icbs[2];
-                    for (int r = 0; r < nr; r++) {
-                        rows[r].wtap = rid[r * 3 + 2];
-                        for (int a = 0; a < na; a++) {
-                            const int k = k0 + a;
-                            if (P->slot[k] < 0) {
-                                rows[r].a[a] = sn + (((int64_t)rid[r * 3] * c->ih + rid[r * 3 + 1]) * c->iw +
-                                                     (int64_t)k * 16 * c->sw - c->pw) * ROWB;
-                                icbs[a] = in_plane * ROWB;
-                            } else {
-                                rows[r].a[a] = buf + P->slot[k] * slot_bytes + (size_t)r * P->n_icb * P->wseg * ROWB;
-                                icbs[a] = (ptrdiff_t)P->wseg * ROWB;
+                    const int na = 2 * blk + 1 < nt ? 2 : 1;
+                    int ow0[2] = {0, 0};
+                    int64_t pix0[2] = {0, 0};
+                    int nr = 0;
+                    for (int kd = 0; kd < c->kd; kd++)
+                        for (int kh = 0; kh < c->kh; kh++) {
+                            arow *R = &rows[nr];
+                            int any = 0;
+                            for (int a = 0; a < 2; a++) {
+                                const int i = 2 * blk + (a < na ? a : 0);
+                                const int k = i % P->n_tiles, oh = oh0 + i / P->n_tiles;
+                                ow0[a] = k * 16;
+                                pix0[a] = ((int64_t)od * c->oh + oh) * c->ow + k * 16;
+                                const int id = od * c->sd - c->pd + kd * (c->dd + 1);
+                                const int ih = oh * c->sh - c->ph + kh * (c->dh + 1);
+                                if (id < 0 || id >= c->id || ih < 0 || ih >= c->ih) {
+                                    R->a[a] = P->zeros;
+                                    R->s[a] = 0;
+                                } else if (P->few) {
+                                    any = 1;
+                                    R->a[a] = P->tbuf + (size_t)n * P->t_img +
+                                              (((size_t)id * c->ih + ih) * P->tw + (size_t)k * 16 * c->sw) * c->ic * es;
+                                    R->s[a] = 0;
+                                } else if (P->slot[k] < 0) {
+                                    any = 1;
+                                    R->a[a] = sn + (((int64_t)id * c->ih + ih) * c->iw + (int64_t)k * 16 * c->sw - c->pw) * ROWB;
+                                    R->s[a] = in_plane * ROWB;
+                                } else {
+                                    any = 1;
+                                    R->a[a] = buf + ((size_t)(oh - oh0) * P->n_slots + P->slot[k]) * slot_bytes +
+                                              (size_t)(kd * c->kh + kh) * P->n_icb * seg_bytes;
+                                    R->s[a] = (ptrdiff_t)seg_bytes;
+                                }
                             }
+                            R->wtap = (size_t)(kd * c->kh + kh) * kw;
+                            nr += any;
                         }
-                        if (na == 1) rows[r].a[1] = rows[r].a[0];
-                    }
-                    if (na == 1) icbs[1] = icbs[0];
                     _tile_zero(0);
                     _tile_zero(1);
                     _tile_zero(2);
                     _tile_zero(3);
-                    kern_any(na, nb, bf, rows, nr, c->kw, kws, icbs, astride, P->lo[ot], P->hi[ot], wb);
-                    const int64_t pix0 = ((int64_t)od * c->oh + oh) * c->ow + (int64_t)k0 * 16;
-                    store(P, na, nb, k0 * 16, 2 * ot, pix0, dst, n * dst_img);
+                    kern_any(na, nb, bf, rows, nr, kw, kws, astride, P->lo[ot], P->hi[ot], wb);
+                    store(P, na, nb, ow0, pix0, 2 * ot, dst, n * dst_img);
                 }
             }
         }
         _tile_release();
         free(buf);
         free(rows);
-        free(rid);
     }
 }
 
