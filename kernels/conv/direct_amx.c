@@ -25,6 +25,7 @@
  *
  * Weights (prepare), per oc tile (two 16-channel blocks ot·2, ot·2 + 1) over the input blocks
  * [lo, hi) its channels' groups read (zero weights across groups, past IC, past OC):
+ * (few input channels: the taps are (kd, kh), K = kw · ic + channel, one block)
  *   [ot][tap][icb − lo][oc block 0/1][16 K groups][16 oc][g]    (1 KiB per B tile)
  * Padding output channels get zero weights, so their sums are 0 and the epilogue writes the zero
  * the nCx16c padding must hold. The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h).
@@ -155,10 +156,12 @@ static void *prepare(const cnb_problem *p, const void *wei)
         memset(P->zeros, 0, (zb + 127) / 64 * 64);
     }
     if (P->few) {
-        P->tw = c->iw + c->pw > (c->ow - 1) * c->sw + c->kw ? c->iw + c->pw : (c->ow - 1) * c->sw + c->kw;
-        P->t_img = (size_t)c->id * c->ih * P->tw * c->ic * es;
-        /* Slack: the rows of the last tile past OW read on past the last row. */
-        P->tbuf = calloc(1, (size_t)c->mb * P->t_img + (size_t)P->n_tiles * 16 * c->sw * c->ic * es + 2 * ROWB);
+        /* Every position a tile row reads, the rows of the last tile past OW included; the tight
+         * row (fill_few) has the image's columns at pw .. pw + IW − 1 and zeros around. */
+        P->tw = P->n_tiles * 16 * c->sw;
+        if (P->tw < c->iw + c->pw) P->tw = c->iw + c->pw;
+        P->t_img = (size_t)c->id * c->ih * P->tw * ROWB;
+        P->tbuf = aligned_alloc(64, (size_t)c->mb * P->t_img + ROWB);
         if (!P->tbuf) goto fail;
     }
     P->slot = malloc(sizeof(int) * P->n_tiles);
@@ -277,24 +280,41 @@ static void kern_any(int na, int nb, int bf, const arow *rows, int nr, int kw, p
     }
 }
 
-/* C tiles → a buffer → the epilogue, pixels < OW and oc blocks < n_ocb only (all 16 lanes: the
- * padding channels' sums are 0). Pixel tile a starts at output pixel pix0[a], column ow0[a]. */
-static void store(const amxd *P, int na, int nb, const int ow0[2], const int64_t pix0[2], int ob0,
-                  void *dst, int64_t dst_img)
-{
+/* A block's C tiles wait in a per-thread buffer, and their epilogue runs after the next block's
+ * tile products are issued: a vector load right after the tile store of the same bytes waits for
+ * that store to drain, so the block's own epilogue would stall; one block later it does not, and
+ * the AVX-512 epilogue overlaps the next block's tile products. */
+typedef struct pending {
     int32_t buf[4][256] __attribute__((aligned(64)));
-    _tile_stored(0, buf[0], ROWB);
-    if (nb == 2) _tile_stored(1, buf[1], ROWB);
-    if (na == 2) _tile_stored(2, buf[2], ROWB);
-    if (na == 2 && nb == 2) _tile_stored(3, buf[3], ROWB);
+    int valid, na, nb, ob0, ow0[2];
+    int64_t pix0[2], dst_img;
+} pending;
+
+static void tiles_out(pending *q, int na, int nb, const int ow0[2], const int64_t pix0[2], int ob0,
+                      int64_t dst_img)
+{
+    _tile_stored(0, q->buf[0], ROWB);
+    if (nb == 2) _tile_stored(1, q->buf[1], ROWB);
+    if (na == 2) _tile_stored(2, q->buf[2], ROWB);
+    if (na == 2 && nb == 2) _tile_stored(3, q->buf[3], ROWB);
+    q->valid = 1, q->na = na, q->nb = nb, q->ob0 = ob0, q->dst_img = dst_img;
+    q->ow0[0] = ow0[0], q->ow0[1] = ow0[1], q->pix0[0] = pix0[0], q->pix0[1] = pix0[1];
+}
+
+/* The epilogue of a waiting block: pixels < OW and oc blocks < n_ocb only (all 16 lanes: the
+ * padding channels' sums are 0). */
+static void epilogue(const amxd *P, pending *q, void *dst)
+{
+    if (!q->valid) return;
+    q->valid = 0;
     const cnb_conv *c = &P->c;
     const int64_t plane = (int64_t)c->od * c->oh * c->ow;
     for (int t = 0; t < 4; t++) {
         const int ta = t >> 1, tb = t & 1;
-        if (ta >= na || tb >= nb) continue;
-        const int64_t base = dst_img + ((ob0 + tb) * plane + pix0[ta]) * 16;
-        for (int i = 0; i < 16 && ow0[ta] + i < c->ow; i++) {
-            const __m512i v = _mm512_load_si512(buf[t] + i * 16);
+        if (ta >= q->na || tb >= q->nb) continue;
+        const int64_t base = q->dst_img + ((q->ob0 + tb) * plane + q->pix0[ta]) * 16;
+        for (int i = 0; i < 16 && q->ow0[ta] + i < c->ow; i++) {
+            const __m512i v = _mm512_load_si512(q->buf[t] + i * 16);
             if (P->es == 1)
                 cnb_lowp_store_s32acc(&P->epi, dst, base + i * 16, v, 0xffff);
             else
@@ -303,26 +323,35 @@ static void store(const amxd *P, int na, int nb, const int ow0[2], const int64_t
     }
 }
 
-/* Few input channels: the image as zero-padded rows of tightly packed pixels (ic elements each),
- * so that the kw taps of a pixel are kw·ic consecutive elements. */
+/* Few input channels: per input row, one 64-byte record per padded pixel position x holding the
+ * elements of pixels x, x + 1, ... (ic each, zero outside the row) — the kw·ic values that a
+ * pixel's kw taps read, as one aligned A tile row (tile rows of a smaller, unaligned stride load
+ * far slower). */
 static void fill_few(const amxd *P, const unsigned char *src)
 {
     const cnb_conv *c = &P->c;
     const int es = P->es, ic = c->ic;
     const int64_t in_plane = (int64_t)c->id * c->ih * c->iw;
     const int rows = c->mb * c->id * c->ih;
-#pragma omp parallel for schedule(static)
-    for (int r = 0; r < rows; r++) {
-        const int n = r / (c->id * c->ih), dh = r % (c->id * c->ih);
-        const unsigned char *s = src + ((int64_t)n * P->n_icb * in_plane + (int64_t)dh * c->iw) * ROWB;
-        unsigned char *d = P->tbuf + (size_t)n * P->t_img + (size_t)dh * P->tw * ic * es;
-        for (int x = 0; x < P->tw; x++) {
-            const int iw = x - c->pw;
-            if (iw >= 0 && iw < c->iw)
-                memcpy(d + (size_t)x * ic * es, s + (size_t)iw * ROWB, (size_t)ic * es);
-            else
-                memset(d + (size_t)x * ic * es, 0, (size_t)ic * es);
+    const size_t tight = ((size_t)P->tw * ic + ROWB) * es;
+#pragma omp parallel
+    {
+        unsigned char *t = malloc(tight);
+        if (!t) {
+            fprintf(stderr, "conv/amx_direct: out of memory for a thread's buffers\n");
+            abort();
         }
+        memset(t, 0, tight);
+#pragma omp for schedule(static)
+        for (int r = 0; r < rows; r++) {
+            const int n = r / (c->id * c->ih), dh = r % (c->id * c->ih);
+            const unsigned char *s = src + ((int64_t)n * P->n_icb * in_plane + (int64_t)dh * c->iw) * ROWB;
+            for (int iw = 0; iw < c->iw; iw++)
+                memcpy(t + (size_t)(iw + c->pw) * ic * es, s + (size_t)iw * ROWB, (size_t)ic * es);
+            unsigned char *d = P->tbuf + (size_t)n * P->t_img + (size_t)dh * P->tw * ROWB;
+            for (int x = 0; x < P->tw; x++) memcpy(d + (size_t)x * ROWB, t + (size_t)x * ic * es, ROWB);
+        }
+        free(t);
     }
 }
 
@@ -354,13 +383,16 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
     const size_t slot_bytes = (size_t)rmax * P->n_icb * seg_bytes;
     const int kw = P->few ? 1 : c->kw;
     const ptrdiff_t kws = (ptrdiff_t)(c->dw + 1) * ROWB;
-    const ptrdiff_t astride = P->few ? (ptrdiff_t)c->sw * c->ic * es : (ptrdiff_t)c->sw * ROWB;
+    const ptrdiff_t astride = (ptrdiff_t)c->sw * ROWB;
 #pragma omp parallel
     {
         const size_t nbuf = (size_t)P->rg * P->n_slots;
         unsigned char *buf = nbuf ? aligned_alloc(64, slot_bytes * nbuf) : NULL;
         arow *rows = malloc(sizeof(arow) * rmax);
-        if ((nbuf && !buf) || !rows) {
+        pending *pq = aligned_alloc(64, 2 * sizeof(pending));
+        int cur = 0;
+        if (pq) pq[0].valid = pq[1].valid = 0;
+        if ((nbuf && !buf) || !rows || !pq) {
             fprintf(stderr, "conv/amx_direct: out of memory for a thread's buffers\n");
             abort();
         }
@@ -429,7 +461,7 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
                                 } else if (P->few) {
                                     any = 1;
                                     R->a[a] = P->tbuf + (size_t)n * P->t_img +
-                                              (((size_t)id * c->ih + ih) * P->tw + (size_t)k * 16 * c->sw) * c->ic * es;
+                                              (((size_t)id * c->ih + ih) * P->tw + (size_t)k * 16 * c->sw) * ROWB;
                                     R->s[a] = 0;
                                 } else if (P->slot[k] < 0) {
                                     any = 1;
@@ -450,13 +482,17 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
                     _tile_zero(2);
                     _tile_zero(3);
                     kern_any(na, nb, bf, rows, nr, kw, kws, astride, P->lo[ot], P->hi[ot], wb);
-                    store(P, na, nb, ow0, pix0, 2 * ot, dst, n * dst_img);
+                    epilogue(P, &pq[cur ^ 1], dst);
+                    tiles_out(&pq[cur], na, nb, ow0, pix0, 2 * ot, n * dst_img);
+                    cur ^= 1;
                 }
             }
         }
+        epilogue(P, &pq[cur ^ 1], dst);
         _tile_release();
         free(buf);
         free(rows);
+        free(pq);
     }
 }
 
