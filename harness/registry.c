@@ -52,12 +52,12 @@ int cnb_impl_runnable(const cnb_impl *impl, const char **why)
 
 int cnb_layout_block(cnb_layout l)
 {
-    static const int block[CNB_LAYOUT_COUNT] = {1, 4, 8, 16};
+    static const int block[CNB_LAYOUT_COUNT] = {1, 4, 8, 16, 32, 64};
     return block[l];
 }
 
 const char *cnb_layout_name(cnb_layout l)
 {
-    static const char *const name[CNB_LAYOUT_COUNT] = {"ncx", "nCx4c", "nCx8c", "nCx16c"};
+    static const char *const name[CNB_LAYOUT_COUNT] = {"ncx", "nCx4c", "nCx8c", "nCx16c", "nCx32c", "nCx64c"};
     return name[l];
 }

@@ -19,12 +19,14 @@ typedef enum {
     CNB_LAYOUT_NCX4C,
     CNB_LAYOUT_NCX8C,
     CNB_LAYOUT_NCX16C,
+    CNB_LAYOUT_NCX32C,   /* 64 bytes of bf16 per pixel: one AMX tile row (conv/amx_direct's src) */
+    CNB_LAYOUT_NCX64C,   /* 64 bytes of u8 per pixel: the same for int8 */
     CNB_LAYOUT_COUNT
 } cnb_layout;
 
-/* The channel block of a layout: 1, 4, 8 or 16. */
+/* The channel block of a layout: 1, 4, 8, 16, 32 or 64. */
 int cnb_layout_block(cnb_layout l);
-/* "ncx", "nCx4c", "nCx8c", "nCx16c". */
+/* "ncx", "nCx4c", "nCx8c", "nCx16c", "nCx32c", "nCx64c". */
 const char *cnb_layout_name(cnb_layout l);
 
 typedef struct cnb_impl {

@@ -523,6 +523,8 @@ why=""
 if [[ $(uname -m) == x86_64 ]]; then
     for f in arch/peak_*.c kernels/*/*.c; do
         isa=$(basename "$f" .c); isa=${isa#peak_}
+        # <part>_<isa>.c (the Makefile's rule): the ISA is what follows the part
+        [[ -z $(want_of "$isa") && $isa == *_* && -n $(want_of "${isa#*_}") ]] && isa=${isa#*_}
         [[ $isa == driver ]] && continue
         case $isa in
             neon*) grep -q -- " -c $f " <<<"$cmds" && why+=" $f compiled on x86;" ;;

@@ -1,0 +1,518 @@
+/* conv/amx_direct: bf16 × bf16 (f32 or bf16 out) and u8 × s8 (s32 or requantized u8/s8 out)
+ * direct convolution on AMX tiles, reading the source where it lies (no im2col).
+ *
+ * Layouts. src comes in nCx32c (bf16) or nCx64c (u8), chosen through the src_layout hook: one
+ * pixel of one channel block is then 64 bytes, exactly one row of an A tile (32 bf16 pairs or 64
+ * u8 quads of K). dst is nCx16c: an output tile is 16 pixels × one block of 16 channels.
+ *
+ * Tiles (8 of 16 rows × 64 bytes, configured once per thread and run):
+ *   tmm0..3  C: 2 × 2 tiles: pixel tiles 0/1 × oc blocks 0/1 (16 × 16 f32 / int32 each)
+ *   tmm4, 5  A: 16 consecutive output pixels of one row, for one tap and one input block: the row
+ *            of pixel i is the input pixel (ow0 + i)·sw − pw + kw·(dw + 1), so the tile's row
+ *            stride is sw · 64 bytes
+ *   tmm6, 7  B: the weights of that tap and input block for oc block 0/1, VNNI-packed in prepare
+ * The sum runs over the taps (kd, kh, kw) whose input row exists (taps in the vertical padding
+ * add nothing and are skipped) and over the input blocks of the output's group(s).
+ *
+ * Borders. An A tile is read straight from src when all the input pixels its 16 rows and kw taps
+ * touch are inside the row; otherwise (left or right padding, the row's tail past OW) the task
+ * first copies those pixels into a per-thread buffer, zeros outside the row, and the tile reads
+ * the buffer with the same strides. Nothing outside src is ever read. Rows of a tile past OW are
+ * computed and not stored.
+ *
+ * 1×1, stride 1, unpadded layers are run as one long row per image (D·H·W pixels), so their tiles
+ * span output rows.
+ *
+ * Weights (prepare), per oc tile (two 16-channel blocks ot·2, ot·2 + 1) over the input blocks
+ * [lo, hi) its channels' groups read (zero weights across groups, past IC, past OC):
+ * (few input channels: the taps are (kd, kh), K = kw · ic + channel, one block)
+ *   [ot][tap][icb − lo][oc block 0/1][16 K groups][16 oc][g]    (1 KiB per B tile)
+ * Padding output channels get zero weights, so their sums are 0 and the epilogue writes the zero
+ * the nCx16c padding must hold. The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h).
+ *
+ * Threads: tasks are (oc-tile chunk, image, output row, range of pixel tiles), each output
+ * written by one task; chunks keep a task's weights within L2. */
+#include <immintrin.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/conv_lowp.h"
+#include "kernels/gemm/lowp_avx512.h"
+#include "kernels/impl.h"
+
+enum { ROWB = 64, BT = 1024, WCHUNK = 1 << 20 };
+
+typedef struct tile_config {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} tile_config;
+
+/* In memory, not a local: see kernels/gemm/amx.c (GCC drops the stores that fill a local). */
+static const tile_config config = {
+    .palette = 1,
+    .colsb = {ROWB, ROWB, ROWB, ROWB, ROWB, ROWB, ROWB, ROWB},
+    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
+};
+
+typedef struct amxd {
+    cnb_conv c;            /* the problem as run (1×1 flattened to one row per image) */
+    cnb_lowp_state epi;    /* epilogue: types and shift */
+    int es, cb;            /* bytes per src element; channels per input block (64 / es) */
+    int n_icb, n_ocb, n_ot, taps, flat;
+    int n_tiles;           /* 16-pixel tiles per output row */
+    int n_slots, wseg;     /* buffered tiles per row; pixels per buffered (row, block) segment */
+    int few;               /* few input channels: kw folded into K (fill_few) */
+    int tw;                /* few: pixels per padded row of tbuf */
+    size_t t_img;          /* few: bytes per image of tbuf */
+    unsigned char *tbuf;   /* few: the padded tight copy of src (written by run) */
+    unsigned char *zeros;  /* what a tile whose input row is in the padding reads */
+    int rg;                /* output rows per task: enough pixel tiles to pair them */
+    int *slot;             /* [n_tiles]: buffer slot of a tile, −1 = read src directly */
+    int *lo, *hi;          /* [n_ot] input block range of an oc tile */
+    size_t *woff;          /* [n_ot + 1] byte offset of an oc tile's weights */
+    unsigned char *w;
+    char name[64];
+} amxd;
+
+static const char *supports(const cnb_problem *p)
+{
+    const char *why = cnb_conv_lowp_supports(p);
+    if (why) return why;
+    const cnb_conv *c = &p->conv;
+    if (c->g > 1 && c->g == c->ic && c->g == c->oc)
+        return "depthwise: no reduction over channels for AMX's K (the AVX-512 direct kernels run it)";
+    if (c->g > 1 && c->ic / c->g < 16)
+        return "fewer than 16 input channels per group: most of AMX's K would be zero padding";
+    return NULL;
+}
+
+static cnb_layout src_layout(const cnb_problem *p)
+{
+    return p->dt.src == CNB_DT_BF16 ? CNB_LAYOUT_NCX32C : CNB_LAYOUT_NCX64C;
+}
+
+static void release(void *state)
+{
+    amxd *P = state;
+    if (!P) return;
+    free(P->slot);
+    free(P->lo);
+    free(P->hi);
+    free(P->woff);
+    free(P->w);
+    free(P->tbuf);
+    free(P->zeros);
+    free(P);
+}
+
+static int is_flat(const cnb_conv *c)
+{
+    return c->kd == 1 && c->kh == 1 && c->kw == 1 && c->sd == 1 && c->sh == 1 && c->sw == 1 &&
+           !c->pd && !c->ph && !c->pw && !c->pd_r && !c->ph_r && !c->pw_r;
+}
+
+static void *prepare(const cnb_problem *p, const void *wei)
+{
+    if (supports(p) || !wei) return NULL;
+    amxd *P = calloc(1, sizeof *P);
+    if (!P) return NULL;
+    const cnb_conv *uc = &p->conv;
+    P->c = *uc;
+    cnb_conv *c = &P->c;
+    P->flat = is_flat(uc);
+    if (P->flat) {
+        const int m = uc->od * uc->oh * uc->ow;
+        c->id = c->ih = c->od = c->oh = 1;
+        c->iw = c->ow = m;
+    }
+    P->es = cnb_dt_size(p->dt.src);
+    P->cb = ROWB / P->es;
+    P->epi.t = p->dt;
+    P->epi.esize = P->es;
+    P->epi.group = 4 / P->es;
+    if (cnb_dt_requantized(&p->dt))
+        P->epi.shift = p->dt.dst_scale_log2 - p->dt.src_scale_log2 - p->dt.wei_scale_log2;
+    const int es = P->es, cb = P->cb, grp = 4 / es;
+    const int icg = uc->ic / uc->g, ocg = uc->oc / uc->g;
+    P->n_icb = (uc->ic + cb - 1) / cb;
+    P->n_ocb = (uc->oc + 15) / 16;
+    P->n_ot = (P->n_ocb + 1) / 2;
+    P->few = !P->flat && uc->g == 1 && uc->dw == 0 && uc->kw > 1 && uc->ic * uc->kw <= cb;
+    /* Weight taps: (kd, kh, kw), or (kd, kh) with kw folded into K. */
+    P->taps = uc->kd * uc->kh * (P->few ? 1 : uc->kw);
+    P->n_tiles = (c->ow + 15) / 16;
+    P->wseg = 15 * c->sw + (c->kw - 1) * (c->dw + 1) + 1;
+    P->rg = P->n_tiles == 1 ? 4 : P->n_tiles % 2 && P->n_tiles < 8 ? 2 : 1;
+    if (P->rg > c->oh) P->rg = c->oh;
+    {
+        const size_t few_bytes = (size_t)15 * c->sw * c->ic * es + ROWB;
+        const size_t zb = (size_t)P->wseg * ROWB > few_bytes ? (size_t)P->wseg * ROWB : few_bytes;
+        P->zeros = aligned_alloc(64, (zb + 127) / 64 * 64);
+        if (!P->zeros) goto fail;
+        memset(P->zeros, 0, (zb + 127) / 64 * 64);
+    }
+    if (P->few) {
+        /* Every position a tile row reads, the rows of the last tile past OW included; the tight
+         * row (fill_few) has the image's columns at pw .. pw + IW − 1 and zeros around. */
+        P->tw = P->n_tiles * 16 * c->sw;
+        if (P->tw < c->iw + c->pw) P->tw = c->iw + c->pw;
+        P->t_img = (size_t)c->id * c->ih * P->tw * ROWB;
+        P->tbuf = aligned_alloc(64, (size_t)c->mb * P->t_img + ROWB);
+        if (!P->tbuf) goto fail;
+    }
+    P->slot = malloc(sizeof(int) * P->n_tiles);
+    P->lo = malloc(sizeof(int) * P->n_ot);
+    P->hi = malloc(sizeof(int) * P->n_ot);
+    P->woff = malloc(sizeof(size_t) * (P->n_ot + 1));
+    if (!P->slot || !P->lo || !P->hi || !P->woff) goto fail;
+    for (int k = 0; k < P->n_tiles; k++) {
+        const long first = (long)k * 16 * c->sw - c->pw;
+        const long last = first + P->wseg - 1;
+        P->slot[k] = P->few || (first >= 0 && last < c->iw) ? -1 : P->n_slots++;
+    }
+    P->woff[0] = 0;
+    for (int ot = 0; ot < P->n_ot; ot++) {
+        const int o0 = ot * 32, o1 = (o0 + 32 < uc->oc ? o0 + 32 : uc->oc) - 1;
+        const int g0 = o0 / ocg, g1 = o1 / ocg;
+        P->lo[ot] = g0 * icg / cb;
+        P->hi[ot] = ((g1 + 1) * icg + cb - 1) / cb;
+        P->woff[ot + 1] = P->woff[ot] + (size_t)P->taps * (P->hi[ot] - P->lo[ot]) * 2 * BT;
+    }
+    P->w = aligned_alloc(64, P->woff[P->n_ot]);
+    if (!P->w) goto fail;
+    memset(P->w, 0, P->woff[P->n_ot]);
+    const unsigned char *wsrc = wei;
+    for (int ot = 0; ot < P->n_ot; ot++) {
+        const int nicb = P->hi[ot] - P->lo[ot];
+        for (int t = 0; t < P->taps; t++)
+            for (int j = 0; j < nicb; j++)
+                for (int r = 0; r < 2; r++) {
+                    unsigned char *b = P->w + P->woff[ot] + (((size_t)t * nicb + j) * 2 + r) * BT;
+                    for (int o = 0; o < 16; o++) {
+                        const int oc = (ot * 2 + r) * 16 + o;
+                        if (oc >= uc->oc) continue;
+                        const int gi = oc / ocg;
+                        for (int k = 0; k < cb; k++) {
+                            if (P->few) {   /* k = kw · ic + channel */
+                                if (k >= uc->kw * uc->ic) break;
+                                const size_t from = ((size_t)oc * uc->ic + k % uc->ic) * uc->kd * uc->kh * uc->kw +
+                                                    (size_t)t * uc->kw + k / uc->ic;
+                                memcpy(b + ((size_t)(k / grp) * 16 + o) * 4 + (k % grp) * es, wsrc + from * es, es);
+                                continue;
+                            }
+                            const int ic = (P->lo[ot] + j) * cb + k;
+                            if (ic < gi * icg || ic >= (gi + 1) * icg) continue;
+                            /* goidhw: [oc][ic within the group][tap] */
+                            const size_t from = ((size_t)oc * icg + (ic - gi * icg)) * P->taps + t;
+                            memcpy(b + ((size_t)(k / grp) * 16 + o) * 4 + (k % grp) * es, wsrc + from * es, es);
+                        }
+                    }
+                }
+    }
+    snprintf(P->name, sizeof P->name, "conv/amx_direct[%s 2x2 tiles rg%d]",
+             P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
+    return P;
+fail:
+    release(P);
+    return NULL;
+}
+
+/* One tap row (kd, kh) of a block: where its A tiles start for kw = 0 and input block 0, their
+ * input-block strides (0 for a tile whose input row is in the padding: it then reads zeros), and
+ * the tap index of its weights. */
+typedef struct arow {
+    const unsigned char *a[2];
+    ptrdiff_t s[2];
+    size_t wtap;
+} arow;
+
+/* C tiles (na × nb of 2 × 2) += A · B over the tap rows, kw taps and input blocks [lo, hi). */
+static inline __attribute__((always_inline)) void kern(const int na, const int nb, const int bf,
+                                                       const arow *rows, int nr, int kw,
+                                                       ptrdiff_t kws, ptrdiff_t astride, int lo,
+                                                       int hi, const unsigned char *wb)
+{
+    const size_t wt = (size_t)(hi - lo) * 2 * BT;   /* bytes of one tap's weights */
+    for (int r = 0; r < nr; r++) {
+        const unsigned char *a0 = rows[r].a[0], *a1 = rows[r].a[1];
+        const ptrdiff_t s0 = rows[r].s[0], s1 = rows[r].s[1];
+        const unsigned char *b = wb + rows[r].wtap * wt;
+        for (int x = 0; x < kw; x++, b += wt) {
+            for (int j = lo; j < hi; j++) {
+                const unsigned char *bj = b + (size_t)(j - lo) * 2 * BT;
+                _tile_loadd(4, a0 + x * kws + j * s0, astride);
+                if (na == 2) _tile_loadd(5, a1 + x * kws + j * s1, astride);
+                _tile_loadd(6, bj, ROWB);
+                if (nb == 2) _tile_loadd(7, bj + BT, ROWB);
+                if (bf) {
+                    _tile_dpbf16ps(0, 4, 6);
+                    if (nb == 2) _tile_dpbf16ps(1, 4, 7);
+                    if (na == 2) _tile_dpbf16ps(2, 5, 6);
+                    if (na == 2 && nb == 2) _tile_dpbf16ps(3, 5, 7);
+                } else {
+                    _tile_dpbusd(0, 4, 6);
+                    if (nb == 2) _tile_dpbusd(1, 4, 7);
+                    if (na == 2) _tile_dpbusd(2, 5, 6);
+                    if (na == 2 && nb == 2) _tile_dpbusd(3, 5, 7);
+                }
+            }
+        }
+    }
+}
+
+#define KERN_ARGS rows, nr, kw, kws, astride, lo, hi, wb
+static void kern_any(int na, int nb, int bf, const arow *rows, int nr, int kw, ptrdiff_t kws,
+                     ptrdiff_t astride, int lo, int hi, const unsigned char *wb)
+{
+    switch ((bf << 2) | ((na - 1) << 1) | (nb - 1)) {
+    case 0: kern(1, 1, 0, KERN_ARGS); break;
+    case 1: kern(1, 2, 0, KERN_ARGS); break;
+    case 2: kern(2, 1, 0, KERN_ARGS); break;
+    case 3: kern(2, 2, 0, KERN_ARGS); break;
+    case 4: kern(1, 1, 1, KERN_ARGS); break;
+    case 5: kern(1, 2, 1, KERN_ARGS); break;
+    case 6: kern(2, 1, 1, KERN_ARGS); break;
+    default: kern(2, 2, 1, KERN_ARGS); break;
+    }
+}
+
+/* A block's C tiles wait in a per-thread buffer, and their epilogue runs after the next block's
+ * tile products are issued: a vector load right after the tile store of the same bytes waits for
+ * that store to drain, so the block's own epilogue would stall; one block later it does not, and
+ * the AVX-512 epilogue overlaps the next block's tile products. */
+typedef struct pending {
+    int32_t buf[4][256] __attribute__((aligned(64)));
+    int valid, na, nb, ob0, ow0[2];
+    int64_t pix0[2], dst_img;
+} pending;
+
+static void tiles_out(pending *q, int na, int nb, const int ow0[2], const int64_t pix0[2], int ob0,
+                      int64_t dst_img)
+{
+    _tile_stored(0, q->buf[0], ROWB);
+    if (nb == 2) _tile_stored(1, q->buf[1], ROWB);
+    if (na == 2) _tile_stored(2, q->buf[2], ROWB);
+    if (na == 2 && nb == 2) _tile_stored(3, q->buf[3], ROWB);
+    q->valid = 1, q->na = na, q->nb = nb, q->ob0 = ob0, q->dst_img = dst_img;
+    q->ow0[0] = ow0[0], q->ow0[1] = ow0[1], q->pix0[0] = pix0[0], q->pix0[1] = pix0[1];
+}
+
+/* The epilogue of a waiting block: pixels < OW and oc blocks < n_ocb only (all 16 lanes: the
+ * padding channels' sums are 0). */
+static void epilogue(const amxd *P, pending *q, void *dst)
+{
+    if (!q->valid) return;
+    q->valid = 0;
+    const cnb_conv *c = &P->c;
+    const int64_t plane = (int64_t)c->od * c->oh * c->ow;
+    for (int t = 0; t < 4; t++) {
+        const int ta = t >> 1, tb = t & 1;
+        if (ta >= q->na || tb >= q->nb) continue;
+        const int64_t base = q->dst_img + ((q->ob0 + tb) * plane + q->pix0[ta]) * 16;
+        for (int i = 0; i < 16 && q->ow0[ta] + i < c->ow; i++) {
+            const __m512i v = _mm512_load_si512(q->buf[t] + i * 16);
+            if (P->es == 1)
+                cnb_lowp_store_s32acc(&P->epi, dst, base + i * 16, v, 0xffff);
+            else
+                cnb_lowp_store_f32acc(&P->epi, dst, base + i * 16, _mm512_castsi512_ps(v), 0xffff);
+        }
+    }
+}
+
+/* Few input channels: per input row, one 64-byte record per padded pixel position x holding the
+ * elements of pixels x, x + 1, ... (ic each, zero outside the row) — the kw·ic values that a
+ * pixel's kw taps read, as one aligned A tile row (tile rows of a smaller, unaligned stride load
+ * far slower). */
+static void fill_few(const amxd *P, const unsigned char *src)
+{
+    const cnb_conv *c = &P->c;
+    const int es = P->es, ic = c->ic;
+    const int64_t in_plane = (int64_t)c->id * c->ih * c->iw;
+    const int rows = c->mb * c->id * c->ih;
+    const size_t tight = ((size_t)P->tw * ic + ROWB) * es;
+#pragma omp parallel
+    {
+        unsigned char *t = malloc(tight);
+        if (!t) {
+            fprintf(stderr, "conv/amx_direct: out of memory for a thread's buffers\n");
+            abort();
+        }
+        memset(t, 0, tight);
+#pragma omp for schedule(static)
+        for (int r = 0; r < rows; r++) {
+            const int n = r / (c->id * c->ih), dh = r % (c->id * c->ih);
+            const unsigned char *s = src + ((int64_t)n * P->n_icb * in_plane + (int64_t)dh * c->iw) * ROWB;
+            for (int iw = 0; iw < c->iw; iw++)
+                memcpy(t + (size_t)(iw + c->pw) * ic * es, s + (size_t)iw * ROWB, (size_t)ic * es);
+            unsigned char *d = P->tbuf + (size_t)n * P->t_img + (size_t)dh * P->tw * ROWB;
+            for (int x = 0; x < P->tw; x++) memcpy(d + (size_t)x * ROWB, t + (size_t)x * ic * es, ROWB);
+        }
+        free(t);
+    }
+}
+
+static void run(void *state, const cnb_problem *p, const void *src_, const void *wei, void *dst)
+{
+    (void)p, (void)wei;
+    const amxd *P = state;
+    const cnb_conv *c = &P->c;
+    const int nth = omp_get_max_threads();
+    if (P->few) fill_few(P, src_);
+    const int n_rg = (c->oh + P->rg - 1) / P->rg;   /* row groups per (image, depth) */
+    const int groups_all = c->mb * c->od * n_rg;
+    /* Oc-tile chunks: weights within WCHUNK, and enough tasks for the threads. */
+    int n_chunks = (int)((P->woff[P->n_ot] + WCHUNK - 1) / WCHUNK);
+    if (n_chunks * groups_all < 4 * nth) n_chunks = (4 * nth + groups_all - 1) / groups_all;
+    if (n_chunks > P->n_ot) n_chunks = P->n_ot;
+    if (n_chunks < 1) n_chunks = 1;
+    const int max_blocks = (P->rg * P->n_tiles + 1) / 2;
+    int n_wg = 1;
+    if (n_chunks * groups_all < 4 * nth) n_wg = (4 * nth + n_chunks * groups_all - 1) / (n_chunks * groups_all);
+    if (n_wg > max_blocks) n_wg = max_blocks;
+    const int64_t tasks = (int64_t)n_chunks * groups_all * n_wg;
+    const int es = P->es, bf = es == 2;
+    const int64_t in_plane = (int64_t)c->id * c->ih * c->iw;
+    const int64_t src_img = (int64_t)P->n_icb * in_plane * ROWB;   /* bytes */
+    const int64_t dst_img = (int64_t)P->n_ocb * c->od * c->oh * c->ow * 16;   /* elements */
+    const int rmax = c->kd * c->kh;
+    const size_t seg_bytes = (size_t)P->wseg * ROWB;
+    const size_t slot_bytes = (size_t)rmax * P->n_icb * seg_bytes;
+    const int kw = P->few ? 1 : c->kw;
+    const ptrdiff_t kws = (ptrdiff_t)(c->dw + 1) * ROWB;
+    const ptrdiff_t astride = (ptrdiff_t)c->sw * ROWB;
+#pragma omp parallel
+    {
+        const size_t nbuf = (size_t)P->rg * P->n_slots;
+        unsigned char *buf = nbuf ? aligned_alloc(64, slot_bytes * nbuf) : NULL;
+        arow *rows = malloc(sizeof(arow) * rmax);
+        pending *pq = aligned_alloc(64, 2 * sizeof(pending));
+        int cur = 0;
+        if (pq) pq[0].valid = pq[1].valid = 0;
+        if ((nbuf && !buf) || !rows || !pq) {
+            fprintf(stderr, "conv/amx_direct: out of memory for a thread's buffers\n");
+            abort();
+        }
+        _tile_loadconfig(&config);
+#pragma omp for schedule(static)
+        for (int64_t task = 0; task < tasks; task++) {
+            const int wg = (int)(task % n_wg);
+            const int64_t gt = task / n_wg;
+            const int grp = (int)(gt % groups_all), chunk = (int)(gt / groups_all);
+            const int n = grp / (c->od * n_rg), od = grp / n_rg % c->od, oh0 = grp % n_rg * P->rg;
+            const int nrows = c->oh - oh0 < P->rg ? c->oh - oh0 : P->rg;
+            const int nt = nrows * P->n_tiles, n_blocks = (nt + 1) / 2;
+            const int b0 = (int)((int64_t)n_blocks * wg / n_wg), b1 = (int)((int64_t)n_blocks * (wg + 1) / n_wg);
+            if (b0 >= b1) continue;
+            const int ot0 = (int)((int64_t)P->n_ot * chunk / n_chunks);
+            const int ot1 = (int)((int64_t)P->n_ot * (chunk + 1) / n_chunks);
+            const unsigned char *sn = (const unsigned char *)src_ + n * src_img;
+            /* The buffered tiles of this task. */
+            for (int i = 2 * b0; i < 2 * b1 && i < nt; i++) {
+                const int k = i % P->n_tiles, oh = oh0 + i / P->n_tiles;
+                if (P->slot[k] < 0) continue;
+                unsigned char *sb = buf + ((size_t)(oh - oh0) * P->n_slots + P->slot[k]) * slot_bytes;
+                const int first = k * 16 * c->sw - c->pw;
+                for (int kd = 0; kd < c->kd; kd++) {
+                    const int id = od * c->sd - c->pd + kd * (c->dd + 1);
+                    if (id < 0 || id >= c->id) continue;
+                    for (int kh = 0; kh < c->kh; kh++) {
+                        const int ih = oh * c->sh - c->ph + kh * (c->dh + 1);
+                        if (ih < 0 || ih >= c->ih) continue;
+                        for (int j = 0; j < P->n_icb; j++) {
+                            unsigned char *d = sb + ((size_t)(kd * c->kh + kh) * P->n_icb + j) * seg_bytes;
+                            const unsigned char *s = sn + (j * in_plane + ((int64_t)id * c->ih + ih) * c->iw) * ROWB;
+                            for (int x = 0; x < P->wseg; x++) {
+                                const int iw = first + x;
+                                if (iw >= 0 && iw < c->iw)
+                                    memcpy(d + (size_t)x * ROWB, s + (size_t)iw * ROWB, ROWB);
+                                else
+                                    memset(d + (size_t)x * ROWB, 0, ROWB);
+                            }
+                        }
+                    }
+                }
+            }
+            for (int ot = ot0; ot < ot1; ot++) {
+                const int nb = 2 * ot + 1 < P->n_ocb ? 2 : 1;
+                const unsigned char *wb = P->w + P->woff[ot];
+                for (int blk = b0; blk < b1; blk++) {
+                    const int na = 2 * blk + 1 < nt ? 2 : 1;
+                    int ow0[2] = {0, 0};
+                    int64_t pix0[2] = {0, 0};
+                    int nr = 0;
+                    for (int kd = 0; kd < c->kd; kd++)
+                        for (int kh = 0; kh < c->kh; kh++) {
+                            arow *R = &rows[nr];
+                            int any = 0;
+                            for (int a = 0; a < 2; a++) {
+                                const int i = 2 * blk + (a < na ? a : 0);
+                                const int k = i % P->n_tiles, oh = oh0 + i / P->n_tiles;
+                                ow0[a] = k * 16;
+                                pix0[a] = ((int64_t)od * c->oh + oh) * c->ow + k * 16;
+                                const int id = od * c->sd - c->pd + kd * (c->dd + 1);
+                                const int ih = oh * c->sh - c->ph + kh * (c->dh + 1);
+                                if (id < 0 || id >= c->id || ih < 0 || ih >= c->ih) {
+                                    R->a[a] = P->zeros;
+                                    R->s[a] = 0;
+                                } else if (P->few) {
+                                    any = 1;
+                                    R->a[a] = P->tbuf + (size_t)n * P->t_img +
+                                              (((size_t)id * c->ih + ih) * P->tw + (size_t)k * 16 * c->sw) * ROWB;
+                                    R->s[a] = 0;
+                                } else if (P->slot[k] < 0) {
+                                    any = 1;
+                                    R->a[a] = sn + (((int64_t)id * c->ih + ih) * c->iw + (int64_t)k * 16 * c->sw - c->pw) * ROWB;
+                                    R->s[a] = in_plane * ROWB;
+                                } else {
+                                    any = 1;
+                                    R->a[a] = buf + ((size_t)(oh - oh0) * P->n_slots + P->slot[k]) * slot_bytes +
+                                              (size_t)(kd * c->kh + kh) * P->n_icb * seg_bytes;
+                                    R->s[a] = (ptrdiff_t)seg_bytes;
+                                }
+                            }
+                            R->wtap = (size_t)(kd * c->kh + kh) * kw;
+                            nr += any;
+                        }
+                    _tile_zero(0);
+                    _tile_zero(1);
+                    _tile_zero(2);
+                    _tile_zero(3);
+                    kern_any(na, nb, bf, rows, nr, kw, kws, astride, P->lo[ot], P->hi[ot], wb);
+                    epilogue(P, &pq[cur ^ 1], dst);
+                    tiles_out(&pq[cur], na, nb, ow0, pix0, 2 * ot, n * dst_img);
+                    cur ^= 1;
+                }
+            }
+        }
+        epilogue(P, &pq[cur ^ 1], dst);
+        _tile_release();
+        free(buf);
+        free(rows);
+        free(pq);
+    }
+}
+
+static const char *kernel_name(void *state)
+{
+    const amxd *P = state;
+    return P ? P->name : NULL;
+}
+
+const cnb_impl cnb_conv_lowp_direct__amx = {
+    .name = "conv/amx_direct",
+    .op = CNB_OP_CONV,
+    .isa = CNB_ISA_AMX,
+    .layout = CNB_LAYOUT_NCX16C,
+    .src_layout = src_layout,
+    .dt_mask = CNB_DTM(CNB_DTC_BF16_F32) | CNB_DTM(CNB_DTC_BF16) | CNB_DTM(CNB_DTC_U8S8S32) |
+               CNB_DTM(CNB_DTC_U8S8U8) | CNB_DTM(CNB_DTC_U8S8S8),
+    .supports = supports,
+    .prepare = prepare,
+    .run = run,
+    .release = release,
+    .kernel_name = kernel_name,
+};

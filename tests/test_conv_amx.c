@@ -1,0 +1,149 @@
+/* conv/amx_direct (kernels/conv/direct_amx.c), bit-exact against the reference in exact mode, in
+ * its five data-type triples. The sizes walk every path of the kernel:
+ *   pixel tiles   ow 1..17, 31..33, 47, 48: one or two A tiles per block, rows past OW
+ *   oc tiles      oc 1, 15..17, 31..33, 48, 65: one or two B tiles (C 2×1, 1×2, 2×2, 1×1), the
+ *                 padding channels of the last block
+ *   K             ic ending inside a 64-byte input block (bf16 32, u8 64 channels) and across
+ *                 several blocks
+ *   borders       padding on the left only, the right only, both, none (direct tiles), taps
+ *                 wider than the row, vertical and depth padding (skipped taps), negative right
+ *                 padding; stride 2 and 3, dilation, 3D
+ *   few ic        ic·kw ≤ one K step: the kw taps folded into K from a tight padded copy
+ *   row pairs     one or an odd number of tiles per row: blocks pair tiles of two rows, one of
+ *                 them in the vertical padding for some taps
+ *   flat 1×1      stride-1 unpadded 1×1 layers as one long row, with a tail tile
+ *   groups        whole blocks and oc tiles that straddle groups
+ * and the declines (depthwise, fewer than 16 input channels per group) are checked to decline
+ * with a reason. A copy that changes one output element after the real run must be rejected. */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/desc.h"
+#include "harness/validate.h"
+#include "tests/test.h"
+
+#if defined(__x86_64__)
+extern const cnb_impl cnb_conv_lowp_direct__amx;
+static const char *const dts[] = {"bf16:bf16:f32", "bf16", "u8:s8:s32", "u8:s8:u8", "u8:s8:s8"};
+static int pairs, shown;
+
+static cnb_val_status run_one(const cnb_impl *m, const char *dt, const char *desc, int want_skip)
+{
+    char text[CNB_DESC_MAX], err[256];
+    cnb_layer l;
+    snprintf(text, sizeof text, "conv --dt=%s %s", dt, desc);
+    if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+        CHECK(0, "'%s' does not parse: %s", text, err);
+        return CNB_VAL_FAIL;
+    }
+    cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 7, .use_golden = 0};
+    cnb_val_result r;
+    cnb_validate(m, &l, &o, &r);
+    pairs++;
+    const cnb_val_status want = want_skip ? CNB_VAL_SKIP : CNB_VAL_PASS;
+    if (r.status != want) {
+        if (shown++ < 20)
+            CHECK(0, "%s on '%s': status %d (want %d) %s\n       repro: cnnbench check --impl %s '%s'",
+                  m->name, text, (int)r.status, (int)want, r.why, m->name, text);
+        else
+            cnb_test_failures++;
+    }
+    return r.status;
+}
+#endif
+
+void test_conv_amx(void)
+{
+#if defined(__x86_64__)
+    const cnb_impl *m = &cnb_conv_lowp_direct__amx;
+    if (!cnb_impl_runnable(m, NULL)) {
+        printf("  (%s: not runnable on this CPU, skipped)\n", m->name);
+        return;
+    }
+    char d[CNB_DESC_MAX];
+    for (size_t t = 0; t < sizeof dts / sizeof *dts; t++) {
+        static const int ows[] = {1, 2, 5, 7, 8, 13, 14, 15, 16, 17, 31, 32, 33, 47, 48};
+        for (size_t i = 0; i < sizeof ows / sizeof *ows; i++) {
+            snprintf(d, sizeof d, "mb1ic%dih3iw%doc%dkh3kw3ph1pw1", 20 + (int)i, ows[i], 17 + 15 * (int)(i % 3));
+            run_one(m, dts[t], d, 0);
+        }
+        static const int ocs[] = {1, 15, 16, 17, 31, 32, 33, 48, 65};
+        for (size_t i = 0; i < sizeof ocs / sizeof *ocs; i++) {
+            snprintf(d, sizeof d, "mb1ic24ih4iw%doc%dkh3kw3ph1pw1", i % 2 ? 20 : 40, ocs[i]);
+            run_one(m, dts[t], d, 0);
+        }
+        static const int ics[] = {1, 3, 5, 16, 31, 32, 33, 63, 64, 65, 100, 130};
+        for (size_t i = 0; i < sizeof ics / sizeof *ics; i++) {
+            snprintf(d, sizeof d, "mb1ic%dih5iw19oc%dkh3kw3ph1pw1", ics[i], 20 + 3 * (int)i);
+            run_one(m, dts[t], d, 0);
+        }
+        static const char *const cases[] = {
+            "mb1ic20ih6iw40oc32kh3kw3ph1pw2",                /* left padding 2, right 0 */
+            "mb1ic20ih6iw40oc32oh4ow38kh3kw3ph0pw0",         /* unpadded: direct tiles only */
+            "mb1ic20ih6iw40oc32oh6ow39kh3kw3ph1pw0",         /* padding on the right only */
+            "mb1ic20ih6iw40oc32oh6ow39kh3kw3ph1pw2",         /* on the left only (right −1) */
+            "mb2ic19ih11iw13oc37kh3kw5sh2sw2ph2pw1",         /* strides, unequal padding */
+            "mb1ic24ih12iw45oc40kh3kw3sh1sw3ph0pw2",
+            "mb1ic20ih16iw40oc40kh3kw3dh1dw2ph2pw3",         /* dilation */
+            "mb1ic16ih5iw3oc16kh3kw5ph2pw3",                 /* taps wider than the row */
+            "mb1ic8ih4iw4oc16oh2ow2kh7kw7ph3pw3",            /* every pixel a border pixel */
+            "mb1ic16ih9iw40oc16oh3ow10kh3kw3sh4sw4ph0pw0",   /* negative right padding */
+            "mb1ic3ih40iw40oc20oh20ow20kh7kw7sh2sw2ph3pw3",  /* a first layer */
+            "mb1ic19id5ih6iw9oc33od3oh6ow9kd3kh3kw3sd2pd1ph1pw1",   /* 3D */
+            "mb1ic40id4ih5iw20oc16od3oh4ow19kd2kh2kw2",
+            "mb1ic3id4ih5iw6oc16od3oh4ow5kd2kh2kw2",         /* few channels (kw in K), 3D */
+            "mb2ic5ih9iw21oc40oh5ow11kh5kw5sh2sw2ph2pw2",    /* few channels, stride 2 */
+            "mb1ic48ih14iw14oc40kh3kw3ph1pw1",               /* one tile per row: rows paired */
+            "mb1ic40ih7iw7oc33kh3kw3ph1pw1",
+            "mb1ic64ih7iw37oc32kh3kw3ph1pw1",                /* 3 tiles per row: pairs across rows */
+            "mb2ic64ih14iw14oc96kh1kw1",                     /* flat 1×1, tail tile */
+            "mb1ic100ih7iw7oc50kh1kw1",
+            "mb2ic40id3ih5iw7oc33kd1kh1kw1",                 /* flat 1×1 3D */
+            "mb1ic100ih9iw9oc50oh5ow5kh1kw1sh2sw2",          /* 1×1 stride 2: rows */
+            "mb1ic64ih7iw7oc48kh1kw1ph1pw1",                 /* 1×1 padded: rows */
+            "mb1g2ic64ih9iw20oc64kh3kw3ph1pw1",              /* groups of whole blocks */
+            "mb1g4ic72ih6iw18oc40kh3kw3ph1pw1",              /* oc tiles across groups */
+            "mb1g2ic160ih5iw17oc96kh3kw3ph1pw1",             /* groups across input blocks */
+            "mb1ic128ih7iw7oc80kh3kw3ph1pw1",
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_one(m, dts[t], cases[i], 0);
+        run_one(m, dts[t], "mb1g24ic24ih12iw12oc24kh3kw3ph1pw1", 1);   /* depthwise */
+        run_one(m, dts[t], "mb1g4ic32ih8iw8oc32kh3kw3ph1pw1", 1);      /* 8 channels per group */
+    }
+    printf("  %d conv/amx_direct cases, bit-exact against the reference (or declined as meant)\n", pairs);
+#endif
+}
+
+#if defined(__x86_64__)
+static void broken_run(void *state, const cnb_problem *p, const void *src, const void *wei, void *dst)
+{
+    cnb_conv_lowp_direct__amx.run(state, p, src, wei, dst);
+    /* the last pixel of the first channel block, lane 0 */
+    const cnb_conv *c = &p->conv;
+    const long at = ((long)c->od * c->oh * c->ow - 1) * 16;
+    ((unsigned char *)dst)[at * cnb_dt_size(p->dt.dst)] ^= 0x40;
+}
+#endif
+
+void test_conv_amx_rejects_broken(void)
+{
+#if defined(__x86_64__)
+    if (!cnb_impl_runnable(&cnb_conv_lowp_direct__amx, NULL)) return;
+    cnb_impl broken = cnb_conv_lowp_direct__amx;
+    broken.run = broken_run;
+    for (size_t t = 0; t < sizeof dts / sizeof *dts; t++) {
+        char text[CNB_DESC_MAX], err[256];
+        cnb_layer l;
+        snprintf(text, sizeof text, "conv --dt=%s mb1ic20ih7iw9oc24kh3kw3ph1pw1", dts[t]);
+        if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+            CHECK(0, "'%s' does not parse: %s", text, err);
+            continue;
+        }
+        cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 7, .use_golden = 0};
+        cnb_val_result r;
+        cnb_validate(&broken, &l, &o, &r);
+        CHECK(r.status == CNB_VAL_FAIL, "%s with a changed output passes '%s' (status %d)", broken.name,
+              text, (int)r.status);
+    }
+#endif
+}
