@@ -333,7 +333,7 @@ static void check_gemm_model(const char *name, const cnb_gemm_arch *t)
  * k blocks are summed unscaled), edge tiles with beta; the skinny-transposed path for every
  * m up to dot_max_m + 1 with n and k around the vector width nr/2. The cache blocks are the ones
  * prepare computes for this machine (cnb_gemm_blocking), not the table's fallbacks. The sizes
- * around mc and nc are kept below the driver's threading threshold (a few MACs) so that one
+ * around nc are kept below the driver's threading threshold (a few MACs) so that one
  * thread walks every block and reaches its tail. */
 void test_tiles_gemm(void)
 {
