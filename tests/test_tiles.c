@@ -299,41 +299,43 @@ static void conv_1x1_split_cases(const cnb_impl *m, const cnb_conv_direct_isa *t
 }
 
 /* The tile and the blocks a GEMM edge sweep is sized from. */
-typedef struct { int mr, nr, mc, kc, nc, dot_max_m; } gemm_sizes;
+typedef struct { int mr, nr, kc, nc, dot_max_m; } gemm_sizes;
 
-/* The cache model's rules (kernels/gemm/driver.c) on a few cache sizes: the blocks are multiples
- * of the tile, the two micro-panels fit in L1 and the A block in half of L2, larger caches never
- * give smaller blocks, and an unknown cache gives the table's fallback. */
+/* The cache model's rules (kernels/gemm/driver.c) on a few cache sizes: nc is a multiple of the
+ * tile's NR, the A micro-panel fits in half of L1 and the B panel in half of L2, kc ≤ nc where L2
+ * is known, larger caches never give smaller blocks, and an unknown cache gives the table's
+ * fallback. */
 static void check_gemm_model(const char *name, const cnb_gemm_arch *t)
 {
     static const long long caches[][3] = {
         {32 << 10, 1 << 20, 32 << 20}, {48 << 10, 2 << 20, 16 << 20}, {64 << 10, 4 << 20, 0},
         {0, 0, 0}, {128 << 10, 0, 64 << 20}};
-    cnb_gemm_blocks prev = {0, 0, 0};
+    cnb_gemm_blocks prev = {0, 0};
     for (int c = 0; c < COUNT(caches); c++) {
         const long long l1 = caches[c][0], l2 = caches[c][1], l3 = caches[c][2];
         const cnb_gemm_blocks b = cnb_gemm_blocking_for(t, l1, l2, l3, 2);
-        CHECK(b.mc > 0 && b.mc % t->mr == 0 && b.nc > 0 && b.nc % t->nr == 0 && b.kc > 0,
-              "%s: blocks mc %d kc %d nc %d break the tile %dx%d", name, b.mc, b.kc, b.nc, t->mr, t->nr);
-        CHECK(l1 == 0 || (long long)(t->mr + t->nr) * b.kc * 4 <= l1, "%s: kc %d: the micro-panels "
-              "overflow L1 %lld", name, b.kc, l1);
-        CHECK(l2 == 0 || (long long)b.mc * b.kc * 4 <= l2 / 2, "%s: mc %d kc %d: the A block overflows "
-              "half of L2 %lld", name, b.mc, b.kc, l2);
-        CHECK(l1 != 0 || b.kc == t->kc, "%s: unknown L1 gives kc %d, not the table's %d", name, b.kc, t->kc);
-        CHECK(l2 != 0 || l1 != 0 || b.mc == t->mc, "%s: unknown caches give mc %d, not the table's %d",
-              name, b.mc, t->mc);
-        CHECK(l3 != 0 || b.nc == t->nc, "%s: unknown L3 gives nc %d, not the table's %d", name, b.nc, t->nc);
+        CHECK(b.nc > 0 && b.nc % t->nr == 0 && b.kc > 0,
+              "%s: blocks kc %d nc %d break the tile %dx%d", name, b.kc, b.nc, t->mr, t->nr);
+        CHECK(l1 == 0 || (long long)t->mr * b.kc * 4 <= l1 / 2, "%s: kc %d: the A micro-panel "
+              "overflows half of L1 %lld", name, b.kc, l1);
+        CHECK(l2 == 0 || (long long)b.nc * b.kc * 4 <= l2 / 2, "%s: kc %d nc %d: the B panel "
+              "overflows half of L2 %lld", name, b.kc, b.nc, l2);
+        CHECK(l2 == 0 || b.kc <= b.nc + t->nr, "%s: kc %d deeper than nc %d is wide", name, b.kc, b.nc);
+        CHECK(l1 != 0 || l2 != 0 || b.kc == t->kc, "%s: unknown caches give kc %d, not the table's %d",
+              name, b.kc, t->kc);
+        CHECK(l2 != 0 || l3 != 0 || b.nc == t->nc, "%s: unknown L2 and L3 give nc %d, not the table's %d",
+              name, b.nc, t->nc);
         if (c < 2) /* the first three lines grow */
-            CHECK(prev.kc <= b.kc || c == 0, "%s: a larger L1 gives a smaller kc", name);
+            CHECK(prev.kc <= b.kc || c == 0, "%s: larger caches give a smaller kc", name);
         prev = b;
     }
 }
 
-/* GEMM: m around mr and mc, n around nr and nc, k around kc (alpha > 0 and alpha < 0, whose
+/* GEMM: m around mr, n around nr and nc, k around kc (alpha > 0 and alpha < 0, whose
  * k blocks are summed unscaled), edge tiles with beta; the skinny-transposed path for every
  * m up to dot_max_m + 1 with n and k around the vector width nr/2. The cache blocks are the ones
  * prepare computes for this machine (cnb_gemm_blocking), not the table's fallbacks. The sizes
- * around mc and nc are kept below the driver's threading threshold (a few MACs) so that one
+ * around nc are kept below the driver's threading threshold (a few MACs) so that one
  * thread walks every block and reaches its tail. */
 void test_tiles_gemm(void)
 {
@@ -345,7 +347,7 @@ void test_tiles_gemm(void)
         if (!cnb_impl_runnable(m, NULL)) continue;
         check_gemm_model(m->name, table);
         const cnb_gemm_blocks b = cnb_gemm_blocking(table);
-        const gemm_sizes sizes = {table->mr, table->nr, b.mc, b.kc, b.nc, table->dot_max_m};
+        const gemm_sizes sizes = {table->mr, table->nr, b.kc, b.nc, table->dot_max_m};
         const gemm_sizes *t = &sizes;
         int fails = 0;
         const int vec = t->nr / 2;
@@ -355,7 +357,7 @@ void test_tiles_gemm(void)
                 snprintf(d, sizeof d, "gemm m%dn%dk7%s", v[i], t->nr + 3, x ? "alpha2beta1" : "");
                 check(m, d, &fails);
             }
-        for (int mm = t->mc - 1; mm <= t->mc + 1; mm++) {
+        for (int mm = 3 * t->mr - 1; mm <= 3 * t->mr + 1; mm++) { /* a few A micro-panels */
             snprintf(d, sizeof d, "gemm m%dn%dk3", mm, t->nr - 1);
             check(m, d, &fails);
         }

@@ -201,8 +201,8 @@ static void pack_b(int n, int k, const float *restrict b, ptrdiff_t ldb, float *
 }
 
 const cnb_gemm_arch cnb_gemm_arch_14x32__avx512 = {
-    /*    mr       nr       mc         kc         nc                                             */
-    .mr = MR, .nr = NR, .mc = 14 * 24, .kc = 256, .nc = 2048, .ukernel = ukernel_14x32,
+    /*    mr       nr       kc         nc                                                       */
+    .mr = MR, .nr = NR, .kc = 256, .nc = 512, .ukernel = ukernel_14x32,
     .dot_max_m = 4, .dot = dot_kernel, .pack_a = pack_a, .pack_b = pack_b,
 };
 

@@ -10,17 +10,19 @@
  *
  *   for jc in N by nc:
  *     for pc in K by kc:                       (first block: caller's beta, then beta = 1)
- *       pack B(pc.., jc..) into NR-column micro-panels      B panel kc×nc (L3)
- *       for ic in M by mc:
- *         for jr in nc by NR:                               B micro-panel kc×NR (L1)
- *           for ir in mc by MR:
- *             (first jr: pack A(ic+ir.., pc..), MR rows)      A block mc×kc (L2)
- *             micro-kernel(C tile)
+ *       pack B(pc.., jc..) into NR-column micro-panels      B panel kc×nc (L2)
+ *       for ir in M by MR:
+ *         pack A(ir.., pc..), MR rows                       A micro-panel MR×kc (L1)
+ *         for jr in nc by NR:                               B micro-panels stream from L2
+ *           micro-kernel(C tile)
  *
- * A is packed one micro-panel at a time just before its first use, so the micro-kernel finds it
- * in L1 instead of reading it back from L2 after the whole block was packed. The block sizes come
- * from the caches (the model below, at prepare); the ISA's table gives only MR×NR, the micro-kernel
- * and fallback blocks for a cache the topology does not know.
+ * Why the A micro-panel, not the B one, is the panel kept in L1: C is read and written once per
+ * K block, and a C tile's rows lie ldc apart, so a column of tiles (the other order) touches a
+ * new page for every row and the hardware prefetchers never see a stream, while a row of tiles
+ * (this order) walks MR rows of C sequentially, MR streams they follow. And since the A
+ * micro-panel is the narrower (MR < NR), it leaves L1 room for a deeper kc, which divides the
+ * C traffic. Packing A costs once per nc block of columns, amortised over nc/NR micro-kernel
+ * calls; B is packed once.
  *
  * Transposes and leading dimensions are absorbed by the packing; the micro-kernel only ever sees
  * packed panels (kernels/gemm/ukernel.h). Every C element is summed in the same order (the K
@@ -35,20 +37,23 @@
  * times both in prepare on the real B and remembers the faster per machine and shape.
  *
  * The cache model (Low et al. 2016, "Analytical modeling is enough for high-performance BLIS"),
- * its associativity arguments approximated by fractions of capacity:
- *  - L1 holds the B micro-panel (kc×NR), reused by every A micro-panel of the block, and the
- *    A micro-panel (MR×kc) streaming past it. A part stays free for the C tile's lines and lines in
- *    flight (Low et al. keep one way; GEMM_L1_FREE, an eighth, is about one way of an 8- to 12-way
- *    L1); the rest is shared in the proportion NR : MR of the two panels' widths (both kc deep), so
- *    that the A stream, evicting least recently used lines, evicts its own older lines and never
- *    the B micro-panel:  kc = (1 − 1/8)·L1 / ((MR + NR)·4 bytes), rounded down to a multiple of
- *    16 (whole cache lines for any MR and NR).
- *  - L2 holds the packed A block (mc×kc), reused once per B micro-panel; it may fill half of L2,
- *    the other half taking the B micro-panels that stream in from L3 and the lines of C:
- *    mc = L2/2 / (kc·4 bytes), rounded down to a multiple of MR.
- *  - L3 holds the B panel (kc×nc), reused by every A block. The L3 is shared by the cores (and
- *    arch/topo clamps what a VM reports), so a thread's panel may fill half of its core's share:
- *    nc = L3/cores/2 / (kc·4 bytes), rounded down to a multiple of NR.
+ * with the roles of the two micro-panels swapped as above, its associativity arguments
+ * approximated by fractions of capacity:
+ *  - L1 holds the A micro-panel (MR×kc), reused by every B micro-panel of the panel, while the
+ *    B micro-panels stream past it from L2 and the C tile's lines come and go. The A micro-panel
+ *    may fill half of L1 (GEMM_L1_A_PANEL), the other half taking the lines in flight: it is
+ *    touched every k step and so never the least recently used:
+ *    kc ≤ L1/2 / (MR·4 bytes).
+ *  - L2 holds the B panel (kc×nc), reused by every A micro-panel; it may fill half of L2, the
+ *    other half taking the A micro-panel being packed and the lines of C: kc·nc ≤ L2/2 / 4 bytes.
+ *    Within that area, a deeper kc divides the C traffic (C is read and written once per K
+ *    block) and a wider nc divides the packing of A (repeated once per nc block), both by the
+ *    same factor, so kc is also held to at most nc: kc ≤ √(L2/2 / 4 bytes).
+ *    kc is rounded down to a multiple of 16 (whole cache lines for any MR and NR), nc down to a
+ *    multiple of NR.
+ *  - L3 holds what streams through: the A micro-panels being packed and the C rows. A thread's
+ *    B panel must not crowd its core's share of L3 either (a VM may report a small share, arch/topo
+ *    clamps what it reports): nc is also held to the core's share of L3 over 2 / (kc·4 bytes).
  *
  * Signed zeros. Applying alpha to each K block (C += alpha·acc_b) gives +0 where the partial
  * sums cancel, while alpha·Σ gives -0 for alpha < 0 (or alpha = 0 and Σ < 0). So when K spans
@@ -73,10 +78,11 @@
 #define GEMM_DOT_COLS_PER_TASK 64
 /* Alignment of the packing buffers: one cache line, a whole zmm. */
 #define GEMM_PACK_ALIGN 64
-/* The cache model (header comment): the part of L1 left free, the part of L2 the A block may
- * fill, the part of a core's share of L3 the B panel may fill, as 1/x; kc's rounding step. */
-#define GEMM_L1_FREE 8
-#define GEMM_L2_A_BLOCK 2
+/* The cache model (header comment): the part of L1 the A micro-panel may fill, the part of L2 the
+ * B panel may fill, the part of a core's share of L3 the B panel may fill, as 1/x; kc's rounding
+ * step. */
+#define GEMM_L1_A_PANEL 2
+#define GEMM_L2_B_PANEL 2
 #define GEMM_L3_B_PANEL 2
 #define GEMM_KC_STEP 16
 /* Rows of row-major B packed together across a whole B panel: few enough sequential streams for
@@ -88,7 +94,7 @@
 
 typedef struct gemm_state {
     const cnb_gemm_arch *arch;
-    int mc, kc, nc;      /* caps of the blocks (the cache model's, clamped to the prepared problem) */
+    int kc, nc;          /* caps of the blocks (the cache model's, clamped to the prepared problem) */
     int ran_kc, ran_tm, ran_tn; /* the last run's K block and thread grid (ran_kc 0: the dot path) */
     int ran;             /* 1 once run */
     int use_dot;         /* the skinny-transposed path (the rule's or the planner's choice) */
@@ -96,7 +102,7 @@ typedef struct gemm_state {
     cnb_plan_how plan_how;
     char name[96];       /* cnb_gemm_kernel_name's buffer */
     int nthr;            /* packing buffers allocated for this many threads (by prepare) */
-    float **ap;          /* per thread, mc×kc: one A block in MR-row micro-panels */
+    float **ap;          /* per thread, MR×kc: one A micro-panel */
     float **bp;          /* per thread, kc×nc: one B panel in NR-column micro-panels */
     float *w;            /* M×N unscaled sums (see "Signed zeros"), when the problem needs them */
     size_t w_elems;
@@ -108,9 +114,8 @@ static int round_up(int a, int b) { return ceil_div(a, b) * b; }
 
 static int arch_valid(const cnb_gemm_arch *t)
 {
-    return t->mr > 0 && t->nr > 0 && t->mc > 0 && t->kc > 0 && t->nc > 0 &&
-           t->mr <= CNB_GEMM_MAX_MR && t->nr <= CNB_GEMM_MAX_NR && t->mc % t->mr == 0 &&
-           t->nc % t->nr == 0 && (t->nr * (int)sizeof(float)) % 16 == 0 && t->ukernel &&
+    return t->mr > 0 && t->nr > 0 && t->kc > 0 && t->nc > 0 && t->mr <= CNB_GEMM_MAX_MR &&
+           t->nr <= CNB_GEMM_MAX_NR && t->nc % t->nr == 0 && (t->nr * (int)sizeof(float)) % 16 == 0 && t->ukernel &&
            t->dot_max_m >= 0 && (t->dot_max_m == 0 || t->dot);
 }
 
@@ -127,11 +132,16 @@ cnb_gemm_blocks cnb_gemm_blocking_for(const cnb_gemm_arch *t, long long l1d, lon
                                       long long l3, int cores)
 {
     const long long f = sizeof(float);
-    cnb_gemm_blocks b = {.mc = t->mc, .kc = t->kc, .nc = t->nc};
-    if (l1d > 0)
-        b.kc = fit(l1d - l1d / GEMM_L1_FREE, (long long)(t->mr + t->nr) * f, GEMM_KC_STEP);
-    if (l2 > 0) b.mc = fit(l2 / GEMM_L2_A_BLOCK, b.kc * f, t->mr);
-    if (l3 > 0) b.nc = fit(l3 / max_int(cores, 1) / GEMM_L3_B_PANEL, b.kc * f, t->nr);
+    cnb_gemm_blocks b = {.kc = t->kc, .nc = t->nc};
+    if (l1d > 0) b.kc = fit(l1d / GEMM_L1_A_PANEL, (long long)t->mr * f, GEMM_KC_STEP);
+    if (l2 > 0) {
+        /* kc ≤ nc: the largest kc whose square fits the B panel's part of L2. */
+        long long sq = 1;
+        while ((sq + 1) * (sq + 1) * f <= l2 / GEMM_L2_B_PANEL) sq++;
+        if (l1d <= 0 || sq < b.kc) b.kc = fit(sq, 1, GEMM_KC_STEP);
+        b.nc = fit(l2 / GEMM_L2_B_PANEL, b.kc * f, t->nr);
+    }
+    if (l3 > 0) b.nc = min_int(b.nc, fit(l3 / max_int(cores, 1) / GEMM_L3_B_PANEL, b.kc * f, t->nr));
     return b;
 }
 
@@ -159,7 +169,7 @@ static int grow_buffers(gemm_state *s, int nthr)
     s->bp = bp;
     for (int t = s->nthr; t < nthr; t++) s->ap[t] = s->bp[t] = NULL;
     for (int t = s->nthr; t < nthr; t++) {
-        s->ap[t] = alloc_floats((size_t)s->mc * s->kc);
+        s->ap[t] = alloc_floats((size_t)s->arch->mr * s->kc);
         s->bp[t] = alloc_floats((size_t)s->nc * s->kc);
         s->nthr = t + 1;
         if (!s->ap[t] || !s->bp[t]) return 0;
@@ -229,7 +239,6 @@ void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const char *impl, const cnb_pr
     /* The machine's blocks, clamped to the problem so small problems get small buffers; run()
      * still works for any problem since these are only caps on the block sizes. */
     const cnb_gemm_blocks blk = cnb_gemm_blocking(arch);
-    s->mc = g->m > 0 ? min_int(blk.mc, round_up(g->m, arch->mr)) : arch->mr;
     s->nc = g->n > 0 ? min_int(blk.nc, round_up(g->n, arch->nr)) : arch->nr;
     s->kc = g->k > 0 ? min_int(blk.kc, g->k) : 1;
     /* Everything run() needs is allocated here, so that run() never allocates nor aborts:
@@ -359,19 +368,13 @@ static void gemm_block(const gemm_state *s, const cnb_gemm *g, int kc, int unsca
                     pack_b_panel(t, min_int(NR, nc - jr), min_int(strip, kb - p0),
                                  g->tb ? bblk + jr * ldb : bblk + p0 * ldb + jr, ldb, g->tb,
                                  bp + (ptrdiff_t)jr * kb + (ptrdiff_t)p0 * NR);
-            for (int ic = i0; ic < i1; ic += s->mc) {
-                const int mc = min_int(s->mc, i1 - ic);
-                const float *ablk = g->ta ? a + pc * lda + ic : a + ic * lda + pc;
+            const float *ablk = g->ta ? a + pc * lda : a + pc;
+            for (int ir = i0; ir < i1; ir += MR) {
+                const int rows = min_int(MR, i1 - ir);
+                pack_a_panel(t, rows, kb, g->ta ? ablk + ir : ablk + ir * lda, lda, g->ta, ap);
                 for (int jr = 0; jr < nc; jr += NR)
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        float *apanel = ap + (ptrdiff_t)ir * kb;
-                        if (jr == 0) /* pack just before first use: the kernel finds it in L1 */
-                            pack_a_panel(t, min_int(MR, mc - ir), kb,
-                                         g->ta ? ablk + ir : ablk + ir * lda, lda, g->ta, apanel);
-                        t->ukernel(min_int(MR, mc - ir), min_int(NR, nc - jr), kb, apanel,
-                                   bp + (ptrdiff_t)jr * kb, dst + (ic + ir) * ldd + jc + jr, ldd,
-                                   alpha, beta);
-                    }
+                    t->ukernel(rows, min_int(NR, nc - jr), kb, ap, bp + (ptrdiff_t)jr * kb,
+                               dst + ir * ldd + jc + jr, ldd, alpha, beta);
             }
         }
     }
@@ -488,8 +491,8 @@ const char *cnb_gemm_kernel_name(void *state, const char *name)
         snprintf(s->name, sizeof s->name, "%s[dot %d columns a task%s]", name,
                  GEMM_DOT_COLS_PER_TASK, plan);
     else
-        snprintf(s->name, sizeof s->name, "%s[kc%d mc%d nc%d grid %dx%d%s]", name,
-                 s->ran ? s->ran_kc : s->kc, s->mc, s->nc, s->ran ? s->ran_tm : 1,
+        snprintf(s->name, sizeof s->name, "%s[kc%d nc%d grid %dx%d%s]", name,
+                 s->ran ? s->ran_kc : s->kc, s->nc, s->ran ? s->ran_tm : 1,
                  s->ran ? s->ran_tn : 1, plan);
     return s->name;
 }

@@ -15,22 +15,22 @@ typedef void cnb_gemm_pack_fn(int n, int k, const float *restrict src, ptrdiff_t
                               float *restrict dst);
 
 /* One line of an ISA's blocking table. Invariants (checked by cnb_gemm_prepare):
- *   mc % mr == 0, nc % nr == 0, all > 0, mr ≤ CNB_GEMM_MAX_MR, nr ≤ CNB_GEMM_MAX_NR.
- * The cache blocks mc, kc, nc are fallbacks: prepare derives the blocks from the detected caches
+ *   nc % nr == 0, all > 0, mr ≤ CNB_GEMM_MAX_MR, nr ≤ CNB_GEMM_MAX_NR.
+ * The cache blocks kc, nc are fallbacks: prepare derives the blocks from the detected caches
  * (cnb_gemm_blocking) and uses a table value only where its cache is unknown. */
 typedef struct cnb_gemm_arch {
     int mr, nr;              /* micro-tile: rows of A / columns of B per micro-kernel call */
-    int mc, kc, nc;          /* fallback cache blocks: A block mc×kc (L2), B micro-panel kc×nr
-                              * (L1), B panel kc×nc (L3); one set of buffers per thread */
+    int kc, nc;              /* fallback cache blocks: A micro-panel mr×kc (L1), B panel kc×nc
+                              * (L2); one set of buffers per thread */
     cnb_gemm_ukernel_fn *ukernel;
     int dot_max_m;           /* tb, !ta and m ≤ dot_max_m use dot instead (0: never) */
     cnb_gemm_dotkernel_fn *dot;
     cnb_gemm_pack_fn *pack_a, *pack_b;   /* optional (NULL: the driver's plain C) */
 } cnb_gemm_arch;
 
-/* Cache blocks mc (rows of A), kc (depth), nc (columns of B). */
+/* Cache blocks kc (depth), nc (columns of B). */
 typedef struct cnb_gemm_blocks {
-    int mc, kc, nc;
+    int kc, nc;
 } cnb_gemm_blocks;
 
 /* The blocks the analytical model of driver.c gives an ISA's tile for caches of l1d, l2 and l3
@@ -60,7 +60,7 @@ void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const char *impl, const cnb_pr
 void cnb_gemm_run(void *state, const cnb_problem *p, const void *a, const void *b, void *c);
 void cnb_gemm_release(void *state);
 /* For the record's kernel_name: `name` and the blocking the state last ran, e.g.
- * "gemm/avx512_14x32[kc224 mc1162 nc2048 grid 1x2]" (the blocks as clamped to the problem, kc
+ * "gemm/avx512_14x32[kc432 nc576 grid 1x2]" (the blocks as clamped to the problem, kc
  * the K block really used, the thread grid tm×tn of the last run). */
 const char *cnb_gemm_kernel_name(void *state, const char *name);
 

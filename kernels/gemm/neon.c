@@ -133,8 +133,8 @@ static void dot_kernel(int m, int n, int k, const float *restrict a, ptrdiff_t l
 }
 
 const cnb_gemm_arch cnb_gemm_arch_8x12__neon = {
-    /*    mr       nr       mc        kc         nc                                              */
-    .mr = MR, .nr = NR, .mc = 8 * 24, .kc = 256, .nc = 12 * 256, .ukernel = ukernel_8x12,
+    /*    mr       nr       kc         nc                                                       */
+    .mr = MR, .nr = NR, .kc = 256, .nc = 12 * 40, .ukernel = ukernel_8x12,
     .dot_max_m = 4, .dot = dot_kernel,
 };
 
