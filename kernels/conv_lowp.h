@@ -1,12 +1,13 @@
 /* The low-precision direct convolution (bf16 and int8 on nCx16c), ISA-independent driver: weight
  * packing, border clipping of the kernel taps, tiling and OpenMP threading. Baseline-compiled,
- * like the GEMM's kernels/lowp.c. Each ISA file (kernels/conv/avx512_bf16.c, avx512_vnni.c)
- * hands it a table (its dot-product group, register tiles and micro-kernels, built from
- * kernels/conv/lowp_body.h) and forwards its record's prepare/run/release here.
+ * like the GEMM's kernels/lowp.c. Each ISA file (kernels/conv/avx512_bf16.c, avx512_vnni.c,
+ * avx_vnni.c) hands it a table (its dot-product group, register tiles and micro-kernels, built
+ * from kernels/conv/lowp_body.h) and forwards its record's prepare/run/release here.
  *
  * Types: src and dst in nCx16c with elements of p->dt.src / p->dt.dst; bf16 × bf16 with fp32
  * accumulation (out f32 or bf16), u8 × s8 with int32 accumulation (out s32, or requantized to
- * u8/s8). The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h), so both ops round alike.
+ * u8/s8). The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h, lowp_avx2.h), so both ops
+ * round alike.
  *
  * Groups of the dot products. The instructions multiply 32-bit groups of g elements (bf16:
  * pairs, g = 2; u8/s8: quads, g = 4) lane by lane and add the g products to a 32-bit
@@ -19,7 +20,7 @@
  * zero weights across groups, beyond IC and beyond OC):
  *
  *   [ob][icb][kd][kh][kw][q: QB groups of the block][16 oc lanes][g elements]
- *                                                     one 64-byte vector per (icb, tap, q)
+ *                                   one 64-byte vector (two 32-byte halves) per (icb, tap, q)
  *
  * Depthwise (g = ic = oc): per channel, no reduction over channels: the kernel multiplies a
  * vector of 16 channels of a pixel with a vector of 16 weights, widened to 32 bits (int8 to
@@ -88,6 +89,7 @@ typedef struct cnb_conv_lowp_isa {
 } cnb_conv_lowp_isa;
 
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx512_bf16, cnb_conv_lowp_table__avx512_vnni;
+extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx_vnni;
 
 const char *cnb_conv_lowp_supports(const cnb_problem *p);
 void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei);

@@ -1,5 +1,5 @@
 /* The bf16 and int8 direct convolutions (kernels/conv_lowp.c, kernels/conv/avx512_bf16.c,
- * avx512_vnni.c), bit-exact against the reference (cnb_ref_conv_dt) in exact mode, whose int8
+ * avx512_vnni.c, avx_vnni.c), bit-exact against the reference (cnb_ref_conv_dt) in exact mode, whose int8
  * data span the whole ranges (u8 up to 255, s8 down to −128: products near 255·128, negative
  * weights). Sizes come from the ISA tables: for every nb of a table and every ur up to its
  * ur_max, a row whose interior run is exactly ur pixels (W = ur + 2 with padding 1, 3 taps: the
@@ -19,7 +19,8 @@
 #include "tests/test.h"
 
 #if defined(__x86_64__)
-extern const cnb_impl cnb_conv_bf16_direct__avx512_bf16, cnb_conv_u8s8_direct__avx512_vnni;
+extern const cnb_impl cnb_conv_bf16_direct__avx512_bf16, cnb_conv_u8s8_direct__avx512_vnni,
+    cnb_conv_u8s8_direct__avx_vnni;
 
 static const struct {
     const cnb_impl *impl;
@@ -28,6 +29,7 @@ static const struct {
 } lowp_impls[] = {
     {&cnb_conv_bf16_direct__avx512_bf16, &cnb_conv_lowp_table__avx512_bf16, {"bf16:bf16:f32", "bf16", NULL}},
     {&cnb_conv_u8s8_direct__avx512_vnni, &cnb_conv_lowp_table__avx512_vnni, {"u8:s8:s32", "u8:s8:u8", "u8:s8:s8"}},
+    {&cnb_conv_u8s8_direct__avx_vnni, &cnb_conv_lowp_table__avx_vnni, {"u8:s8:s32", "u8:s8:u8", "u8:s8:s8"}},
 };
 
 static int pairs, failures_shown;
