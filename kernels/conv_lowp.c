@@ -7,11 +7,14 @@
  * partial sums, unlike the f32 driver's dst). A 3×3 layer with padding 1 gets a 1-pixel tile at
  * each end of a row, over 2 of the 3 kw taps.
  *
+ * A 1x1 layer with unit strides and no padding has its rows merged into longer ones
+ * (merge_1x1_rows), so that the short rows of 14×14 and 7×7 maps still make full tiles.
+ *
  * Input channels go in chunks of icc blocks whose packed weights (for the nb blocks of a tile)
- * stay in L1 while the chunk sweeps a work item's rows; a chunk that is not the last leaves its
- * sums, as they are (f32 or int32), in a per-thread scratch of those rows, which the next chunk
- * starts from. A chunk takes at least MIN_QSTEPS group steps per call (so loading and storing the
- * accumulators stays a small share) and a 1x1 layer usually needs no chunk at all. A work item
+ * stay in L1, beside the src lines of a pixel tile, while the chunk sweeps a work item's rows; a
+ * chunk that is not the last leaves its sums, as they are (f32 or int32), in a per-thread scratch
+ * of those rows, which the next chunk starts from. A chunk takes at least MIN_QSTEPS group steps
+ * per call (so loading and storing the accumulators stays a small share). A work item
  * is tg oc tiles (their chunk weights together in L1) × ohb rows (their scratch in L2); in a
  * chunk, row by row and pixel tile by pixel tile, the tiles of the group run one after the other
  * on the same src lines.
@@ -28,10 +31,13 @@
 #include <string.h>
 
 enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
-/* Cache budgets: the packed weights of one input-channel chunk of an oc tile stay in L1 (half of
- * the smallest L1d we target, 32 KiB, leaving the rest to src lines); the partial sums of a work
- * item's rows (re-read once per chunk) stay in L2. */
-enum { WEI_CHUNK_BYTES = 32 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
+/* Cache budgets: the working set of one input-channel chunk, the packed weights of the tiles of
+ * a work item and the src lines of one pixel tile, stays in L1 (three quarters of the smallest
+ * L1d we target, 32 KiB, leaving the rest to the outputs, the partial sums and the stack): the
+ * weights are re-read for every pixel tile (64/ur bytes per dot product), so they are the ones
+ * that must not spill; the partial sums of a work item's rows (re-read once per chunk) stay in
+ * L2. */
+enum { L1_CHUNK_BYTES = 24 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
 
 typedef struct oc_tile {
     int ob, nb;
@@ -131,6 +137,26 @@ static double row_cost(const cnb_conv_lowp_isa *isa, const row_tile *rt, int n, 
     double s = 0;
     for (int i = 0; i < n; i++) s += rt[i].nkw * tile_cost(isa, nb, rt[i].ur);
     return s;
+}
+
+/* A 1x1 convolution with unit strides and no padding reads input pixel p for output pixel p,
+ * in the same order (nCx16c keeps a block's pixels contiguous), so consecutive rows can be
+ * merged into one longer row: the driver then sees k·ow-pixel rows, whose tiles are fewer and
+ * fuller than the tiles of short rows (a 7×7 map gives one 49-pixel row instead of seven rows
+ * of 7). k is the smallest divisor of od·oh that makes a row at least min_px pixels long, so
+ * that the rows stay many enough to share among threads. */
+static void merge_1x1_rows(cnb_conv *c, int min_px)
+{
+    if (c->kd != 1 || c->kh != 1 || c->kw != 1 || c->sd != 1 || c->sh != 1 || c->sw != 1 ||
+        c->pd || c->ph || c->pw || c->pd_r || c->ph_r || c->pw_r || c->od != c->id ||
+        c->oh != c->ih || c->ow != c->iw)
+        return;
+    const int rows = c->od * c->oh;
+    int k = 1;
+    while (k < rows && (rows % k || k * c->ow < min_px)) k++;
+    c->ow = c->iw = k * c->ow;
+    c->oh = c->ih = rows / k;
+    c->od = c->id = 1;
 }
 
 /* Weight element i of the user's array, for any type of the supported triples. */
@@ -253,8 +279,8 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     if (cnb_conv_lowp_supports(p) || !wei || !isa_ok(isa)) return NULL;
     lowp_plan *P = calloc(1, sizeof *P);
     if (!P) return NULL;
-    const cnb_conv *c = &p->conv;
-    P->c = *c;
+    P->c = p->conv;
+    const cnb_conv *c = &P->c;
     P->isa = isa;
     P->epi.t = p->dt;
     P->epi.esize = cnb_dt_size(p->dt.src);
@@ -264,6 +290,7 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     P->n_cb_in = (c->ic + BLK - 1) / BLK;
     P->n_cb_out = (c->oc + BLK - 1) / BLK;
     P->depthwise = c->g > 1 && c->g == c->ic && c->g == c->oc;
+    if (!P->depthwise) merge_1x1_rows(&P->c, 2 * isa->ur_max[1]);
     P->rt = malloc(sizeof(row_tile) * (c->ow > 0 ? c->ow : 1));
     if (!P->rt || !cnb_clip_dh_make(c, &P->dh)) goto fail;
     if (P->depthwise) {
@@ -280,14 +307,19 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     if (!P->ot) goto fail;
     build_oc_tiles(P, P->nb, P->ot);
     /* Blocking (see the top of the file): chunks of icc input blocks, at least MIN_QSTEPS
-     * group steps per call, and groups of tg oc tiles whose chunk weights fit WEI_CHUNK_BYTES. */
+     * group steps per call, and groups of tg oc tiles, so that the chunk's weights of the group
+     * and the src lines of a pixel tile fit L1_CHUNK_BYTES. Per input block: icb_bytes of
+     * weights per tile, src_icb bytes of src (the kd·kh input rows of the pixel tile's span). */
     const int64_t icb_bytes = (int64_t)P->nb * c->kd * c->kh * c->kw * P->qb * BLK * 4;
+    const int ur = isa->ur_max[P->nb] < c->ow ? isa->ur_max[P->nb] : c->ow;
+    const int64_t span = (int64_t)(ur - 1) * c->sw + (int64_t)(c->kw - 1) * (c->dw + 1) + 1;
+    const int64_t src_icb = (int64_t)c->kd * c->kh * span * BLK * P->epi.esize;
     const int qsteps_icb = c->kd * c->kh * c->kw * P->qb;
     int max_icb = 1;
     for (int ob = 0; ob < P->n_cb_out; ob++)
         if (P->n_icb[ob] > max_icb) max_icb = P->n_icb[ob];
-    const int64_t budget = WEI_CHUNK_BYTES;
-    P->icc = (int)(budget / icb_bytes);
+    const int64_t budget = L1_CHUNK_BYTES;
+    P->icc = (int)(budget / (icb_bytes + src_icb));
     if (P->icc * qsteps_icb < MIN_QSTEPS) P->icc = (MIN_QSTEPS + qsteps_icb - 1) / qsteps_icb;
     if (P->icc >= max_icb) P->icc = max_icb;
     else {
@@ -296,7 +328,7 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         P->icc = (max_icb + nch - 1) / nch;
     }
     P->chunked = P->icc < max_icb;
-    P->tg = (int)(budget / (P->icc * icb_bytes));
+    P->tg = (int)((budget - P->icc * src_icb) / (P->icc * icb_bytes));
     if (P->tg < 1) P->tg = 1;
     if (P->tg > P->n_ot) P->tg = P->n_ot;
     P->ohb = 1;

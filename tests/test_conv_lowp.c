@@ -93,6 +93,8 @@ static void sweep(const cnb_impl *m, const cnb_conv_lowp_isa *t, const char *dt)
         "mb1ic3id4ih5iw6oc16od3oh4ow5kd2kh2kw2",
         "mb2ic64ih14iw14oc96kh1kw1",                     /* 1x1 */
         "mb1ic100ih9iw9oc50oh5ow5kh1kw1sh2sw2",          /* 1x1, stride 2 */
+        "mb1ic40id3ih5iw7oc24od3oh5ow7kd1kh1kw1",        /* 1x1 3D: rows merged across depths */
+        "mb1ic520ih7iw7oc40kh1kw1",                      /* 1x1, merged rows, chunked */
         "mb1ic3ih30iw30oc20oh15ow15kh7kw7sh2sw2ph3pw3",  /* the first layer of ResNet */
         "mb1ic128ih7iw7oc80kh3kw3ph1pw1",                /* chunked reduction */
     };
