@@ -67,6 +67,10 @@ typedef struct lowp_plan {
     row_tile *rt;
     int n_rt;
     cnb_clip_dh dh;          /* clipped kd, kh ranges per od, oh */
+    int s8src;               /* s8 source (kernels/conv_lowp.h): */
+    uint8_t *src_u8;         /* its copy XOR 0x80, src_bytes long */
+    int64_t src_bytes;
+    int32_t *wsum;           /* −128·Σ_ic w per [ob][tap][16 lanes] */
     char name[128];
 } lowp_plan;
 
@@ -81,6 +85,8 @@ void cnb_conv_lowp_release(void *state)
     free(P->n_icb);
     free(P->ot);
     free(P->rt);
+    free(P->src_u8);
+    free(P->wsum);
     cnb_clip_dh_free(&P->dh);
     free(P);
 }
@@ -97,7 +103,8 @@ const char *cnb_conv_lowp_supports(const cnb_problem *p)
     if (c->g < 1 || c->ic % c->g || c->oc % c->g) return "channels not divisible by groups";
     const char *why = cnb_conv_stride_error(c);
     if (why) return why;
-    if (p->dt.src == CNB_DT_S8) return "s8 source (the instructions take u8 × s8)";
+    if (p->dt.src == CNB_DT_S8 && c->g > 1 && c->g == c->ic && c->g == c->oc)
+        return "s8 source in a depthwise convolution (the s8 compensation is for the row kernels)";
     if (cnb_dt_requantized(&p->dt)) {
         const int shift = requant_shift(&p->dt);
         if (shift < 0 || shift > 31) return "a requantization scale that is not 2^-s, 0 ≤ s ≤ 31";
@@ -232,6 +239,29 @@ static int pack_rows(lowp_plan *P, const void *wei, int es)
     return 1;
 }
 
+/* s8 source: −128 × the sum over the input channels of each packed weight lane, per output
+ * block and tap (the packing is zero across groups and beyond IC, so those add nothing). */
+static int pack_wsum(lowp_plan *P)
+{
+    const cnb_conv *c = &P->c;
+    const int taps = c->kd * c->kh * c->kw, G = P->isa->group, QB = P->qb;
+    P->wsum = cnb_alloc64((int64_t)P->n_cb_out * taps * BLK * 4);
+    if (!P->wsum) return 0;
+    for (int ob = 0; ob < P->n_cb_out; ob++)
+        for (int t = 0; t < taps; t++)
+            for (int o = 0; o < BLK; o++) {
+                int32_t sum = 0;
+                for (int icb = 0; icb < P->n_icb[ob]; icb++) {
+                    const int8_t *w = (const int8_t *)(P->wei + P->wei_off[ob]) +
+                                      (((int64_t)icb * taps + t) * QB * BLK + o) * G;
+                    for (int q = 0; q < QB; q++)
+                        for (int e = 0; e < G; e++) sum += w[q * BLK * G + e];
+                }
+                P->wsum[((int64_t)ob * taps + t) * BLK + o] = -128 * sum;
+            }
+    return 1;
+}
+
 /* Output-channel tiles of nb blocks over runs of consecutive blocks that read the same input
  * blocks (every block for g = 1), the last of a run smaller. Returns the count. */
 static int build_oc_tiles(const lowp_plan *P, int nb, oc_tile *ot)
@@ -300,6 +330,12 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         return P;
     }
     if (!pack_rows(P, wei, cnb_dt_size(p->dt.wei))) goto fail;
+    if (p->dt.src == CNB_DT_S8) {
+        P->s8src = 1;
+        P->src_bytes = (int64_t)c->mb * P->n_cb_in * c->id * c->ih * c->iw * BLK;
+        P->src_u8 = cnb_alloc64(P->src_bytes);
+        if (!P->src_u8 || !pack_wsum(P)) goto fail;
+    }
     P->nb = choose_nb(P, P->rt);
     P->n_rt = build_row_tiles(c, isa->ur_max[P->nb], P->rt);
     P->n_ot = build_oc_tiles(P, P->nb, NULL);
@@ -401,6 +437,34 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
     }
 }
 
+/* s8 source: the initial sums of a call, −128 × the weights of the taps it reads (its clipped
+ * window), per lane of its nb output blocks. */
+static void s8_compensation(const lowp_plan *P, int ob, int nb, int kd_lo, int nkd, int kh_lo,
+                            int nkh, int kw_lo, int nkw, int32_t *comp)
+{
+    const cnb_conv *c = &P->c;
+    const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
+    for (int b = 0; b < nb; b++) {
+        int32_t *o = comp + b * BLK;
+        for (int l = 0; l < BLK; l++) o[l] = 0;
+        for (int kd = kd_lo; kd < kd_lo + nkd; kd++)
+            for (int kh = kh_lo; kh < kh_lo + nkh; kh++)
+                for (int kw = kw_lo; kw < kw_lo + nkw; kw++) {
+                    const int32_t *w = P->wsum + ((ob + b) * taps + ((int64_t)kd * c->kh + kh) * c->kw + kw) * BLK;
+                    for (int l = 0; l < BLK; l++) o[l] += w[l];
+                }
+    }
+}
+
+/* s8 source: the u8 copy (s + 128 = s XOR 0x80), every byte of the blocked tensor. */
+static void xor_source(const lowp_plan *P, const void *src)
+{
+    const uint8_t *s = src;
+    uint8_t *d = P->src_u8;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < P->src_bytes; i++) d[i] = (uint8_t)(s[i] ^ 0x80);
+}
+
 static void run_rows(const lowp_plan *P, const void *src, void *dst)
 {
     const cnb_conv *c = &P->c;
@@ -432,6 +496,7 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
         a.dst_ob = dst_cb;
         a.acc_ob = (ptrdiff_t)ohb * c->ow * BLK;
         a.epi = &P->epi;
+        _Alignas(64) int32_t comp[CNB_CONV_NB_MAX * BLK];
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < items; it++) {
             const int rb = (int)(it % n_rb), od = (int)(it / n_rb % c->od);
@@ -468,6 +533,12 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
                             a.nkw = valid ? r->nkw : 0;
                             a.src = s32 + ((int64_t)n * P->n_cb_in + P->icb_s[ob] + c0) * src_cb + s_off;
                             a.wei = P->wei + P->wei_off[ob] + c0 * a.wei_icb + w_off;
+                            a.init = NULL;
+                            if (P->s8src && c0 == 0) {
+                                s8_compensation(P, ob, ot.nb, kd_lo, a.nkd, kh_lo, a.nkh,
+                                                r->kw_lo, a.nkw, comp);
+                                a.init = comp;
+                            }
                             a.dst_index = ((int64_t)n * P->n_cb_out + ob) * dst_cb +
                                           (((int64_t)od * c->oh + oh) * c->ow + r->ow0) * BLK;
                             a.acc = acc ? acc + (t - t0) * acc_tile +
@@ -488,7 +559,10 @@ void cnb_conv_lowp_run(void *state, const cnb_problem *p, const void *src, const
     const lowp_plan *P = state;
     if (P->depthwise)
         run_depthwise(P, src, dst);
-    else
+    else if (P->s8src) {
+        xor_source(P, src);
+        run_rows(P, P->src_u8, dst);
+    } else
         run_rows(P, src, dst);
 }
 

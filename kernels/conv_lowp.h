@@ -22,6 +22,13 @@
  *   [ob][icb][kd][kh][kw][q: QB groups of the block][16 oc lanes][g elements]
  *                                   one 64-byte vector (two 32-byte halves) per (icb, tap, q)
  *
+ * s8 source (int8 rows only): the dot products take u8 × s8, so run copies the source with
+ * 0x80 XORed into every byte (s + 128 as u8) and starts each output's sum from −128 × the sum of
+ * the weights it multiplies: over its input channels and over the taps the call really reads
+ * (the driver clips the padding taps, so a border pixel's compensation counts fewer taps; a
+ * padded element contributes 0, as in the reference). prepare keeps −128·Σ_ic w per (output
+ * block, tap, lane); run adds the taps of each call's clipped window into args.init.
+ *
  * Depthwise (g = ic = oc): per channel, no reduction over channels: the kernel multiplies a
  * vector of 16 channels of a pixel with a vector of 16 weights, widened to 32 bits (int8 to
  * int32, bf16 to f32, both exact) and packed [cb][kd][kh][kw][16 lanes] as 32-bit words. */
@@ -54,6 +61,9 @@ typedef struct cnb_conv_lowp_args {
                             * aligned; the pixel stride is 16 */
     ptrdiff_t acc_ob;      /* its block stride, in elements */
     int acc_load, final;   /* start from acc; 1: epilogue to dst, 0: sums to acc */
+    const int32_t *init;   /* int8, first chunk (acc_load 0): NULL, the sums start from zero;
+                            * else from these nb·16 int32 (block b at b·16, 64-byte aligned),
+                            * the same for every pixel: the s8-source compensation */
     const cnb_lowp_state *epi;   /* the epilogue's types and shift (t, shift) */
 } cnb_conv_lowp_args;
 

@@ -1,5 +1,6 @@
 /* conv/avx512_vnni_direct: u8 × s8 direct convolution on nCx16c with int32 accumulation
- * (vpdpbusd), s32 out or requantized to u8/s8. Driver: kernels/conv_lowp.c; micro-kernels:
+ * (vpdpbusd), s32 out or requantized to u8/s8; an s8 source goes through the driver's
+ * compensation (kernels/conv_lowp.h), except in depthwise layers. Driver: kernels/conv_lowp.c; micro-kernels:
  * kernels/conv/lowp_body.h with vpdpbusd as the dot product (u8 input quads × s8 weight quads,
  * the four products added to the int32 lane with no intermediate saturation); epilogue: the
  * GEMM's (kernels/gemm/lowp_avx512.h). Depthwise widens both to int32 (vpmulld, vpaddd). */
@@ -60,7 +61,8 @@ const cnb_impl cnb_conv_u8s8_direct__avx512_vnni = {
     .op = CNB_OP_CONV,
     .isa = CNB_ISA_AVX512_VNNI,
     .layout = CNB_LAYOUT_NCX16C,
-    .dt_mask = CNB_DTM(CNB_DTC_U8S8S32) | CNB_DTM(CNB_DTC_U8S8U8) | CNB_DTM(CNB_DTC_U8S8S8),
+    .dt_mask = CNB_DTM(CNB_DTC_U8S8S32) | CNB_DTM(CNB_DTC_U8S8U8) | CNB_DTM(CNB_DTC_U8S8S8) |
+               CNB_DTM(CNB_DTC_S8S8S32) | CNB_DTM(CNB_DTC_S8S8U8) | CNB_DTM(CNB_DTC_S8S8S8),
     .supports = cnb_conv_lowp_supports,
     .prepare = prepare,
     .run = cnb_conv_lowp_run,

@@ -1,6 +1,7 @@
 /* conv/avx_vnni_direct: u8 × s8 direct convolution on nCx16c with int32 accumulation (AVX-VNNI:
  * the VEX-coded vpdpbusd on ymm, for AVX2 CPUs that have it without AVX-512, and for any that
- * has both when capped at this level), s32 out or requantized to u8/s8. Driver:
+ * has both when capped at this level), s32 out or requantized to u8/s8; an s8 source goes
+ * through the driver's compensation (kernels/conv_lowp.h), except in depthwise layers. Driver:
  * kernels/conv_lowp.c; micro-kernels: kernels/conv/lowp_body.h with 8-lane vectors, a
  * 16-channel block as two ymm halves (lanes 0..7, 8..15 of the packed weights, the scratch and
  * the output); epilogue: kernels/gemm/lowp_avx2.h. Depthwise widens both to int32 (vpmulld,
@@ -63,7 +64,8 @@ const cnb_impl cnb_conv_u8s8_direct__avx_vnni = {
     .op = CNB_OP_CONV,
     .isa = CNB_ISA_AVX_VNNI,
     .layout = CNB_LAYOUT_NCX16C,
-    .dt_mask = CNB_DTM(CNB_DTC_U8S8S32) | CNB_DTM(CNB_DTC_U8S8U8) | CNB_DTM(CNB_DTC_U8S8S8),
+    .dt_mask = CNB_DTM(CNB_DTC_U8S8S32) | CNB_DTM(CNB_DTC_U8S8U8) | CNB_DTM(CNB_DTC_U8S8S8) |
+               CNB_DTM(CNB_DTC_S8S8S32) | CNB_DTM(CNB_DTC_S8S8U8) | CNB_DTM(CNB_DTC_S8S8S8),
     .supports = cnb_conv_lowp_supports,
     .prepare = prepare,
     .run = cnb_conv_lowp_run,

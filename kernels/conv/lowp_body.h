@@ -90,6 +90,13 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
 #pragma GCC unroll 2
                 for (int h = 0; h < NV; h++)
                     acc[(b * ur + j) * NV + h] = acc_ld(a->acc, b * a->acc_ob + j * 16 + h * VL);
+    } else if (a->init) {
+#pragma GCC unroll 4
+        for (int b = 0; b < nb; b++)
+#pragma GCC unroll 28
+            for (int j = 0; j < ur; j++)
+#pragma GCC unroll 2
+                for (int h = 0; h < NV; h++) acc[(b * ur + j) * NV + h] = acc_ld(a->init, b * 16 + h * VL);
     } else {
 #pragma GCC unroll 28
         for (int i = 0; i < nb * ur * NV; i++) acc[i] = acc_zero();
