@@ -12,6 +12,7 @@
 
 #define ISA_NAME "avx512_vnni"
 #define VL 16
+#define S8_INIT 1
 #define GROUP 4
 /* (nb, ur_max): nb·ur accumulators ≤ 28, plus nb weight vectors and a broadcast. */
 #define ROW_TILES(X) X(1, 24) X(2, 12) X(3, 8) X(4, 6)

@@ -18,6 +18,7 @@
 
 #define ISA_NAME "avx_vnni"
 #define VL 8
+#define S8_INIT 1
 #define GROUP 4
 #define ROW_TILES(X) X(1, 6) X(2, 2)
 #define DW_UR_MAX 6

@@ -23,6 +23,8 @@
  *     acc_t dw_load_src(const void *src, ptrdiff_t i);  VL elements from element i, widened
  *     acc_t dw_load_wei(const int32_t *w);              VL packed depthwise weights
  *     acc_t dw_mac(acc_t acc, acc_t x, acc_t w);        acc + x·w, exact
+ *   S8_INIT                  1 when the driver may pass args.init (int8: the s8-source
+ *                            compensation), 0 when never (bf16: no code for it)
  *
  * and gets row and dw for its table (CNB_CONV_LOWP_TABLE). No store is masked: nCx16c blocks are
  * whole in memory (a channel tail is zero padding of the block), so every block is stored whole.
@@ -90,7 +92,7 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
 #pragma GCC unroll 2
                 for (int h = 0; h < NV; h++)
                     acc[(b * ur + j) * NV + h] = acc_ld(a->acc, b * a->acc_ob + j * 16 + h * VL);
-    } else if (a->init) {
+    } else if (S8_INIT && a->init) {
 #pragma GCC unroll 4
         for (int b = 0; b < nb; b++)
 #pragma GCC unroll 28
