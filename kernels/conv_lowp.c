@@ -7,11 +7,14 @@
  * partial sums, unlike the f32 driver's dst). A 3×3 layer with padding 1 gets a 1-pixel tile at
  * each end of a row, over 2 of the 3 kw taps.
  *
+ * A 1x1 layer with unit strides and no padding has its rows merged into longer ones
+ * (merge_1x1_rows), so that the short rows of 14×14 and 7×7 maps still make full tiles.
+ *
  * Input channels go in chunks of icc blocks whose packed weights (for the nb blocks of a tile)
- * stay in L1 while the chunk sweeps a work item's rows; a chunk that is not the last leaves its
- * sums, as they are (f32 or int32), in a per-thread scratch of those rows, which the next chunk
- * starts from. A chunk takes at least MIN_QSTEPS group steps per call (so loading and storing the
- * accumulators stays a small share) and a 1x1 layer usually needs no chunk at all. A work item
+ * stay in L1, beside the src lines of a pixel tile, while the chunk sweeps a work item's rows; a
+ * chunk that is not the last leaves its sums, as they are (f32 or int32), in a per-thread scratch
+ * of those rows, which the next chunk starts from. A chunk takes at least MIN_QSTEPS group steps
+ * per call (so loading and storing the accumulators stays a small share). A work item
  * is tg oc tiles (their chunk weights together in L1) × ohb rows (their scratch in L2); in a
  * chunk, row by row and pixel tile by pixel tile, the tiles of the group run one after the other
  * on the same src lines.
@@ -28,10 +31,13 @@
 #include <string.h>
 
 enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
-/* Cache budgets: the packed weights of one input-channel chunk of an oc tile stay in L1 (half of
- * the smallest L1d we target, 32 KiB, leaving the rest to src lines); the partial sums of a work
- * item's rows (re-read once per chunk) stay in L2. */
-enum { WEI_CHUNK_BYTES = 32 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
+/* Cache budgets: the working set of one input-channel chunk, the packed weights of the tiles of
+ * a work item and the src lines of one pixel tile, stays in L1 (three quarters of the smallest
+ * L1d we target, 32 KiB, leaving the rest to the outputs, the partial sums and the stack): the
+ * weights are re-read for every pixel tile (64/ur bytes per dot product), so they are the ones
+ * that must not spill; the partial sums of a work item's rows (re-read once per chunk) stay in
+ * L2. */
+enum { L1_CHUNK_BYTES = 24 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
 
 typedef struct oc_tile {
     int ob, nb;
@@ -61,6 +67,10 @@ typedef struct lowp_plan {
     row_tile *rt;
     int n_rt;
     cnb_clip_dh dh;          /* clipped kd, kh ranges per od, oh */
+    int s8src;               /* s8 source (kernels/conv_lowp.h): */
+    uint8_t *src_u8;         /* its copy XOR 0x80, src_bytes long */
+    int64_t src_bytes;
+    int32_t *wsum;           /* −128·Σ_ic w per [ob][tap][16 lanes] */
     char name[128];
 } lowp_plan;
 
@@ -75,6 +85,8 @@ void cnb_conv_lowp_release(void *state)
     free(P->n_icb);
     free(P->ot);
     free(P->rt);
+    free(P->src_u8);
+    free(P->wsum);
     cnb_clip_dh_free(&P->dh);
     free(P);
 }
@@ -91,7 +103,8 @@ const char *cnb_conv_lowp_supports(const cnb_problem *p)
     if (c->g < 1 || c->ic % c->g || c->oc % c->g) return "channels not divisible by groups";
     const char *why = cnb_conv_stride_error(c);
     if (why) return why;
-    if (p->dt.src == CNB_DT_S8) return "s8 source (the instructions take u8 × s8)";
+    if (p->dt.src == CNB_DT_S8 && c->g > 1 && c->g == c->ic && c->g == c->oc)
+        return "s8 source in a depthwise convolution (the s8 compensation is for the row kernels)";
     if (cnb_dt_requantized(&p->dt)) {
         const int shift = requant_shift(&p->dt);
         if (shift < 0 || shift > 31) return "a requantization scale that is not 2^-s, 0 ≤ s ≤ 31";
@@ -131,6 +144,26 @@ static double row_cost(const cnb_conv_lowp_isa *isa, const row_tile *rt, int n, 
     double s = 0;
     for (int i = 0; i < n; i++) s += rt[i].nkw * tile_cost(isa, nb, rt[i].ur);
     return s;
+}
+
+/* A 1x1 convolution with unit strides and no padding reads input pixel p for output pixel p,
+ * in the same order (nCx16c keeps a block's pixels contiguous), so consecutive rows can be
+ * merged into one longer row: the driver then sees k·ow-pixel rows, whose tiles are fewer and
+ * fuller than the tiles of short rows (a 7×7 map gives one 49-pixel row instead of seven rows
+ * of 7). k is the smallest divisor of od·oh that makes a row at least min_px pixels long, so
+ * that the rows stay many enough to share among threads. */
+static void merge_1x1_rows(cnb_conv *c, int min_px)
+{
+    if (c->kd != 1 || c->kh != 1 || c->kw != 1 || c->sd != 1 || c->sh != 1 || c->sw != 1 ||
+        c->pd || c->ph || c->pw || c->pd_r || c->ph_r || c->pw_r || c->od != c->id ||
+        c->oh != c->ih || c->ow != c->iw)
+        return;
+    const int rows = c->od * c->oh;
+    int k = 1;
+    while (k < rows && (rows % k || k * c->ow < min_px)) k++;
+    c->ow = c->iw = k * c->ow;
+    c->oh = c->ih = rows / k;
+    c->od = c->id = 1;
 }
 
 /* Weight element i of the user's array, for any type of the supported triples. */
@@ -206,6 +239,29 @@ static int pack_rows(lowp_plan *P, const void *wei, int es)
     return 1;
 }
 
+/* s8 source: −128 × the sum over the input channels of each packed weight lane, per output
+ * block and tap (the packing is zero across groups and beyond IC, so those add nothing). */
+static int pack_wsum(lowp_plan *P)
+{
+    const cnb_conv *c = &P->c;
+    const int taps = c->kd * c->kh * c->kw, G = P->isa->group, QB = P->qb;
+    P->wsum = cnb_alloc64((int64_t)P->n_cb_out * taps * BLK * 4);
+    if (!P->wsum) return 0;
+    for (int ob = 0; ob < P->n_cb_out; ob++)
+        for (int t = 0; t < taps; t++)
+            for (int o = 0; o < BLK; o++) {
+                int32_t sum = 0;
+                for (int icb = 0; icb < P->n_icb[ob]; icb++) {
+                    const int8_t *w = (const int8_t *)(P->wei + P->wei_off[ob]) +
+                                      (((int64_t)icb * taps + t) * QB * BLK + o) * G;
+                    for (int q = 0; q < QB; q++)
+                        for (int e = 0; e < G; e++) sum += w[q * BLK * G + e];
+                }
+                P->wsum[((int64_t)ob * taps + t) * BLK + o] = -128 * sum;
+            }
+    return 1;
+}
+
 /* Output-channel tiles of nb blocks over runs of consecutive blocks that read the same input
  * blocks (every block for g = 1), the last of a run smaller. Returns the count. */
 static int build_oc_tiles(const lowp_plan *P, int nb, oc_tile *ot)
@@ -253,8 +309,8 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     if (cnb_conv_lowp_supports(p) || !wei || !isa_ok(isa)) return NULL;
     lowp_plan *P = calloc(1, sizeof *P);
     if (!P) return NULL;
-    const cnb_conv *c = &p->conv;
-    P->c = *c;
+    P->c = p->conv;
+    const cnb_conv *c = &P->c;
     P->isa = isa;
     P->epi.t = p->dt;
     P->epi.esize = cnb_dt_size(p->dt.src);
@@ -264,6 +320,7 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     P->n_cb_in = (c->ic + BLK - 1) / BLK;
     P->n_cb_out = (c->oc + BLK - 1) / BLK;
     P->depthwise = c->g > 1 && c->g == c->ic && c->g == c->oc;
+    if (!P->depthwise) merge_1x1_rows(&P->c, 2 * isa->ur_max[1]);
     P->rt = malloc(sizeof(row_tile) * (c->ow > 0 ? c->ow : 1));
     if (!P->rt || !cnb_clip_dh_make(c, &P->dh)) goto fail;
     if (P->depthwise) {
@@ -273,6 +330,12 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         return P;
     }
     if (!pack_rows(P, wei, cnb_dt_size(p->dt.wei))) goto fail;
+    if (p->dt.src == CNB_DT_S8) {
+        P->s8src = 1;
+        P->src_bytes = (int64_t)c->mb * P->n_cb_in * c->id * c->ih * c->iw * BLK;
+        P->src_u8 = cnb_alloc64(P->src_bytes);
+        if (!P->src_u8 || !pack_wsum(P)) goto fail;
+    }
     P->nb = choose_nb(P, P->rt);
     P->n_rt = build_row_tiles(c, isa->ur_max[P->nb], P->rt);
     P->n_ot = build_oc_tiles(P, P->nb, NULL);
@@ -280,14 +343,19 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     if (!P->ot) goto fail;
     build_oc_tiles(P, P->nb, P->ot);
     /* Blocking (see the top of the file): chunks of icc input blocks, at least MIN_QSTEPS
-     * group steps per call, and groups of tg oc tiles whose chunk weights fit WEI_CHUNK_BYTES. */
+     * group steps per call, and groups of tg oc tiles, so that the chunk's weights of the group
+     * and the src lines of a pixel tile fit L1_CHUNK_BYTES. Per input block: icb_bytes of
+     * weights per tile, src_icb bytes of src (the kd·kh input rows of the pixel tile's span). */
     const int64_t icb_bytes = (int64_t)P->nb * c->kd * c->kh * c->kw * P->qb * BLK * 4;
+    const int ur = isa->ur_max[P->nb] < c->ow ? isa->ur_max[P->nb] : c->ow;
+    const int64_t span = (int64_t)(ur - 1) * c->sw + (int64_t)(c->kw - 1) * (c->dw + 1) + 1;
+    const int64_t src_icb = (int64_t)c->kd * c->kh * span * BLK * P->epi.esize;
     const int qsteps_icb = c->kd * c->kh * c->kw * P->qb;
     int max_icb = 1;
     for (int ob = 0; ob < P->n_cb_out; ob++)
         if (P->n_icb[ob] > max_icb) max_icb = P->n_icb[ob];
-    const int64_t budget = WEI_CHUNK_BYTES;
-    P->icc = (int)(budget / icb_bytes);
+    const int64_t budget = L1_CHUNK_BYTES;
+    P->icc = (int)(budget / (icb_bytes + src_icb));
     if (P->icc * qsteps_icb < MIN_QSTEPS) P->icc = (MIN_QSTEPS + qsteps_icb - 1) / qsteps_icb;
     if (P->icc >= max_icb) P->icc = max_icb;
     else {
@@ -296,7 +364,7 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         P->icc = (max_icb + nch - 1) / nch;
     }
     P->chunked = P->icc < max_icb;
-    P->tg = (int)(budget / (P->icc * icb_bytes));
+    P->tg = (int)((budget - P->icc * src_icb) / (P->icc * icb_bytes));
     if (P->tg < 1) P->tg = 1;
     if (P->tg > P->n_ot) P->tg = P->n_ot;
     P->ohb = 1;
@@ -369,6 +437,34 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
     }
 }
 
+/* s8 source: the initial sums of a call, −128 × the weights of the taps it reads (its clipped
+ * window), per lane of its nb output blocks. */
+static void s8_compensation(const lowp_plan *P, int ob, int nb, int kd_lo, int nkd, int kh_lo,
+                            int nkh, int kw_lo, int nkw, int32_t *comp)
+{
+    const cnb_conv *c = &P->c;
+    const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
+    for (int b = 0; b < nb; b++) {
+        int32_t *o = comp + b * BLK;
+        for (int l = 0; l < BLK; l++) o[l] = 0;
+        for (int kd = kd_lo; kd < kd_lo + nkd; kd++)
+            for (int kh = kh_lo; kh < kh_lo + nkh; kh++)
+                for (int kw = kw_lo; kw < kw_lo + nkw; kw++) {
+                    const int32_t *w = P->wsum + ((ob + b) * taps + ((int64_t)kd * c->kh + kh) * c->kw + kw) * BLK;
+                    for (int l = 0; l < BLK; l++) o[l] += w[l];
+                }
+    }
+}
+
+/* s8 source: the u8 copy (s + 128 = s XOR 0x80), every byte of the blocked tensor. */
+static void xor_source(const lowp_plan *P, const void *src)
+{
+    const uint8_t *s = src;
+    uint8_t *d = P->src_u8;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < P->src_bytes; i++) d[i] = (uint8_t)(s[i] ^ 0x80);
+}
+
 static void run_rows(const lowp_plan *P, const void *src, void *dst)
 {
     const cnb_conv *c = &P->c;
@@ -400,6 +496,7 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
         a.dst_ob = dst_cb;
         a.acc_ob = (ptrdiff_t)ohb * c->ow * BLK;
         a.epi = &P->epi;
+        _Alignas(64) int32_t comp[CNB_CONV_NB_MAX * BLK];
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < items; it++) {
             const int rb = (int)(it % n_rb), od = (int)(it / n_rb % c->od);
@@ -436,6 +533,12 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
                             a.nkw = valid ? r->nkw : 0;
                             a.src = s32 + ((int64_t)n * P->n_cb_in + P->icb_s[ob] + c0) * src_cb + s_off;
                             a.wei = P->wei + P->wei_off[ob] + c0 * a.wei_icb + w_off;
+                            a.init = NULL;
+                            if (P->s8src && c0 == 0) {
+                                s8_compensation(P, ob, ot.nb, kd_lo, a.nkd, kh_lo, a.nkh,
+                                                r->kw_lo, a.nkw, comp);
+                                a.init = comp;
+                            }
                             a.dst_index = ((int64_t)n * P->n_cb_out + ob) * dst_cb +
                                           (((int64_t)od * c->oh + oh) * c->ow + r->ow0) * BLK;
                             a.acc = acc ? acc + (t - t0) * acc_tile +
@@ -456,7 +559,10 @@ void cnb_conv_lowp_run(void *state, const cnb_problem *p, const void *src, const
     const lowp_plan *P = state;
     if (P->depthwise)
         run_depthwise(P, src, dst);
-    else
+    else if (P->s8src) {
+        xor_source(P, src);
+        run_rows(P, P->src_u8, dst);
+    } else
         run_rows(P, src, dst);
 }
 

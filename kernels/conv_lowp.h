@@ -1,12 +1,13 @@
 /* The low-precision direct convolution (bf16 and int8 on nCx16c), ISA-independent driver: weight
  * packing, border clipping of the kernel taps, tiling and OpenMP threading. Baseline-compiled,
- * like the GEMM's kernels/lowp.c. Each ISA file (kernels/conv/avx512_bf16.c, avx512_vnni.c)
- * hands it a table (its dot-product group, register tiles and micro-kernels, built from
- * kernels/conv/lowp_body.h) and forwards its record's prepare/run/release here.
+ * like the GEMM's kernels/lowp.c. Each ISA file (kernels/conv/avx512_bf16.c, avx512_vnni.c,
+ * avx_vnni.c) hands it a table (its dot-product group, register tiles and micro-kernels, built
+ * from kernels/conv/lowp_body.h) and forwards its record's prepare/run/release here.
  *
  * Types: src and dst in nCx16c with elements of p->dt.src / p->dt.dst; bf16 × bf16 with fp32
  * accumulation (out f32 or bf16), u8 × s8 with int32 accumulation (out s32, or requantized to
- * u8/s8). The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h), so both ops round alike.
+ * u8/s8). The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h, lowp_avx2.h), so both ops
+ * round alike.
  *
  * Groups of the dot products. The instructions multiply 32-bit groups of g elements (bf16:
  * pairs, g = 2; u8/s8: quads, g = 4) lane by lane and add the g products to a 32-bit
@@ -19,7 +20,14 @@
  * zero weights across groups, beyond IC and beyond OC):
  *
  *   [ob][icb][kd][kh][kw][q: QB groups of the block][16 oc lanes][g elements]
- *                                                     one 64-byte vector per (icb, tap, q)
+ *                                   one 64-byte vector (two 32-byte halves) per (icb, tap, q)
+ *
+ * s8 source (int8 rows only): the dot products take u8 × s8, so run copies the source with
+ * 0x80 XORed into every byte (s + 128 as u8) and starts each output's sum from −128 × the sum of
+ * the weights it multiplies: over its input channels and over the taps the call really reads
+ * (the driver clips the padding taps, so a border pixel's compensation counts fewer taps; a
+ * padded element contributes 0, as in the reference). prepare keeps −128·Σ_ic w per (output
+ * block, tap, lane); run adds the taps of each call's clipped window into args.init.
  *
  * Depthwise (g = ic = oc): per channel, no reduction over channels: the kernel multiplies a
  * vector of 16 channels of a pixel with a vector of 16 weights, widened to 32 bits (int8 to
@@ -53,6 +61,9 @@ typedef struct cnb_conv_lowp_args {
                             * aligned; the pixel stride is 16 */
     ptrdiff_t acc_ob;      /* its block stride, in elements */
     int acc_load, final;   /* start from acc; 1: epilogue to dst, 0: sums to acc */
+    const int32_t *init;   /* int8, first chunk (acc_load 0): NULL, the sums start from zero;
+                            * else from these nb·16 int32 (block b at b·16, 64-byte aligned),
+                            * the same for every pixel: the s8-source compensation */
     const cnb_lowp_state *epi;   /* the epilogue's types and shift (t, shift) */
 } cnb_conv_lowp_args;
 
@@ -88,6 +99,7 @@ typedef struct cnb_conv_lowp_isa {
 } cnb_conv_lowp_isa;
 
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx512_bf16, cnb_conv_lowp_table__avx512_vnni;
+extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx_vnni;
 
 const char *cnb_conv_lowp_supports(const cnb_problem *p);
 void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei);

@@ -7,22 +7,37 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "kernels/gemm/lowp_avx512.h"
 #include "kernels/impl.h"
 
 #define ISA_NAME "avx512_bf16"
+#define VL 16
+#define S8_INIT 0
 #define GROUP 2
 /* (nb, ur_max): nb·ur accumulators ≤ 28, plus nb weight vectors and a broadcast. */
 #define ROW_TILES(X) X(1, 24) X(2, 12) X(3, 8) X(4, 6)
 #define DW_UR_MAX 16
 #define DST_TYPES(X, nb, ur) X(nb, ur, CNB_DT_F32) X(nb, ur, CNB_DT_BF16)
 
+typedef __m512i vec_t;
 typedef __m512 acc_t;
+static inline vec_t wei_load(const int32_t *p) { return _mm512_load_si512(p); }
+/* vbroadcastss from memory is a load alone, where GCC turns _mm512_set1_epi32 of a loaded value
+ * into a load to a general register and a register vpbroadcastd, which takes the port of the dot
+ * products. */
+static inline vec_t bcast_group(const int32_t *p)
+{
+    return _mm512_castps_si512(_mm512_broadcastss_ps(_mm_load_ss((const float *)p)));
+}
 static inline acc_t acc_zero(void) { return _mm512_setzero_ps(); }
 static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b)
 {
     return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b);
 }
-#define acc_store cnb_lowp_store_f32acc
+static inline void blk_store(const cnb_lowp_state *s, void *c, int64_t index, const acc_t *v)
+{
+    cnb_lowp_store_f32acc(s, c, index, v[0], (__mmask16)0xffff);
+}
 static inline acc_t acc_ld(const void *p, ptrdiff_t i) { return _mm512_load_ps((const float *)p + i); }
 static inline void acc_st(void *p, ptrdiff_t i, acc_t v) { _mm512_store_ps((float *)p + i, v); }
 static inline acc_t dw_load_src(const void *src, ptrdiff_t i)

@@ -1,24 +1,40 @@
 /* conv/avx512_vnni_direct: u8 × s8 direct convolution on nCx16c with int32 accumulation
- * (vpdpbusd), s32 out or requantized to u8/s8. Driver: kernels/conv_lowp.c; micro-kernels:
+ * (vpdpbusd), s32 out or requantized to u8/s8; an s8 source goes through the driver's
+ * compensation (kernels/conv_lowp.h), except in depthwise layers. Driver: kernels/conv_lowp.c; micro-kernels:
  * kernels/conv/lowp_body.h with vpdpbusd as the dot product (u8 input quads × s8 weight quads,
  * the four products added to the int32 lane with no intermediate saturation); epilogue: the
  * GEMM's (kernels/gemm/lowp_avx512.h). Depthwise widens both to int32 (vpmulld, vpaddd). */
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "kernels/gemm/lowp_avx512.h"
 #include "kernels/impl.h"
 
 #define ISA_NAME "avx512_vnni"
+#define VL 16
+#define S8_INIT 1
 #define GROUP 4
 /* (nb, ur_max): nb·ur accumulators ≤ 28, plus nb weight vectors and a broadcast. */
 #define ROW_TILES(X) X(1, 24) X(2, 12) X(3, 8) X(4, 6)
 #define DW_UR_MAX 16
 #define DST_TYPES(X, nb, ur) X(nb, ur, CNB_DT_S32) X(nb, ur, CNB_DT_U8) X(nb, ur, CNB_DT_S8)
 
+typedef __m512i vec_t;
 typedef __m512i acc_t;
+static inline vec_t wei_load(const int32_t *p) { return _mm512_load_si512(p); }
+/* vbroadcastss from memory is a load alone, where GCC turns _mm512_set1_epi32 of a loaded value
+ * into a load to a general register and a register vpbroadcastd, which takes the port of the dot
+ * products. */
+static inline vec_t bcast_group(const int32_t *p)
+{
+    return _mm512_castps_si512(_mm512_broadcastss_ps(_mm_load_ss((const float *)p)));
+}
 static inline acc_t acc_zero(void) { return _mm512_setzero_si512(); }
 static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b) { return _mm512_dpbusd_epi32(acc, a, b); }
-#define acc_store cnb_lowp_store_s32acc
+static inline void blk_store(const cnb_lowp_state *s, void *c, int64_t index, const acc_t *v)
+{
+    cnb_lowp_store_s32acc(s, c, index, v[0], (__mmask16)0xffff);
+}
 static inline acc_t acc_ld(const void *p, ptrdiff_t i) { return _mm512_load_si512((const int32_t *)p + i); }
 static inline void acc_st(void *p, ptrdiff_t i, acc_t v) { _mm512_store_si512((int32_t *)p + i, v); }
 static inline acc_t dw_load_src(const void *src, ptrdiff_t i)
@@ -46,7 +62,8 @@ const cnb_impl cnb_conv_u8s8_direct__avx512_vnni = {
     .op = CNB_OP_CONV,
     .isa = CNB_ISA_AVX512_VNNI,
     .layout = CNB_LAYOUT_NCX16C,
-    .dt_mask = CNB_DTM(CNB_DTC_U8S8S32) | CNB_DTM(CNB_DTC_U8S8U8) | CNB_DTM(CNB_DTC_U8S8S8),
+    .dt_mask = CNB_DTM(CNB_DTC_U8S8S32) | CNB_DTM(CNB_DTC_U8S8U8) | CNB_DTM(CNB_DTC_U8S8S8) |
+               CNB_DTM(CNB_DTC_S8S8S32) | CNB_DTM(CNB_DTC_S8S8U8) | CNB_DTM(CNB_DTC_S8S8S8),
     .supports = cnb_conv_lowp_supports,
     .prepare = prepare,
     .run = cnb_conv_lowp_run,

@@ -1,56 +1,63 @@
 /* The micro-kernels of the low-precision direct convolution (contract: kernels/conv_lowp.h), one
- * body compiled into each AVX-512 dot-product ISA file (avx512_bf16.c, avx512_vnni.c) with its
- * own flags. The including file defines, before including this:
+ * body compiled into each x86 dot-product ISA file (avx512_bf16.c, avx512_vnni.c: zmm, one vector
+ * per 16-channel block; avx_vnni.c: ymm, two halves per block) with its own flags. The including
+ * file defines, before including this:
  *
  *   ISA_NAME "avx512_bf16"   for messages
  *   GROUP                    elements per 32-bit group (bf16: 2, u8/s8: 4)
+ *   VL                       32-bit lanes per vector (16 or 8); a block is NV = 16 / VL vectors
  *   ROW_TILES(X), DW_UR_MAX  its row tiles (nb, ur_max) and depthwise pixels, as tiles.h says
  *   DST_TYPES(X, nb, ur)     X(nb, ur, CNB_DT_...) for each output type it stores
- *   typedef ... acc_t;       the accumulator vector (__m512 or __m512i), and static inline
+ *   typedef ... vec_t;       the integer vector of the dot products' operands (__m512i, __m256i)
+ *   typedef ... acc_t;       the accumulator vector (__m512, __m512i, __m256i), and static inline
+ *     vec_t wei_load(const int32_t *p);                VL packed weight words (aligned)
+ *     vec_t bcast_group(const int32_t *p);             one 32-bit group to every lane
  *     acc_t acc_zero(void);
- *     acc_t acc_dot(acc_t acc, __m512i a, __m512i b);  acc += the GROUP products of each lane
- *     void  acc_store(const cnb_lowp_state *s, void *c, int64_t index, acc_t v, __mmask16 m);
- *                                                       the GEMM's epilogue (lowp_avx512.h)
+ *     acc_t acc_dot(acc_t acc, vec_t a, vec_t b);      acc += the GROUP products of each lane
+ *     void  blk_store(const cnb_lowp_state *s, void *c, int64_t index, const acc_t *v);
+ *                                                       the NV vectors v[0 .. NV-1] of one whole
+ *                                                       16-channel block through the GEMM's
+ *                                                       epilogue (lowp_avx512.h, lowp_avx2.h)
  *     acc_t acc_ld(const void *p, ptrdiff_t i);         partial sums from the scratch (aligned)
  *     void  acc_st(void *p, ptrdiff_t i, acc_t v);      and back
- *     acc_t dw_load_src(const void *src, ptrdiff_t i);  16 elements from element i, widened
- *     acc_t dw_load_wei(const int32_t *w);              16 packed depthwise weights
+ *     acc_t dw_load_src(const void *src, ptrdiff_t i);  VL elements from element i, widened
+ *     acc_t dw_load_wei(const int32_t *w);              VL packed depthwise weights
  *     acc_t dw_mac(acc_t acc, acc_t x, acc_t w);        acc + x·w, exact
+ *   S8_INIT                  1 when the driver may pass args.init (int8: the s8-source
+ *                            compensation), 0 when never (bf16: no code for it)
  *
- * and gets row and dw for its table (CNB_CONV_LOWP_TABLE).
+ * and gets row and dw for its table (CNB_CONV_LOWP_TABLE). No store is masked: nCx16c blocks are
+ * whole in memory (a channel tail is zero padding of the block), so every block is stored whole.
  *
- * Row kernel, registers (32 zmm): nb·ur accumulators (≤ 28), nb weight vectors and one
- * broadcast. Per (input block, tap, group q): nb loads of the packed weights (16 output channels
- * × one group each: 64 bytes), then per pixel one vpbroadcastd of its group q and nb dot products.
- * Every tile is a constant-shape instance selected by a switch on (nb, ur); the pixel stride is
- * also a constant for stride-1 rows (fewer address registers). */
+ * Row kernel, registers: nb·NV·ur accumulators, nb·NV weight vectors and one broadcast (32 zmm:
+ * nb·ur ≤ 28; 16 ymm: 2·nb·ur ≤ 12). Per (input block, tap, group q): nb·NV loads of the packed
+ * weights (16 output channels × one group each: 64 bytes per block), then per pixel one
+ * broadcast of its group q and nb·NV dot products. Every tile is a constant-shape instance
+ * selected by a switch on (nb, ur); the pixel stride is also a constant for stride-1 rows (fewer
+ * address registers). */
 #ifndef CNB_KERNELS_CONV_LOWP_BODY_H
 #define CNB_KERNELS_CONV_LOWP_BODY_H
 
-#include <immintrin.h>
 #include <stdint.h>
 
 #include "kernels/conv/driver.h"
 #include "kernels/conv/tiles.h"
 #include "kernels/conv_lowp.h"
-#include "kernels/gemm/lowp_avx512.h"
 
 CNB_CONV_CHECK_TILES(ROW_TILES);
 #define QB (16 / GROUP)   /* groups per pixel of a 16-channel block */
+#define NV (16 / VL)      /* vectors per 16-channel block */
+#define ACC_MAX 28        /* accumulators of the largest tile, nb·NV·ur */
+_Static_assert(VL == 16 || VL == 8, "VL: 16 or 8 lanes");
+#define LOWP_ACC_OK_(nb, n) &&(nb) * (n) * NV <= ACC_MAX
+_Static_assert(1 ROW_TILES(LOWP_ACC_OK_), "ROW_TILES: a tile beyond ACC_MAX accumulators");
 
-/* One 32-bit group to every lane, straight from memory: vbroadcastss from memory is a load
- * alone, where GCC turns _mm512_set1_epi32 of a loaded value into a load to a general register
- * and a register vpbroadcastd, which takes the port of the dot products. */
-static inline __m512i bcast_group(const int32_t *p)
-{
-    return _mm512_castps_si512(_mm512_broadcastss_ps(_mm_load_ss((const float *)p)));
-}
-
-/* The epilogue of a finished tile, out of line: the nb·ur sums, stored in v (block b, pixel j at
- * v[b·ur + j]), go through the GEMM's epilogue to dst, one loop per output type with the type a
- * constant. It runs once per tile after the whole reduction, so the round trip through v costs
- * little, and the tile instances below stay one per (nb, ur, pixel stride) instead of one per
- * output type as well (the instances are what the compile time of this file is made of). */
+/* The epilogue of a finished tile, out of line: the nb·NV·ur sums, stored in v (block b, pixel
+ * j, half h at v[(b·ur + j)·NV + h]), go through the GEMM's epilogue to dst, one loop per output
+ * type with the type a constant. It runs once per tile after the whole reduction, so the round
+ * trip through v costs little, and the tile instances below stay one per (nb, ur, pixel stride)
+ * instead of one per output type as well (the instances are what the compile time of this file
+ * is made of). */
 static inline __attribute__((always_inline)) void lowp_epilogue_type(const cnb_conv_lowp_args *a,
                                                                       int nb, int ur,
                                                                       const acc_t *v, cnb_dt type)
@@ -59,8 +66,7 @@ static inline __attribute__((always_inline)) void lowp_epilogue_type(const cnb_c
     epi.t.dst = type;
     for (int b = 0; b < nb; b++)
         for (int j = 0; j < ur; j++)
-            acc_store(&epi, a->dst, a->dst_index + b * a->dst_ob + j * 16, v[b * ur + j],
-                      (__mmask16)0xffff);
+            blk_store(&epi, a->dst, a->dst_index + b * a->dst_ob + j * 16, v + (b * ur + j) * NV);
 }
 #define LOWP_EPILOGUE_TYPE(nb, ur, type)                                                           \
     case type: lowp_epilogue_type(a, nb, ur, v, type); return;
@@ -77,15 +83,25 @@ static __attribute__((noinline)) void lowp_epilogue(const cnb_conv_lowp_args *a,
 static inline __attribute__((always_inline)) void
 lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptrdiff_t sow)
 {
-    acc_t acc[28];
+    acc_t acc[ACC_MAX];
     if (a->acc_load) {
 #pragma GCC unroll 4
         for (int b = 0; b < nb; b++)
 #pragma GCC unroll 28
-            for (int j = 0; j < ur; j++) acc[b * ur + j] = acc_ld(a->acc, b * a->acc_ob + j * 16);
+            for (int j = 0; j < ur; j++)
+#pragma GCC unroll 2
+                for (int h = 0; h < NV; h++)
+                    acc[(b * ur + j) * NV + h] = acc_ld(a->acc, b * a->acc_ob + j * 16 + h * VL);
+    } else if (S8_INIT && a->init) {
+#pragma GCC unroll 4
+        for (int b = 0; b < nb; b++)
+#pragma GCC unroll 28
+            for (int j = 0; j < ur; j++)
+#pragma GCC unroll 2
+                for (int h = 0; h < NV; h++) acc[(b * ur + j) * NV + h] = acc_ld(a->init, b * 16 + h * VL);
     } else {
 #pragma GCC unroll 28
-        for (int i = 0; i < nb * ur; i++) acc[i] = acc_zero();
+        for (int i = 0; i < nb * ur * NV; i++) acc[i] = acc_zero();
     }
     const int32_t *s_icb = a->src, *w_icb = a->wei;
     const ptrdiff_t wob = a->wei_ob;
@@ -97,14 +113,20 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
                 for (int kw = 0; kw < a->nkw; kw++, s += a->src_kw, w += a->wei_kw) {
 #pragma GCC unroll 2
                     for (int q = 0; q < QB; q++) {
-                        __m512i wv[CNB_CONV_NB_MAX];
+                        vec_t wv[CNB_CONV_NB_MAX * NV];
 #pragma GCC unroll 4
-                        for (int b = 0; b < nb; b++) wv[b] = _mm512_load_si512(w + q * 16 + b * wob);
+                        for (int b = 0; b < nb; b++)
+#pragma GCC unroll 2
+                            for (int h = 0; h < NV; h++)
+                                wv[b * NV + h] = wei_load(w + q * 16 + b * wob + h * VL);
 #pragma GCC unroll 28
                         for (int j = 0; j < ur; j++) {
-                            const __m512i x = bcast_group(s + j * sow + q);
-#pragma GCC unroll 4
-                            for (int b = 0; b < nb; b++) acc[b * ur + j] = acc_dot(acc[b * ur + j], x, wv[b]);
+                            const vec_t x = bcast_group(s + j * sow + q);
+#pragma GCC unroll 8
+                            for (int i = 0; i < nb * NV; i++) {
+                                const int b = i / NV, h = i % NV;
+                                acc[(b * ur + j) * NV + h] = acc_dot(acc[(b * ur + j) * NV + h], x, wv[i]);
+                            }
                         }
                     }
                 }
@@ -113,13 +135,16 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
 #pragma GCC unroll 4
         for (int b = 0; b < nb; b++)
 #pragma GCC unroll 28
-            for (int j = 0; j < ur; j++) acc_st(a->acc, b * a->acc_ob + j * 16, acc[b * ur + j]);
+            for (int j = 0; j < ur; j++)
+#pragma GCC unroll 2
+                for (int h = 0; h < NV; h++)
+                    acc_st(a->acc, b * a->acc_ob + j * 16 + h * VL, acc[(b * ur + j) * NV + h]);
         return;
     }
     /* A copy whose address escapes, so that acc itself stays in registers. */
-    acc_t v[28];
+    acc_t v[ACC_MAX];
 #pragma GCC unroll 28
-    for (int i = 0; i < nb * ur; i++) v[i] = acc[i];
+    for (int i = 0; i < nb * ur * NV; i++) v[i] = acc[i];
     lowp_epilogue(a, nb, ur, v);
 }
 
@@ -141,25 +166,28 @@ static void lowp_row(const cnb_conv_lowp_args *a, int nb, int ur)
     cnb_conv_missing_tile(ISA_NAME, "lowp row", nb, ur);
 }
 
-/* Depthwise: 16 channels × ur pixels, one weight vector per tap, one src load per product. */
+/* Depthwise: 16 channels × ur pixels, NV weight vectors per tap, one src load per product. */
 static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lowp_dw_args *a,
                                                                 const int ur)
 {
-    acc_t acc[DW_UR_MAX];
+    acc_t acc[DW_UR_MAX * NV];
 #pragma GCC unroll 32
-    for (int j = 0; j < ur; j++) acc[j] = acc_zero();
+    for (int i = 0; i < ur * NV; i++) acc[i] = acc_zero();
     for (int kd = 0; kd < a->nkd; kd++)
         for (int kh = 0; kh < a->nkh; kh++)
             for (int kw = 0; kw < a->nkw; kw++) {
-                const acc_t w = dw_load_wei(a->wei + kd * a->wei_kd + kh * a->wei_kh + kw * 16);
+                const int32_t *wp = a->wei + kd * a->wei_kd + kh * a->wei_kh + kw * 16;
                 const ptrdiff_t s = kd * a->src_kd + kh * a->src_kh + kw * a->src_kw;
+#pragma GCC unroll 2
+                for (int h = 0; h < NV; h++) {
+                    const acc_t w = dw_load_wei(wp + h * VL);
 #pragma GCC unroll 32
-                for (int j = 0; j < ur; j++)
-                    acc[j] = dw_mac(acc[j], dw_load_src(a->src, s + j * a->src_ow), w);
+                    for (int j = 0; j < ur; j++)
+                        acc[j * NV + h] = dw_mac(acc[j * NV + h], dw_load_src(a->src, s + j * a->src_ow + h * VL), w);
+                }
             }
 #pragma GCC unroll 32
-    for (int j = 0; j < ur; j++)
-        acc_store(a->epi, a->dst, a->dst_index + j * 16, acc[j], (__mmask16)0xffff);
+    for (int j = 0; j < ur; j++) blk_store(a->epi, a->dst, a->dst_index + j * 16, acc + j * NV);
 }
 
 #define LOWP_DW_CASE(arg, ur) case ur: lowp_dw_tile(a, ur); return;
