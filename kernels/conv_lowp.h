@@ -88,6 +88,7 @@ typedef struct cnb_conv_lowp_isa {
 } cnb_conv_lowp_isa;
 
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx512_bf16, cnb_conv_lowp_table__avx512_vnni;
+extern const cnb_conv_lowp_isa cnb_conv_lowp_table__neon_dotprod, cnb_conv_lowp_table__neon_bf16;
 
 const char *cnb_conv_lowp_supports(const cnb_problem *p);
 void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei);
