@@ -84,20 +84,23 @@ static int requant_shift(const cnb_types *t)
     return t->dst_scale_log2 - t->src_scale_log2 - t->wei_scale_log2;
 }
 
-const char *cnb_conv_lowp_supports(const cnb_problem *p)
+static const char *supports(const cnb_problem *p, int s8_src)
 {
     if (p->op != CNB_OP_CONV) return "not a convolution";
     const cnb_conv *c = &p->conv;
     if (c->g < 1 || c->ic % c->g || c->oc % c->g) return "channels not divisible by groups";
     const char *why = cnb_conv_stride_error(c);
     if (why) return why;
-    if (p->dt.src == CNB_DT_S8) return "s8 source (the instructions take u8 × s8)";
+    if (p->dt.src == CNB_DT_S8 && !s8_src) return "s8 source (the instructions take u8 × s8)";
     if (cnb_dt_requantized(&p->dt)) {
         const int shift = requant_shift(&p->dt);
         if (shift < 0 || shift > 31) return "a requantization scale that is not 2^-s, 0 ≤ s ≤ 31";
     }
     return NULL;
 }
+
+const char *cnb_conv_lowp_supports(const cnb_problem *p) { return supports(p, 0); }
+const char *cnb_conv_lowp_supports_s8src(const cnb_problem *p) { return supports(p, 1); }
 
 static int isa_ok(const cnb_conv_lowp_isa *t)
 {
@@ -250,7 +253,7 @@ static int choose_nb(lowp_plan *P, row_tile *rt)
 
 void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei)
 {
-    if (cnb_conv_lowp_supports(p) || !wei || !isa_ok(isa)) return NULL;
+    if (supports(p, isa->s8_src) || !wei || !isa_ok(isa)) return NULL;
     lowp_plan *P = calloc(1, sizeof *P);
     if (!P) return NULL;
     const cnb_conv *c = &p->conv;

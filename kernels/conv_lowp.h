@@ -5,8 +5,8 @@
  * kernels/conv/lowp_body.h) and forwards its record's prepare/run/release here.
  *
  * Types: src and dst in nCx16c with elements of p->dt.src / p->dt.dst; bf16 × bf16 with fp32
- * accumulation (out f32 or bf16), u8 × s8 with int32 accumulation (out s32, or requantized to
- * u8/s8). The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h), so both ops round alike.
+ * accumulation (out f32 or bf16), u8 × s8 (and s8 × s8 for tables with s8_src) with int32
+ * accumulation (out s32, or requantized to u8/s8). The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h), so both ops round alike.
  *
  * Groups of the dot products. The instructions multiply 32-bit groups of g elements (bf16:
  * pairs, g = 2; u8/s8: quads, g = 4) lane by lane and add the g products to a 32-bit
@@ -81,6 +81,7 @@ typedef struct cnb_conv_lowp_isa {
     int nb_max;
     int ur_max[CNB_CONV_NB_MAX + 1];
     int dw_ur_max;
+    int s8_src;                           /* 1: the kernels take an s8 source too (s8 × s8) */
     /* For the tile choice: cycles per dot product at full throughput, and its latency. */
     double dp_cycles, dp_latency;
     cnb_conv_lowp_row_fn row;
@@ -91,6 +92,8 @@ extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx512_bf16, cnb_conv_lowp_t
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__neon_dotprod, cnb_conv_lowp_table__neon_bf16;
 
 const char *cnb_conv_lowp_supports(const cnb_problem *p);
+/* The same, with s8 sources allowed: for tables with s8_src (a signed × signed product). */
+const char *cnb_conv_lowp_supports_s8src(const cnb_problem *p);
 void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei);
 void cnb_conv_lowp_run(void *state, const cnb_problem *p, const void *src, const void *wei,
                        void *dst);
