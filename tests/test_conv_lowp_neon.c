@@ -1,6 +1,7 @@
 /* The NEON bf16 and int8 direct convolutions (kernels/conv/neon_dotprod.c, neon_bf16.c on the
  * driver kernels/conv_lowp.c), bit-exact against the reference in exact mode (int8 data over the
- * whole ranges: u8 up to 255, s8 down to −128), the aarch64 counterpart of test_conv_lowp.c.
+ * whole ranges: u8 up to 255, s8 down to −128; s8 sources too on sdot), the aarch64 counterpart
+ * of test_conv_lowp.c.
  *
  * Every row shape of each table runs: the driver's cost model picks one nb per layer, so each nb
  * is forced through a copy of the table cut at that nb whose cost model counts tiles alone (one
@@ -27,10 +28,10 @@ extern const cnb_impl cnb_conv_bf16_direct__neon_bf16, cnb_conv_u8s8_direct__neo
 static const struct {
     const cnb_impl *impl;
     const cnb_conv_lowp_isa *t;
-    const char *dts[3];
+    const char *dts[6];
 } neon_impls[] = {
     {&cnb_conv_bf16_direct__neon_bf16, &cnb_conv_lowp_table__neon_bf16, {"bf16:bf16:f32", "bf16", NULL}},
-    {&cnb_conv_u8s8_direct__neon_dotprod, &cnb_conv_lowp_table__neon_dotprod, {"u8:s8:s32", "u8:s8:u8", "u8:s8:s8"}},
+    {&cnb_conv_u8s8_direct__neon_dotprod, &cnb_conv_lowp_table__neon_dotprod, {"u8:s8:s32", "u8:s8:u8", "u8:s8:s8", "s8:s8:s32", "s8:s8:u8", "s8:s8:s8"}},
 };
 
 /* The table the test implementation prepares with, and the name of its last prepared kernel. */
@@ -176,7 +177,7 @@ void test_conv_lowp_neon(void)
         cnb_impl m = *base;
         m.prepare = table_prepare;
         cur_table = neon_impls[k].t;
-        for (int i = 0; i < 3 && neon_impls[k].dts[i]; i++) sweep(&m, neon_impls[k].t, neon_impls[k].dts[i]);
+        for (int i = 0; i < 6 && neon_impls[k].dts[i]; i++) sweep(&m, neon_impls[k].t, neon_impls[k].dts[i]);
     }
     if (runnable) printf("  %d NEON bf16/int8 conv cases, bit-exact against the reference\n", pairs);
 #endif
@@ -196,7 +197,7 @@ void test_conv_lowp_neon_rejects_broken(void)
         broken_base = neon_impls[k].impl;
         cnb_impl changed = *broken_base;
         changed.run = broken_run;
-        for (int i = 0; i < 3 && neon_impls[k].dts[i]; i++) {
+        for (int i = 0; i < 6 && neon_impls[k].dts[i]; i++) {
             const char *dt = neon_impls[k].dts[i];
             static const char *const descs[] = {"mb1ic20ih7iw9oc24kh3kw3ph1pw1",
                                                 "mb1g20ic20ih7iw9oc20kh3kw3ph1pw1"};

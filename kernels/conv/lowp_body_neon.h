@@ -11,6 +11,7 @@
  *   typedef ... src_t;       int8x16_t or bfloat16x8_t: 4 groups of a pixel
  *   typedef ... wei_t;       the same type: one group of 4 output channels
  *   typedef ... dw_wei_t;    one depthwise tap's 16 weights, in the form dw_mac wants
+ *   DW_SRC_BYTES             bytes per source element (int8: 1, bf16: 2)
  *   and static inline
  *     acc_t acc_zero(void);
  *     src_t src_load(const int32_t *p, uint8x16_t flip);  16 bytes, XOR flip (int8 only)
@@ -21,8 +22,10 @@
  *                                  the GEMM's epilogue (kernels/gemm/lowp_neon.h), 16 channels
  *     acc_t acc_ld(const void *p, ptrdiff_t i);  void acc_st(void *p, ptrdiff_t i, acc_t v);
  *     dw_wei_t dw_load_wei(const int32_t *w);            16 packed depthwise weights
- *     void dw_mac(acc_t acc[4], const void *src, ptrdiff_t i, dw_wei_t w);
- *                                  acc + the 16 elements from element i of src times w, exact
+ *     void dw_mac(acc_t acc[4], const void *x, dw_wei_t w, int var);
+ *                                  acc + the 16 source elements at x times w, exact;
+ *                                  var (a constant) is the source variant, dw_variant(a) of the
+ *                                  call, 0 ≤ var < DW_VARIANTS (defaults: 1 variant, always 0)
  *   and, optionally, LOWP_SRC_BIAS with
  *     void src_bias(const cnb_conv_lowp_args *a, int nb, acc_t bias[][4]);
  *                                  what the flipped source leaves out of each sum (a u8 source
@@ -193,39 +196,61 @@ __attribute__((optimize("no-schedule-insns","no-rename-registers"))) static void
 
 /* Depthwise: 16 channels × ur pixels (4·ur accumulators), one weight load per tap, one source
  * load (widened in registers) per pixel and tap. */
+#ifndef DW_VARIANTS
+#define DW_VARIANTS 1
+#define dw_variant(a) 0
+#endif
 static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lowp_dw_args *a,
-                                                                const int ur)
+                                                                const int ur, const int var)
 {
     acc_t acc[DW_UR_MAX][4];
 #pragma GCC unroll 8
     for (int j = 0; j < ur; j++)
 #pragma GCC unroll 4
         for (int w4 = 0; w4 < 4; w4++) acc[j][w4] = acc_zero();
+    const ptrdiff_t sow = a->src_ow * DW_SRC_BYTES;   /* bytes: pixel addresses base + j·sow */
     for (int kd = 0; kd < a->nkd; kd++)
         for (int kh = 0; kh < a->nkh; kh++)
             for (int kw = 0; kw < a->nkw; kw++) {
                 const dw_wei_t w = dw_load_wei(a->wei + kd * a->wei_kd + kh * a->wei_kh + kw * 16);
-                const ptrdiff_t s = kd * a->src_kd + kh * a->src_kh + kw * a->src_kw;
+                const unsigned char *x = (const unsigned char *)a->src +
+                                         (kd * a->src_kd + kh * a->src_kh + kw * a->src_kw) * DW_SRC_BYTES;
 #pragma GCC unroll 8
-                for (int j = 0; j < ur; j++) dw_mac(acc[j], a->src, s + j * a->src_ow, w);
+                for (int j = 0; j < ur; j++) dw_mac(acc[j], x + j * sow, w, var);
             }
+    /* A copy whose address escapes (into the epilogue), so that acc itself stays in registers. */
+    acc_t v[DW_UR_MAX][4];
 #pragma GCC unroll 8
-    for (int j = 0; j < ur; j++) acc_store(a->epi, a->dst, a->dst_index + j * 16, acc[j]);
+    for (int j = 0; j < ur; j++)
+#pragma GCC unroll 4
+        for (int w4 = 0; w4 < 4; w4++) v[j][w4] = acc[j][w4];
+#pragma GCC unroll 8
+    for (int j = 0; j < ur; j++) acc_store(a->epi, a->dst, a->dst_index + j * 16, v[j]);
 }
 
-#define LOWP_DW_CASE(arg, ur) case ur: lowp_dw_tile(a, ur); return;
-static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
+#define LOWP_DW_CASE(var, ur) case ur: lowp_dw_tile(a, ur, var); return;
+__attribute__((optimize("no-schedule-insns"))) static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
 {
+#if DW_VARIANTS > 1
+    if (dw_variant(a) == 1) {
+        switch (ur) {
+            CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DW_CASE, 1)
+        default: break;
+        }
+        cnb_conv_missing_tile(ISA_NAME, "lowp depthwise", 1, ur);
+    }
+#endif
     switch (ur) {
         CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DW_CASE, 0)
-    default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise", 1, ur);
+    default: break;
     }
+    cnb_conv_missing_tile(ISA_NAME, "lowp depthwise", 1, ur);
 }
 
-#define CNB_CONV_LOWP_TABLE(dp_cyc, dp_lat)                                                        \
+#define CNB_CONV_LOWP_TABLE(dp_cyc, dp_lat, s8src)                                                 \
     {                                                                                              \
         .name = ISA_NAME, .group = GROUP, .nb_max = CNB_CONV_NB_COUNT(ROW_TILES),                  \
-        .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .dw_ur_max = DW_UR_MAX,                        \
+        .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .dw_ur_max = DW_UR_MAX, .s8_src = (s8src),     \
         .dp_cycles = (dp_cyc), .dp_latency = (dp_lat), .row = lowp_row, .dw = lowp_dw,             \
     }
 

@@ -65,10 +65,12 @@ static inline dw_wei_t dw_load_wei(const int32_t *w)
 }
 static inline float32x4_t bf16_widen_lo(uint16x8_t x) { return vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(x), 16)); }
 static inline float32x4_t bf16_widen_hi(uint16x8_t x) { return vreinterpretq_f32_u32(vshll_high_n_u16(x, 16)); }
-static inline void dw_mac(acc_t acc[4], const void *src, ptrdiff_t i, dw_wei_t w)
+#define DW_SRC_BYTES 2
+static inline void dw_mac(acc_t acc[4], const void *p, dw_wei_t w, int var)
 {
-    const uint16x8_t x0 = vld1q_u16((const uint16_t *)src + i);
-    const uint16x8_t x1 = vld1q_u16((const uint16_t *)src + i + 8);
+    (void)var;
+    const uint16x8_t x0 = vld1q_u16((const uint16_t *)p);
+    const uint16x8_t x1 = vld1q_u16((const uint16_t *)p + 8);
     acc[0] = vfmaq_f32(acc[0], bf16_widen_lo(x0), w.v[0]);
     acc[1] = vfmaq_f32(acc[1], bf16_widen_hi(x0), w.v[1]);
     acc[2] = vfmaq_f32(acc[2], bf16_widen_lo(x1), w.v[2]);
@@ -78,7 +80,7 @@ static inline void dw_mac(acc_t acc[4], const void *src, ptrdiff_t i, dw_wei_t w
 #include "kernels/conv/lowp_body_neon.h"
 
 /* A 16-channel dot product is 4 bfdot: about 2 cycles at two per cycle, latency about 4-5. */
-const cnb_conv_lowp_isa cnb_conv_lowp_table__neon_bf16 = CNB_CONV_LOWP_TABLE(2, 5);
+const cnb_conv_lowp_isa cnb_conv_lowp_table__neon_bf16 = CNB_CONV_LOWP_TABLE(2, 5, 0);
 
 static void *prepare(const cnb_problem *p, const void *wei)
 {

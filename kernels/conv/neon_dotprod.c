@@ -1,9 +1,9 @@
-/* conv/neon_dotprod_direct: u8 × s8 direct convolution on nCx16c with int32 accumulation on sdot
- * (Armv8.2 DotProd), s32 out or requantized to u8/s8. Driver: kernels/conv_lowp.c; micro-kernels:
+/* conv/neon_dotprod_direct: u8 × s8 and s8 × s8 direct convolution on nCx16c with int32
+ * accumulation on sdot (Armv8.2 DotProd), s32 out or requantized to u8/s8. Driver: kernels/conv_lowp.c; micro-kernels:
  * kernels/conv/lowp_body_neon.h with sdot by lane as the dot product; epilogue: the GEMM's
  * (kernels/gemm/lowp_neon.h), so the conv and the GEMM round alike.
  *
- * sdot multiplies s8 by s8 (the mixed u8 × s8 is I8MM's usdot), so a u8 source goes through the
+ * sdot multiplies s8 by s8 (an s8 source goes as it is; the mixed u8 × s8 is I8MM's usdot), so a u8 source goes through the
  * GEMM's exact rewrite (kernels/gemm/neon_dotprod.c): a = (a XOR 0x80, read as s8) + 128, and
  *   Σ a·w = Σ (a XOR 0x80)·w + 128·Σ w
  * over the taps and input channels of the call. The GEMM takes Σ w from its packed B once; here
@@ -14,8 +14,9 @@
  * whenever the true sum fits int32 (the reference's condition). Zero weights (channel tails,
  * other groups) keep the flipped zero padding of the source (−128) out of both terms.
  *
- * Depthwise widens the u8 source to 16 bits (uxtl) and multiplies by the 16-bit weights into the
- * int32 sums (smlal): 7 instructions per 16 products, exact. */
+ * Depthwise widens the source to 16 bits (uxtl for u8, sxtl for s8: one instance per source type)
+ * and multiplies by the 16-bit weights into the int32 sums (smlal): 7 instructions per 16
+ * products, exact. */
 #include <arm_neon.h>
 #include <stdint.h>
 
@@ -67,11 +68,20 @@ static inline dw_wei_t dw_load_wei(const int32_t *w)
     r.hi = vcombine_s16(vmovn_s32(vld1q_s32(w + 8)), vmovn_s32(vld1q_s32(w + 12)));
     return r;
 }
-static inline void dw_mac(acc_t acc[4], const void *src, ptrdiff_t i, dw_wei_t w)
+#define DW_VARIANTS 2   /* 0: u8 source, 1: s8 */
+#define dw_variant(a) ((a)->epi->t.src == CNB_DT_S8)
+#define DW_SRC_BYTES 1
+static inline void dw_mac(acc_t acc[4], const void *p, dw_wei_t w, int var)
 {
-    const uint8x16_t x = vld1q_u8((const uint8_t *)src + i);
-    const int16x8_t lo = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(x)));
-    const int16x8_t hi = vreinterpretq_s16_u16(vmovl_high_u8(x));
+    const uint8x16_t x = vld1q_u8((const uint8_t *)p);
+    int16x8_t lo, hi;
+    if (var) {
+        lo = vmovl_s8(vget_low_s8(vreinterpretq_s8_u8(x)));
+        hi = vmovl_high_s8(vreinterpretq_s8_u8(x));
+    } else {
+        lo = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(x)));
+        hi = vreinterpretq_s16_u16(vmovl_high_u8(x));
+    }
     acc[0] = vmlal_s16(acc[0], vget_low_s16(lo), vget_low_s16(w.lo));
     acc[1] = vmlal_high_s16(acc[1], lo, w.lo);
     acc[2] = vmlal_s16(acc[2], vget_low_s16(hi), vget_low_s16(w.hi));
@@ -107,7 +117,7 @@ static __attribute__((noinline)) void src_bias(const cnb_conv_lowp_args *a, int 
 #include "kernels/conv/lowp_body_neon.h"
 
 /* A 16-channel dot product is 4 sdot: about 2 cycles at two per cycle, latency about 3-4. */
-const cnb_conv_lowp_isa cnb_conv_lowp_table__neon_dotprod = CNB_CONV_LOWP_TABLE(2, 4);
+const cnb_conv_lowp_isa cnb_conv_lowp_table__neon_dotprod = CNB_CONV_LOWP_TABLE(2, 4, 1);
 
 static void *prepare(const cnb_problem *p, const void *wei)
 {
@@ -119,8 +129,9 @@ const cnb_impl cnb_conv_u8s8_direct__neon_dotprod = {
     .op = CNB_OP_CONV,
     .isa = CNB_ISA_NEON_DOTPROD,
     .layout = CNB_LAYOUT_NCX16C,
-    .dt_mask = CNB_DTM(CNB_DTC_U8S8S32) | CNB_DTM(CNB_DTC_U8S8U8) | CNB_DTM(CNB_DTC_U8S8S8),
-    .supports = cnb_conv_lowp_supports,
+    .dt_mask = CNB_DTM(CNB_DTC_U8S8S32) | CNB_DTM(CNB_DTC_U8S8U8) | CNB_DTM(CNB_DTC_U8S8S8) |
+               CNB_DTM(CNB_DTC_S8S8S32) | CNB_DTM(CNB_DTC_S8S8U8) | CNB_DTM(CNB_DTC_S8S8S8),
+    .supports = cnb_conv_lowp_supports_s8src,
     .prepare = prepare,
     .run = cnb_conv_lowp_run,
     .release = cnb_conv_lowp_release,
