@@ -96,14 +96,17 @@ static int requant_shift(const cnb_types *t)
     return t->dst_scale_log2 - t->src_scale_log2 - t->wei_scale_log2;
 }
 
-const char *cnb_conv_lowp_supports(const cnb_problem *p)
+static const char *supports(const cnb_problem *p, int s8_src)
 {
     if (p->op != CNB_OP_CONV) return "not a convolution";
     const cnb_conv *c = &p->conv;
     if (c->g < 1 || c->ic % c->g || c->oc % c->g) return "channels not divisible by groups";
     const char *why = cnb_conv_stride_error(c);
     if (why) return why;
-    if (p->dt.src == CNB_DT_S8 && c->g > 1 && c->g == c->ic && c->g == c->oc)
+    /* s8 source: native on tables with s8_src (a signed × signed product); the others add 128
+     * (a u8 copy) and start each row call from the compensation, which the depthwise kernels
+     * do not take. */
+    if (p->dt.src == CNB_DT_S8 && !s8_src && c->g > 1 && c->g == c->ic && c->g == c->oc)
         return "s8 source in a depthwise convolution (the s8 compensation is for the row kernels)";
     if (cnb_dt_requantized(&p->dt)) {
         const int shift = requant_shift(&p->dt);
@@ -111,6 +114,9 @@ const char *cnb_conv_lowp_supports(const cnb_problem *p)
     }
     return NULL;
 }
+
+const char *cnb_conv_lowp_supports(const cnb_problem *p) { return supports(p, 0); }
+const char *cnb_conv_lowp_supports_s8src(const cnb_problem *p) { return supports(p, 1); }
 
 static int isa_ok(const cnb_conv_lowp_isa *t)
 {
@@ -306,7 +312,7 @@ static int choose_nb(lowp_plan *P, row_tile *rt)
 
 void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei)
 {
-    if (cnb_conv_lowp_supports(p) || !wei || !isa_ok(isa)) return NULL;
+    if (supports(p, isa->s8_src) || !wei || !isa_ok(isa)) return NULL;
     lowp_plan *P = calloc(1, sizeof *P);
     if (!P) return NULL;
     P->c = p->conv;
@@ -330,7 +336,7 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         return P;
     }
     if (!pack_rows(P, wei, cnb_dt_size(p->dt.wei))) goto fail;
-    if (p->dt.src == CNB_DT_S8) {
+    if (p->dt.src == CNB_DT_S8 && !isa->s8_src) {
         P->s8src = 1;
         P->src_bytes = (int64_t)c->mb * P->n_cb_in * c->id * c->ih * c->iw * BLK;
         P->src_u8 = cnb_alloc64(P->src_bytes);

@@ -5,9 +5,9 @@
  * from kernels/conv/lowp_body.h) and forwards its record's prepare/run/release here.
  *
  * Types: src and dst in nCx16c with elements of p->dt.src / p->dt.dst; bf16 × bf16 with fp32
- * accumulation (out f32 or bf16), u8 × s8 with int32 accumulation (out s32, or requantized to
- * u8/s8). The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h, lowp_avx2.h), so both ops
- * round alike.
+ * accumulation (out f32 or bf16), u8 × s8 and s8 × s8 with int32 accumulation (out s32, or
+ * requantized to u8/s8). The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h, lowp_avx2.h,
+ * lowp_neon.h), so both ops round alike.
  *
  * Groups of the dot products. The instructions multiply 32-bit groups of g elements (bf16:
  * pairs, g = 2; u8/s8: quads, g = 4) lane by lane and add the g products to a 32-bit
@@ -22,7 +22,8 @@
  *   [ob][icb][kd][kh][kw][q: QB groups of the block][16 oc lanes][g elements]
  *                                   one 64-byte vector (two 32-byte halves) per (icb, tap, q)
  *
- * s8 source (int8 rows only): the dot products take u8 × s8, so run copies the source with
+ * s8 source, on tables without s8_src (their dot products take u8 × s8; int8 rows only; a
+ * table with s8_src multiplies s8 × s8 itself and gets the source as it is): run copies it with
  * 0x80 XORed into every byte (s + 128 as u8) and starts each output's sum from −128 × the sum of
  * the weights it multiplies: over its input channels and over the taps the call really reads
  * (the driver clips the padding taps, so a border pixel's compensation counts fewer taps; a
@@ -92,6 +93,7 @@ typedef struct cnb_conv_lowp_isa {
     int nb_max;
     int ur_max[CNB_CONV_NB_MAX + 1];
     int dw_ur_max;
+    int s8_src;                           /* 1: the kernels take an s8 source too (s8 × s8) */
     /* For the tile choice: cycles per dot product at full throughput, and its latency. */
     double dp_cycles, dp_latency;
     cnb_conv_lowp_row_fn row;
@@ -100,8 +102,11 @@ typedef struct cnb_conv_lowp_isa {
 
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx512_bf16, cnb_conv_lowp_table__avx512_vnni;
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx_vnni;
+extern const cnb_conv_lowp_isa cnb_conv_lowp_table__neon_dotprod, cnb_conv_lowp_table__neon_bf16;
 
 const char *cnb_conv_lowp_supports(const cnb_problem *p);
+/* The same, with s8 sources in depthwise convolutions too: for tables with s8_src. */
+const char *cnb_conv_lowp_supports_s8src(const cnb_problem *p);
 void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei);
 void cnb_conv_lowp_run(void *state, const cnb_problem *p, const void *src, const void *wei,
                        void *dst);

@@ -16,9 +16,10 @@ if ! make --no-print-directory TARGET=aarch64 CC=aarch64-linux-gnu-gcc NO_LIBS=1
     exit 1
 fi
 qemu=(qemu-aarch64-static -cpu max)
-pass=0 fail=0
+pass=0 fail=0 conv_lowp_units=""
 if "${qemu[@]}" build-arm/cnnbench-tests >"$log" 2>&1; then
     pass=$((pass + 1)); echo "ok   arm: unit and edge tests under qemu ($(grep 'isas exercised' "$log"))"
+    conv_lowp_units=$(grep -o '[0-9]* NEON bf16/int8 conv cases' "$log")
 else
     fail=$((fail + 1)); grep -E 'FAIL|passed' "$log" | head -30; echo "FAIL arm: unit and edge tests"
 fi
@@ -45,6 +46,20 @@ if [[ -z $missing ]]; then
     pass=$((pass + 1)); echo "ok   arm: neon_dotprod, neon_bf16 and neon_i8mm implementations ran"
 else
     fail=$((fail + 1)); echo "FAIL arm: no implementation of$missing ran under qemu"
+fi
+# The bf16 and int8 direct convolutions of those levels ran: in the unit tests' tile sweep
+# (tests/test_conv_lowp_neon.c) and on the check's shapes, each passing at least once.
+missing=""
+for pair in neon_dotprod:conv/neon_dotprod_direct neon_bf16:conv/neon_bf16_direct; do
+    isa=${pair%%:*} impl=${pair#*:}
+    if "${qemu[@]}" build-arm/cnnbench info --isas | grep -qw "$isa" && ! grep -q "^PASS $impl " "$log"; then
+        missing="$missing $impl"
+    fi
+done
+if [[ -z $missing && -n $conv_lowp_units ]]; then
+    pass=$((pass + 1)); echo "ok   arm: conv/neon_dotprod_direct and conv/neon_bf16_direct ran ($conv_lowp_units in the unit tests; $(grep -cE '^PASS conv/neon_(dotprod|bf16)_direct ' "$log") check pairs)"
+else
+    fail=$((fail + 1)); echo "FAIL arm: the NEON bf16/int8 direct convolutions did not run:${missing:- none in the unit tests}"
 fi
 # Every compute probe of the aarch64 table runs under qemu -cpu max (which has dotprod, BF16 and
 # I8MM) and counts something: figures under qemu are not timings, only proof the code runs.
