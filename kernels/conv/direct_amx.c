@@ -75,6 +75,11 @@ typedef struct amxd {
     int *lo, *hi;          /* [n_ot] input block range of an oc tile */
     size_t *woff;          /* [n_ot + 1] byte offset of an oc tile's weights */
     unsigned char *w;
+    /* Per-thread buffers, allocated in prepare (never in the timed run), one slice per thread of
+     * the largest team run may get: run caps its team to nthr. */
+    int nthr;
+    size_t thr_bytes;      /* bytes per thread's slice of thr (64-byte multiple) */
+    unsigned char *thr;    /* [nthr] x (border tile slots | few: tight row), then rows, pending */
     char name[64];
 } amxd;
 
@@ -106,6 +111,7 @@ static void release(void *state)
     free(P->w);
     free(P->tbuf);
     free(P->zeros);
+    free(P->thr);
     free(P);
 }
 
@@ -114,6 +120,8 @@ static int is_flat(const cnb_conv *c)
     return c->kd == 1 && c->kh == 1 && c->kw == 1 && c->sd == 1 && c->sh == 1 && c->sw == 1 &&
            !c->pd && !c->ph && !c->pw && !c->pd_r && !c->ph_r && !c->pw_r;
 }
+
+static int alloc_threads(amxd *P);
 
 static void *prepare(const cnb_problem *p, const void *wei)
 {
@@ -213,6 +221,7 @@ static void *prepare(const cnb_problem *p, const void *wei)
                     }
                 }
     }
+    if (!alloc_threads(P)) goto fail;
     snprintf(P->name, sizeof P->name, "conv/amx_direct[%s 2x2 tiles rg%d]",
              P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
     return P;
@@ -290,6 +299,38 @@ typedef struct pending {
     int64_t pix0[2], dst_img;
 } pending;
 
+static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
+
+/* A thread's slice: the border tiles' slots of its row group (or, few: the tight row of
+ * fill_few), then its two pending blocks and its tap rows. */
+static size_t thr_tiles_bytes(const amxd *P)
+{
+    const cnb_conv *c = &P->c;
+    const size_t slot_bytes = (size_t)c->kd * c->kh * P->n_icb * P->wseg * ROWB;
+    size_t b = slot_bytes * P->rg * P->n_slots;
+    if (P->few) {
+        const size_t tight = ((size_t)P->tw * c->ic + ROWB) * P->es;
+        if (tight > b) b = tight;
+    }
+    return round64(b);
+}
+
+static int alloc_threads(amxd *P)
+{
+    P->nthr = omp_get_max_threads();
+    P->thr_bytes = round64(thr_tiles_bytes(P) + 2 * sizeof(pending) +
+                           sizeof(arow) * (size_t)P->c.kd * P->c.kh);
+    P->thr = aligned_alloc(64, P->thr_bytes * P->nthr);
+    return P->thr != NULL;
+}
+
+/* The team of run: no larger than the slices prepare allocated. */
+static int team(const amxd *P)
+{
+    const int t = omp_get_max_threads();
+    return t < P->nthr ? t : P->nthr;
+}
+
 static void tiles_out(pending *q, int na, int nb, const int ow0[2], const int64_t pix0[2], int ob0,
                       int64_t dst_img)
 {
@@ -334,13 +375,9 @@ static void fill_few(const amxd *P, const unsigned char *src)
     const int64_t in_plane = (int64_t)c->id * c->ih * c->iw;
     const int rows = c->mb * c->id * c->ih;
     const size_t tight = ((size_t)P->tw * ic + ROWB) * es;
-#pragma omp parallel
+#pragma omp parallel num_threads(team(P))
     {
-        unsigned char *t = malloc(tight);
-        if (!t) {
-            fprintf(stderr, "conv/amx_direct: out of memory for a thread's buffers\n");
-            abort();
-        }
+        unsigned char *t = P->thr + (size_t)omp_get_thread_num() * P->thr_bytes;
         memset(t, 0, tight);
 #pragma omp for schedule(static)
         for (int r = 0; r < rows; r++) {
@@ -351,7 +388,6 @@ static void fill_few(const amxd *P, const unsigned char *src)
             unsigned char *d = P->tbuf + (size_t)n * P->t_img + (size_t)dh * P->tw * ROWB;
             for (int x = 0; x < P->tw; x++) memcpy(d + (size_t)x * ROWB, t + (size_t)x * ic * es, ROWB);
         }
-        free(t);
     }
 }
 
@@ -360,7 +396,7 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
     (void)p, (void)wei;
     const amxd *P = state;
     const cnb_conv *c = &P->c;
-    const int nth = omp_get_max_threads();
+    const int nth = team(P);
     if (P->few) fill_few(P, src_);
     const int n_rg = (c->oh + P->rg - 1) / P->rg;   /* row groups per (image, depth) */
     const int groups_all = c->mb * c->od * n_rg;
@@ -384,18 +420,14 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
     const int kw = P->few ? 1 : c->kw;
     const ptrdiff_t kws = (ptrdiff_t)(c->dw + 1) * ROWB;
     const ptrdiff_t astride = (ptrdiff_t)c->sw * ROWB;
-#pragma omp parallel
+#pragma omp parallel num_threads(nth)
     {
-        const size_t nbuf = (size_t)P->rg * P->n_slots;
-        unsigned char *buf = nbuf ? aligned_alloc(64, slot_bytes * nbuf) : NULL;
-        arow *rows = malloc(sizeof(arow) * rmax);
-        pending *pq = aligned_alloc(64, 2 * sizeof(pending));
+        unsigned char *mine = P->thr + (size_t)omp_get_thread_num() * P->thr_bytes;
+        unsigned char *buf = mine;
+        pending *pq = (pending *)(mine + thr_tiles_bytes(P));
+        arow *rows = (arow *)(pq + 2);
         int cur = 0;
-        if (pq) pq[0].valid = pq[1].valid = 0;
-        if ((nbuf && !buf) || !rows || !pq) {
-            fprintf(stderr, "conv/amx_direct: out of memory for a thread's buffers\n");
-            abort();
-        }
+        pq[0].valid = pq[1].valid = 0;
         _tile_loadconfig(&config);
 #pragma omp for schedule(static)
         for (int64_t task = 0; task < tasks; task++) {
@@ -490,9 +522,6 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
         }
         epilogue(P, &pq[cur ^ 1], dst);
         _tile_release();
-        free(buf);
-        free(rows);
-        free(pq);
     }
 }
 
