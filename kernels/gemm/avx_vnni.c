@@ -19,58 +19,14 @@
 #include <string.h>
 
 #include "kernels/impl.h"
+#include "kernels/gemm/lowp_avx2.h"
 #include "kernels/lowp.h"
 
 enum { MR = 6, NR = 16, NT = 64 };
 
-/* acc / 2^shift rounded to nearest even, in int32 (the rule of reference/reference.h; no
- * addition to acc itself, so no overflow). */
-static inline __m256i shift_rne(__m256i acc, int shift)
-{
-    if (shift == 0) return acc;
-    const __m128i count = _mm_cvtsi32_si128(shift);
-    const __m256i one = _mm256_set1_epi32(1), half = _mm256_set1_epi32((int)(1u << (shift - 1)));
-    const __m256i q = _mm256_sra_epi32(acc, count);
-    const __m256i r = _mm256_and_si256(acc, _mm256_set1_epi32((int)((1u << shift) - 1)));   /* ≥ 0 */
-    const __m256i odd = _mm256_cmpeq_epi32(_mm256_and_si256(q, one), one);
-    const __m256i up = _mm256_or_si256(_mm256_cmpgt_epi32(r, half),
-                                       _mm256_and_si256(_mm256_cmpeq_epi32(r, half), odd));
-    return _mm256_sub_epi32(q, up);   /* up is −1 where the quotient rounds up */
-}
-
-/* One row of a tile (16 columns at c + index, the first `cols` of them stored, 1 ≤ cols ≤ 16)
- * from its two accumulators: s32 as they are, u8/s8 saturate(RNE(acc / 2^shift)). */
-static inline void store_row(const cnb_lowp_state *s, void *c, int64_t index, __m256i v0,
-                             __m256i v1, int cols)
-{
-    if (s->t.dst == CNB_DT_S32) {
-        int32_t *p = (int32_t *)c + index;
-        if (cols == NR) {
-            _mm256_storeu_si256((__m256i *)p, v0);
-            _mm256_storeu_si256((__m256i *)(p + 8), v1);
-            return;
-        }
-        const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), n = _mm256_set1_epi32(cols);
-        _mm256_maskstore_epi32(p, _mm256_cmpgt_epi32(n, iota), v0);
-        _mm256_maskstore_epi32(p + 8, _mm256_cmpgt_epi32(_mm256_sub_epi32(n, _mm256_set1_epi32(8)), iota), v1);
-        return;
-    }
-    v0 = shift_rne(v0, s->shift);
-    v1 = shift_rne(v1, s->shift);
-    /* Saturating packs: int32 → int16 (signed), then → u8 or s8; saturating twice is saturating
-     * once, since the int16 range contains the int8 ranges. */
-    const __m128i w0 = _mm_packs_epi32(_mm256_castsi256_si128(v0), _mm256_extracti128_si256(v0, 1));
-    const __m128i w1 = _mm_packs_epi32(_mm256_castsi256_si128(v1), _mm256_extracti128_si256(v1, 1));
-    const __m128i bytes = s->t.dst == CNB_DT_U8 ? _mm_packus_epi16(w0, w1) : _mm_packs_epi16(w0, w1);
-    uint8_t *p = (uint8_t *)c + index;
-    if (cols == NR) {
-        _mm_storeu_si128((__m128i *)p, bytes);
-    } else {
-        uint8_t tmp[NR];
-        _mm_storeu_si128((__m128i *)tmp, bytes);
-        memcpy(p, tmp, (size_t)cols);
-    }
-}
+/* The epilogue (s32, or u8/s8 = saturate(RNE(acc / 2^shift))) is shared with conv/avx_vnni_direct:
+ * kernels/gemm/lowp_avx2.h. */
+#define store_row cnb_lowp_avx2_store_s32acc
 
 /* C[i0 .. i0+rows-1][j0 .. j0+15] from the panel at j0. */
 static inline __attribute__((always_inline)) void tile_rows(const int rows, const cnb_lowp_state *s,

@@ -1,7 +1,7 @@
 /* The int32 epilogue of the low-precision kernels in AVX2 (the AVX-VNNI level): 16 accumulators
  * of one row segment, held as two ymm halves (lanes 0..7, 8..15), to the output type. Included by
- * kernels/conv/avx_vnni.c; written so that the AVX-VNNI GEMM (kernels/gemm/avx_vnni.c, which has
- * its own copy today) can share it. The rules are the reference's (reference/reference.h), as in
+ * kernels/conv/avx_vnni.c and the AVX-VNNI GEMM (kernels/gemm/avx_vnni.c). The rules are the
+ * reference's (reference/reference.h), as in
  * lowp_avx512.h:
  *   s32 accumulators → s32 as they are; → u8/s8 saturate(RNE(acc / 2^shift)), in integers. */
 #ifndef CNB_KERNELS_GEMM_LOWP_AVX2_H
