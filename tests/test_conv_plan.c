@@ -32,16 +32,6 @@ static const struct { const cnb_impl *impl; const cnb_conv_direct_isa *t; } tabl
 };
 #define COUNT(a) ((int)(sizeof a / sizeof *a))
 
-/* The sizes around a tile dimension t: t−1, t, t+1, 2t−1, 2t+1 (those ≥ 1). */
-static int around(int t, int *out)
-{
-    const int c[] = {t - 1, t, t + 1, 2 * t - 1, 2 * t + 1};
-    int n = 0;
-    for (int i = 0; i < 5; i++)
-        if (c[i] >= 1 && (n == 0 || c[i] != out[n - 1])) out[n++] = c[i];
-    return n;
-}
-
 /* The kinds of candidate, found by the plan names (driver.c's kernel_name). */
 enum { K_STRIDED, K_COMPACT, K_KC2, K_SPLIT, K_NOSPLIT_SMALL, K_ROW_1X1, K_NB_ALT, K_COUNT };
 static const char *const kind_names[K_COUNT] = {
@@ -110,7 +100,7 @@ static void table_cases(const cnb_impl *m, const cnb_conv_direct_isa *t, int *se
     int w[5];
     const int B = t->block;
     for (int nb = 1; nb <= t->nb_max; nb++) {
-        const int kc = cnb_conv_1x1_chunk_blocks(t, nb) * B, n = around(t->ur_max[nb], w);
+        const int kc = cnb_conv_1x1_chunk_blocks(t, nb) * B, n = cnb_test_around(t->ur_max[nb], w);
         for (int i = 0; i < n; i++) {
             /* strided: one output row cut into tiles of every width and tail, lane tails */
             snprintf(d, sizeof d, "conv mb1ic%dih5iw%doc%doh3ow%dkh1kw1sh2sw2ph0pw0", B + 3, 2 * w[i] - 1,

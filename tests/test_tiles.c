@@ -55,16 +55,6 @@ static const struct { const cnb_impl *impl; const cnb_pool_blocked_kernels *t; }
 };
 #define COUNT(a) ((int)(sizeof a / sizeof *a))
 
-/* The sizes around a tile dimension t: t−1, t, t+1, 2t−1, 2t+1 (those ≥ 1). Returns the count. */
-static int around(int t, int *out)
-{
-    const int c[] = {t - 1, t, t + 1, 2 * t - 1, 2 * t + 1};
-    int n = 0;
-    for (int i = 0; i < 5; i++)
-        if (c[i] >= 1 && (n == 0 || c[i] != out[n - 1])) out[n++] = c[i];
-    return n;
-}
-
 /* Validates one descriptor on one implementation (bit-exact); at most 10 failures printed per
  * table, each with its rerun line. */
 static void check(const cnb_impl *m, const char *desc, int *fails)
@@ -152,7 +142,7 @@ void test_tiles_conv(void)
         const int B = t->block;
         int fails = 0;
         for (int nb = 1; nb <= t->nb_max; nb++) {
-            const int n = around(t->ur_max[nb], ow);
+            const int n = cnb_test_around(t->ur_max[nb], ow);
             for (int i = 0; i < n; i++)
                 for (int s = 1; s <= 2; s++) {
                     const int iw3 = (ow[i] - 1) * s + 1; /* 3 wide, padding 1 both sides */
@@ -164,7 +154,7 @@ void test_tiles_conv(void)
                     check(m, d, &fails);
                 }
         }
-        const int n = around(t->dw_ur_max, ow);
+        const int n = cnb_test_around(t->dw_ur_max, ow);
         for (int i = 0; i < n; i++) {
             const int c = B + B / 2;
             for (int s = 1; s <= 2; s++)
@@ -205,7 +195,7 @@ static void conv_1x1_cases(void)
         const int B = t->block;
         int fails = 0;
         for (int nb = 1; nb <= t->nb_max; nb++) {
-            const int n = around(t->ur_max[nb], v);
+            const int n = cnb_test_around(t->ur_max[nb], v);
             for (int i = 0; i < n; i++) {
                 snprintf(d, sizeof d, "conv mb1ic%dih1iw%doc%dkh1kw1", B + 3, v[i], nb * B - 1);
                 check(m, d, &fails);
@@ -277,7 +267,7 @@ static void conv_1x1_split_cases(const cnb_impl *m, const cnb_conv_direct_isa *t
             /* 4 tiles: of nb, or 3 of nb and a tail tile of `tail` blocks; more output channels
              * than pixels, so that the weights outweigh the src (plan_1x1) */
             const int oc = ((tail ? 3 : 4) * nb + tail) * B - 1;
-            const int n = around(t->ur_max[nb], v);
+            const int n = cnb_test_around(t->ur_max[nb], v);
             for (int i = 0; i < n; i++) {
                 snprintf(d, sizeof d, "conv mb1ic%dih1iw%doc%dkh1kw1", B + 3, v[i], oc);
                 check(m, d, fails);
@@ -351,7 +341,7 @@ void test_tiles_gemm(void)
         const gemm_sizes *t = &sizes;
         int fails = 0;
         const int vec = t->nr / 2;
-        int n = around(t->mr, v);
+        int n = cnb_test_around(t->mr, v);
         for (int i = 0; i < n; i++)
             for (int x = 0; x < 2; x++) {
                 snprintf(d, sizeof d, "gemm m%dn%dk7%s", v[i], t->nr + 3, x ? "alpha2beta1" : "");
@@ -361,7 +351,7 @@ void test_tiles_gemm(void)
             snprintf(d, sizeof d, "gemm m%dn%dk3", mm, t->nr - 1);
             check(m, d, &fails);
         }
-        n = around(t->nr, v);
+        n = cnb_test_around(t->nr, v);
         for (int i = 0; i < n; i++)
             for (int x = 0; x < 2; x++) {
                 snprintf(d, sizeof d, "gemm m%dn%dk5%s", t->mr + 1, v[i], x ? "alpha2beta1" : "");
@@ -371,7 +361,7 @@ void test_tiles_gemm(void)
             snprintf(d, sizeof d, "gemm m%dn%dk3", t->mr - 1, nn);
             check(m, d, &fails);
         }
-        n = around(t->kc, v);
+        n = cnb_test_around(t->kc, v);
         for (int i = 0; i < n; i++) {
             snprintf(d, sizeof d, "gemm m%dn%dk%d", t->mr + 1, t->nr + 1, v[i]);
             check(m, d, &fails);
@@ -380,7 +370,7 @@ void test_tiles_gemm(void)
         }
         /* Fully-connected shapes: up to the planned range's end and one past it, each on both
          * of the planner's candidates (the rule's path, then the other). */
-        n = around(vec, v);
+        n = cnb_test_around(vec, v);
         for (int cand = 0; cand < 2; cand++) {
             cnb_plan_force(cand);
             for (int mm = 1; mm <= CNB_GEMM_PLAN_DOT_M_FACTOR * t->dot_max_m + 1; mm++)
@@ -414,7 +404,7 @@ void test_tiles_pool(void)
         int fails = 0, ow[15], n = 0, tmp[5];
         const int dims[] = {t->px, t->px / 2, t->px_c};
         for (int k = 0; k < 3; k++) {
-            const int c = around(dims[k], tmp);
+            const int c = cnb_test_around(dims[k], tmp);
             for (int i = 0; i < c; i++) {
                 int dup = 0;
                 for (int j = 0; j < n; j++) dup |= ow[j] == tmp[i];

@@ -41,22 +41,10 @@
 
 #include "kernels/conv_lowp.h"
 #include "kernels/gemm/lowp_avx512.h"
+#include "kernels/amx_config.h"
 #include "kernels/impl.h"
 
 enum { ROWB = 64, BT = 1024, WCHUNK = 1 << 20 };
-
-typedef struct tile_config {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} tile_config;
-
-/* In memory, not a local: see kernels/gemm/amx.c (GCC drops the stores that fill a local). */
-static const tile_config config = {
-    .palette = 1,
-    .colsb = {ROWB, ROWB, ROWB, ROWB, ROWB, ROWB, ROWB, ROWB},
-    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
-};
 
 typedef struct amxd {
     cnb_conv c;            /* the problem as run (1×1 flattened to one row per image) */
@@ -428,7 +416,7 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
         arow *rows = (arow *)(pq + 2);
         int cur = 0;
         pq[0].valid = pq[1].valid = 0;
-        _tile_loadconfig(&config);
+        _tile_loadconfig(&cnb_amx_config_16x64);
 #pragma omp for schedule(static)
         for (int64_t task = 0; task < tasks; task++) {
             const int wg = (int)(task % n_wg);

@@ -18,6 +18,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "kernels/amx_config.h"
 #include "kernels/gemm/lowp_avx512.h"
 #include "kernels/impl.h"
 
@@ -28,26 +29,10 @@ enum {
     TILE_BYTES = 64,
 };
 
-/* The tile configuration (palette 1): every tile used is 16 rows of 64 bytes. */
-typedef struct tile_config {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} tile_config;
-
-/* A constant in memory, not a local filled in before ldtilecfg: GCC 12 does not see that the
- * instruction reads the 64 bytes and drops the stores that fill a local (the configuration then
- * loaded is invalid and the instruction faults). */
-static const tile_config config = {
-    .palette = 1,
-    .colsb = {TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES, TILE_BYTES},
-    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
-};
-
 static void thread_begin(const cnb_lowp_state *s)
 {
     (void)s;
-    _tile_loadconfig(&config);
+    _tile_loadconfig(&cnb_amx_config_16x64);
 }
 
 static void thread_end(void) { _tile_release(); }
