@@ -15,6 +15,7 @@ static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b)
 {
     return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b);
 }
+static inline acc_t acc_add(acc_t x, acc_t y) { return _mm512_add_ps(x, y); }
 #define acc_store cnb_lowp_store_f32acc
 
 #include "kernels/gemm/lowp_tile_avx512.h"

@@ -14,6 +14,7 @@
 typedef __m512i acc_t;
 static inline acc_t acc_zero(void) { return _mm512_setzero_si512(); }
 static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b) { return _mm512_dpbusd_epi32(acc, a, b); }
+static inline acc_t acc_add(acc_t x, acc_t y) { return _mm512_add_epi32(x, y); }
 #define acc_store cnb_lowp_store_s32acc
 
 #include "kernels/gemm/lowp_tile_avx512.h"
