@@ -68,6 +68,7 @@ typedef struct conv_variant {
     int split;               /* 1x1: 0 the rule, 1 oc-split forced off, 2 forced on */
     int nb;                  /* output-channel blocks per call (0: the cost model's) */
     int padw;                /* direct: read a copy of src padded along W (setup_padw) */
+    int chunk_l1;            /* direct: input-channel chunks in the L1 budget whatever ur */
 } conv_variant;
 
 typedef struct direct_plan {
@@ -403,7 +404,8 @@ static void plan_chunks(direct_plan *P)
     for (int ob = 0; ob < P->n_cb_out; ob++) n_icb = P->n_icb[ob] > n_icb ? P->n_icb[ob] : n_icb;
     const int64_t icb_bytes = nb * taps * B * B * (int64_t)sizeof(float);
     const int ur = P->isa->ur_max[nb] < c->ow ? P->isa->ur_max[nb] : c->ow;
-    int64_t icc = (ur >= L2_WEI_MIN_UR ? WEI_CHUNK_L2_BYTES : WEI_CHUNK_L1_BYTES) / icb_bytes;
+    const int l2 = ur >= L2_WEI_MIN_UR && !P->v.chunk_l1;
+    int64_t icc = (l2 ? WEI_CHUNK_L2_BYTES : WEI_CHUNK_L1_BYTES) / icb_bytes;
     int64_t ohb = L2_DST_BYTES / ((int64_t)c->ow * nb * B * sizeof(float));
     if (icc < 1) icc = 1;
     if (ohb > c->oh) ohb = c->oh;
@@ -1001,7 +1003,8 @@ static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_va
     int n = 0;
     const int dwise = c->g == c->ic && c->g == c->oc, path = choose_path(c);
     const conv_variant model = {path, model_src(isa), 1, 0, 0,
-                                !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW && model_padw(isa, c)};
+                                !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW && model_padw(isa, c),
+                                0};
     v[n++] = model;
     if (dwise) return n;
     conv_variant x;
@@ -1019,6 +1022,9 @@ static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_va
             x = model, x.nb = nb, x.padw = 0, v[n++] = x;
         for (int nb = isa->nb_max; nb >= 2 && (c->pw > 0 || c->pw_r > 0) && n < CNB_PLAN_MAX_CANDIDATES; nb--)
             x = model, x.nb = nb, x.padw = 1, v[n++] = x;
+        /* the same with chunks in L1: a few rows reuse them from there (see plan_chunks) */
+        for (int nb = isa->nb_max; nb >= 2 && (c->pw > 0 || c->pw_r > 0) && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+            x = model, x.nb = nb, x.padw = 1, x.chunk_l1 = 1, v[n++] = x;
     }
     return n;
 }
