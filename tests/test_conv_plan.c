@@ -78,9 +78,12 @@ static void force_all(const cnb_impl *m, const cnb_conv_direct_isa *t, const cha
         if (k > 0 && !is_1x1) seen[K_NB_ALT] = 1;
         seen[K_PADW] |= strstr(name, " padw") != NULL;
         if (k > 0 && is_1x1 && strstr(name, "1x1-gemm")) {
-            /* the doubled chunk: a kc other than the model's, same everything else */
+            /* the doubled chunk: a kc above the model's, on the same tile (another nb has a
+             * chunk of its own) */
             const char *a = strstr(first, " kc"), *b = strstr(name, " kc");
-            if (a && b && atoi(a + 3) < atoi(b + 3)) seen[K_KC2] = 1;
+            if (a && b && a - first == b - name && !strncmp(first, name, (size_t)(a - first)) &&
+                atoi(a + 3) < atoi(b + 3))
+                seen[K_KC2] = 1;
         }
         cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 5, .use_golden = 0};
         cnb_val_result r;

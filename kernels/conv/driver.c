@@ -1015,6 +1015,11 @@ static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_va
         x = model, x.split = 1, v[n++] = x;
         x = model, x.split = 2, v[n++] = x;
         x = model, x.path = PATH_DIRECT, v[n++] = x;
+        /* small maps: every nb, since a few pixel tiles reuse each weight vector (the M of the
+         * GEMM is short: more blocks per tile or more pixels per tile both pay) */
+        if (c->mb * c->od * c->oh * c->ow <= SMALL_MAP_OW * SMALL_MAP_OW)
+            for (int nb = 1; nb <= isa->nb_max && n < CNB_PLAN_MAX_CANDIDATES; nb++)
+                x = model, x.nb = nb, v[n++] = x;
     } else if (c->ow <= SMALL_MAP_OW) {
         /* every nb, plain and (when there is W padding) padded along W (setup_padw); the
          * padded nb = 1 last (it leaves a 7-pixel row few accumulators), past the 8 that fit */
