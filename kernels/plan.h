@@ -29,7 +29,7 @@
 
 #include "kernels/problem.h"
 
-#define CNB_PLAN_MAX_CANDIDATES 8
+#define CNB_PLAN_MAX_CANDIDATES 12
 #define CNB_PLAN_RUNS 3
 #define CNB_PLAN_BUDGET_S 0.5
 #define CNB_PLAN_MARGIN 0.03

@@ -33,10 +33,11 @@ static const struct { const cnb_impl *impl; const cnb_conv_direct_isa *t; } tabl
 #define COUNT(a) ((int)(sizeof a / sizeof *a))
 
 /* The kinds of candidate, found by the plan names (driver.c's kernel_name). */
-enum { K_STRIDED, K_COMPACT, K_KC2, K_SPLIT, K_NOSPLIT_SMALL, K_ROW_1X1, K_NB_ALT, K_COUNT };
+enum { K_STRIDED, K_COMPACT, K_KC2, K_SPLIT, K_NOSPLIT_SMALL, K_ROW_1X1, K_NB_ALT, K_PADW, K_COUNT };
 static const char *const kind_names[K_COUNT] = {
     "1x1 strided in place", "1x1 compacted", "1x1 doubled chunk", "1x1 oc-split",
-    "1x1 small map without oc-split", "row path on a 1x1", "row path nb alternative"};
+    "1x1 small map without oc-split", "row path on a 1x1", "row path nb alternative",
+    "row path padded along W"};
 
 /* The plan name prepare gives for candidate k of descriptor l on table t (NULL: none). */
 static void plan_name(const cnb_conv_direct_isa *t, const cnb_layer *l, char *buf, size_t size)
@@ -75,10 +76,14 @@ static void force_all(const cnb_impl *m, const cnb_conv_direct_isa *t, const cha
                                  omp_get_max_threads() > 1 && c->oh * c->ow < t->ur_max[1];
         seen[K_ROW_1X1] |= is_1x1 && strstr(name, "[direct") != NULL;
         if (k > 0 && !is_1x1) seen[K_NB_ALT] = 1;
+        seen[K_PADW] |= strstr(name, " padw") != NULL;
         if (k > 0 && is_1x1 && strstr(name, "1x1-gemm")) {
-            /* the doubled chunk: a kc other than the model's, same everything else */
+            /* the doubled chunk: a kc above the model's, on the same tile (another nb has a
+             * chunk of its own) */
             const char *a = strstr(first, " kc"), *b = strstr(name, " kc");
-            if (a && b && atoi(a + 3) < atoi(b + 3)) seen[K_KC2] = 1;
+            if (a && b && a - first == b - name && !strncmp(first, name, (size_t)(a - first)) &&
+                atoi(a + 3) < atoi(b + 3))
+                seen[K_KC2] = 1;
         }
         cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 5, .use_golden = 0};
         cnb_val_result r;
@@ -113,6 +118,10 @@ static void table_cases(const cnb_impl *m, const cnb_conv_direct_isa *t, int *se
             if (w[i] <= 14) {
                 snprintf(d, sizeof d, "conv mb1ic%dih4iw%doc%dkh3kw3ph1pw1", B + 3, w[i], 2 * nb * B + 1);
                 force_all(m, t, d, seen, fails);
+                /* padded along W: a kernel wider than the map, the right padding larger */
+                snprintf(d, sizeof d, "conv mb1ic%dih5iw%doc%doh5ow%dkh5kw5ph2pw2", B + 3, w[i],
+                         nb * B + 2, w[i] + 1);
+                force_all(m, t, d, seen, fails);
             }
         }
         /* input channels around the chunk and its double: chunk tails, the doubled chunk */
@@ -129,6 +138,12 @@ static void table_cases(const cnb_impl *m, const cnb_conv_direct_isa *t, int *se
     snprintf(d, sizeof d, "conv mb2ic%dih9iw9oc%doh5ow5kh1kw1sh2sw2ph0pw0", 3 * B, 2 * B - 1);
     force_all(m, t, d, seen, fails);
     snprintf(d, sizeof d, "conv mb1ic%dih6iw7oc%doh4ow5kh1kw1ph0pw0", B + 2, B);
+    force_all(m, t, d, seen, fails);
+    /* padded along W: a negative right padding (input columns no output reads), stride 2, a
+     * dilation, 3D and batch 2 */
+    snprintf(d, sizeof d, "conv mb1ic%dih7iw10oc%doh4ow4kh3kw3sh2sw2ph1pw1", B + 1, 3 * B - 2);
+    force_all(m, t, d, seen, fails);
+    snprintf(d, sizeof d, "conv mb2ic%did3ih6iw6oc%dod3oh6ow6kd3kh3kw3pd1ph2pw2dh1dw1", B - 1, 2 * B);
     force_all(m, t, d, seen, fails);
 }
 
@@ -157,6 +172,16 @@ static void broken_row(const cnb_conv_row_args *a, int nb, int ur)
 {
     cnb_conv_row_args b = *a;
     b.src_ow = broken_table.block;
+    broken_base->row(&b, nb, ur);
+}
+/* A broken padded path: a row kernel that drops the last tap of a call given all 5 taps of a
+ * 5-wide kernel. On a 7-pixel row with 2 columns of padding only the copy padded along W gives
+ * a call every tap (the border calls of the plain row path take at most 2), so its candidate must
+ * be rejected. */
+static void broken_row_last_tap(const cnb_conv_row_args *a, int nb, int ur)
+{
+    cnb_conv_row_args b = *a;
+    if (b.nkw == 5) b.nkw = 4;
     broken_base->row(&b, nb, ur);
 }
 static void *broken_prepare(const cnb_problem *p, const void *wei)
@@ -200,5 +225,31 @@ void test_conv_plan_rejects_broken(void)
         }
         cnb_plan_force(-1);
         CHECK(reached, "%s: no candidate of '%s' reads the input in place at the strides", m->name, d);
+
+        broken_table.row = broken_row_last_tap;
+        snprintf(name, sizeof name, "%s with a row kernel dropping a tap (test_conv_plan.c)", m->name);
+        snprintf(d, sizeof d, "conv mb1ic%dih7iw7oc%dkh5kw5ph2pw2", broken_table.block + 3,
+                 3 * broken_table.block);
+        if (cnb_layer_parse(d, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+            CHECK(0, "'%s' does not parse: %s", d, err);
+            continue;
+        }
+        reached = 0;
+        for (int k = 0; k < CNB_PLAN_MAX_CANDIDATES; k++) {
+            cnb_plan_force(k);
+            plan_name(tables[e].t, &l, pn, sizeof pn);
+            cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 5, .use_golden = 0};
+            cnb_val_result r;
+            cnb_validate(&rec, &l, &o, &r);
+            if (!strstr(pn, " padw")) {
+                CHECK(r.status == CNB_VAL_PASS, "%s failed '%s' as %s, a plan without full-width calls",
+                      name, d, pn);
+                continue;
+            }
+            reached = 1;
+            CHECK(r.status == CNB_VAL_FAIL, "%s passed '%s' as %s: the cases miss a tap bug", name, d, pn);
+        }
+        cnb_plan_force(-1);
+        CHECK(reached, "%s: no candidate of '%s' is padded along W", m->name, d);
     }
 }

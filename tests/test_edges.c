@@ -4,8 +4,11 @@
  * 1D, 3D, 3D given by d alone. Bit-exact. */
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "harness/desc.h"
 #include "harness/validate.h"
+#include "kernels/plan.h"
 #include "tests/test.h"
 
 int cnb_edges_pairs; /* validated (implementation, problem) pairs, for the summary */
@@ -51,6 +54,47 @@ static void run_all(cnb_op op, const char *desc, int *fails)
             cnb_test_failures++;
         }
     }
+}
+
+/* The f32 direct row path padded along W (kernels/conv/driver.c, "direct padw"): a planner
+ * candidate on narrow maps with W padding, which the planner's own choice may not take. Every
+ * candidate of each case is forced (cnb_plan_force) and those padded along W are validated. */
+static int padw_case(const char *desc, int *fails)
+{
+    static const char *const impls[] = {"conv/avx512_direct", "conv/avx2_direct", "conv/neon_direct"};
+    cnb_layer l;
+    char err[256];
+    int reached = 0;
+    if (cnb_layer_parse(desc, CNB_KIND_CONV, 0, &l, err, sizeof err)) return 0;
+    for (int i = 0; cnb_impls[i]; i++) {
+        const cnb_impl *m = cnb_impls[i];
+        int ours = 0;
+        for (size_t j = 0; j < sizeof impls / sizeof *impls; j++) ours |= !strcmp(m->name, impls[j]);
+        if (!ours || !m->kernel_name || !cnb_impl_runnable(m, NULL)) continue;
+        float *wei = calloc((size_t)cnb_conv_wei_elems(&l.prob.conv), sizeof(float));
+        char prev[160] = "";
+        for (int k = 0; wei && k < CNB_PLAN_MAX_CANDIDATES; k++) {
+            char name[160] = "";
+            cnb_plan_force(k);
+            void *st = m->prepare(&l.prob, wei);
+            if (st) snprintf(name, sizeof name, "%s", m->kernel_name(st));
+            m->release(st);
+            if (!strstr(name, " padw") || !strcmp(name, prev)) continue;
+            snprintf(prev, sizeof prev, "%s", name);
+            reached++;
+            cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 3, .use_golden = 0};
+            cnb_val_result r;
+            cnb_validate(m, &l, &o, &r);
+            cnb_edges_pairs++;
+            if (r.status != CNB_VAL_PASS && (*fails)++ < 20)
+                CHECK(0, "%s, candidate %d forced (%s): %s\n       case: '%s'", m->name, k, name, r.why, desc);
+            else if (r.status != CNB_VAL_PASS)
+                cnb_test_failures++;
+        }
+        cnb_plan_force(-1);
+        free(wei);
+    }
+    return reached;
 }
 
 void test_edges_conv(void)
@@ -134,6 +178,23 @@ void test_edges_conv(void)
         "conv mb1ic19ih4iw6oc17oh9ow9kh2kw3dh2dw1ph1pw2", /* dilated, past bottom and right */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_all(CNB_OP_CONV, cases[i], &fails);
+
+    /* the row path padded along W on the narrow cases with W padding, and on a few more */
+    static const char *const padw[] = {
+        "conv mb1ic5ih3iw7oc17oh3ow7kh3kw3ph1pw1",
+        "conv mb1ic17ih7iw7oc40kh5kw5ph2pw2",           /* kernel wider than half the map */
+        "conv mb1ic16ih7iw1oc16kh3kw3ph1pw1",           /* one pixel per row */
+        "conv mb1ic3ih4iw3oc20oh4ow9kh3kw3ph1pw3",      /* outputs wholly in the padding */
+        "conv mb1ic33ih5iw6oc64kh1kw3ph0pw1",           /* 1 row of taps */
+    };
+    int reached = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) reached += padw_case(cases[i], &fails);
+    for (size_t i = 0; i < sizeof padw / sizeof *padw; i++) {
+        const int n = padw_case(padw[i], &fails);
+        CHECK(n > 0 || strstr(padw[i], "iw1o"), "no direct padw candidate for '%s'", padw[i]);
+        reached += n;
+    }
+    CHECK(reached > 0, "no case reached the direct path padded along W");
 }
 
 void test_edges_gemm(void)

@@ -2,10 +2,12 @@
  * Contract: kernels/conv/ukernel.h (row kernel and depthwise kernels); driver: driver.c; the
  * kernels' body: body.h, over the vector layer below.
  * Registers (32 zmm), row kernel of nb output-channel blocks × ur pixels (× ks lane split):
- *   accumulators  acc[(t·nb + b)·ur + j]   ur·nb·ks ≤ 28   (14 px × 2 blocks, 6 px × 4 blocks, ...)
+ *   accumulators  acc[(t·nb + b)·ur + j]   ur·nb·ks ≤ 28   (14 px × 2 blocks, 7 px × 4 blocks, ...)
  *   loaded        nb weight vectors per (input channel, tap): 16 output channels each
  *   broadcast     one input value per pixel (vbroadcastss, or the FMA's {1to16} memory operand)
- *   free          the rest (≥ 2) for the compiler.
+ *   free          the rest for the compiler: none in the 7 × 4 tile, where GCC keeps one
+ *                 accumulator on the stack (a load and a store per 28 FMAs); the tile is there
+ *                 for 7-pixel rows (7×7 maps, and 14 as two tiles), which 6 × 4 cut into 4 + 3.
  * Depthwise kernel: ur ≤ 16 accumulators, one weight vector per tap, one src vector load per FMA.
  * Depthwise 3-tap row kernel: ur ≤ 16 accumulators, the 3 weight vectors of a kernel row, one
  *   src vector per window position (feeding up to 3 FMAs), loaded under src_lanes (a k-mask)
@@ -23,7 +25,7 @@
 #define DW_UR_MAX 16 /* pixels per depthwise call */
 /* The row tiles (nb, ur_max): every ur ≤ ur_max is instantiated, and the table is built from
  * this list (tiles.h); ur·nb·ks ≤ ACC_REGS (checked in prepare). */
-#define ROW_TILES(X) X(1, 24) X(2, 14) X(3, 8) X(4, 6)
+#define ROW_TILES(X) X(1, 24) X(2, 14) X(3, 8) X(4, 7)
 
 typedef __m512 vec;
 static inline vec v_zero(void) { return _mm512_setzero_ps(); }

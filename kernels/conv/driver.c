@@ -6,7 +6,8 @@
  * compacted (src_mode). Where the model leaves the path or a blocking in doubt, prepare builds a
  * few candidate plans and the planner (kernels/plan.h) times them and remembers the fastest
  * (candidates, cnb_conv_direct_prepare). The kernel column names the path and its blocking
- * (cnb_conv_direct_kernel_name).
+ * (cnb_conv_direct_kernel_name). On narrow maps with W padding the row path may read a copy of
+ * src padded along W, so that no row is cut into border calls ("direct padw", setup_padw).
  *
  * Groups, one path for all: each output-channel block (B lanes) gets the input-channel range of
  * the groups its lanes belong to, widened to whole blocks; its packed weight is zero wherever an
@@ -66,6 +67,8 @@ typedef struct conv_variant {
     int kc_mul;              /* 1x1: the input-channel chunk times this (0: 1) */
     int split;               /* 1x1: 0 the rule, 1 oc-split forced off, 2 forced on */
     int nb;                  /* output-channel blocks per call (0: the cost model's) */
+    int padw;                /* direct: read a copy of src padded along W (setup_padw) */
+    int chunk_l1;            /* direct: input-channel chunks in the L1 budget whatever ur */
 } conv_variant;
 
 typedef struct direct_plan {
@@ -96,6 +99,7 @@ typedef struct direct_plan {
     int n_rb;                /* ... and their count */
     int icc;                 /* input-channel blocks per chunk (row path) */
     int ohb;                 /* output rows per block of a thread's rows (row path) */
+    float *pad;              /* padded along W (setup_padw): src as the row path reads it */
 } direct_plan;
 
 /* Cache budgets of the row path. The packed weights of one input-channel chunk of an oc tile
@@ -251,6 +255,7 @@ void cnb_conv_direct_release(void *state)
     free(P->rb_oh0);
     free(P->rb_nr);
     free(P->pb_p0);
+    free(P->pad);
     free(P);
 }
 
@@ -399,7 +404,8 @@ static void plan_chunks(direct_plan *P)
     for (int ob = 0; ob < P->n_cb_out; ob++) n_icb = P->n_icb[ob] > n_icb ? P->n_icb[ob] : n_icb;
     const int64_t icb_bytes = nb * taps * B * B * (int64_t)sizeof(float);
     const int ur = P->isa->ur_max[nb] < c->ow ? P->isa->ur_max[nb] : c->ow;
-    int64_t icc = (ur >= L2_WEI_MIN_UR ? WEI_CHUNK_L2_BYTES : WEI_CHUNK_L1_BYTES) / icb_bytes;
+    const int l2 = ur >= L2_WEI_MIN_UR && !P->v.chunk_l1;
+    int64_t icc = (l2 ? WEI_CHUNK_L2_BYTES : WEI_CHUNK_L1_BYTES) / icb_bytes;
     int64_t ohb = L2_DST_BYTES / ((int64_t)c->ow * nb * B * sizeof(float));
     if (icc < 1) icc = 1;
     if (ohb > c->oh) ohb = c->oh;
@@ -442,6 +448,45 @@ static void setup_1x1(direct_plan *P, src_mode non_dense)
     const int dense = u->sd == 1 && u->sh == 1 && u->sw == 1 && u->id == u->od && u->ih == u->oh &&
                       u->iw == u->ow;
     P->src = dense ? SRC_DENSE : non_dense;
+}
+
+/* Padded along W (the small-map candidate, see candidates): the row path reads a copy of src
+ * whose rows hold the left padding, the input and the right padding, zeros written once in
+ * prepare and the input copied in each run (pad_src, kernel time). The row machinery then sees a
+ * problem without W padding: every pixel of a tile has all kw taps, so a row is one call per
+ * tile instead of a tile and the border calls of its clipped pixels (build_row_calls), which on
+ * rows of 7 or 14 pixels are 1- to 3-pixel calls, latency-bound and each loading and storing its
+ * accumulators. The price is the padding taps' products with zero ((kw − 1)·(dw + 1) columns per
+ * row; H stays clipped per row). Adding a zero product leaves every sum as it is (the
+ * accumulators start at +0), but the taps of a pixel are summed in kw order where the border
+ * calls take the tile's common taps first: equal to the reference on exact-mode data, as the
+ * lane split is (ukernel.h). Only the columns the outputs read are kept: a negative right
+ * padding drops the input columns past them. */
+static int setup_padw(direct_plan *P)
+{
+    const cnb_conv *u = &P->u;
+    cnb_conv *c = &P->c;
+    const int B = P->isa->block;
+    c->iw = (u->ow - 1) * u->sw + (u->kw - 1) * (u->dw + 1) + 1;
+    c->pw = c->pw_r = 0;
+    const int64_t n = (int64_t)u->mb * P->n_cb_in * u->id * u->ih * c->iw * B;
+    P->pad = alloc_floats(n);
+    if (!P->pad) return 0;
+    memset(P->pad, 0, sizeof(float) * (size_t)n);
+    return 1;
+}
+
+/* The input columns of the padded copy (setup_padw), every row of every channel block. */
+static void pad_src(const direct_plan *P, const float *src)
+{
+    const cnb_conv *u = &P->u, *c = &P->c;
+    const int B = P->isa->block;
+    const int cols = u->iw < c->iw - u->pw ? u->iw : c->iw - u->pw;
+    const int64_t rows = (int64_t)u->mb * P->n_cb_in * u->id * u->ih;
+    if (cols <= 0) return;
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; r++)
+        memcpy(P->pad + (r * c->iw + u->pw) * B, src + r * u->iw * B, sizeof(float) * B * cols);
 }
 
 /* 1x1: each pixel block cut into tiles of at most ur_max pixels (near-equal widths); read at
@@ -539,6 +584,7 @@ static direct_plan *build_plan(const cnb_conv_direct_isa *isa, const cnb_problem
     if (P->path == PATH_1X1) setup_1x1(P, v->src);
     P->n_cb_in = (c->ic + B - 1) / B;
     P->n_cb_out = (c->oc + B - 1) / B;
+    if (!P->depthwise && P->path == PATH_DIRECT && v->padw && !setup_padw(P)) goto fail;
     if (!cnb_clip_dh_make(c, &P->dh)) goto fail;
 
     if (P->depthwise) {
@@ -579,8 +625,8 @@ static direct_plan *build_plan(const cnb_conv_direct_isa *isa, const cnb_problem
         return P;
     }
     plan_chunks(P);
-    snprintf(P->name, sizeof P->name, "conv/%s_direct[direct ur%d nb%d icc%d]", isa->name, ur, nb,
-             P->icc * B);
+    snprintf(P->name, sizeof P->name, "conv/%s_direct[direct%s ur%d nb%d icc%d]", isa->name,
+             P->pad ? " padw" : "", ur, nb, P->icc * B);
     return P;
 fail:
     cnb_conv_direct_release(P);
@@ -898,7 +944,10 @@ void cnb_conv_direct_run(void *state, const float *src, float *dst)
         run_depthwise(P, src, dst);
     else if (P->path == PATH_1X1)
         run_1x1(P, src, dst);
-    else
+    else if (P->pad) {
+        pad_src(P, src);
+        run_rows(P, P->pad, dst);
+    } else
         run_rows(P, src, dst);
 }
 
@@ -922,16 +971,42 @@ static src_mode model_src(const cnb_conv_direct_isa *isa)
  * only let timing noise pick a worse tile. */
 enum { SMALL_MAP_OW = 14 };
 
+/* The model's rule for the copy padded along W (setup_padw): whether a row costs less per
+ * output-channel block, at the best nb of each, with every tap of every pixel (the padding's
+ * products with zero included) than with the border calls of the clipped pixels. */
+static int model_padw(const cnb_conv_direct_isa *isa, const cnb_conv *c)
+{
+    if (c->pw <= 0 && c->pw_r <= 0) return 0;
+    cnb_conv q = *c;
+    q.iw = (c->ow - 1) * c->sw + (c->kw - 1) * (c->dw + 1) + 1;
+    q.pw = q.pw_r = 0;
+    row_tile *rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * c->ow);
+    if (!rt) return 0;
+    double plain = 0, padded = 0;
+    for (int nb = 1; nb <= isa->nb_max; nb++) {
+        const double a = row_cost(rt, build_row_calls(c, isa->ur_max[nb], rt), nb, isa->acc_regs) / nb;
+        const double b = row_cost(rt, build_row_calls(&q, isa->ur_max[nb], rt), nb, isa->acc_regs) / nb;
+        if (nb == 1 || a < plain) plain = a;
+        if (nb == 1 || b < padded) padded = b;
+    }
+    free(rt);
+    return padded < plain;
+}
+
 /* The candidates the planner times (plan.h), the model's first; returns their count (some may
  * come out as the same plan, prepare drops those). 1x1: the other way to read a strided input,
  * a doubled input-channel chunk, the oc-split off and on, and the row path. Direct on narrow
- * maps: every nb. Depthwise: the model alone. */
+ * maps: every nb, and with W padding the copy padded along W (model_padw). Depthwise: the
+ * model alone. */
 static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_variant *v)
 {
     int n = 0;
-    const conv_variant model = {choose_path(c), model_src(isa), 1, 0, 0};
+    const int dwise = c->g == c->ic && c->g == c->oc, path = choose_path(c);
+    const conv_variant model = {path, model_src(isa), 1, 0, 0,
+                                !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW && model_padw(isa, c),
+                                0};
     v[n++] = model;
-    if (c->g == c->ic && c->g == c->oc) return n;
+    if (dwise) return n;
     conv_variant x;
     if (model.path == PATH_1X1) {
         x = model, x.src = model.src == SRC_STRIDED ? SRC_COMPACT : SRC_STRIDED, v[n++] = x;
@@ -940,9 +1015,21 @@ static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_va
         x = model, x.split = 1, v[n++] = x;
         x = model, x.split = 2, v[n++] = x;
         x = model, x.path = PATH_DIRECT, v[n++] = x;
+        /* small maps: every nb, since a few pixel tiles reuse each weight vector (the M of the
+         * GEMM is short: more blocks per tile or more pixels per tile both pay) */
+        if (c->mb * c->od * c->oh * c->ow <= SMALL_MAP_OW * SMALL_MAP_OW)
+            for (int nb = 1; nb <= isa->nb_max && n < CNB_PLAN_MAX_CANDIDATES; nb++)
+                x = model, x.nb = nb, v[n++] = x;
     } else if (c->ow <= SMALL_MAP_OW) {
+        /* every nb, plain and (when there is W padding) padded along W (setup_padw); the
+         * padded nb = 1 last (it leaves a 7-pixel row few accumulators), past the 8 that fit */
         for (int nb = 1; nb <= isa->nb_max && n < CNB_PLAN_MAX_CANDIDATES; nb++)
-            x = model, x.nb = nb, v[n++] = x;
+            x = model, x.nb = nb, x.padw = 0, v[n++] = x;
+        for (int nb = isa->nb_max; nb >= 2 && (c->pw > 0 || c->pw_r > 0) && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+            x = model, x.nb = nb, x.padw = 1, v[n++] = x;
+        /* the same with chunks in L1: a few rows reuse them from there (see plan_chunks) */
+        for (int nb = isa->nb_max; nb >= 2 && (c->pw > 0 || c->pw_r > 0) && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+            x = model, x.nb = nb, x.padw = 1, x.chunk_l1 = 1, v[n++] = x;
     }
     return n;
 }
@@ -973,8 +1060,10 @@ static double time_plan(void *ctx, int k)
 
 /* Builds the candidates (candidates), drops repeats, and lets the planner choose among them,
  * timed on zero scratch tensors (the time does not depend on the values). Every candidate
- * computes the same sums in the same order per output, so the choice changes no bit of the
- * result (tests/test_conv_plan.c forces each). Without memory for the scratch, the model's plan
+ * computes the same products of each output; the order they are summed in follows the lane
+ * split of the tile (ukernel.h) and, padded along W, the kw order (setup_padw), so candidates
+ * agree bit for bit with each other and the reference on exact-mode data (tests/test_conv_plan.c
+ * forces each). Without memory for the scratch, the model's plan
  * stands. */
 void *cnb_conv_direct_prepare(const cnb_conv_direct_isa *isa, const cnb_problem *p,
                               const float *wei)
