@@ -14,9 +14,10 @@
  *   together may take `CNB_PLAN_BUDGET_S` seconds: when the model's candidate alone already
  *   takes longer than that, nothing else is tried, and the model's choice runs (and is
  *   remembered as such).
- * - Every candidate must compute the same result, so the choice never changes a bit of the
- *   output. make test validates each candidate (cnb_plan_force), and it validates with and
- *   without the wisdom file.
+ * - Every candidate must compute the same products of each output; they may sum them in another
+ *   order (a lane split, a padded copy), so candidates agree bit for bit with each other and
+ *   with the reference on exact-mode data, where every sum is exact. make test validates each
+ *   candidate (cnb_plan_force), and it validates with and without the wisdom file.
  *
  * The mode comes from CNB_PLAN:
  *   unset or "cache"  read the wisdom file, measure what it lacks, append the result;
