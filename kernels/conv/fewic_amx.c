@@ -154,7 +154,7 @@ static void *prepare(const cnb_problem *p, const void *wei)
         }
     }
     P->nthr = omp_get_max_threads();
-    P->thr_bytes = round64(a_bytes(P) + 2 * sizeof(pending) +
+    P->thr_bytes = round64(2 * a_bytes(P) + 2 * sizeof(pending) +
                            sizeof(const unsigned char *) * (size_t)c->kd * c->kh);
     P->thr = aligned_alloc(64, P->thr_bytes * P->nthr);
     if (!P->thr) goto fail;
@@ -386,7 +386,7 @@ static void run(void *state, const cnb_problem *p, const void *src, const void *
 #pragma omp for schedule(static)
         for (int64_t r = 0; r < rows; r++) fill_row(P, src, r);
         unsigned char *a = P->thr + (size_t)omp_get_thread_num() * P->thr_bytes;
-        pending *pq = (pending *)(a + a_bytes(P));
+        pending *pq = (pending *)(a + 2 * a_bytes(P));
         const unsigned char **base = (const unsigned char **)(pq + 2);
         int cur = 0;
         pq[0].valid = pq[1].valid = 0;
@@ -395,18 +395,30 @@ static void run(void *state, const cnb_problem *p, const void *src, const void *
         for (int64_t task = 0; task < tasks; task++) {
             const int n = (int)(task / n_run);
             const int64_t b0 = task % n_run * per, b1 = b0 + per < nblk ? b0 + per : nblk;
+            /* A rows double-buffered: the next block's are built while this block's tile
+             * products run (a tile load right after the stores of its rows would wait for them
+             * to drain). */
+            {
+                const int np0 = P->plane - b0 * PIX < PIX ? (int)(P->plane - b0 * PIX) : PIX;
+                build_a(P, a, base, n, b0 * PIX, np0);
+            }
             for (int64_t blk = b0; blk < b1; blk++) {
                 const int64_t q0 = blk * PIX;
                 const int np = P->plane - q0 < PIX ? (int)(P->plane - q0) : PIX;
                 const int na = np > 16 ? 2 : 1;
-                build_a(P, a, base, n, q0, np);
+                unsigned char *acur = a + (size_t)((blk - b0) & 1) * a_bytes(P);
+                unsigned char *anext = a + (size_t)((blk - b0 + 1) & 1) * a_bytes(P);
                 for (int ot = 0; ot < P->n_ot; ot++) {
                     const int nb = 2 * ot + 1 < P->n_ocb ? 2 : 1;
                     _tile_zero(0);
                     _tile_zero(1);
                     _tile_zero(2);
                     _tile_zero(3);
-                    kern_any(na, nb, bf, a, P->kb, P->w + (size_t)2 * ot * P->nks * BT, P->nks);
+                    kern_any(na, nb, bf, acur, P->kb, P->w + (size_t)2 * ot * P->nks * BT, P->nks);
+                    if (ot == 0 && blk + 1 < b1) {
+                        const int64_t qn = q0 + PIX;
+                        build_a(P, anext, base, n, qn, P->plane - qn < PIX ? (int)(P->plane - qn) : PIX);
+                    }
                     epilogue(P, &pq[cur ^ 1], dst);
                     tiles_out(&pq[cur], na, nb, 2 * ot, q0, n * dst_img);
                     cur ^= 1;
