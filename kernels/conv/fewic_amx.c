@@ -105,7 +105,9 @@ typedef struct pending {
     int64_t q0, dst_img;
 } pending;
 
-static size_t a_bytes(const amxf *P) { return round64((size_t)PIX * P->kb); }
+/* A block's rows, and 64 bytes past them: what the last row's whole-vector copies may write
+ * (build_a). */
+static size_t a_bytes(const amxf *P) { return round64((size_t)PIX * P->kb) + ROWB; }
 
 static void *prepare(const cnb_problem *p, const void *wei)
 {
@@ -135,12 +137,12 @@ static void *prepare(const cnb_problem *p, const void *wei)
     P->trow = round64((size_t)P->tw * c->ic * es);
     const size_t t_bytes = (size_t)c->mb * c->id * c->ih * P->trow;
     P->t = aligned_alloc(64, t_bytes + 64);
-    P->zrow = aligned_alloc(64, P->trow);
+    P->zrow = aligned_alloc(64, P->trow + ROWB);
     const size_t w_bytes = (size_t)P->n_ocb * P->nks * BT;
     P->w = aligned_alloc(64, w_bytes);
     if (!P->t || !P->zrow || !P->w) goto fail;
     memset(P->t, 0, t_bytes + 64);
-    memset(P->zrow, 0, P->trow);
+    memset(P->zrow, 0, P->trow + ROWB);
     memset(P->w, 0, w_bytes);
     /* B: element k of K is tap k / ic (kd, kh, kw order), channel k % ic. */
     const unsigned char *wsrc = wei;
@@ -245,6 +247,8 @@ static void build_a(const amxf *P, unsigned char *a, const unsigned char **base,
     const size_t segb = (size_t)P->seg * es, pixb = (size_t)c->sw * ic * es;
     const size_t dwb = (size_t)(c->dw + 1) * ic * es;
     const unsigned char *img = P->t + (size_t)n * c->id * c->ih * P->trow;
+    const size_t end = (size_t)nr * segb;
+    const __mmask64 tail = c->dw ? 0 : first_bytes(P->kb - end);
     int ow = (int)(q0 % c->ow), oh = (int)(q0 / c->ow % c->oh), od = (int)(q0 / c->ow / c->oh);
     int fresh = 1;
     for (int i = 0; i < np; i++) {
@@ -263,7 +267,19 @@ static void build_a(const amxf *P, unsigned char *a, const unsigned char **base,
         unsigned char *row = a + (size_t)i * P->kb;
         const size_t off = (size_t)ow * pixb;
         if (!c->dw) {
-            for (int r = 0; r < nr; r++) copy_bytes(row + r * segb, base[r] + off, segb);
+            /* Whole, unmasked vectors for all tap rows but the last (masked stores of short
+             * copies that straddle cache lines are slow): each may write up to 63 bytes past its
+             * copy, which the next copies overwrite; the last copy is masked, then K's tail
+             * [kk, K) gets its zeros back (it is under 64 bytes). The loads may read up to 63
+             * bytes past the copy: T and the zero row have that much room. */
+            for (int r = 0; r + 1 < nr; r++) {
+                unsigned char *d = row + r * segb;
+                const unsigned char *s = base[r] + off;
+                for (size_t b = 0; b < segb; b += 64)
+                    _mm512_storeu_si512(d + b, _mm512_loadu_si512(s + b));
+            }
+            copy_bytes(row + (nr - 1) * segb, base[nr - 1] + off, segb);
+            if (tail) _mm512_mask_storeu_epi8(row + end, tail, _mm512_setzero_si512());
         } else {
             for (int r = 0; r < nr; r++)
                 for (int x = 0; x < c->kw; x++)
