@@ -61,6 +61,9 @@ typedef struct amxf {
     int64_t plane;         /* output pixels per image */
     unsigned char *t;      /* [mb · id · ih] rows of T, written by run */
     unsigned char *zrow;   /* a zero row: taps in the vertical or depth padding */
+    unsigned char *tmem, *zmem;   /* their allocations, 64 bytes before each (build_a) */
+    int one;               /* dw = 0 and the used K fits one 64-byte chunk: rows in a register */
+    __mmask64 mr[64];      /* one: the bytes of tap row r in the chunk */
     unsigned char *w;      /* [n_ocb][nks][BT] */
     int nthr;
     size_t thr_bytes;      /* per thread: A rows of a block, then two pending blocks, then the
@@ -90,11 +93,25 @@ static void release(void *state)
 {
     amxf *P = state;
     if (!P) return;
-    free(P->t);
-    free(P->zrow);
+    free(P->tmem);
+    free(P->zmem);
     free(P->w);
     free(P->thr);
     free(P);
+}
+
+/* Byte mask of the first n (0..64) bytes. */
+static inline __mmask64 first_bytes(size_t n)
+{
+    return n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
+}
+
+/* n bytes from s to d, 64 at a time, never touching a byte past either end. */
+static inline void copy_bytes(unsigned char *d, const unsigned char *s, size_t n)
+{
+    for (; n > 64; n -= 64, s += 64, d += 64) _mm512_storeu_si512(d, _mm512_loadu_si512(s));
+    const __mmask64 m = first_bytes(n);
+    _mm512_mask_storeu_epi8(d, m, _mm512_maskz_loadu_epi8(m, s));
 }
 
 static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
@@ -136,13 +153,19 @@ static void *prepare(const cnb_problem *p, const void *wei)
     P->tw = c->iw + c->pw > reach ? c->iw + c->pw : reach;
     P->trow = round64((size_t)P->tw * c->ic * es);
     const size_t t_bytes = (size_t)c->mb * c->id * c->ih * P->trow;
-    P->t = aligned_alloc(64, t_bytes + 64);
-    P->zrow = aligned_alloc(64, P->trow + ROWB);
+    P->tmem = aligned_alloc(64, t_bytes + 2 * ROWB);
+    P->zmem = aligned_alloc(64, P->trow + 2 * ROWB);
     const size_t w_bytes = (size_t)P->n_ocb * P->nks * BT;
     P->w = aligned_alloc(64, w_bytes);
-    if (!P->t || !P->zrow || !P->w) goto fail;
-    memset(P->t, 0, t_bytes + 64);
-    memset(P->zrow, 0, P->trow + ROWB);
+    if (!P->tmem || !P->zmem || !P->w) goto fail;
+    memset(P->tmem, 0, t_bytes + 2 * ROWB);
+    memset(P->zmem, 0, P->trow + 2 * ROWB);
+    P->t = P->tmem + ROWB;
+    P->zrow = P->zmem + ROWB;
+    P->one = !c->dw && (size_t)P->kk * es <= ROWB;
+    if (P->one)
+        for (int r = 0; r < c->kd * c->kh; r++)
+            P->mr[r] = first_bytes((size_t)(r + 1) * P->seg * es) & ~first_bytes((size_t)r * P->seg * es);
     memset(P->w, 0, w_bytes);
     /* B: element k of K is tap k / ic (kd, kh, kw order), channel k % ic. */
     const unsigned char *wsrc = wei;
@@ -173,20 +196,6 @@ static int team(const amxf *P)
 {
     const int t = omp_get_max_threads();
     return t < P->nthr ? t : P->nthr;
-}
-
-/* Byte mask of the first n (0..64) bytes. */
-static inline __mmask64 first_bytes(size_t n)
-{
-    return n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
-}
-
-/* n bytes from s to d, 64 at a time, never touching a byte past either end. */
-static inline void copy_bytes(unsigned char *d, const unsigned char *s, size_t n)
-{
-    for (; n > 64; n -= 64, s += 64, d += 64) _mm512_storeu_si512(d, _mm512_loadu_si512(s));
-    const __mmask64 m = first_bytes(n);
-    _mm512_mask_storeu_epi8(d, m, _mm512_maskz_loadu_epi8(m, s));
 }
 
 /* One input row (n, d, h) from nCx4c into T, at columns pw .. pw + IW − 1. */
@@ -266,7 +275,15 @@ static void build_a(const amxf *P, unsigned char *a, const unsigned char **base,
         }
         unsigned char *row = a + (size_t)i * P->kb;
         const size_t off = (size_t)ow * pixb;
-        if (!c->dw) {
+        if (P->one) {
+            /* The whole used K in one register: tap row r's bytes land at r · segb (its load
+             * starts that much before the pixel's column; the bytes before are masked out, and
+             * T and the zero row have 64 bytes of room before them), then one aligned store,
+             * zeros past kk included. */
+            __m512i v = _mm512_maskz_loadu_epi8(P->mr[0], base[0] + off);
+            for (int r = 1; r < nr; r++) v = _mm512_mask_loadu_epi8(v, P->mr[r], base[r] + off - r * segb);
+            _mm512_store_si512(row, v);
+        } else if (!c->dw) {
             /* Whole, unmasked vectors for all tap rows but the last (masked stores of short
              * copies that straddle cache lines are slow): each may write up to 63 bytes past its
              * copy, which the next copies overwrite; the last copy is masked, then K's tail
