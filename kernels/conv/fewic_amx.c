@@ -14,13 +14,15 @@
  * prepare and never touched by run. A row in the vertical (or depth) padding reads a zero row.
  * dst is nCx16c: an output tile is 16 pixels × one block of 16 channels.
  *
- * A rows. One output pixel is one row of K elements (Kb bytes) of a per-thread buffer: for each
+ * A rows. One output pixel is one row of K elements (kb bytes) of a per-thread buffer: for each
  * tap row (kd, kh), the kw·ic elements its taps read are contiguous in T (dilation dw = 0), so
- * they are one masked copy of kw·ic·es bytes (64 bytes at a time) from T to the row at
- * (kd·kh + kh)·kw·ic; with dw > 0, one copy of ic elements per tap. The elements from
- * taps·ic to K stay zero: nothing writes them after prepare. Pixels run over the whole image plane
+ * they are one copy of kw·ic·es bytes from T to the row at (kd·kh + kh)·kw·ic; with dw > 0, one
+ * copy of ic elements per tap. When the used K fits 64 bytes (3×3 × 3 channels), the tap rows are
+ * merged in one register and stored once; otherwise whole-vector copies, the last one masked
+ * (build_a). The elements from taps·ic to K are zero. Pixels run over the whole image plane
  * (od, oh, ow flattened), so tiles span output rows and only the plane's last tile has a tail; a
- * tail tile's rows past the plane are computed from stale rows and never stored.
+ * tail tile's rows past the plane are computed from stale rows and never stored. The rows are
+ * double-buffered: a block's are built while the previous block's tile products run.
  *
  * Tiles (8 of 16 rows × 64 bytes):
  *   tmm0..3  C: 2 × 2 tiles: pixel tiles 0/1 × oc blocks 0/1 (16 × 16 f32 / int32 each)
