@@ -29,6 +29,7 @@ extern int cnb_edges_peer_declined;
     X(test_conv_fewic_edges) X(test_conv_src_layout_hook)                                        \
     X(test_conv_plan) X(test_conv_plan_rejects_broken)                                        \
     X(test_conv_amx) X(test_conv_amx_rejects_broken)                                          \
+    X(test_conv_amx_fewic) X(test_conv_amx_fewic_rejects_broken)                              \
     X(test_conv_lowp_neon) X(test_conv_lowp_neon_rejects_broken)
 
 #define DECLARE(fn) void fn(void);
