@@ -13,6 +13,8 @@
  *                 them in the vertical padding for some taps
  *   flat 1×1      stride-1 unpadded 1×1 layers as one long row, with a tail tile
  *   groups        whole blocks and oc tiles that straddle groups
+ *   epilogue      u8/s8 shifts 10, 16 (packed f32 path) and 17 (integer path); rows ending inside
+ *                 the 2- and 4-pixel packed stores
  * and the declines (depthwise, fewer than 16 input channels per group) are checked to decline
  * with a reason. A copy that changes one output element after the real run must be rejected. */
 #include <stdio.h>
@@ -107,6 +109,16 @@ void test_conv_amx(void)
             "mb1ic128ih7iw7oc80kh3kw3ph1pw1",
         };
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_one(m, dts[t], cases[i], 0);
+        /* Requantization shifts 10, 16 (the packed f32 path's top) and 17 (the integer path), on
+         * rows of 7 and 33 pixels that end inside a 4-pixel store; K is large enough that few
+         * outputs saturate (smaller shifts saturate nearly all: validation refuses them). */
+        static const char *const shifts[] = {"1024", "65536", "131072"};
+        const int requant = !strcmp(dts[t], "u8:s8:u8") || !strcmp(dts[t], "u8:s8:s8");
+        for (size_t i = 0; requant && i < sizeof shifts / sizeof *shifts; i++) {
+            snprintf(d, sizeof d, "--attr-scales=dst:common:%s mb1ic256ih5iw%doc40kh3kw3ph1pw1", shifts[i],
+                     i % 2 ? 33 : 7);
+            run_one(m, dts[t], d, 0);
+        }
         run_one(m, dts[t], "mb1g24ic24ih12iw12oc24kh3kw3ph1pw1", 1);   /* depthwise */
         run_one(m, dts[t], "mb1g4ic32ih8iw8oc32kh3kw3ph1pw1", 1);      /* 8 channels per group */
     }
