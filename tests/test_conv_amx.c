@@ -11,7 +11,8 @@
  *   few ic        ic·kw ≤ one K step: the kw taps folded into K from a tight padded copy
  *   row pairs     one or an odd number of tiles per row: blocks pair tiles of two rows, one of
  *                 them in the vertical padding for some taps
- *   flat 1×1      stride-1 unpadded 1×1 layers as one long row, with a tail tile
+ *   flat 1×1      stride-1 unpadded 1×1 layers as one long row, with a tail tile; strided ones
+ *                 over their sampled input pixels (strides in every or one dimension, 3D)
  *   groups        whole blocks and oc tiles that straddle groups
  *   epilogue      u8/s8 shifts 10, 16 (packed f32 path) and 17 (integer path); rows ending inside
  *                 the 2- and 4-pixel packed stores
@@ -101,7 +102,11 @@ void test_conv_amx(void)
             "mb2ic64ih14iw14oc96kh1kw1",                     /* flat 1×1, tail tile */
             "mb1ic100ih7iw7oc50kh1kw1",
             "mb2ic40id3ih5iw7oc33kd1kh1kw1",                 /* flat 1×1 3D */
-            "mb1ic100ih9iw9oc50oh5ow5kh1kw1sh2sw2",          /* 1×1 stride 2: rows */
+            "mb1ic100ih9iw9oc50oh5ow5kh1kw1sh2sw2",          /* 1×1 stride 2: sampled, flat */
+            "mb2ic64ih14iw14oc48oh5ow5kh1kw1sh3sw3",         /* stride 3, right padding −1 */
+            "mb1ic40ih6iw14oc33oh6ow7kh1kw1sh1sw2",          /* stride in w only */
+            "mb2ic70id5ih6iw8oc20od3oh3ow4kd1kh1kw1sd2sh2sw2",   /* 3D */
+            "mb1ic64ih7iw7oc48oh4ow4kh1kw1sh2sw2ph1pw1",     /* strided, padded: rows */
             "mb1ic64ih7iw7oc48kh1kw1ph1pw1",                 /* 1×1 padded: rows */
             "mb1g2ic64ih9iw20oc64kh3kw3ph1pw1",              /* groups of whole blocks */
             "mb1g4ic72ih6iw18oc40kh3kw3ph1pw1",              /* oc tiles across groups */

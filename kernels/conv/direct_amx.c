@@ -21,7 +21,10 @@
  * computed and not stored.
  *
  * 1×1, stride 1, unpadded layers are run as one long row per image (D·H·W pixels), so their tiles
- * span output rows.
+ * span output rows. Strided unpadded 1×1 layers too, over a copy of the input pixels they read
+ * (fill_sub, in run): the copy costs one 64-byte move per output pixel and input block, against
+ * OC/16 tile products on the same bytes, while rows of their own would leave most of a tile idle on
+ * the short rows these layers have (7 of 16 pixels at 7 × 7).
  *
  * Weights (prepare), per oc tile (two 16-channel blocks ot·2, ot·2 + 1) over the input blocks
  * [lo, hi) its channels' groups read (zero weights across groups, past IC, past OC):
@@ -51,9 +54,12 @@ enum { EPI_COPY, EPI_BF16, EPI_U8, EPI_S8, EPI_ANY };
 
 typedef struct amxd {
     cnb_conv c;            /* the problem as run (1×1 flattened to one row per image) */
+    cnb_conv u;            /* the problem as given */
     cnb_lowp_state epi;    /* epilogue: types and shift */
     int es, cb;            /* bytes per src element; channels per input block (64 / es) */
     int n_icb, n_ocb, n_ot, taps, flat;
+    int sub;               /* strided 1×1: flat over sbuf, the sampled input pixels (fill_sub) */
+    unsigned char *sbuf;   /* sub: [mb][n_icb][OD·OH·OW][64 bytes] */
     int n_tiles;           /* 16-pixel tiles per output row */
     int n_slots, wseg;     /* buffered tiles per row; pixels per buffered (row, block) segment */
     int ekind;             /* EPI_*: the epilogue's conversion */
@@ -102,6 +108,7 @@ static void release(void *state)
     free(P->woff);
     free(P->w);
     free(P->tbuf);
+    free(P->sbuf);
     free(P->zeros);
     free(P->thr);
     free(P);
@@ -113,6 +120,15 @@ static int is_flat(const cnb_conv *c)
            !c->pd && !c->ph && !c->pw && !c->pd_r && !c->ph_r && !c->pw_r;
 }
 
+/* A 1×1 layer whose strides skip input pixels and whose every tap is inside the input: the
+ * pixels it reads, copied side by side, make a flat (stride 1) layer. */
+static int is_sub(const cnb_conv *c)
+{
+    return c->kd == 1 && c->kh == 1 && c->kw == 1 && (c->sd > 1 || c->sh > 1 || c->sw > 1) &&
+           !c->pd && !c->ph && !c->pw && (c->od - 1) * c->sd < c->id &&
+           (c->oh - 1) * c->sh < c->ih && (c->ow - 1) * c->sw < c->iw;
+}
+
 static int alloc_threads(amxd *P);
 
 static void *prepare(const cnb_problem *p, const void *wei)
@@ -121,13 +137,15 @@ static void *prepare(const cnb_problem *p, const void *wei)
     amxd *P = calloc(1, sizeof *P);
     if (!P) return NULL;
     const cnb_conv *uc = &p->conv;
-    P->c = *uc;
+    P->c = P->u = *uc;
     cnb_conv *c = &P->c;
-    P->flat = is_flat(uc);
+    P->sub = is_sub(uc);
+    P->flat = P->sub || is_flat(uc);
     if (P->flat) {
         const int m = uc->od * uc->oh * uc->ow;
         c->id = c->ih = c->od = c->oh = 1;
         c->iw = c->ow = m;
+        c->sd = c->sh = c->sw = 1;
     }
     P->es = cnb_dt_size(p->dt.src);
     P->cb = ROWB / P->es;
@@ -162,6 +180,10 @@ static void *prepare(const cnb_problem *p, const void *wei)
         P->zeros = aligned_alloc(64, (zb + 127) / 64 * 64);
         if (!P->zeros) goto fail;
         memset(P->zeros, 0, (zb + 127) / 64 * 64);
+    }
+    if (P->sub) {
+        P->sbuf = aligned_alloc(64, (size_t)c->mb * P->n_icb * c->iw * ROWB);
+        if (!P->sbuf) goto fail;
     }
     if (P->few) {
         /* Every position a tile row reads, the rows of the last tile past OW included; the tight
@@ -223,7 +245,7 @@ static void *prepare(const cnb_problem *p, const void *wei)
     }
     if (!alloc_threads(P)) goto fail;
     snprintf(P->name, sizeof P->name, "conv/amx_direct[%s 2x2 tiles rg%d]",
-             P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
+             P->sub ? "1x1 strided flat" : P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
     return P;
 fail:
     release(P);
@@ -450,6 +472,23 @@ static void fill_few(const amxd *P, const unsigned char *src)
     }
 }
 
+/* Strided 1×1: the input pixels the layer reads, in output order (sbuf). */
+static void fill_sub(const amxd *P, const unsigned char *src)
+{
+    const cnb_conv *u = &P->u;
+    const int64_t in_plane = (int64_t)u->id * u->ih * u->iw, out_plane = (int64_t)P->c.iw;
+    const int rows = u->mb * P->n_icb * u->od * u->oh;
+#pragma omp parallel for schedule(static) num_threads(team(P))
+    for (int r = 0; r < rows; r++) {
+        const int nj = r / (u->od * u->oh), dh = r % (u->od * u->oh);
+        const int od = dh / u->oh, oh = dh % u->oh;
+        const unsigned char *s = src + (nj * in_plane + ((int64_t)od * u->sd * u->ih + (int64_t)oh * u->sh) * u->iw) * ROWB;
+        unsigned char *d = P->sbuf + (nj * out_plane + (int64_t)dh * u->ow) * ROWB;
+        for (int ow = 0; ow < u->ow; ow++)
+            _mm512_store_si512(d + (size_t)ow * ROWB, _mm512_loadu_si512(s + (size_t)ow * u->sw * ROWB));
+    }
+}
+
 static void run(void *state, const cnb_problem *p, const void *src_, const void *wei, void *dst)
 {
     (void)p, (void)wei;
@@ -457,6 +496,10 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
     const cnb_conv *c = &P->c;
     const int nth = team(P);
     if (P->few) fill_few(P, src_);
+    if (P->sub) {
+        fill_sub(P, src_);
+        src_ = P->sbuf;
+    }
     const int n_rg = (c->oh + P->rg - 1) / P->rg;   /* row groups per (image, depth) */
     const int groups_all = c->mb * c->od * n_rg;
     /* Oc-tile chunks: weights within WCHUNK, and enough tasks for the threads. */
