@@ -20,6 +20,11 @@
  * the buffer with the same strides. Nothing outside src is ever read. Rows of a tile past OW are
  * computed and not stored.
  *
+ * Stride-1 2D layers whose rows would leave much of their last tile idle (OW not near a multiple
+ * of 16) are run as one long row per plane over a zero-bordered copy of src (pbuf, fill_pad), the
+ * output rows at a pitch of OW + the kernel's width − 1: the pixels between rows are computed and
+ * not stored, and no tile needs a border copy.
+ *
  * 1×1, stride 1, unpadded layers are run as one long row per image (D·H·W pixels), so their tiles
  * span output rows. Strided unpadded 1×1 layers too, over a copy of the input pixels they read
  * (fill_sub, in run): the copy costs one 64-byte move per output pixel and input block, against
@@ -60,6 +65,11 @@ typedef struct amxd {
     int n_icb, n_ocb, n_ot, taps, flat;
     int sub;               /* strided 1×1: flat over sbuf, the sampled input pixels (fill_sub) */
     unsigned char *sbuf;   /* sub: [mb][n_icb][OD·OH·OW][64 bytes] */
+    int pad;               /* stride 1: rows over the zero-bordered copy pbuf (fill_pad) */
+    int hp, wp;            /* pad: rows and columns of pbuf's planes */
+    size_t pbytes;         /* pad: bytes of pbuf */
+    unsigned char *pbuf;   /* pad: [mb][n_icb][ID][hp][wp][64 bytes], then a zero tail */
+    int64_t oplane;        /* output pixels per image and channel block, as given */
     int n_tiles;           /* 16-pixel tiles per output row */
     int n_slots, wseg;     /* buffered tiles per row; pixels per buffered (row, block) segment */
     int ekind;             /* EPI_*: the epilogue's conversion */
@@ -109,6 +119,7 @@ static void release(void *state)
     free(P->w);
     free(P->tbuf);
     free(P->sbuf);
+    free(P->pbuf);
     free(P->zeros);
     free(P->thr);
     free(P);
@@ -128,6 +139,10 @@ static int is_sub(const cnb_conv *c)
            !c->pd && !c->ph && !c->pw && (c->od - 1) * c->sd < c->id &&
            (c->oh - 1) * c->sh < c->ih && (c->ow - 1) * c->sw < c->iw;
 }
+
+/* Padded rows where they need fewer tiles (1), or never (0): tests/test_conv_amx.c clears it to
+ * sweep the rows path on the same layers. Read in prepare. */
+int cnb_conv_amx_direct_pad = 1;
 
 static int alloc_threads(amxd *P);
 
@@ -168,6 +183,27 @@ static void *prepare(const cnb_problem *p, const void *wei)
     P->n_ocb = (uc->oc + 15) / 16;
     P->n_ot = (P->n_ocb + 1) / 2;
     P->few = !P->flat && uc->g == 1 && uc->dw == 0 && uc->kw > 1 && uc->ic * uc->kw <= cb;
+    P->oplane = (int64_t)uc->od * uc->oh * uc->ow;
+    if (cnb_conv_amx_direct_pad && !P->flat && !P->few && uc->kd == 1 && uc->sd == 1 && uc->sh == 1 && uc->sw == 1 && !uc->pd &&
+        !uc->pd_r && uc->ph >= 0 && uc->pw >= 0) {
+        /* Padded width: output (oh, ow) is pixel oh·wp + ow of one long row, and tap (kh, kw)
+         * reads pbuf pixel oh·wp + ow + kh·(dh + 1)·wp + kw·(dw + 1) of the same plane, so a
+         * tile's 16 rows may span output rows; the wp − OW pixels between rows are computed and
+         * never stored. Taken when it needs fewer tiles than rows of their own. */
+        const int hp = uc->oh + (uc->kh - 1) * (uc->dh + 1), wp = uc->ow + (uc->kw - 1) * (uc->dw + 1);
+        const long len = (long)uc->oh * wp - (wp - uc->ow);
+        if ((len + 15) / 16 < (long)uc->oh * ((uc->ow + 15) / 16)) {
+            P->pad = 1, P->hp = hp, P->wp = wp;
+            c->ih = hp, c->iw = wp, c->oh = 1, c->ow = (int)len;
+            c->ph = c->pw = c->ph_r = c->pw_r = 0;
+            /* the last tile's rows past len and their taps read up to wp + 16 pixels past the
+             * last plane: a zero tail */
+            P->pbytes = ((size_t)c->mb * P->n_icb * c->id * hp * wp + wp + 16) * ROWB;
+            P->pbuf = aligned_alloc(64, P->pbytes);
+            if (!P->pbuf) goto fail;
+            memset(P->pbuf, 0, P->pbytes);   /* the borders stay zero: fill_pad writes inside */
+        }
+    }
     /* Weight taps: (kd, kh, kw), or (kd, kh) with kw folded into K. */
     P->taps = uc->kd * uc->kh * (P->few ? 1 : uc->kw);
     P->n_tiles = (c->ow + 15) / 16;
@@ -202,7 +238,7 @@ static void *prepare(const cnb_problem *p, const void *wei)
     for (int k = 0; k < P->n_tiles; k++) {
         const long first = (long)k * 16 * c->sw - c->pw;
         const long last = first + P->wseg - 1;
-        P->slot[k] = P->few || (first >= 0 && last < c->iw) ? -1 : P->n_slots++;
+        P->slot[k] = P->few || P->pad || (first >= 0 && last < c->iw) ? -1 : P->n_slots++;
     }
     P->woff[0] = 0;
     for (int ot = 0; ot < P->n_ot; ot++) {
@@ -245,7 +281,7 @@ static void *prepare(const cnb_problem *p, const void *wei)
     }
     if (!alloc_threads(P)) goto fail;
     snprintf(P->name, sizeof P->name, "conv/amx_direct[%s 2x2 tiles rg%d]",
-             P->sub ? "1x1 strided flat" : P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
+             P->sub ? "1x1 strided flat" : P->pad ? "padded rows" : P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
     return P;
 fail:
     release(P);
@@ -387,61 +423,96 @@ static inline __m512i requant_f32(__m512i acc, __m512 scale)
  * padding channels' sums are 0). nCx16c puts a tile's 16 pixels × 16 channels contiguously in
  * dst, so the narrowing conversions pack 2 (bf16) or 4 (u8/s8) pixels into one 64-byte store,
  * masked at the last valid pixel. */
-static void epilogue(const amxd *P, pending *q, void *dst)
+static void epi_run(const amxd *P, const int32_t *b, void *dst, int64_t base, int m)
 {
-    if (!q->valid) return;
-    q->valid = 0;
-    const cnb_conv *c = &P->c;
-    const int64_t plane = (int64_t)c->od * c->oh * c->ow;
     const __m512 scale = _mm512_set1_ps(1.0f / (float)(1 << (P->epi.shift & 31)));
     /* bf16: the upper halves of 32 rounded f32 of two registers, in order */
     const __m512i odd16 = _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33,
                                            31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     /* u8 / s8: the packs leave pixel j's 4 dwords of lane l at dword 4l + j; back to 4j + l */
     const __m512i tr4 = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    switch (P->ekind) {
+    case EPI_COPY:
+        for (int i = 0; i < m; i++)
+            _mm512_storeu_si512((int32_t *)dst + base + i * 16, _mm512_load_si512(b + i * 16));
+        break;
+    case EPI_BF16:
+        for (int i = 0; i < m; i += 2) {
+            const __m512i r0 = bf16_rne_hi(_mm512_load_si512(b + i * 16));
+            const __m512i r1 = bf16_rne_hi(_mm512_load_si512(b + i * 16 + 16));
+            _mm512_mask_storeu_epi16((uint16_t *)dst + base + i * 16, m - i >= 2 ? ~0u : 0xffffu,
+                                     _mm512_permutex2var_epi16(r0, odd16, r1));
+        }
+        break;
+    case EPI_U8:
+    case EPI_S8:
+        for (int i = 0; i < m; i += 4) {
+            __m512i v[4];
+            for (int j = 0; j < 4; j++) {
+                v[j] = _mm512_load_si512(b + (i + j) * 16);
+                if (P->epi.shift) v[j] = requant_f32(v[j], scale);
+            }
+            const __m512i w01 = _mm512_packs_epi32(v[0], v[1]), w23 = _mm512_packs_epi32(v[2], v[3]);
+            const __m512i x = P->ekind == EPI_U8 ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
+            const __mmask64 mk = m - i >= 4 ? ~(__mmask64)0 : ((__mmask64)1 << ((m - i) * 16)) - 1;
+            _mm512_mask_storeu_epi8((uint8_t *)dst + base + i * 16, mk, _mm512_permutexvar_epi32(tr4, x));
+        }
+        break;
+    default:
+        for (int i = 0; i < m; i++) {
+            const __m512i v = _mm512_load_si512(b + i * 16);
+            if (P->es == 1)
+                cnb_lowp_store_s32acc(&P->epi, dst, base + i * 16, v, 0xffff);
+            else
+                cnb_lowp_store_f32acc(&P->epi, dst, base + i * 16, _mm512_castsi512_ps(v), 0xffff);
+        }
+        break;
+    }
+}
+
+static void epilogue(const amxd *P, pending *q, void *dst)
+{
+    if (!q->valid) return;
+    q->valid = 0;
+    const cnb_conv *c = &P->c, *u = &P->u;
     for (int t = 0; t < 4; t++) {
         const int ta = t >> 1, tb = t & 1;
         if (ta >= q->na || tb >= q->nb) continue;
-        const int64_t base = q->dst_img + ((q->ob0 + tb) * plane + q->pix0[ta]) * 16;
+        const int64_t cbase = q->dst_img + (q->ob0 + tb) * P->oplane * 16;
         const int m = c->ow - q->ow0[ta] < 16 ? c->ow - q->ow0[ta] : 16;   /* valid pixels */
-        const int32_t *b = q->buf[t];
-        switch (P->ekind) {
-        case EPI_COPY:
-            for (int i = 0; i < m; i++)
-                _mm512_storeu_si512((int32_t *)dst + base + i * 16, _mm512_load_si512(b + i * 16));
-            break;
-        case EPI_BF16:
-            for (int i = 0; i < m; i += 2) {
-                const __m512i r0 = bf16_rne_hi(_mm512_load_si512(b + i * 16));
-                const __m512i r1 = bf16_rne_hi(_mm512_load_si512(b + i * 16 + 16));
-                _mm512_mask_storeu_epi16((uint16_t *)dst + base + i * 16, m - i >= 2 ? ~0u : 0xffffu,
-                                         _mm512_permutex2var_epi16(r0, odd16, r1));
-            }
-            break;
-        case EPI_U8:
-        case EPI_S8:
-            for (int i = 0; i < m; i += 4) {
-                __m512i v[4];
-                for (int j = 0; j < 4; j++) {
-                    v[j] = _mm512_load_si512(b + (i + j) * 16);
-                    if (P->epi.shift) v[j] = requant_f32(v[j], scale);
-                }
-                const __m512i w01 = _mm512_packs_epi32(v[0], v[1]), w23 = _mm512_packs_epi32(v[2], v[3]);
-                const __m512i x = P->ekind == EPI_U8 ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
-                const __mmask64 mk = m - i >= 4 ? ~(__mmask64)0 : ((__mmask64)1 << ((m - i) * 16)) - 1;
-                _mm512_mask_storeu_epi8((uint8_t *)dst + base + i * 16, mk, _mm512_permutexvar_epi32(tr4, x));
-            }
-            break;
-        default:
-            for (int i = 0; i < m; i++) {
-                const __m512i v = _mm512_load_si512(b + i * 16);
-                if (P->es == 1)
-                    cnb_lowp_store_s32acc(&P->epi, dst, base + i * 16, v, 0xffff);
-                else
-                    cnb_lowp_store_f32acc(&P->epi, dst, base + i * 16, _mm512_castsi512_ps(v), 0xffff);
-            }
-            break;
+        if (!P->pad) {
+            epi_run(P, q->buf[t], dst, cbase + q->pix0[ta] * 16, m);
+            continue;
         }
+        /* padded rows: the runs of the tile's pixels with ow < OW, each contiguous in dst */
+        const int d = (int)(q->pix0[ta] / c->ow), r0 = (int)(q->pix0[ta] % c->ow);
+        for (int i = 0; i < m;) {
+            const int oh = (r0 + i) / P->wp, ow = (r0 + i) % P->wp;
+            if (ow >= u->ow) {
+                i += P->wp - ow;
+                continue;
+            }
+            const int run = u->ow - ow < m - i ? u->ow - ow : m - i;
+            epi_run(P, q->buf[t] + i * 16, dst, cbase + (((int64_t)d * u->oh + oh) * u->ow + ow) * 16, run);
+            i += run;
+        }
+    }
+}
+
+/* Padded rows: the input inside pbuf's zero borders (each plane row at pw, rows from ph). */
+static void fill_pad(const amxd *P, const unsigned char *src)
+{
+    const cnb_conv *u = &P->u;
+    const int ih = u->ih < P->hp - u->ph ? u->ih : P->hp - u->ph;   /* rows below hp are never read */
+    const int iw = u->iw < P->wp - u->pw ? u->iw : P->wp - u->pw;
+    const int rows = u->mb * P->n_icb * u->id * ih;
+#pragma omp parallel for schedule(static) num_threads(team(P))
+    for (int r = 0; r < rows; r++) {
+        const int64_t plane = r / ih;   /* (n, icb, id) */
+        const int y = r % ih;
+        const unsigned char *s = src + (plane * u->ih + y) * (int64_t)u->iw * ROWB;
+        unsigned char *d = P->pbuf + ((plane * P->hp + y + u->ph) * P->wp + u->pw) * ROWB;
+        memcpy(d, s, (size_t)iw * ROWB);
     }
 }
 
@@ -500,6 +571,10 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
         fill_sub(P, src_);
         src_ = P->sbuf;
     }
+    if (P->pad) {
+        fill_pad(P, src_);
+        src_ = P->pbuf;
+    }
     const int n_rg = (c->oh + P->rg - 1) / P->rg;   /* row groups per (image, depth) */
     const int groups_all = c->mb * c->od * n_rg;
     /* Oc-tile chunks: weights within WCHUNK, and enough tasks for the threads. */
@@ -515,7 +590,7 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
     const int es = P->es, bf = es == 2;
     const int64_t in_plane = (int64_t)c->id * c->ih * c->iw;
     const int64_t src_img = (int64_t)P->n_icb * in_plane * ROWB;   /* bytes */
-    const int64_t dst_img = (int64_t)P->n_ocb * c->od * c->oh * c->ow * 16;   /* elements */
+    const int64_t dst_img = (int64_t)P->n_ocb * P->oplane * 16;   /* elements */
     const int rmax = c->kd * c->kh;
     const size_t seg_bytes = (size_t)P->wseg * ROWB;
     const size_t slot_bytes = (size_t)rmax * P->n_icb * seg_bytes;
