@@ -11,8 +11,14 @@
  *   few ic        ic·kw ≤ one K step: the kw taps folded into K from a tight padded copy
  *   row pairs     one or an odd number of tiles per row: blocks pair tiles of two rows, one of
  *                 them in the vertical padding for some taps
- *   flat 1×1      stride-1 unpadded 1×1 layers as one long row, with a tail tile
+ *   flat 1×1      stride-1 unpadded 1×1 layers as one long row, with a tail tile; strided ones
+ *                 over their sampled input pixels (strides in every or one dimension, 3D)
  *   groups        whole blocks and oc tiles that straddle groups
+ *   padded rows   stride-1 layers over the zero-bordered copy (tiles spanning output rows, junk
+ *                 pixels between rows, unequal and negative padding, dilation, kd 1 3D); the
+ *                 whole sweep runs a second time with padded rows off, for the rows path
+ *   epilogue      u8/s8 shifts 10, 16 (packed f32 path) and 17 (integer path); rows ending inside
+ *                 the 2- and 4-pixel packed stores
  * and the declines (depthwise, fewer than 16 input channels per group) are checked to decline
  * with a reason. A copy that changes one output element after the real run must be rejected. */
 #include <stdio.h>
@@ -24,6 +30,7 @@
 
 #if defined(__x86_64__)
 extern const cnb_impl cnb_conv_lowp_direct__amx;
+extern int cnb_conv_amx_direct_pad;
 static const char *const dts[] = {"bf16:bf16:f32", "bf16", "u8:s8:s32", "u8:s8:u8", "u8:s8:s8"};
 static int pairs, shown;
 
@@ -61,7 +68,10 @@ void test_conv_amx(void)
         return;
     }
     char d[CNB_DESC_MAX];
+    /* Twice: padded rows where they save tiles, then the rows path on every layer. */
+    for (int pass = 0; pass < 2; pass++)
     for (size_t t = 0; t < sizeof dts / sizeof *dts; t++) {
+        cnb_conv_amx_direct_pad = pass == 0;
         static const int ows[] = {1, 2, 5, 7, 8, 13, 14, 15, 16, 17, 31, 32, 33, 47, 48};
         for (size_t i = 0; i < sizeof ows / sizeof *ows; i++) {
             snprintf(d, sizeof d, "mb1ic%dih3iw%doc%dkh3kw3ph1pw1", 20 + (int)i, ows[i], 17 + 15 * (int)(i % 3));
@@ -99,17 +109,38 @@ void test_conv_amx(void)
             "mb2ic64ih14iw14oc96kh1kw1",                     /* flat 1×1, tail tile */
             "mb1ic100ih7iw7oc50kh1kw1",
             "mb2ic40id3ih5iw7oc33kd1kh1kw1",                 /* flat 1×1 3D */
-            "mb1ic100ih9iw9oc50oh5ow5kh1kw1sh2sw2",          /* 1×1 stride 2: rows */
+            "mb1ic100ih9iw9oc50oh5ow5kh1kw1sh2sw2",          /* 1×1 stride 2: sampled, flat */
+            "mb2ic64ih14iw14oc48oh5ow5kh1kw1sh3sw3",         /* stride 3, right padding −1 */
+            "mb1ic40ih6iw14oc33oh6ow7kh1kw1sh1sw2",          /* stride in w only */
+            "mb2ic70id5ih6iw8oc20od3oh3ow4kd1kh1kw1sd2sh2sw2",   /* 3D */
+            "mb1ic64ih7iw7oc48oh4ow4kh1kw1sh2sw2ph1pw1",     /* strided, padded: rows */
             "mb1ic64ih7iw7oc48kh1kw1ph1pw1",                 /* 1×1 padded: rows */
             "mb1g2ic64ih9iw20oc64kh3kw3ph1pw1",              /* groups of whole blocks */
             "mb1g4ic72ih6iw18oc40kh3kw3ph1pw1",              /* oc tiles across groups */
             "mb1g2ic160ih5iw17oc96kh3kw3ph1pw1",             /* groups across input blocks */
             "mb1ic128ih7iw7oc80kh3kw3ph1pw1",
+            "mb2ic70ih7iw7oc40kh3kw3ph1pw1",                 /* padded rows: tiles over 2-3 rows */
+            "mb1ic40ih9iw28oc33oh9ow25kh3kw5ph1pw1",         /* right padding −1, unequal pads */
+            "mb1ic40ih8iw12oc20oh6ow10kh3kw3ph0pw0",         /* unpadded */
+            "mb1ic40ih9iw11oc20oh7ow9kh3kw3dh1dw1ph1pw1",    /* dilation */
+            "mb1ic33ih8iw10oc20oh5ow10kh3kw3ph0pw1",         /* input rows past the last tap row */
+            "mb2ic40id3ih7iw7oc33od3oh7ow7kd1kh3kw3ph1pw1",  /* 3D, kd 1 */
         };
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_one(m, dts[t], cases[i], 0);
+        /* Requantization shifts 10, 16 (the packed f32 path's top) and 17 (the integer path), on
+         * rows of 7 and 33 pixels that end inside a 4-pixel store; K is large enough that few
+         * outputs saturate (smaller shifts saturate nearly all: validation refuses them). */
+        static const char *const shifts[] = {"1024", "65536", "131072"};
+        const int requant = !strcmp(dts[t], "u8:s8:u8") || !strcmp(dts[t], "u8:s8:s8");
+        for (size_t i = 0; requant && i < sizeof shifts / sizeof *shifts; i++) {
+            snprintf(d, sizeof d, "--attr-scales=dst:common:%s mb1ic256ih5iw%doc40kh3kw3ph1pw1", shifts[i],
+                     i % 2 ? 33 : 7);
+            run_one(m, dts[t], d, 0);
+        }
         run_one(m, dts[t], "mb1g24ic24ih12iw12oc24kh3kw3ph1pw1", 1);   /* depthwise */
         run_one(m, dts[t], "mb1g4ic32ih8iw8oc32kh3kw3ph1pw1", 1);      /* 8 channels per group */
     }
+    cnb_conv_amx_direct_pad = 1;
     printf("  %d conv/amx_direct cases, bit-exact against the reference (or declined as meant)\n", pairs);
 #endif
 }

@@ -20,8 +20,16 @@
  * the buffer with the same strides. Nothing outside src is ever read. Rows of a tile past OW are
  * computed and not stored.
  *
+ * Stride-1 2D layers whose rows would leave much of their last tile idle (OW not near a multiple
+ * of 16) are run as one long row per plane over a zero-bordered copy of src (pbuf, fill_pad), the
+ * output rows at a pitch of OW + the kernel's width − 1: the pixels between rows are computed and
+ * not stored, and no tile needs a border copy.
+ *
  * 1×1, stride 1, unpadded layers are run as one long row per image (D·H·W pixels), so their tiles
- * span output rows.
+ * span output rows. Strided unpadded 1×1 layers too, over a copy of the input pixels they read
+ * (fill_sub, in run): the copy costs one 64-byte move per output pixel and input block, against
+ * OC/16 tile products on the same bytes, while rows of their own would leave most of a tile idle on
+ * the short rows these layers have (7 of 16 pixels at 7 × 7).
  *
  * Weights (prepare), per oc tile (two 16-channel blocks ot·2, ot·2 + 1) over the input blocks
  * [lo, hi) its channels' groups read (zero weights across groups, past IC, past OC):
@@ -46,13 +54,25 @@
 
 enum { ROWB = 64, BT = 1024, WCHUNK = 1 << 20 };
 
+/* How the epilogue converts (chosen in prepare from the types and the shift). */
+enum { EPI_COPY, EPI_BF16, EPI_U8, EPI_S8, EPI_ANY };
+
 typedef struct amxd {
     cnb_conv c;            /* the problem as run (1×1 flattened to one row per image) */
+    cnb_conv u;            /* the problem as given */
     cnb_lowp_state epi;    /* epilogue: types and shift */
     int es, cb;            /* bytes per src element; channels per input block (64 / es) */
     int n_icb, n_ocb, n_ot, taps, flat;
+    int sub;               /* strided 1×1: flat over sbuf, the sampled input pixels (fill_sub) */
+    unsigned char *sbuf;   /* sub: [mb][n_icb][OD·OH·OW][64 bytes] */
+    int pad;               /* stride 1: rows over the zero-bordered copy pbuf (fill_pad) */
+    int hp, wp;            /* pad: rows and columns of pbuf's planes */
+    size_t pbytes;         /* pad: bytes of pbuf */
+    unsigned char *pbuf;   /* pad: [mb][n_icb][ID][hp][wp][64 bytes], then a zero tail */
+    int64_t oplane;        /* output pixels per image and channel block, as given */
     int n_tiles;           /* 16-pixel tiles per output row */
     int n_slots, wseg;     /* buffered tiles per row; pixels per buffered (row, block) segment */
+    int ekind;             /* EPI_*: the epilogue's conversion */
     int few;               /* few input channels: kw folded into K (fill_few) */
     int tw;                /* few: pixels per padded row of tbuf */
     size_t t_img;          /* few: bytes per image of tbuf */
@@ -98,6 +118,8 @@ static void release(void *state)
     free(P->woff);
     free(P->w);
     free(P->tbuf);
+    free(P->sbuf);
+    free(P->pbuf);
     free(P->zeros);
     free(P->thr);
     free(P);
@@ -109,6 +131,19 @@ static int is_flat(const cnb_conv *c)
            !c->pd && !c->ph && !c->pw && !c->pd_r && !c->ph_r && !c->pw_r;
 }
 
+/* A 1×1 layer whose strides skip input pixels and whose every tap is inside the input: the
+ * pixels it reads, copied side by side, make a flat (stride 1) layer. */
+static int is_sub(const cnb_conv *c)
+{
+    return c->kd == 1 && c->kh == 1 && c->kw == 1 && (c->sd > 1 || c->sh > 1 || c->sw > 1) &&
+           !c->pd && !c->ph && !c->pw && (c->od - 1) * c->sd < c->id &&
+           (c->oh - 1) * c->sh < c->ih && (c->ow - 1) * c->sw < c->iw;
+}
+
+/* Padded rows where they need fewer tiles (1), or never (0): tests/test_conv_amx.c clears it to
+ * sweep the rows path on the same layers. Read in prepare. */
+int cnb_conv_amx_direct_pad = 1;
+
 static int alloc_threads(amxd *P);
 
 static void *prepare(const cnb_problem *p, const void *wei)
@@ -117,13 +152,15 @@ static void *prepare(const cnb_problem *p, const void *wei)
     amxd *P = calloc(1, sizeof *P);
     if (!P) return NULL;
     const cnb_conv *uc = &p->conv;
-    P->c = *uc;
+    P->c = P->u = *uc;
     cnb_conv *c = &P->c;
-    P->flat = is_flat(uc);
+    P->sub = is_sub(uc);
+    P->flat = P->sub || is_flat(uc);
     if (P->flat) {
         const int m = uc->od * uc->oh * uc->ow;
         c->id = c->ih = c->od = c->oh = 1;
         c->iw = c->ow = m;
+        c->sd = c->sh = c->sw = 1;
     }
     P->es = cnb_dt_size(p->dt.src);
     P->cb = ROWB / P->es;
@@ -132,12 +169,41 @@ static void *prepare(const cnb_problem *p, const void *wei)
     P->epi.group = 4 / P->es;
     if (cnb_dt_requantized(&p->dt))
         P->epi.shift = p->dt.dst_scale_log2 - p->dt.src_scale_log2 - p->dt.wei_scale_log2;
+    if (p->dt.dst == CNB_DT_F32 || p->dt.dst == CNB_DT_S32)
+        P->ekind = EPI_COPY;
+    else if (p->dt.dst == CNB_DT_BF16)
+        P->ekind = EPI_BF16;
+    else if (P->epi.shift >= 0 && P->epi.shift <= 16)
+        P->ekind = p->dt.dst == CNB_DT_U8 ? EPI_U8 : EPI_S8;
+    else
+        P->ekind = EPI_ANY;
     const int es = P->es, cb = P->cb, grp = 4 / es;
     const int icg = uc->ic / uc->g, ocg = uc->oc / uc->g;
     P->n_icb = (uc->ic + cb - 1) / cb;
     P->n_ocb = (uc->oc + 15) / 16;
     P->n_ot = (P->n_ocb + 1) / 2;
     P->few = !P->flat && uc->g == 1 && uc->dw == 0 && uc->kw > 1 && uc->ic * uc->kw <= cb;
+    P->oplane = (int64_t)uc->od * uc->oh * uc->ow;
+    if (cnb_conv_amx_direct_pad && !P->flat && !P->few && uc->kd == 1 && uc->sd == 1 && uc->sh == 1 && uc->sw == 1 && !uc->pd &&
+        !uc->pd_r && uc->ph >= 0 && uc->pw >= 0) {
+        /* Padded width: output (oh, ow) is pixel oh·wp + ow of one long row, and tap (kh, kw)
+         * reads pbuf pixel oh·wp + ow + kh·(dh + 1)·wp + kw·(dw + 1) of the same plane, so a
+         * tile's 16 rows may span output rows; the wp − OW pixels between rows are computed and
+         * never stored. Taken when it needs fewer tiles than rows of their own. */
+        const int hp = uc->oh + (uc->kh - 1) * (uc->dh + 1), wp = uc->ow + (uc->kw - 1) * (uc->dw + 1);
+        const long len = (long)uc->oh * wp - (wp - uc->ow);
+        if ((len + 15) / 16 < (long)uc->oh * ((uc->ow + 15) / 16)) {
+            P->pad = 1, P->hp = hp, P->wp = wp;
+            c->ih = hp, c->iw = wp, c->oh = 1, c->ow = (int)len;
+            c->ph = c->pw = c->ph_r = c->pw_r = 0;
+            /* the last tile's rows past len and their taps read up to wp + 16 pixels past the
+             * last plane: a zero tail */
+            P->pbytes = ((size_t)c->mb * P->n_icb * c->id * hp * wp + wp + 16) * ROWB;
+            P->pbuf = aligned_alloc(64, P->pbytes);
+            if (!P->pbuf) goto fail;
+            memset(P->pbuf, 0, P->pbytes);   /* the borders stay zero: fill_pad writes inside */
+        }
+    }
     /* Weight taps: (kd, kh, kw), or (kd, kh) with kw folded into K. */
     P->taps = uc->kd * uc->kh * (P->few ? 1 : uc->kw);
     P->n_tiles = (c->ow + 15) / 16;
@@ -150,6 +216,10 @@ static void *prepare(const cnb_problem *p, const void *wei)
         P->zeros = aligned_alloc(64, (zb + 127) / 64 * 64);
         if (!P->zeros) goto fail;
         memset(P->zeros, 0, (zb + 127) / 64 * 64);
+    }
+    if (P->sub) {
+        P->sbuf = aligned_alloc(64, (size_t)c->mb * P->n_icb * c->iw * ROWB);
+        if (!P->sbuf) goto fail;
     }
     if (P->few) {
         /* Every position a tile row reads, the rows of the last tile past OW included; the tight
@@ -168,7 +238,7 @@ static void *prepare(const cnb_problem *p, const void *wei)
     for (int k = 0; k < P->n_tiles; k++) {
         const long first = (long)k * 16 * c->sw - c->pw;
         const long last = first + P->wseg - 1;
-        P->slot[k] = P->few || (first >= 0 && last < c->iw) ? -1 : P->n_slots++;
+        P->slot[k] = P->few || P->pad || (first >= 0 && last < c->iw) ? -1 : P->n_slots++;
     }
     P->woff[0] = 0;
     for (int ot = 0; ot < P->n_ot; ot++) {
@@ -211,7 +281,7 @@ static void *prepare(const cnb_problem *p, const void *wei)
     }
     if (!alloc_threads(P)) goto fail;
     snprintf(P->name, sizeof P->name, "conv/amx_direct[%s 2x2 tiles rg%d]",
-             P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
+             P->sub ? "1x1 strided flat" : P->pad ? "padded rows" : P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
     return P;
 fail:
     release(P);
@@ -287,6 +357,14 @@ typedef struct pending {
     int64_t pix0[2], dst_img;
 } pending;
 
+/* f32 → bf16 rounded to nearest even (the rule of cnb_lowp_bf16_rne), the result left in the
+ * upper 16 bits of each lane. */
+static inline __m512i bf16_rne_hi(__m512i u)
+{
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    return _mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
+}
+
 static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
 
 /* A thread's slice: the border tiles' slots of its row group (or, few: the tight row of
@@ -330,25 +408,111 @@ static void tiles_out(pending *q, int na, int nb, const int ow0[2], const int64_
     q->ow0[0] = ow0[0], q->ow0[1] = ow0[1], q->pix0[0] = pix0[0], q->pix0[1] = pix0[1];
 }
 
-/* The epilogue of a waiting block: pixels < OW and oc blocks < n_ocb only (all 16 lanes: the
- * padding channels' sums are 0). */
-static void epilogue(const amxd *P, pending *q, void *dst)
+/* acc / 2^shift rounded to nearest even, for 1 ≤ shift ≤ 16, then narrowed with saturation by
+ * the caller: through f32, which is exact where it matters. |acc| < 2^24 converts exactly, the
+ * power-of-two scale is exact and the conversion back rounds to nearest even; |acc| ≥ 2^24 may
+ * round in the conversion, but then |acc / 2^shift| ≥ 2^8 on both sides of it, and u8 / s8
+ * saturate it the same way (nor can the result overflow int32: |acc / 2^shift| < 2^30). */
+static inline __m512i requant_f32(__m512i acc, __m512 scale)
 {
-    if (!q->valid) return;
-    q->valid = 0;
-    const cnb_conv *c = &P->c;
-    const int64_t plane = (int64_t)c->od * c->oh * c->ow;
-    for (int t = 0; t < 4; t++) {
-        const int ta = t >> 1, tb = t & 1;
-        if (ta >= q->na || tb >= q->nb) continue;
-        const int64_t base = q->dst_img + ((q->ob0 + tb) * plane + q->pix0[ta]) * 16;
-        for (int i = 0; i < 16 && q->ow0[ta] + i < c->ow; i++) {
-            const __m512i v = _mm512_load_si512(q->buf[t] + i * 16);
+    return _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+/* The epilogue of a waiting block: pixels < OW and oc blocks < n_ocb only (all 16 lanes: the
+ * padding channels' sums are 0). nCx16c puts a tile's 16 pixels × 16 channels contiguously in
+ * dst, so the narrowing conversions pack 2 (bf16) or 4 (u8/s8) pixels into one 64-byte store,
+ * masked at the last valid pixel. */
+static void epi_run(const amxd *P, const int32_t *b, void *dst, int64_t base, int m)
+{
+    const __m512 scale = _mm512_set1_ps(1.0f / (float)(1 << (P->epi.shift & 31)));
+    /* bf16: the upper halves of 32 rounded f32 of two registers, in order */
+    const __m512i odd16 = _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33,
+                                           31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    /* u8 / s8: the packs leave pixel j's 4 dwords of lane l at dword 4l + j; back to 4j + l */
+    const __m512i tr4 = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    switch (P->ekind) {
+    case EPI_COPY:
+        for (int i = 0; i < m; i++)
+            _mm512_storeu_si512((int32_t *)dst + base + i * 16, _mm512_load_si512(b + i * 16));
+        break;
+    case EPI_BF16:
+        for (int i = 0; i < m; i += 2) {
+            const __m512i r0 = bf16_rne_hi(_mm512_load_si512(b + i * 16));
+            const __m512i r1 = bf16_rne_hi(_mm512_load_si512(b + i * 16 + 16));
+            _mm512_mask_storeu_epi16((uint16_t *)dst + base + i * 16, m - i >= 2 ? ~0u : 0xffffu,
+                                     _mm512_permutex2var_epi16(r0, odd16, r1));
+        }
+        break;
+    case EPI_U8:
+    case EPI_S8:
+        for (int i = 0; i < m; i += 4) {
+            __m512i v[4];
+            for (int j = 0; j < 4; j++) {
+                v[j] = _mm512_load_si512(b + (i + j) * 16);
+                if (P->epi.shift) v[j] = requant_f32(v[j], scale);
+            }
+            const __m512i w01 = _mm512_packs_epi32(v[0], v[1]), w23 = _mm512_packs_epi32(v[2], v[3]);
+            const __m512i x = P->ekind == EPI_U8 ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
+            const __mmask64 mk = m - i >= 4 ? ~(__mmask64)0 : ((__mmask64)1 << ((m - i) * 16)) - 1;
+            _mm512_mask_storeu_epi8((uint8_t *)dst + base + i * 16, mk, _mm512_permutexvar_epi32(tr4, x));
+        }
+        break;
+    default:
+        for (int i = 0; i < m; i++) {
+            const __m512i v = _mm512_load_si512(b + i * 16);
             if (P->es == 1)
                 cnb_lowp_store_s32acc(&P->epi, dst, base + i * 16, v, 0xffff);
             else
                 cnb_lowp_store_f32acc(&P->epi, dst, base + i * 16, _mm512_castsi512_ps(v), 0xffff);
         }
+        break;
+    }
+}
+
+static void epilogue(const amxd *P, pending *q, void *dst)
+{
+    if (!q->valid) return;
+    q->valid = 0;
+    const cnb_conv *c = &P->c, *u = &P->u;
+    for (int t = 0; t < 4; t++) {
+        const int ta = t >> 1, tb = t & 1;
+        if (ta >= q->na || tb >= q->nb) continue;
+        const int64_t cbase = q->dst_img + (q->ob0 + tb) * P->oplane * 16;
+        const int m = c->ow - q->ow0[ta] < 16 ? c->ow - q->ow0[ta] : 16;   /* valid pixels */
+        if (!P->pad) {
+            epi_run(P, q->buf[t], dst, cbase + q->pix0[ta] * 16, m);
+            continue;
+        }
+        /* padded rows: the runs of the tile's pixels with ow < OW, each contiguous in dst */
+        const int d = (int)(q->pix0[ta] / c->ow), r0 = (int)(q->pix0[ta] % c->ow);
+        for (int i = 0; i < m;) {
+            const int oh = (r0 + i) / P->wp, ow = (r0 + i) % P->wp;
+            if (ow >= u->ow) {
+                i += P->wp - ow;
+                continue;
+            }
+            const int run = u->ow - ow < m - i ? u->ow - ow : m - i;
+            epi_run(P, q->buf[t] + i * 16, dst, cbase + (((int64_t)d * u->oh + oh) * u->ow + ow) * 16, run);
+            i += run;
+        }
+    }
+}
+
+/* Padded rows: the input inside pbuf's zero borders (each plane row at pw, rows from ph). */
+static void fill_pad(const amxd *P, const unsigned char *src)
+{
+    const cnb_conv *u = &P->u;
+    const int ih = u->ih < P->hp - u->ph ? u->ih : P->hp - u->ph;   /* rows below hp are never read */
+    const int iw = u->iw < P->wp - u->pw ? u->iw : P->wp - u->pw;
+    const int rows = u->mb * P->n_icb * u->id * ih;
+#pragma omp parallel for schedule(static) num_threads(team(P))
+    for (int r = 0; r < rows; r++) {
+        const int64_t plane = r / ih;   /* (n, icb, id) */
+        const int y = r % ih;
+        const unsigned char *s = src + (plane * u->ih + y) * (int64_t)u->iw * ROWB;
+        unsigned char *d = P->pbuf + ((plane * P->hp + y + u->ph) * P->wp + u->pw) * ROWB;
+        memcpy(d, s, (size_t)iw * ROWB);
     }
 }
 
@@ -379,6 +543,23 @@ static void fill_few(const amxd *P, const unsigned char *src)
     }
 }
 
+/* Strided 1×1: the input pixels the layer reads, in output order (sbuf). */
+static void fill_sub(const amxd *P, const unsigned char *src)
+{
+    const cnb_conv *u = &P->u;
+    const int64_t in_plane = (int64_t)u->id * u->ih * u->iw, out_plane = (int64_t)P->c.iw;
+    const int rows = u->mb * P->n_icb * u->od * u->oh;
+#pragma omp parallel for schedule(static) num_threads(team(P))
+    for (int r = 0; r < rows; r++) {
+        const int nj = r / (u->od * u->oh), dh = r % (u->od * u->oh);
+        const int od = dh / u->oh, oh = dh % u->oh;
+        const unsigned char *s = src + (nj * in_plane + ((int64_t)od * u->sd * u->ih + (int64_t)oh * u->sh) * u->iw) * ROWB;
+        unsigned char *d = P->sbuf + (nj * out_plane + (int64_t)dh * u->ow) * ROWB;
+        for (int ow = 0; ow < u->ow; ow++)
+            _mm512_store_si512(d + (size_t)ow * ROWB, _mm512_loadu_si512(s + (size_t)ow * u->sw * ROWB));
+    }
+}
+
 static void run(void *state, const cnb_problem *p, const void *src_, const void *wei, void *dst)
 {
     (void)p, (void)wei;
@@ -386,6 +567,14 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
     const cnb_conv *c = &P->c;
     const int nth = team(P);
     if (P->few) fill_few(P, src_);
+    if (P->sub) {
+        fill_sub(P, src_);
+        src_ = P->sbuf;
+    }
+    if (P->pad) {
+        fill_pad(P, src_);
+        src_ = P->pbuf;
+    }
     const int n_rg = (c->oh + P->rg - 1) / P->rg;   /* row groups per (image, depth) */
     const int groups_all = c->mb * c->od * n_rg;
     /* Oc-tile chunks: weights within WCHUNK, and enough tasks for the threads. */
@@ -401,7 +590,7 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
     const int es = P->es, bf = es == 2;
     const int64_t in_plane = (int64_t)c->id * c->ih * c->iw;
     const int64_t src_img = (int64_t)P->n_icb * in_plane * ROWB;   /* bytes */
-    const int64_t dst_img = (int64_t)P->n_ocb * c->od * c->oh * c->ow * 16;   /* elements */
+    const int64_t dst_img = (int64_t)P->n_ocb * P->oplane * 16;   /* elements */
     const int rmax = c->kd * c->kh;
     const size_t seg_bytes = (size_t)P->wseg * ROWB;
     const size_t slot_bytes = (size_t)rmax * P->n_icb * seg_bytes;
