@@ -36,7 +36,7 @@
  * (few input channels: the taps are (kd, kh), K = kw · ic + channel, one block)
  *   [ot][tap][icb − lo][oc block 0/1][16 K groups][16 oc][g]    (1 KiB per B tile)
  * Padding output channels get zero weights, so their sums are 0 and the epilogue writes the zero
- * the nCx16c padding must hold. The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h).
+ * the nCx16c padding must hold. The epilogue: kernels/conv/amx_epi.h.
  *
  * Threads: tasks are (oc-tile chunk, image, output row, range of pixel tiles), each output
  * written by one task; chunks keep a task's weights within L2. */
@@ -50,12 +50,11 @@
 #include "kernels/conv_lowp.h"
 #include "kernels/gemm/lowp_avx512.h"
 #include "kernels/amx_config.h"
+#include "kernels/conv/amx_epi.h"
 #include "kernels/impl.h"
 
 enum { ROWB = 64, BT = 1024, WCHUNK = 1 << 20 };
 
-/* How the epilogue converts (chosen in prepare from the types and the shift). */
-enum { EPI_COPY, EPI_BF16, EPI_U8, EPI_S8, EPI_ANY };
 
 typedef struct amxd {
     cnb_conv c;            /* the problem as run (1×1 flattened to one row per image) */
@@ -72,7 +71,7 @@ typedef struct amxd {
     int64_t oplane;        /* output pixels per image and channel block, as given */
     int n_tiles;           /* 16-pixel tiles per output row */
     int n_slots, wseg;     /* buffered tiles per row; pixels per buffered (row, block) segment */
-    int ekind;             /* EPI_*: the epilogue's conversion */
+    int ekind;             /* CNB_AMX_EPI_*: the epilogue's conversion (amx_epi.h) */
     int few;               /* few input channels: kw folded into K (fill_few) */
     int tw;                /* few: pixels per padded row of tbuf */
     size_t t_img;          /* few: bytes per image of tbuf */
@@ -169,14 +168,7 @@ static void *prepare(const cnb_problem *p, const void *wei)
     P->epi.group = 4 / P->es;
     if (cnb_dt_requantized(&p->dt))
         P->epi.shift = p->dt.dst_scale_log2 - p->dt.src_scale_log2 - p->dt.wei_scale_log2;
-    if (p->dt.dst == CNB_DT_F32 || p->dt.dst == CNB_DT_S32)
-        P->ekind = EPI_COPY;
-    else if (p->dt.dst == CNB_DT_BF16)
-        P->ekind = EPI_BF16;
-    else if (P->epi.shift >= 0 && P->epi.shift <= 16)
-        P->ekind = p->dt.dst == CNB_DT_U8 ? EPI_U8 : EPI_S8;
-    else
-        P->ekind = EPI_ANY;
+    P->ekind = cnb_amx_epi_kind(&P->epi);
     const int es = P->es, cb = P->cb, grp = 4 / es;
     const int icg = uc->ic / uc->g, ocg = uc->oc / uc->g;
     P->n_icb = (uc->ic + cb - 1) / cb;
@@ -357,14 +349,6 @@ typedef struct pending {
     int64_t pix0[2], dst_img;
 } pending;
 
-/* f32 → bf16 rounded to nearest even (the rule of cnb_lowp_bf16_rne), the result left in the
- * upper 16 bits of each lane. */
-static inline __m512i bf16_rne_hi(__m512i u)
-{
-    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
-    return _mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff)));
-}
-
 static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
 
 /* A thread's slice: the border tiles' slots of its row group (or, few: the tight row of
@@ -408,68 +392,7 @@ static void tiles_out(pending *q, int na, int nb, const int ow0[2], const int64_
     q->ow0[0] = ow0[0], q->ow0[1] = ow0[1], q->pix0[0] = pix0[0], q->pix0[1] = pix0[1];
 }
 
-/* acc / 2^shift rounded to nearest even, for 1 ≤ shift ≤ 16, then narrowed with saturation by
- * the caller: through f32, which is exact where it matters. |acc| < 2^24 converts exactly, the
- * power-of-two scale is exact and the conversion back rounds to nearest even; |acc| ≥ 2^24 may
- * round in the conversion, but then |acc / 2^shift| ≥ 2^8 on both sides of it, and u8 / s8
- * saturate it the same way (nor can the result overflow int32: |acc / 2^shift| < 2^30). */
-static inline __m512i requant_f32(__m512i acc, __m512 scale)
-{
-    return _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-}
-
-/* The epilogue of a waiting block: pixels < OW and oc blocks < n_ocb only (all 16 lanes: the
- * padding channels' sums are 0). nCx16c puts a tile's 16 pixels × 16 channels contiguously in
- * dst, so the narrowing conversions pack 2 (bf16) or 4 (u8/s8) pixels into one 64-byte store,
- * masked at the last valid pixel. */
-static void epi_run(const amxd *P, const int32_t *b, void *dst, int64_t base, int m)
-{
-    const __m512 scale = _mm512_set1_ps(1.0f / (float)(1 << (P->epi.shift & 31)));
-    /* bf16: the upper halves of 32 rounded f32 of two registers, in order */
-    const __m512i odd16 = _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33,
-                                           31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
-    /* u8 / s8: the packs leave pixel j's 4 dwords of lane l at dword 4l + j; back to 4j + l */
-    const __m512i tr4 = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-    switch (P->ekind) {
-    case EPI_COPY:
-        for (int i = 0; i < m; i++)
-            _mm512_storeu_si512((int32_t *)dst + base + i * 16, _mm512_load_si512(b + i * 16));
-        break;
-    case EPI_BF16:
-        for (int i = 0; i < m; i += 2) {
-            const __m512i r0 = bf16_rne_hi(_mm512_load_si512(b + i * 16));
-            const __m512i r1 = bf16_rne_hi(_mm512_load_si512(b + i * 16 + 16));
-            _mm512_mask_storeu_epi16((uint16_t *)dst + base + i * 16, m - i >= 2 ? ~0u : 0xffffu,
-                                     _mm512_permutex2var_epi16(r0, odd16, r1));
-        }
-        break;
-    case EPI_U8:
-    case EPI_S8:
-        for (int i = 0; i < m; i += 4) {
-            __m512i v[4];
-            for (int j = 0; j < 4; j++) {
-                v[j] = _mm512_load_si512(b + (i + j) * 16);
-                if (P->epi.shift) v[j] = requant_f32(v[j], scale);
-            }
-            const __m512i w01 = _mm512_packs_epi32(v[0], v[1]), w23 = _mm512_packs_epi32(v[2], v[3]);
-            const __m512i x = P->ekind == EPI_U8 ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
-            const __mmask64 mk = m - i >= 4 ? ~(__mmask64)0 : ((__mmask64)1 << ((m - i) * 16)) - 1;
-            _mm512_mask_storeu_epi8((uint8_t *)dst + base + i * 16, mk, _mm512_permutexvar_epi32(tr4, x));
-        }
-        break;
-    default:
-        for (int i = 0; i < m; i++) {
-            const __m512i v = _mm512_load_si512(b + i * 16);
-            if (P->es == 1)
-                cnb_lowp_store_s32acc(&P->epi, dst, base + i * 16, v, 0xffff);
-            else
-                cnb_lowp_store_f32acc(&P->epi, dst, base + i * 16, _mm512_castsi512_ps(v), 0xffff);
-        }
-        break;
-    }
-}
-
+/* The epilogue of a waiting block (amx_epi.h): pixels < OW and oc blocks < n_ocb only. */
 static void epilogue(const amxd *P, pending *q, void *dst)
 {
     if (!q->valid) return;
@@ -481,7 +404,7 @@ static void epilogue(const amxd *P, pending *q, void *dst)
         const int64_t cbase = q->dst_img + (q->ob0 + tb) * P->oplane * 16;
         const int m = c->ow - q->ow0[ta] < 16 ? c->ow - q->ow0[ta] : 16;   /* valid pixels */
         if (!P->pad) {
-            epi_run(P, q->buf[t], dst, cbase + q->pix0[ta] * 16, m);
+            cnb_amx_epi_rows(P->ekind, &P->epi, q->buf[t], dst, cbase + q->pix0[ta] * 16, m);
             continue;
         }
         /* padded rows: the runs of the tile's pixels with ow < OW, each contiguous in dst */
@@ -493,7 +416,7 @@ static void epilogue(const amxd *P, pending *q, void *dst)
                 continue;
             }
             const int run = u->ow - ow < m - i ? u->ow - ow : m - i;
-            epi_run(P, q->buf[t] + i * 16, dst, cbase + (((int64_t)d * u->oh + oh) * u->ow + ow) * 16, run);
+            cnb_amx_epi_rows(P->ekind, &P->epi, q->buf[t] + i * 16, dst, cbase + (((int64_t)d * u->oh + oh) * u->ow + ow) * 16, run);
             i += run;
         }
     }

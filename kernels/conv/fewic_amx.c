@@ -31,7 +31,7 @@
  *
  * Weights (prepare): [oc block][K step][16 K groups][16 oc][g] (1 KiB per B tile), zero for
  * K ≥ taps·ic and for the padding output channels (whose sums are then 0, the zero the nCx16c
- * padding must hold). The epilogue is the GEMM's (kernels/gemm/lowp_avx512.h).
+ * padding must hold). The epilogue: kernels/conv/amx_epi.h.
  *
  * Threads: the T fill over input rows, then tasks of consecutive 32-pixel blocks of one image;
  * every output is written by one task, in one fixed order. */
@@ -45,6 +45,7 @@
 #include "kernels/conv_lowp.h"
 #include "kernels/gemm/lowp_avx512.h"
 #include "kernels/amx_config.h"
+#include "kernels/conv/amx_epi.h"
 #include "kernels/impl.h"
 
 enum { ROWB = 64, BT = 1024, PIX = 32, IC_MAX = 15 };
@@ -52,6 +53,7 @@ enum { ROWB = 64, BT = 1024, PIX = 32, IC_MAX = 15 };
 typedef struct amxf {
     cnb_conv c;
     cnb_lowp_state epi;
+    int ekind;             /* CNB_AMX_EPI_*: the epilogue's conversion (amx_epi.h) */
     int es;                /* bytes per src element */
     int taps, n_ocb, n_ot;
     int kk;                /* elements of K used: taps · ic */
@@ -141,6 +143,7 @@ static void *prepare(const cnb_problem *p, const void *wei)
     P->epi.group = 4 / P->es;
     if (cnb_dt_requantized(&p->dt))
         P->epi.shift = p->dt.dst_scale_log2 - p->dt.src_scale_log2 - p->dt.wei_scale_log2;
+    P->ekind = cnb_amx_epi_kind(&P->epi);
     const int es = P->es, ks = ROWB / es, grp = 4 / es;
     P->taps = c->kd * c->kh * c->kw;
     P->kk = P->taps * c->ic;
@@ -362,42 +365,18 @@ static void tiles_out(pending *q, int na, int nb, int ob0, int64_t q0, int64_t d
     q->valid = 1, q->na = na, q->nb = nb, q->ob0 = ob0, q->q0 = q0, q->dst_img = dst_img;
 }
 
-/* The rows of a waiting block below the plane's end, all 16 lanes (the padding channels' sums
- * are 0). The state is copied to locals: the stores through dst may alias anything, and the
- * types and shift must stay in registers across them. */
-static inline __attribute__((always_inline)) void epilogue_t(const cnb_lowp_state *pe, int64_t plane,
-                                                             int es, pending *q, void *dst)
-{
-    const cnb_lowp_state e = *pe;
-    for (int t = 0; t < 4; t++) {
-        const int ta = t >> 1, tb = t & 1;
-        if (ta >= q->na || tb >= q->nb) continue;
-        const int64_t p0 = q->q0 + ta * 16;
-        const int64_t base = q->dst_img + ((q->ob0 + tb) * plane + p0) * 16;
-        const int rows = plane - p0 < 16 ? (int)(plane - p0) : 16;
-        const int32_t *b = q->buf[t];
-        for (int i = 0; i < rows; i++) {
-            const __m512i v = _mm512_load_si512(b + i * 16);
-            if (es == 1)
-                cnb_lowp_store_s32acc(&e, dst, base + i * 16, v, 0xffff);
-            else
-                cnb_lowp_store_f32acc(&e, dst, base + i * 16, _mm512_castsi512_ps(v), 0xffff);
-        }
-    }
-}
-
+/* The rows of a waiting block below the plane's end (amx_epi.h). */
 static void epilogue(const amxf *P, pending *q, void *dst)
 {
     if (!q->valid) return;
     q->valid = 0;
-    /* One copy per output type, so that the type switch of the shared store leaves the loop. */
-    cnb_lowp_state e = P->epi;
-    switch (e.t.dst) {
-    case CNB_DT_F32: e.t.dst = CNB_DT_F32; epilogue_t(&e, P->plane, 2, q, dst); break;
-    case CNB_DT_BF16: e.t.dst = CNB_DT_BF16; epilogue_t(&e, P->plane, 2, q, dst); break;
-    case CNB_DT_S32: e.t.dst = CNB_DT_S32; epilogue_t(&e, P->plane, 1, q, dst); break;
-    case CNB_DT_U8: e.t.dst = CNB_DT_U8; epilogue_t(&e, P->plane, 1, q, dst); break;
-    default: epilogue_t(&e, P->plane, 1, q, dst); break;
+    for (int t = 0; t < 4; t++) {
+        const int ta = t >> 1, tb = t & 1;
+        if (ta >= q->na || tb >= q->nb) continue;
+        const int64_t p0 = q->q0 + ta * 16;
+        const int64_t base = q->dst_img + ((q->ob0 + tb) * P->plane + p0) * 16;
+        const int rows = P->plane - p0 < 16 ? (int)(P->plane - p0) : 16;
+        cnb_amx_epi_rows(P->ekind, &P->epi, q->buf[t], dst, base, rows);
     }
 }
 
