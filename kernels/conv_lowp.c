@@ -53,6 +53,8 @@ typedef struct lowp_plan {
     int depthwise;
     int n_cb_in, n_cb_out;
     int32_t *wei;            /* packed, 64-byte aligned */
+    int32_t *wei_q;          /* depthwise on a dw_quads table, no W dilation: the quad weights */
+    int nq;                  /* their quads per kernel row, kw / 4 rounded up */
     int64_t *wei_off;        /* per output block, in words */
     int *icb_s, *n_icb;      /* per output block: first input block, blocks */
     oc_tile *ot;
@@ -79,6 +81,7 @@ void cnb_conv_lowp_release(void *state)
     lowp_plan *P = state;
     if (!P) return;
     free(P->wei);
+    free(P->wei_q);
     free(P->scr);
     free(P->wei_off);
     free(P->icb_s);
@@ -200,6 +203,32 @@ static int pack_depthwise(lowp_plan *P, const void *wei, cnb_dt wt)
                 }
                 P->wei[((int64_t)cb * taps + t) * BLK + l] = v;
             }
+    return 1;
+}
+
+/* Depthwise, quad weights (kernels/conv_lowp.h): [cb][kd][kh][nq][16 lanes][4 taps] as s8
+ * bytes, zero beyond kw and beyond OC. */
+static int pack_depthwise_quads(lowp_plan *P, const void *wei)
+{
+    const cnb_conv *c = &P->c;
+    const int taps = c->kd * c->kh * c->kw, nq = (c->kw + 3) / 4;
+    P->nq = nq;
+    const int64_t words = (int64_t)P->n_cb_out * c->kd * c->kh * nq * BLK;
+    P->wei_q = cnb_alloc64(words * 4);
+    if (!P->wei_q) return 0;
+    int8_t *w = (int8_t *)P->wei_q;
+    memset(w, 0, words * 4);
+    for (int cb = 0; cb < P->n_cb_out; cb++)
+        for (int kd = 0; kd < c->kd; kd++)
+            for (int kh = 0; kh < c->kh; kh++)
+                for (int kw = 0; kw < c->kw; kw++)
+                    for (int l = 0; l < BLK; l++) {
+                        const int ch = cb * BLK + l;
+                        if (ch >= c->oc) continue;
+                        const int64_t row = (((int64_t)cb * c->kd + kd) * c->kh + kh) * nq + kw / 4;
+                        w[(row * BLK + l) * 4 + kw % 4] =
+                            ((const int8_t *)wei)[(int64_t)ch * taps + (kd * c->kh + kh) * c->kw + kw];
+                    }
     return 1;
 }
 
@@ -331,8 +360,11 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     if (!P->rt || !cnb_clip_dh_make(c, &P->dh)) goto fail;
     if (P->depthwise) {
         if (!pack_depthwise(P, wei, p->dt.wei)) goto fail;
+        if (isa->dw_quads && p->dt.wei == CNB_DT_S8 && c->dw == 0 && !pack_depthwise_quads(P, wei))
+            goto fail;
         P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
-        snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise ur%d]", isa->name, isa->dw_ur_max);
+        snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise%s ur%d]", isa->name,
+                 P->wei_q ? " quads" : "", isa->dw_ur_max);
         return P;
     }
     if (!pack_rows(P, wei, cnb_dt_size(p->dt.wei))) goto fail;
@@ -419,6 +451,9 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
         a.src_ow = (int64_t)c->sw * BLK;
         a.wei_kd = (int64_t)c->kh * c->kw * BLK;
         a.wei_kh = (int64_t)c->kw * BLK;
+        a.wei_q_kh = (int64_t)P->nq * BLK;
+        a.wei_q_kd = c->kh * a.wei_q_kh;
+        a.nq = P->nq;
         a.dst = dst;
         a.epi = &P->epi;
         const int64_t d_row = ncb_idx * dst_cb + ((int64_t)od * c->oh + oh) * c->ow * BLK;
@@ -429,6 +464,9 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
             a.nkw = r->nkw;
             a.dst_index = d_row + (int64_t)r->ow0 * BLK;
             a.wei = P->wei + ((cb * taps + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw) + r->kw_lo) * BLK;
+            a.wei_q = P->wei_q ? P->wei_q + cb * c->kd * a.wei_q_kd + kd_lo * a.wei_q_kd + kh_lo * a.wei_q_kh
+                               : NULL;
+            a.kw_lo = r->kw_lo;
             const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
             int64_t s = ncb_idx * src_cb;
             if (px >= 0) {
@@ -436,6 +474,8 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
             } else {
                 a.nkd = a.nkh = a.nkw = 0;
                 a.wei = P->wei;
+                a.wei_q = P->wei_q;
+                a.kw_lo = 0;
             }
             a.src = (const unsigned char *)src + s * es;
             kern(&a, r->ur);

@@ -69,7 +69,15 @@ typedef struct cnb_conv_lowp_args {
 } cnb_conv_lowp_args;
 
 /* One depthwise call: 16 channels × ur output pixels along W. src counts elements of dt.src,
- * wei 32-bit words (the kw stride is 16). */
+ * wei 32-bit words (the kw stride is 16).
+ *
+ * Quad weights (tables with dw_quads, int8, layers without dilation along W): the kernel may
+ * instead take the taps of a kernel row four at a time in one vpdpbusd, from wei_q, packed
+ * [cb][kd][kh][kw / 4, rounded up][16 lanes][4 bytes]: lane c of quad g holds the s8 weights of
+ * taps 4g .. 4g + 3 of channel c, 0 beyond kw. Such a kernel reads input pixels from the
+ * unclipped window start (src minus kw_lo pixels) and loads only the pixels of the taps in
+ * kw_lo .. kw_lo + nkw − 1 (masked loads, which read no other byte), so the padding taps are
+ * zeros whatever lies outside the row. wei_q is NULL when the layer has no quad packing. */
 typedef struct cnb_conv_lowp_dw_args {
     const void *src;       /* element: lane 0 of pixel 0 at the first clipped tap */
     const int32_t *wei;    /* that tap's 16 weights */
@@ -78,6 +86,9 @@ typedef struct cnb_conv_lowp_dw_args {
     int nkd, nkh, nkw;
     ptrdiff_t src_kd, src_kh, src_kw, src_ow;   /* elements */
     ptrdiff_t wei_kd, wei_kh;                   /* words */
+    const int32_t *wei_q;  /* quads of tap (kd_lo, kh_lo), quad 0; or NULL */
+    ptrdiff_t wei_q_kd, wei_q_kh;               /* words */
+    int kw_lo, nq;         /* the first clipped kw tap; quads per kernel row */
     const cnb_lowp_state *epi;
 } cnb_conv_lowp_dw_args;
 
@@ -94,6 +105,7 @@ typedef struct cnb_conv_lowp_isa {
     int ur_max[CNB_CONV_NB_MAX + 1];
     int dw_ur_max;
     int s8_src;                           /* 1: the kernels take an s8 source too (s8 × s8) */
+    int dw_quads;                         /* 1: the dw kernel takes wei_q (quad weights) */
     /* For the tile choice: cycles per dot product at full throughput, and its latency. */
     double dp_cycles, dp_latency;
     cnb_conv_lowp_row_fn row;

@@ -44,6 +44,10 @@
 #include "kernels/conv/tiles.h"
 #include "kernels/conv_lowp.h"
 
+#ifndef DW_QUADS
+#define DW_QUADS 0   /* 1: the file has the quad depthwise kernel (zmm, vpdpbusd, dw_quad_load) */
+#endif
+
 CNB_CONV_CHECK_TILES(ROW_TILES);
 #define QB (16 / GROUP)   /* groups per pixel of a 16-channel block */
 #define NV (16 / VL)      /* vectors per 16-channel block */
@@ -190,9 +194,74 @@ static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lo
     for (int j = 0; j < ur; j++) blk_store(a->epi, a->dst, a->dst_index + j * 16, acc + j * NV);
 }
 
+#if DW_QUADS
+/* Depthwise with quad weights (DW_QUADS, zmm only; contract in kernels/conv_lowp.h): 16
+ * channels × ur pixels, one accumulator per pixel. A 64-byte load from a pixel's window start
+ * plus 4g pixels holds 4 pixels of the 16-channel block (16 bytes each); dw_quad_load (the ISA
+ * file's) turns it into lane c = (pixel 0, 1, 2, 3 of channel c), the u8 quad that one
+ * vpdpbusd multiplies with the s8 weights of taps 4g .. 4g + 3 of channel c. So per pixel,
+ * kernel row and quad: one load, one vpermb, one vpdpbusd, for up to 4 taps. The load is
+ * masked to the pixels of the taps the call reads (kw_lo .. kw_lo + nkw − 1): a clipped
+ * border tap or a slot beyond kw reads nothing (zero), even past the end of the tensor. The
+ * sums are exact int32, whatever the order. */
+static inline __mmask64 dw_quad_mask(int kw_lo, int nkw, int g)
+{
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        const int t = 4 * g + k;
+        if (t >= kw_lo && t < kw_lo + nkw) m |= (uint64_t)0xffff << (16 * k);
+    }
+    return (__mmask64)m;
+}
+
+static inline __attribute__((always_inline)) void
+lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a, const int ur, const ptrdiff_t sow)
+{
+    __m512i acc[DW_UR_MAX];
+#pragma GCC unroll 32
+    for (int j = 0; j < ur; j++) acc[j] = _mm512_setzero_si512();
+    /* The window start of pixel 0: kw_lo pixels before the first clipped tap (a masked load
+     * reads none of those bytes when they lie before the row). */
+    const uint8_t *src = (const uint8_t *)((uintptr_t)a->src - (uintptr_t)a->kw_lo * 16);
+    for (int g = 0; g < a->nq; g++) {
+        const __mmask64 m = dw_quad_mask(a->kw_lo, a->nkw, g);
+        for (int kd = 0; kd < a->nkd; kd++)
+            for (int kh = 0; kh < a->nkh; kh++) {
+                const __m512i w = _mm512_load_si512(a->wei_q + kd * a->wei_q_kd + kh * a->wei_q_kh + g * 16);
+                const uint8_t *s = src + kd * a->src_kd + kh * a->src_kh + g * 64;
+#pragma GCC unroll 32
+                for (int j = 0; j < ur; j++) {
+                    const __m512i x = dw_quad_load(s + j * sow, m);
+                    acc[j] = _mm512_dpbusd_epi32(acc[j], x, w);
+                }
+            }
+    }
+#pragma GCC unroll 32
+    for (int j = 0; j < ur; j++) blk_store(a->epi, a->dst, a->dst_index + j * 16, acc + j);
+}
+#define LOWP_DWQ_CASE(arg, ur)                                                                     \
+    case ur:                                                                                       \
+        if (a->src_ow == 16)                                                                       \
+            lowp_dw_quad_tile(a, ur, 16);                                                          \
+        else if (a->src_ow == 32)                                                                  \
+            lowp_dw_quad_tile(a, ur, 32);                                                          \
+        else                                                                                       \
+            lowp_dw_quad_tile(a, ur, a->src_ow);                                                   \
+        return;
+#endif
+
 #define LOWP_DW_CASE(arg, ur) case ur: lowp_dw_tile(a, ur); return;
 static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
 {
+#if DW_QUADS
+    if (a->wei_q) {
+        switch (ur) {
+            CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_CASE, 0)
+        default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads", 1, ur);
+        }
+        return;
+    }
+#endif
     switch (ur) {
         CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DW_CASE, 0)
     default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise", 1, ur);
@@ -203,6 +272,7 @@ static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
     {                                                                                              \
         .name = ISA_NAME, .group = GROUP, .nb_max = CNB_CONV_NB_COUNT(ROW_TILES),                  \
         .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .dw_ur_max = DW_UR_MAX,                        \
+        .dw_quads = DW_QUADS,                                                                      \
         .dp_cycles = (dp_cyc), .dp_latency = (dp_lat), .row = lowp_row, .dw = lowp_dw,             \
     }
 
