@@ -360,9 +360,19 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     if (!P->rt || !cnb_clip_dh_make(c, &P->dh)) goto fail;
     if (P->depthwise) {
         if (!pack_depthwise(P, wei, p->dt.wei)) goto fail;
-        if (isa->dw_quads && p->dt.wei == CNB_DT_S8 && c->dw == 0 && !pack_depthwise_quads(P, wei))
+        /* Quads (u8 × s8 here: s8 sources are declined for depthwise) when the quad kernels'
+         * rounding may add 2^(shift − 1) to any sum: taps·255·128 + 2^30 < 2^31. */
+        const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
+        if (isa->dw_quads && p->dt.wei == CNB_DT_S8 && c->dw == 0 && taps * 255 * 128 < (1 << 30) &&
+            !pack_depthwise_quads(P, wei))
             goto fail;
         P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
+        /* Rows per work item: whole channel planes, halved while the items are fewer than 8
+         * per thread. */
+        const int64_t planes = (int64_t)c->mb * P->n_cb_out * c->od;
+        P->ohb = c->oh;
+        while (P->ohb > 1 && planes * ((c->oh + P->ohb - 1) / P->ohb) < 8 * omp_get_max_threads())
+            P->ohb = (P->ohb + 1) / 2;
         snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise%s ur%d]", isa->name,
                  P->wei_q ? " quads" : "", isa->dw_ur_max);
         return P;
@@ -428,22 +438,22 @@ fail:
     return NULL;
 }
 
+/* Depthwise work items: (image, channel block, od, block of ohb output rows), the row
+ * arithmetic done once per row and the tile offsets once per item, so that the small rows of
+ * late layers (7 or 14 pixels) do not pay divisions and index computations per call. */
 static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
 {
     const cnb_conv *c = &P->c;
-    const int ncb = P->n_cb_out, es = cnb_dt_size(P->epi.t.src);
+    const int ncb = P->n_cb_out, es = cnb_dt_size(P->epi.t.src), ohb = P->ohb;
+    const int nrb = (c->oh + ohb - 1) / ohb;
     const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
     const int64_t src_cb = (int64_t)c->id * c->ih * c->iw * BLK;
     const int64_t dst_cb = (int64_t)c->od * c->oh * c->ow * BLK;
-    const int64_t items = (int64_t)c->mb * ncb * c->od * c->oh;
+    const int64_t items = (int64_t)c->mb * ncb * c->od * nrb;
     const cnb_conv_lowp_dw_fn kern = P->isa->dw;
 
-#pragma omp parallel for schedule(static)
-    for (int64_t it = 0; it < items; it++) {
-        const int oh = (int)(it % c->oh), od = (int)(it / c->oh % c->od);
-        const int64_t ncb_idx = it / c->oh / c->od; /* n·ncb + cb */
-        const int cb = (int)(ncb_idx % ncb);
-        const int kd_lo = P->dh.kd_lo[od], kh_lo = P->dh.kh_lo[oh];
+#pragma omp parallel
+    {
         cnb_conv_lowp_dw_args a;
         a.src_kd = (int64_t)(c->dd + 1) * c->ih * c->iw * BLK;
         a.src_kh = (int64_t)(c->dh + 1) * c->iw * BLK;
@@ -454,31 +464,49 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
         a.wei_q_kh = (int64_t)P->nq * BLK;
         a.wei_q_kd = c->kh * a.wei_q_kh;
         a.nq = P->nq;
+        a.kw = c->kw;
         a.dst = dst;
         a.epi = &P->epi;
-        const int64_t d_row = ncb_idx * dst_cb + ((int64_t)od * c->oh + oh) * c->ow * BLK;
-        for (int i = 0; i < P->n_rt; i++) {
-            const row_tile *r = &P->rt[i];
-            a.nkd = P->dh.nkd[od];
-            a.nkh = P->dh.nkh[oh];
-            a.nkw = r->nkw;
-            a.dst_index = d_row + (int64_t)r->ow0 * BLK;
-            a.wei = P->wei + ((cb * taps + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw) + r->kw_lo) * BLK;
-            a.wei_q = P->wei_q ? P->wei_q + cb * c->kd * a.wei_q_kd + kd_lo * a.wei_q_kd + kh_lo * a.wei_q_kh
-                               : NULL;
-            a.kw_lo = r->kw_lo;
-            const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
-            int64_t s = ncb_idx * src_cb;
-            if (px >= 0) {
-                s += px * BLK;
-            } else {
-                a.nkd = a.nkh = a.nkw = 0;
-                a.wei = P->wei;
-                a.wei_q = P->wei_q;
-                a.kw_lo = 0;
+#pragma omp for schedule(static)
+        for (int64_t it = 0; it < items; it++) {
+            const int rb = (int)(it % nrb), od = (int)(it / nrb % c->od);
+            const int64_t ncb_idx = it / nrb / c->od; /* n·ncb + cb */
+            const int cb = (int)(ncb_idx % ncb);
+            const int oh0 = rb * ohb, oh1 = oh0 + ohb < c->oh ? oh0 + ohb : c->oh;
+            const int kd_lo = P->dh.kd_lo[od], nkd = P->dh.nkd[od];
+            const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
+            const unsigned char *s_cb = (const unsigned char *)src + ncb_idx * src_cb * es;
+            const int32_t *w_cb = P->wei + cb * taps * BLK;
+            const int32_t *wq_cb = P->wei_q ? P->wei_q + cb * c->kd * a.wei_q_kd : NULL;
+            for (int oh = oh0; oh < oh1; oh++) {
+                const int kh_lo = P->dh.kh_lo[oh], nkh = P->dh.nkh[oh];
+                const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
+                const int64_t s_row = ((int64_t)id0 * c->ih + ih0) * c->iw;
+                const int32_t *w_row = w_cb + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw * BLK;
+                const int64_t d_row = ncb_idx * dst_cb + ((int64_t)od * c->oh + oh) * c->ow * BLK;
+                for (int i = 0; i < P->n_rt; i++) {
+                    const row_tile *r = &P->rt[i];
+                    a.dst_index = d_row + (int64_t)r->ow0 * BLK;
+                    if (nkd && nkh && r->nkw) {
+                        /* cnb_row_tile_pixel, with the row's part hoisted */
+                        const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
+                        a.nkd = nkd;
+                        a.nkh = nkh;
+                        a.nkw = r->nkw;
+                        a.kw_lo = r->kw_lo;
+                        a.src = s_cb + (s_row + iw0) * BLK * es;
+                        a.wei = w_row + r->kw_lo * BLK;
+                        a.wei_q = wq_cb ? wq_cb + kd_lo * a.wei_q_kd + kh_lo * a.wei_q_kh : NULL;
+                    } else {
+                        a.nkd = a.nkh = a.nkw = 0;
+                        a.kw_lo = 0;
+                        a.src = s_cb;
+                        a.wei = P->wei;
+                        a.wei_q = P->wei_q;
+                    }
+                    kern(&a, r->ur);
+                }
             }
-            a.src = (const unsigned char *)src + s * es;
-            kern(&a, r->ur);
         }
     }
 }

@@ -77,7 +77,9 @@ typedef struct cnb_conv_lowp_args {
  * taps 4g .. 4g + 3 of channel c, 0 beyond kw. Such a kernel reads input pixels from the
  * unclipped window start (src minus kw_lo pixels) and loads only the pixels of the taps in
  * kw_lo .. kw_lo + nkw − 1 (masked loads, which read no other byte), so the padding taps are
- * zeros whatever lies outside the row. wei_q is NULL when the layer has no quad packing. */
+ * zeros whatever lies outside the row. wei_q is NULL when the layer has no quad packing, and is
+ * packed only when every sum plus 2^30 fits int32 (kd·kh·kw·255·128 < 2^30), which the quad
+ * kernels' rounding relies on. */
 typedef struct cnb_conv_lowp_dw_args {
     const void *src;       /* element: lane 0 of pixel 0 at the first clipped tap */
     const int32_t *wei;    /* that tap's 16 weights */
@@ -88,7 +90,7 @@ typedef struct cnb_conv_lowp_dw_args {
     ptrdiff_t wei_kd, wei_kh;                   /* words */
     const int32_t *wei_q;  /* quads of tap (kd_lo, kh_lo), quad 0; or NULL */
     ptrdiff_t wei_q_kd, wei_q_kh;               /* words */
-    int kw_lo, nq;         /* the first clipped kw tap; quads per kernel row */
+    int kw_lo, nq, kw;     /* the first clipped kw tap; quads per kernel row; the kernel's kw */
     const cnb_lowp_state *epi;
 } cnb_conv_lowp_dw_args;
 

@@ -61,6 +61,13 @@ static inline __m512i dw_quad_load(const uint8_t *p, __mmask64 m)
     const __m512i x = _mm512_permutexvar_epi32(dperm, _mm512_maskz_loadu_epi8(m, p));
     return _mm512_shuffle_epi8(x, bshuf);
 }
+/* The same, all 64 bytes read. */
+static inline __m512i dw_quad_load_all(const uint8_t *p)
+{
+    const __m512i dperm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    const __m512i bshuf = _mm512_broadcast_i32x4(_mm_set_epi8(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0));
+    return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(dperm, _mm512_loadu_si512(p)), bshuf);
+}
 
 #include "kernels/conv/lowp_body.h"
 

@@ -47,6 +47,9 @@
 #ifndef DW_QUADS
 #define DW_QUADS 0   /* 1: the file has the quad depthwise kernel (zmm, vpdpbusd, dw_quad_load) */
 #endif
+#ifndef DW_REUSE
+#define DW_REUSE 0   /* 1: 3-tap depthwise rows reuse each widened input (lowp_dw_reuse_tile) */
+#endif
 
 CNB_CONV_CHECK_TILES(ROW_TILES);
 #define QB (16 / GROUP)   /* groups per pixel of a 16-channel block */
@@ -170,6 +173,30 @@ static void lowp_row(const cnb_conv_lowp_args *a, int nb, int ur)
     cnb_conv_missing_tile(ISA_NAME, "lowp row", nb, ur);
 }
 
+/* The epilogue of a depthwise tile: its ur pixels (NV vectors each in v) to dst, in one loop per
+ * output type with the type a constant, so that the type's choice and its constants (the
+ * requantization's) are made once per tile, not once per pixel. */
+static inline __attribute__((always_inline)) void lowp_dw_store_type(const cnb_conv_lowp_dw_args *a,
+                                                                      int ur, const acc_t *v,
+                                                                      cnb_dt type)
+{
+    cnb_lowp_state epi = *a->epi;
+    epi.t.dst = type;
+#pragma GCC unroll 32
+    for (int j = 0; j < ur; j++) blk_store(&epi, a->dst, a->dst_index + j * 16, v + j * NV);
+}
+#define LOWP_DW_STORE_TYPE(nb, ur, type)                                                           \
+    case type: lowp_dw_store_type(a, ur, v, type); return;
+static inline __attribute__((always_inline)) void lowp_dw_store(const cnb_conv_lowp_dw_args *a,
+                                                                 int ur, const acc_t *v)
+{
+    switch (a->epi->t.dst) {
+        DST_TYPES(LOWP_DW_STORE_TYPE, 1, ur)
+    default: break;
+    }
+    cnb_conv_missing_tile(ISA_NAME, "lowp depthwise epilogue (its output type)", 1, ur);
+}
+
 /* Depthwise: 16 channels × ur pixels, NV weight vectors per tap, one src load per product. */
 static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lowp_dw_args *a,
                                                                 const int ur)
@@ -190,8 +217,7 @@ static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lo
                         acc[j * NV + h] = dw_mac(acc[j * NV + h], dw_load_src(a->src, s + j * a->src_ow + h * VL), w);
                 }
             }
-#pragma GCC unroll 32
-    for (int j = 0; j < ur; j++) blk_store(a->epi, a->dst, a->dst_index + j * 16, acc + j * NV);
+    lowp_dw_store(a, ur, acc);
 }
 
 #if DW_QUADS
@@ -214,8 +240,47 @@ static inline __mmask64 dw_quad_mask(int kw_lo, int nkw, int g)
     return (__mmask64)m;
 }
 
+/* The epilogue of a quad tile (u8 source, s8 weights: the driver packs quads only when every
+ * sum and 2^(shift − 1) add up to less than 2^31, kernels/conv_lowp.c), so RNE(acc / 2^s) can
+ * be (acc + 2^(s−1) − 1 + bit s of acc) >> s, arithmetic: a remainder above one half carries
+ * into the quotient, below does not, and exactly one half carries when the quotient is odd.
+ * Fewer instructions than the GEMM's general rounding (lowp_avx512.h), the same results. */
 static inline __attribute__((always_inline)) void
-lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a, const int ur, const ptrdiff_t sow)
+lowp_dw_quad_store_type(const cnb_conv_lowp_dw_args *a, int ur, const __m512i *v, cnb_dt type)
+{
+    if (type == CNB_DT_S32) {
+#pragma GCC unroll 32
+        for (int j = 0; j < ur; j++) _mm512_storeu_si512((int32_t *)a->dst + a->dst_index + j * 16, v[j]);
+        return;
+    }
+    const int sh = a->epi->shift;
+    const __m128i cnt = _mm_cvtsi32_si128(sh);
+    const __m512i one = _mm512_set1_epi32(sh ? 1 : 0), bias = _mm512_set1_epi32(sh ? (1 << (sh - 1)) - 1 : 0);
+#pragma GCC unroll 32
+    for (int j = 0; j < ur; j++) {
+        const __m512i odd = _mm512_and_si512(_mm512_sra_epi32(v[j], cnt), one);
+        const __m512i q = _mm512_sra_epi32(_mm512_add_epi32(_mm512_add_epi32(v[j], bias), odd), cnt);
+        int8_t *d = (int8_t *)a->dst + a->dst_index + j * 16;
+        if (type == CNB_DT_U8)
+            _mm_storeu_si128((__m128i *)d, _mm512_cvtusepi32_epi8(_mm512_max_epi32(q, _mm512_setzero_si512())));
+        else
+            _mm_storeu_si128((__m128i *)d, _mm512_cvtsepi32_epi8(q));
+    }
+}
+static inline __attribute__((always_inline)) void
+lowp_dw_quad_store(const cnb_conv_lowp_dw_args *a, int ur, const __m512i *v)
+{
+    switch (a->epi->t.dst) {
+    case CNB_DT_S32: lowp_dw_quad_store_type(a, ur, v, CNB_DT_S32); return;
+    case CNB_DT_U8: lowp_dw_quad_store_type(a, ur, v, CNB_DT_U8); return;
+    case CNB_DT_S8: lowp_dw_quad_store_type(a, ur, v, CNB_DT_S8); return;
+    default: break;
+    }
+    cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads epilogue (its output type)", 1, ur);
+}
+
+static inline __attribute__((always_inline)) void
+lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a, const int ur, const ptrdiff_t sow, const int wide)
 {
     __m512i acc[DW_UR_MAX];
 #pragma GCC unroll 32
@@ -231,23 +296,69 @@ lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a, const int ur, const ptrdiff_t 
                 const uint8_t *s = src + kd * a->src_kd + kh * a->src_kh + g * 64;
 #pragma GCC unroll 32
                 for (int j = 0; j < ur; j++) {
-                    const __m512i x = dw_quad_load(s + j * sow, m);
+                    const __m512i x = wide && j < ur - 1 ? dw_quad_load_all(s + j * sow)
+                                                         : dw_quad_load(s + j * sow, m);
                     acc[j] = _mm512_dpbusd_epi32(acc[j], x, w);
                 }
             }
     }
-#pragma GCC unroll 32
-    for (int j = 0; j < ur; j++) blk_store(a->epi, a->dst, a->dst_index + j * 16, acc + j);
+    lowp_dw_quad_store(a, ur, acc);
 }
+/* wide: every tap of the kernel row is read (kw_lo = 0, nkw = kw) and 4·nq ≤ stride + kw, so
+ * the whole 4·nq pixels of pixel j < ur − 1 lie before the last tap of pixel ur − 1, inside
+ * the input: those loads need no mask (the slots beyond kw read other pixels, times the zero
+ * weights of those slots). Masked loads that cross a cache line cost more than plain ones. */
 #define LOWP_DWQ_CASE(arg, ur)                                                                     \
     case ur:                                                                                       \
-        if (a->src_ow == 16)                                                                       \
-            lowp_dw_quad_tile(a, ur, 16);                                                          \
-        else if (a->src_ow == 32)                                                                  \
-            lowp_dw_quad_tile(a, ur, 32);                                                          \
-        else                                                                                       \
-            lowp_dw_quad_tile(a, ur, a->src_ow);                                                   \
+        if (a->kw_lo == 0 && a->nkw == a->kw && 4 * a->nq <= a->src_ow / 16 + a->kw) {             \
+            if (a->src_ow == 16)                                                                   \
+                lowp_dw_quad_tile(a, ur, 16, 1);                                                   \
+            else if (a->src_ow == 32)                                                              \
+                lowp_dw_quad_tile(a, ur, 32, 1);                                                   \
+            else                                                                                   \
+                lowp_dw_quad_tile(a, ur, a->src_ow, 1);                                            \
+        } else                                                                                     \
+            lowp_dw_quad_tile(a, ur, a->src_ow, 0);                                                \
         return;
+#endif
+
+#if DW_REUSE
+/* Depthwise, 3 taps along W without dilation (DW_REUSE): the same products as lowp_dw_tile, but
+ * each input pixel of the tile's span is loaded and widened once per kernel row and multiplied
+ * into every output pixel that reads it (output j, tap t reads input j·sw + t: with stride 1
+ * each input serves up to 3 outputs, with stride 2 the even ones serve 2). The span, (ur − 1)·sw
+ * + 3 inputs, is a constant, and the weights of the row's 3 taps stay in registers. Each
+ * output still adds its taps in the order kd, kh, kw, as lowp_dw_tile does. */
+static inline __attribute__((always_inline)) void
+lowp_dw_reuse_tile(const cnb_conv_lowp_dw_args *a, const int ur, const int sw)
+{
+    enum { KW = 3 };
+    acc_t acc[DW_UR_MAX * NV];
+#pragma GCC unroll 32
+    for (int i = 0; i < ur * NV; i++) acc[i] = acc_zero();
+    for (int kd = 0; kd < a->nkd; kd++)
+        for (int kh = 0; kh < a->nkh; kh++) {
+            const int32_t *wp = a->wei + kd * a->wei_kd + kh * a->wei_kh;
+            acc_t w[KW * NV];
+#pragma GCC unroll 6
+            for (int i = 0; i < KW * NV; i++) w[i] = dw_load_wei(wp + i * VL);
+            const ptrdiff_t base = kd * a->src_kd + kh * a->src_kh;
+#pragma GCC unroll 64
+            for (int i = 0; i < (ur - 1) * sw + KW; i++)
+#pragma GCC unroll 2
+                for (int h = 0; h < NV; h++) {
+                    const acc_t x = dw_load_src(a->src, base + i * 16 + h * VL);
+#pragma GCC unroll 3
+                    for (int t = 0; t < KW; t++) {
+                        const int d = i - t, j = d / sw;
+                        if (d >= 0 && d % sw == 0 && j < ur)
+                            acc[j * NV + h] = dw_mac(acc[j * NV + h], x, w[t * NV + h]);
+                    }
+                }
+        }
+    lowp_dw_store(a, ur, acc);
+}
+#define LOWP_DWR_CASE(sw, ur) case ur: lowp_dw_reuse_tile(a, ur, sw); return;
 #endif
 
 #define LOWP_DW_CASE(arg, ur) case ur: lowp_dw_tile(a, ur); return;
@@ -260,6 +371,19 @@ static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
         default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads", 1, ur);
         }
         return;
+    }
+#endif
+#if DW_REUSE
+    if (a->nkw == 3 && a->src_kw == 16 && a->src_ow == 16) {
+        switch (ur) {
+            CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWR_CASE, 1)
+        default: break;
+        }
+    } else if (a->nkw == 3 && a->src_kw == 16 && a->src_ow == 32) {
+        switch (ur) {
+            CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWR_CASE, 2)
+        default: break;
+        }
     }
 #endif
     switch (ur) {
