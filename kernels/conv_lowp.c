@@ -38,6 +38,9 @@ enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
  * that must not spill; the partial sums of a work item's rows (re-read once per chunk) stay in
  * L2. */
 enum { L1_CHUNK_BYTES = 24 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
+/* Depthwise: channel blocks per kernel call, on tables whose dw kernel loops over blocks (fewer
+ * calls: the per-call work of a short row is small beside its dispatch and set-up). */
+enum { DW_CBG = 4 };
 
 typedef struct oc_tile {
     int ob, nb;
@@ -55,6 +58,7 @@ typedef struct lowp_plan {
     int32_t *wei;            /* packed, 64-byte aligned */
     int32_t *wei_q;          /* depthwise on a dw_quads table, no W dilation: the quad weights */
     int nq;                  /* their quads per kernel row, kw / 4 rounded up */
+    int dw_cbg;              /* depthwise: channel blocks per kernel call (and work item) */
     int64_t *wei_off;        /* per output block, in words */
     int *icb_s, *n_icb;      /* per output block: first input block, blocks */
     oc_tile *ot;
@@ -369,7 +373,9 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
         /* Rows per work item: whole channel planes, halved while the items are fewer than 8
          * per thread. */
-        const int64_t planes = (int64_t)c->mb * P->n_cb_out * c->od;
+        P->dw_cbg = isa->dw_blocks ? DW_CBG : 1;
+        if (P->dw_cbg > P->n_cb_out) P->dw_cbg = P->n_cb_out;
+        const int64_t planes = (int64_t)c->mb * ((P->n_cb_out + P->dw_cbg - 1) / P->dw_cbg) * c->od;
         P->ohb = c->oh;
         while (P->ohb > 1 && planes * ((c->oh + P->ohb - 1) / P->ohb) < 8 * omp_get_max_threads())
             P->ohb = (P->ohb + 1) / 2;
@@ -444,12 +450,12 @@ fail:
 static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
 {
     const cnb_conv *c = &P->c;
-    const int ncb = P->n_cb_out, es = cnb_dt_size(P->epi.t.src), ohb = P->ohb;
-    const int nrb = (c->oh + ohb - 1) / ohb;
+    const int ncb = P->n_cb_out, es = cnb_dt_size(P->epi.t.src), ohb = P->ohb, cbg = P->dw_cbg;
+    const int nrb = (c->oh + ohb - 1) / ohb, ngr = (ncb + cbg - 1) / cbg;
     const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
     const int64_t src_cb = (int64_t)c->id * c->ih * c->iw * BLK;
     const int64_t dst_cb = (int64_t)c->od * c->oh * c->ow * BLK;
-    const int64_t items = (int64_t)c->mb * ncb * c->od * nrb;
+    const int64_t items = (int64_t)c->mb * ngr * c->od * nrb;
     const cnb_conv_lowp_dw_fn kern = P->isa->dw;
 
 #pragma omp parallel
@@ -465,13 +471,19 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
         a.wei_q_kd = c->kh * a.wei_q_kh;
         a.nq = P->nq;
         a.kw = c->kw;
+        a.src_cb = src_cb * es;
+        a.wei_cb = taps * BLK;
+        a.wei_q_cb = c->kd * a.wei_q_kd;
+        a.dst_cb = dst_cb;
         a.dst = dst;
         a.epi = &P->epi;
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < items; it++) {
             const int rb = (int)(it % nrb), od = (int)(it / nrb % c->od);
-            const int64_t ncb_idx = it / nrb / c->od; /* n·ncb + cb */
-            const int cb = (int)(ncb_idx % ncb);
+            const int64_t ngr_idx = it / nrb / c->od; /* n·ngr + group */
+            const int cb = (int)(ngr_idx % ngr) * cbg;
+            const int64_t ncb_idx = ngr_idx / ngr * ncb + cb;   /* n·ncb + cb */
+            a.ncb = ncb - cb < cbg ? ncb - cb : cbg;
             const int oh0 = rb * ohb, oh1 = oh0 + ohb < c->oh ? oh0 + ohb : c->oh;
             const int kd_lo = P->dh.kd_lo[od], nkd = P->dh.nkd[od];
             const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);

@@ -68,8 +68,10 @@ typedef struct cnb_conv_lowp_args {
     const cnb_lowp_state *epi;   /* the epilogue's types and shift (t, shift) */
 } cnb_conv_lowp_args;
 
-/* One depthwise call: 16 channels × ur output pixels along W. src counts elements of dt.src,
- * wei 32-bit words (the kw stride is 16).
+/* One depthwise call: ncb channel blocks, one after the other, each 16 channels × ur output
+ * pixels along W (block b: src + b·src_cb bytes, wei + b·wei_cb, wei_q + b·wei_q_cb words, dst
+ * element dst_index + b·dst_cb). src counts elements of dt.src, wei 32-bit words (the kw
+ * stride is 16).
  *
  * Quad weights (tables with dw_quads, int8, layers without dilation along W): the kernel may
  * instead take the taps of a kernel row four at a time in one vpdpbusd, from wei_q, packed
@@ -91,6 +93,8 @@ typedef struct cnb_conv_lowp_dw_args {
     const int32_t *wei_q;  /* quads of tap (kd_lo, kh_lo), quad 0; or NULL */
     ptrdiff_t wei_q_kd, wei_q_kh;               /* words */
     int kw_lo, nq, kw;     /* the first clipped kw tap; quads per kernel row; the kernel's kw */
+    int ncb;               /* channel blocks of the call */
+    ptrdiff_t src_cb, wei_cb, wei_q_cb, dst_cb;   /* bytes, words, words, elements */
     const cnb_lowp_state *epi;
 } cnb_conv_lowp_dw_args;
 
@@ -108,6 +112,7 @@ typedef struct cnb_conv_lowp_isa {
     int dw_ur_max;
     int s8_src;                           /* 1: the kernels take an s8 source too (s8 × s8) */
     int dw_quads;                         /* 1: the dw kernel takes wei_q (quad weights) */
+    int dw_blocks;                        /* 1: the dw kernel takes ncb > 1 blocks per call */
     /* For the tile choice: cycles per dot product at full throughput, and its latency. */
     double dp_cycles, dp_latency;
     cnb_conv_lowp_row_fn row;

@@ -197,10 +197,25 @@ static inline __attribute__((always_inline)) void lowp_dw_store(const cnb_conv_l
     cnb_conv_missing_tile(ISA_NAME, "lowp depthwise epilogue (its output type)", 1, ur);
 }
 
+/* The next channel block of a depthwise call (its ncb blocks, kernels/conv_lowp.h). */
+static inline void lowp_dw_next(cnb_conv_lowp_dw_args *b)
+{
+    b->src = (const char *)b->src + b->src_cb;
+    b->wei += b->wei_cb;
+    if (b->wei_q) b->wei_q += b->wei_q_cb;
+    b->dst_index += b->dst_cb;
+}
+#define LOWP_DW_BLOCKS_BEGIN                                                                       \
+    cnb_conv_lowp_dw_args b_ = *a0;                                                                \
+    const cnb_conv_lowp_dw_args *a = &b_;                                                          \
+    for (int cb_ = 0; cb_ < a0->ncb; cb_++, lowp_dw_next(&b_)) {
+#define LOWP_DW_BLOCKS_END }
+
 /* Depthwise: 16 channels × ur pixels, NV weight vectors per tap, one src load per product. */
-static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lowp_dw_args *a,
+static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lowp_dw_args *a0,
                                                                 const int ur)
 {
+    LOWP_DW_BLOCKS_BEGIN
     acc_t acc[DW_UR_MAX * NV];
 #pragma GCC unroll 32
     for (int i = 0; i < ur * NV; i++) acc[i] = acc_zero();
@@ -218,6 +233,7 @@ static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lo
                 }
             }
     lowp_dw_store(a, ur, acc);
+    LOWP_DW_BLOCKS_END
 }
 
 #if DW_QUADS
@@ -280,8 +296,9 @@ lowp_dw_quad_store(const cnb_conv_lowp_dw_args *a, int ur, const __m512i *v)
 }
 
 static inline __attribute__((always_inline)) void
-lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a, const int ur, const ptrdiff_t sow, const int wide)
+lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t sow, const int wide)
 {
+    LOWP_DW_BLOCKS_BEGIN
     __m512i acc[DW_UR_MAX];
 #pragma GCC unroll 32
     for (int j = 0; j < ur; j++) acc[j] = _mm512_setzero_si512();
@@ -303,6 +320,7 @@ lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a, const int ur, const ptrdiff_t 
             }
     }
     lowp_dw_quad_store(a, ur, acc);
+    LOWP_DW_BLOCKS_END
 }
 /* wide: every tap of the kernel row is read (kw_lo = 0, nkw = kw) and 4·nq ≤ stride + kw, so
  * the whole 4·nq pixels of pixel j < ur − 1 lie before the last tap of pixel ur − 1, inside
@@ -330,9 +348,10 @@ lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a, const int ur, const ptrdiff_t 
  * + 3 inputs, is a constant, and the weights of the row's 3 taps stay in registers. Each
  * output still adds its taps in the order kd, kh, kw, as lowp_dw_tile does. */
 static inline __attribute__((always_inline)) void
-lowp_dw_reuse_tile(const cnb_conv_lowp_dw_args *a, const int ur, const int sw)
+lowp_dw_reuse_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const int sw)
 {
     enum { KW = 3 };
+    LOWP_DW_BLOCKS_BEGIN
     acc_t acc[DW_UR_MAX * NV];
 #pragma GCC unroll 32
     for (int i = 0; i < ur * NV; i++) acc[i] = acc_zero();
@@ -357,6 +376,7 @@ lowp_dw_reuse_tile(const cnb_conv_lowp_dw_args *a, const int ur, const int sw)
                 }
         }
     lowp_dw_store(a, ur, acc);
+    LOWP_DW_BLOCKS_END
 }
 #define LOWP_DWR_CASE(sw, ur) case ur: lowp_dw_reuse_tile(a, ur, sw); return;
 #endif
@@ -396,7 +416,7 @@ static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
     {                                                                                              \
         .name = ISA_NAME, .group = GROUP, .nb_max = CNB_CONV_NB_COUNT(ROW_TILES),                  \
         .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .dw_ur_max = DW_UR_MAX,                        \
-        .dw_quads = DW_QUADS,                                                                      \
+        .dw_quads = DW_QUADS, .dw_blocks = 1,                                                      \
         .dp_cycles = (dp_cyc), .dp_latency = (dp_lat), .row = lowp_row, .dw = lowp_dw,             \
     }
 
