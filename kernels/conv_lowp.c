@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+int cnb_conv_lowp_dw_vbmi = 1;
+
 enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
 /* Cache budgets: the working set of one input-channel chunk, the packed weights of the tiles of
  * a work item and the src lines of one pixel tile, stays in L1 (three quarters of the smallest
@@ -40,7 +42,7 @@ enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
 enum { L1_CHUNK_BYTES = 24 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
 /* Depthwise: channel blocks per kernel call, on tables whose dw kernel loops over blocks (fewer
  * calls: the per-call work of a short row is small beside its dispatch and set-up). */
-enum { DW_CBG = 4 };
+enum { DW_CBG = 16 };
 
 typedef struct oc_tile {
     int ob, nb;

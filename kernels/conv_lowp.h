@@ -123,6 +123,10 @@ extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx512_bf16, cnb_conv_lowp_t
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx_vnni;
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__neon_dotprod, cnb_conv_lowp_table__neon_bf16;
 
+/* 1 (default): the int8 quad depthwise kernels use AVX512-VBMI (vpermb) when the CPU has it;
+ * 0: never (tests set it to check the other transpose on such CPUs). */
+extern int cnb_conv_lowp_dw_vbmi;
+
 const char *cnb_conv_lowp_supports(const cnb_problem *p);
 /* The same, with s8 sources in depthwise convolutions too: for tables with s8_src. */
 const char *cnb_conv_lowp_supports_s8src(const cnb_problem *p);

@@ -166,6 +166,14 @@ void test_conv_lowp(void)
                     sweep_depthwise(m, lowp_impls[k].t, lowp_impls[k].dts[i]);
         }
         omp_set_num_threads(saved);
+        /* The int8 quads again without VBMI (on CPUs that have it, the other transpose). */
+        if (lowp_impls[k].t->dw_quads && __builtin_cpu_supports("avx512vbmi")) {
+            cnb_conv_lowp_dw_vbmi = 0;
+            for (int i = 0; i < 6 && lowp_impls[k].dts[i]; i++)
+                if (strncmp(lowp_impls[k].dts[i], "s8:", 3))
+                    sweep_depthwise(m, lowp_impls[k].t, lowp_impls[k].dts[i]);
+            cnb_conv_lowp_dw_vbmi = 1;
+        }
     }
     if (runnable) printf("  %d bf16/int8 conv cases, bit-exact against the reference\n", pairs);
 #endif

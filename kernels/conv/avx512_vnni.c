@@ -68,6 +68,22 @@ static inline __m512i dw_quad_load_all(const uint8_t *p)
     const __m512i bshuf = _mm512_broadcast_i32x4(_mm_set_epi8(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0));
     return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(dperm, _mm512_loadu_si512(p)), bshuf);
 }
+/* With AVX512-VBMI, vpermb does the whole transpose in one shuffle: byte 4c + k of the result
+ * is byte 16k + c of the 4 pixels. Called only from the functions compiled for it. */
+static const uint8_t dw_quad_bytes[64] __attribute__((aligned(64))) = {
+#define DW_Q4_(c) c, 16 + c, 32 + c, 48 + c
+    DW_Q4_(0),  DW_Q4_(1),  DW_Q4_(2),  DW_Q4_(3),  DW_Q4_(4),  DW_Q4_(5),  DW_Q4_(6),  DW_Q4_(7),
+    DW_Q4_(8),  DW_Q4_(9),  DW_Q4_(10), DW_Q4_(11), DW_Q4_(12), DW_Q4_(13), DW_Q4_(14), DW_Q4_(15),
+#undef DW_Q4_
+};
+__attribute__((target("avx512vbmi"))) static inline __m512i dw_quad_load_vbmi(const uint8_t *p, __mmask64 m)
+{
+    return _mm512_permutexvar_epi8(_mm512_load_si512(dw_quad_bytes), _mm512_maskz_loadu_epi8(m, p));
+}
+__attribute__((target("avx512vbmi"))) static inline __m512i dw_quad_load_all_vbmi(const uint8_t *p)
+{
+    return _mm512_permutexvar_epi8(_mm512_load_si512(dw_quad_bytes), _mm512_loadu_si512(p));
+}
 
 #include "kernels/conv/lowp_body.h"
 

@@ -296,7 +296,8 @@ lowp_dw_quad_store(const cnb_conv_lowp_dw_args *a, int ur, const __m512i *v)
 }
 
 static inline __attribute__((always_inline)) void
-lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t sow, const int wide)
+lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t sow, const int wide,
+                  const int vbmi)
 {
     LOWP_DW_BLOCKS_BEGIN
     __m512i acc[DW_UR_MAX];
@@ -313,8 +314,10 @@ lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t
                 const uint8_t *s = src + kd * a->src_kd + kh * a->src_kh + g * 64;
 #pragma GCC unroll 32
                 for (int j = 0; j < ur; j++) {
-                    const __m512i x = wide && j < ur - 1 ? dw_quad_load_all(s + j * sow)
-                                                         : dw_quad_load(s + j * sow, m);
+                    const __m512i x = vbmi ? (wide && j < ur - 1 ? dw_quad_load_all_vbmi(s + j * sow)
+                                                                 : dw_quad_load_vbmi(s + j * sow, m))
+                                           : (wide && j < ur - 1 ? dw_quad_load_all(s + j * sow)
+                                                                 : dw_quad_load(s + j * sow, m));
                     acc[j] = _mm512_dpbusd_epi32(acc[j], x, w);
                 }
             }
@@ -326,18 +329,35 @@ lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t
  * the whole 4·nq pixels of pixel j < ur − 1 lie before the last tap of pixel ur − 1, inside
  * the input: those loads need no mask (the slots beyond kw read other pixels, times the zero
  * weights of those slots). Masked loads that cross a cache line cost more than plain ones. */
-#define LOWP_DWQ_CASE(arg, ur)                                                                     \
+#define LOWP_DWQ_CASE(vbmi, ur)                                                                    \
     case ur:                                                                                       \
         if (a->kw_lo == 0 && a->nkw == a->kw && 4 * a->nq <= a->src_ow / 16 + a->kw) {             \
             if (a->src_ow == 16)                                                                   \
-                lowp_dw_quad_tile(a, ur, 16, 1);                                                   \
+                lowp_dw_quad_tile(a, ur, 16, 1, vbmi);                                             \
             else if (a->src_ow == 32)                                                              \
-                lowp_dw_quad_tile(a, ur, 32, 1);                                                   \
+                lowp_dw_quad_tile(a, ur, 32, 1, vbmi);                                             \
             else                                                                                   \
-                lowp_dw_quad_tile(a, ur, a->src_ow, 1);                                            \
+                lowp_dw_quad_tile(a, ur, a->src_ow, 1, vbmi);                                      \
         } else                                                                                     \
-            lowp_dw_quad_tile(a, ur, a->src_ow, 0);                                                \
+            lowp_dw_quad_tile(a, ur, a->src_ow, 0, vbmi);                                          \
         return;
+/* The quad tiles twice: with the ISA file's two-shuffle transpose, and with its one-vpermb
+ * transpose in functions compiled for AVX512-VBMI (taken when the CPU has it: a feature beside
+ * the ISA levels, so CNB_MAX_ISA does not cap it). */
+static void lowp_dw_quads(const cnb_conv_lowp_dw_args *a, int ur)
+{
+    switch (ur) {
+        CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_CASE, 0)
+    default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads", 1, ur);
+    }
+}
+__attribute__((target("avx512vbmi"))) static void lowp_dw_quads_vbmi(const cnb_conv_lowp_dw_args *a, int ur)
+{
+    switch (ur) {
+        CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_CASE, 1)
+    default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads", 1, ur);
+    }
+}
 #endif
 
 #if DW_REUSE
@@ -386,10 +406,10 @@ static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
 {
 #if DW_QUADS
     if (a->wei_q) {
-        switch (ur) {
-            CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_CASE, 0)
-        default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads", 1, ur);
-        }
+        if (cnb_conv_lowp_dw_vbmi && __builtin_cpu_supports("avx512vbmi"))
+            lowp_dw_quads_vbmi(a, ur);
+        else
+            lowp_dw_quads(a, ur);
         return;
     }
 #endif
