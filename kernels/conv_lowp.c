@@ -369,10 +369,17 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         /* Quads (u8 × s8 here: s8 sources are declined for depthwise) when the quad kernels'
          * rounding may add 2^(shift − 1) to any sum: taps·255·128 + 2^30 < 2^31. */
         const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
-        if (isa->dw_quads && p->dt.wei == CNB_DT_S8 && c->dw == 0 && taps * 255 * 128 < (1 << 30) &&
-            !pack_depthwise_quads(P, wei))
+        if (isa->dw_quads && p->dt.wei == CNB_DT_S8 && c->dw == 0 && c->kw <= 8 &&
+            taps * 255 * 128 < (1 << 30) && !pack_depthwise_quads(P, wei))
             goto fail;
-        P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
+        if (P->wei_q && c->ow <= isa->dw_ur_max) {
+            /* Quad calls are not clipped along W (their loads are masked): a short row is one
+             * tile, border pixels included (longer rows keep the runs below, so that their
+             * interior tiles, the most, have no border pixel: those are the faster). */
+            P->rt[0] = (row_tile){.ow0 = 0, .ur = c->ow, .kw_lo = 0, .nkw = c->kw};
+            P->n_rt = c->ow > 0;
+        } else
+            P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
         /* Rows per work item: whole channel planes, halved while the items are fewer than 8
          * per thread. */
         P->dw_cbg = isa->dw_blocks ? DW_CBG : 1;
@@ -473,6 +480,7 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
         a.wei_q_kd = c->kh * a.wei_q_kh;
         a.nq = P->nq;
         a.kw = c->kw;
+        a.iw = c->iw;
         a.src_cb = src_cb * es;
         a.wei_cb = taps * BLK;
         a.wei_q_cb = c->kd * a.wei_q_kd;
@@ -501,7 +509,18 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
                 for (int i = 0; i < P->n_rt; i++) {
                     const row_tile *r = &P->rt[i];
                     a.dst_index = d_row + (int64_t)r->ow0 * BLK;
-                    if (nkd && nkh && r->nkw) {
+                    if (wq_cb && nkd && nkh) {
+                        /* a quad call: from pixel 0's window start, which may lie before the
+                         * row (an address only: its bytes are masked off) */
+                        a.iw_lo = r->ow0 * c->sw - c->pw;
+                        a.nkd = nkd;
+                        a.nkh = nkh;
+                        a.nkw = c->kw;
+                        a.kw_lo = 0;
+                        a.src = (const void *)((uintptr_t)s_cb + (uintptr_t)((s_row + a.iw_lo) * BLK * es));
+                        a.wei = w_row;
+                        a.wei_q = wq_cb + kd_lo * a.wei_q_kd + kh_lo * a.wei_q_kh;
+                    } else if (nkd && nkh && r->nkw) {
                         /* cnb_row_tile_pixel, with the row's part hoisted */
                         const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
                         a.nkd = nkd;

@@ -76,10 +76,12 @@ typedef struct cnb_conv_lowp_args {
  * Quad weights (tables with dw_quads, int8, layers without dilation along W): the kernel may
  * instead take the taps of a kernel row four at a time in one vpdpbusd, from wei_q, packed
  * [cb][kd][kh][kw / 4, rounded up][16 lanes][4 bytes]: lane c of quad g holds the s8 weights of
- * taps 4g .. 4g + 3 of channel c, 0 beyond kw. Such a kernel reads input pixels from the
- * unclipped window start (src minus kw_lo pixels) and loads only the pixels of the taps in
- * kw_lo .. kw_lo + nkw − 1 (masked loads, which read no other byte), so the padding taps are
- * zeros whatever lies outside the row. wei_q is NULL when the layer has no quad packing, and is
+ * taps 4g .. 4g + 3 of channel c, 0 beyond kw. A quad call is not clipped along W: src is the
+ * window start of pixel 0 (tap 0 at kd_lo, kh_lo), at column iw_lo of its row, which may be
+ * negative (then src points before the row, and maybe before the tensor: it is only an
+ * address); pixel j's tap t lies at column iw_lo + j·stride + t and is read only when that
+ * column is in 0 .. iw − 1 and t in kw_lo .. kw_lo + nkw − 1 (masked loads, which read no
+ * other byte), so padding taps are zeros. wei_q is NULL when the layer has no quad packing, and is
  * packed only when every sum plus 2^30 fits int32 (kd·kh·kw·255·128 < 2^30), which the quad
  * kernels' rounding relies on. */
 typedef struct cnb_conv_lowp_dw_args {
@@ -93,6 +95,7 @@ typedef struct cnb_conv_lowp_dw_args {
     const int32_t *wei_q;  /* quads of tap (kd_lo, kh_lo), quad 0; or NULL */
     ptrdiff_t wei_q_kd, wei_q_kh;               /* words */
     int kw_lo, nq, kw;     /* the first clipped kw tap; quads per kernel row; the kernel's kw */
+    int iw_lo, iw;         /* quads: the column of pixel 0's window start; the row's width */
     int ncb;               /* channel blocks of the call */
     ptrdiff_t src_cb, wei_cb, wei_q_cb, dst_cb;   /* bytes, words, words, elements */
     const cnb_lowp_state *epi;

@@ -111,7 +111,8 @@ static void sweep(const cnb_impl *m, const cnb_conv_lowp_isa *t, const char *dt)
 }
 
 /* The depthwise kernels from their own tile data (dw_ur_max): for every ur, a row whose interior
- * run is exactly ur pixels at stride 1 (W = ur + 2) and at stride 2 (W = 2·ur + 2), with
+ * run is exactly ur pixels at stride 1 (W = ur + 2) and at stride 2 (W = 2·ur + 2), a row of
+ * ur pixels (W = ur, padding 1), with
  * channel tails (g not a multiple of 16) in turn; then 5×5 and 7-wide kernels (quads with slots
  * beyond kw, two quads), padding on each side alone, taps wider than the row, dilation, 3D, a
  * batch, in the given type (whose src is u8 or bf16). */
@@ -124,6 +125,10 @@ static void sweep_depthwise(const cnb_impl *m, const cnb_conv_lowp_isa *t, const
         snprintf(d, sizeof d, "g%dmb1ic%dih4iw%doc%dkh3kw3ph1pw1", g, g, ur + 2, g);
         run_one(m, dt, d);
         snprintf(d, sizeof d, "g%dmb1ic%dih5iw%doc%dkh3kw3sh2sw2ph1pw1", g, g, 2 * ur + 2, g);
+        run_one(m, dt, d);
+        /* A row of exactly ur pixels with padding on both sides (the int8 quad tiles take
+         * whole rows up to dw_ur_max, border pixels included). */
+        snprintf(d, sizeof d, "g%dmb1ic%dih4iw%doc%dkh3kw3ph1pw1", g, g, ur, g);
         run_one(m, dt, d);
     }
     static const char *const cases[] = {

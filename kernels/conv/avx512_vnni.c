@@ -61,13 +61,6 @@ static inline __m512i dw_quad_load(const uint8_t *p, __mmask64 m)
     const __m512i x = _mm512_permutexvar_epi32(dperm, _mm512_maskz_loadu_epi8(m, p));
     return _mm512_shuffle_epi8(x, bshuf);
 }
-/* The same, all 64 bytes read. */
-static inline __m512i dw_quad_load_all(const uint8_t *p)
-{
-    const __m512i dperm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-    const __m512i bshuf = _mm512_broadcast_i32x4(_mm_set_epi8(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0));
-    return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(dperm, _mm512_loadu_si512(p)), bshuf);
-}
 /* With AVX512-VBMI, vpermb does the whole transpose in one shuffle: byte 4c + k of the result
  * is byte 16k + c of the 4 pixels. Called only from the functions compiled for it. */
 static const uint8_t dw_quad_bytes[64] __attribute__((aligned(64))) = {
@@ -79,6 +72,13 @@ static const uint8_t dw_quad_bytes[64] __attribute__((aligned(64))) = {
 __attribute__((target("avx512vbmi"))) static inline __m512i dw_quad_load_vbmi(const uint8_t *p, __mmask64 m)
 {
     return _mm512_permutexvar_epi8(_mm512_load_si512(dw_quad_bytes), _mm512_maskz_loadu_epi8(m, p));
+}
+/* The same two, all 64 bytes read. */
+static inline __m512i dw_quad_load_all(const uint8_t *p)
+{
+    const __m512i dperm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    const __m512i bshuf = _mm512_broadcast_i32x4(_mm_set_epi8(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0));
+    return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(dperm, _mm512_loadu_si512(p)), bshuf);
 }
 __attribute__((target("avx512vbmi"))) static inline __m512i dw_quad_load_all_vbmi(const uint8_t *p)
 {

@@ -242,16 +242,19 @@ static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lo
  * plus 4g pixels holds 4 pixels of the 16-channel block (16 bytes each); dw_quad_load (the ISA
  * file's) turns it into lane c = (pixel 0, 1, 2, 3 of channel c), the u8 quad that one
  * vpdpbusd multiplies with the s8 weights of taps 4g .. 4g + 3 of channel c. So per pixel,
- * kernel row and quad: one load, one vpermb, one vpdpbusd, for up to 4 taps. The load is
- * masked to the pixels of the taps the call reads (kw_lo .. kw_lo + nkw − 1): a clipped
- * border tap or a slot beyond kw reads nothing (zero), even past the end of the tensor. The
- * sums are exact int32, whatever the order. */
-static inline __mmask64 dw_quad_mask(int kw_lo, int nkw, int g)
+ * kernel row and quad: one load, one transpose, one vpdpbusd, for up to 4 taps. Each pixel's
+ * load is masked to the pixels of its taps that the call reads (kw_lo .. kw_lo + nkw − 1) and
+ * that lie inside the row (columns 0 .. iw − 1): a padding tap or a slot beyond kw reads nothing
+ * (zero), even before the start or past the end of the tensor. So one tile covers border and
+ * interior pixels alike (the driver gives a whole row of up to DW_UR_MAX pixels to one call).
+ * The sums are exact int32, whatever the order. */
+static inline __mmask64 dw_quad_mask(const cnb_conv_lowp_dw_args *a, int col, int g, int border)
 {
     uint64_t m = 0;
     for (int k = 0; k < 4; k++) {
-        const int t = 4 * g + k;
-        if (t >= kw_lo && t < kw_lo + nkw) m |= (uint64_t)0xffff << (16 * k);
+        const int t = 4 * g + k, x = col + t;
+        if (t >= a->kw_lo && t < a->kw_lo + a->nkw && (!border || (x >= 0 && x < a->iw)))
+            m |= (uint64_t)0xffff << (16 * k);
     }
     return (__mmask64)m;
 }
@@ -295,51 +298,57 @@ lowp_dw_quad_store(const cnb_conv_lowp_dw_args *a, int ur, const __m512i *v)
     cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads epilogue (its output type)", 1, ur);
 }
 
+#define DW_NQ_MAX 2   /* quads per kernel row of the quad tiles: kw ≤ 8 (the driver's rule) */
 static inline __attribute__((always_inline)) void
-lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t sow, const int wide,
-                  const int vbmi)
+lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t sow, const int vbmi,
+                  const int border)
 {
+    /* The masks of the call, the same for its every channel block and kernel row; without
+     * border pixels (every tap of every pixel inside the row), one per quad. */
+    __mmask64 mk[DW_NQ_MAX][DW_UR_MAX];
+    for (int g = 0; g < a0->nq; g++)
+#pragma GCC unroll 32
+        for (int j = 0; j < ur; j++)
+            mk[g][j] = border || j == 0 ? dw_quad_mask(a0, a0->iw_lo + j * (int)(sow / 16), g, border) : mk[g][0];
     LOWP_DW_BLOCKS_BEGIN
     __m512i acc[DW_UR_MAX];
 #pragma GCC unroll 32
     for (int j = 0; j < ur; j++) acc[j] = _mm512_setzero_si512();
-    /* The window start of pixel 0: kw_lo pixels before the first clipped tap (a masked load
-     * reads none of those bytes when they lie before the row). */
-    const uint8_t *src = (const uint8_t *)((uintptr_t)a->src - (uintptr_t)a->kw_lo * 16);
-    for (int g = 0; g < a->nq; g++) {
-        const __mmask64 m = dw_quad_mask(a->kw_lo, a->nkw, g);
+    /* The window start of pixel 0 (iw_lo, maybe before the row: no byte of it is read). */
+    const uint8_t *src = a->src;
+    for (int g = 0; g < a->nq; g++)
         for (int kd = 0; kd < a->nkd; kd++)
             for (int kh = 0; kh < a->nkh; kh++) {
                 const __m512i w = _mm512_load_si512(a->wei_q + kd * a->wei_q_kd + kh * a->wei_q_kh + g * 16);
-                const uint8_t *s = src + kd * a->src_kd + kh * a->src_kh + g * 64;
+                const uint8_t *s = (const uint8_t *)((uintptr_t)src + (uintptr_t)(kd * a->src_kd + kh * a->src_kh + g * 64));
 #pragma GCC unroll 32
                 for (int j = 0; j < ur; j++) {
-                    const __m512i x = vbmi ? (wide && j < ur - 1 ? dw_quad_load_all_vbmi(s + j * sow)
-                                                                 : dw_quad_load_vbmi(s + j * sow, m))
-                                           : (wide && j < ur - 1 ? dw_quad_load_all(s + j * sow)
-                                                                 : dw_quad_load(s + j * sow, m));
+                    const uint8_t *p = (const uint8_t *)((uintptr_t)s + (uintptr_t)(j * sow));
+                    const int all = !border && j < ur - 1;
+                    const __m512i x = vbmi ? (all ? dw_quad_load_all_vbmi(p) : dw_quad_load_vbmi(p, mk[g][j]))
+                                           : (all ? dw_quad_load_all(p) : dw_quad_load(p, mk[g][j]));
                     acc[j] = _mm512_dpbusd_epi32(acc[j], x, w);
                 }
             }
-    }
     lowp_dw_quad_store(a, ur, acc);
     LOWP_DW_BLOCKS_END
 }
-/* wide: every tap of the kernel row is read (kw_lo = 0, nkw = kw) and 4·nq ≤ stride + kw, so
- * the whole 4·nq pixels of pixel j < ur − 1 lie before the last tap of pixel ur − 1, inside
- * the input: those loads need no mask (the slots beyond kw read other pixels, times the zero
- * weights of those slots). Masked loads that cross a cache line cost more than plain ones. */
+/* A tile has border pixels when a tap it reads lies outside the row: those get a mask per
+ * pixel (and the general pixel stride). The others (with kw_lo = 0 and 4·nq ≤ stride + nkw)
+ * load the whole 64 bytes of every pixel but the last: they end before the last tap of the
+ * last pixel, inside the row (the slots beyond kw read other pixels, times zero weights; plain
+ * loads cost less than masked ones across cache lines). */
 #define LOWP_DWQ_CASE(vbmi, ur)                                                                    \
     case ur:                                                                                       \
-        if (a->kw_lo == 0 && a->nkw == a->kw && 4 * a->nq <= a->src_ow / 16 + a->kw) {             \
-            if (a->src_ow == 16)                                                                   \
-                lowp_dw_quad_tile(a, ur, 16, 1, vbmi);                                             \
-            else if (a->src_ow == 32)                                                              \
-                lowp_dw_quad_tile(a, ur, 32, 1, vbmi);                                             \
-            else                                                                                   \
-                lowp_dw_quad_tile(a, ur, a->src_ow, 1, vbmi);                                      \
-        } else                                                                                     \
-            lowp_dw_quad_tile(a, ur, a->src_ow, 0, vbmi);                                          \
+        if (a->iw_lo < 0 || a->kw_lo || 4 * a->nq > a->src_ow / 16 + a->nkw ||                     \
+            a->iw_lo + (ur - 1) * (a->src_ow / 16) + a->nkw > a->iw)                               \
+            lowp_dw_quad_tile(a, ur, a->src_ow, vbmi, 1);                                          \
+        else if (a->src_ow == 16)                                                                  \
+            lowp_dw_quad_tile(a, ur, 16, vbmi, 0);                                                 \
+        else if (a->src_ow == 32)                                                                  \
+            lowp_dw_quad_tile(a, ur, 32, vbmi, 0);                                                 \
+        else                                                                                       \
+            lowp_dw_quad_tile(a, ur, a->src_ow, vbmi, 0);                                          \
         return;
 /* The quad tiles twice: with the ISA file's two-shuffle transpose, and with its one-vpermb
  * transpose in functions compiled for AVX512-VBMI (taken when the CPU has it: a feature beside
