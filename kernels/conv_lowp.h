@@ -32,7 +32,8 @@
  *
  * Depthwise (g = ic = oc): per channel, no reduction over channels: the kernel multiplies a
  * vector of 16 channels of a pixel with a vector of 16 weights, widened to 32 bits (int8 to
- * int32, bf16 to f32, both exact) and packed [cb][kd][kh][kw][16 lanes] as 32-bit words. */
+ * int32, bf16 to f32, both exact) and packed [cb][kd][kh][kw][16 lanes] as 32-bit words; or,
+ * int8 on tables with dw_quads, four kw taps per vpdpbusd from quad weights (cnb_conv_lowp_dw_args). */
 #ifndef CNB_KERNELS_CONV_LOWP_H
 #define CNB_KERNELS_CONV_LOWP_H
 
