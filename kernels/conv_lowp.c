@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+int cnb_conv_lowp_dw_vbmi = 1;
+
 enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
 /* Cache budgets: the working set of one input-channel chunk, the packed weights of the tiles of
  * a work item and the src lines of one pixel tile, stays in L1 (three quarters of the smallest
@@ -38,6 +40,9 @@ enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
  * that must not spill; the partial sums of a work item's rows (re-read once per chunk) stay in
  * L2. */
 enum { L1_CHUNK_BYTES = 24 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
+/* Depthwise: channel blocks per kernel call, on tables whose dw kernel loops over blocks (fewer
+ * calls: the per-call work of a short row is small beside its dispatch and set-up). */
+enum { DW_CBG = 16 };
 
 typedef struct oc_tile {
     int ob, nb;
@@ -53,6 +58,9 @@ typedef struct lowp_plan {
     int depthwise;
     int n_cb_in, n_cb_out;
     int32_t *wei;            /* packed, 64-byte aligned */
+    int32_t *wei_q;          /* depthwise on a dw_quads table, no W dilation: the quad weights */
+    int nq;                  /* their quads per kernel row, kw / 4 rounded up */
+    int dw_cbg;              /* depthwise: channel blocks per kernel call (and work item) */
     int64_t *wei_off;        /* per output block, in words */
     int *icb_s, *n_icb;      /* per output block: first input block, blocks */
     oc_tile *ot;
@@ -79,6 +87,7 @@ void cnb_conv_lowp_release(void *state)
     lowp_plan *P = state;
     if (!P) return;
     free(P->wei);
+    free(P->wei_q);
     free(P->scr);
     free(P->wei_off);
     free(P->icb_s);
@@ -200,6 +209,32 @@ static int pack_depthwise(lowp_plan *P, const void *wei, cnb_dt wt)
                 }
                 P->wei[((int64_t)cb * taps + t) * BLK + l] = v;
             }
+    return 1;
+}
+
+/* Depthwise, quad weights (kernels/conv_lowp.h): [cb][kd][kh][nq][16 lanes][4 taps] as s8
+ * bytes, zero beyond kw and beyond OC. */
+static int pack_depthwise_quads(lowp_plan *P, const void *wei)
+{
+    const cnb_conv *c = &P->c;
+    const int taps = c->kd * c->kh * c->kw, nq = (c->kw + 3) / 4;
+    P->nq = nq;
+    const int64_t words = (int64_t)P->n_cb_out * c->kd * c->kh * nq * BLK;
+    P->wei_q = cnb_alloc64(words * 4);
+    if (!P->wei_q) return 0;
+    int8_t *w = (int8_t *)P->wei_q;
+    memset(w, 0, words * 4);
+    for (int cb = 0; cb < P->n_cb_out; cb++)
+        for (int kd = 0; kd < c->kd; kd++)
+            for (int kh = 0; kh < c->kh; kh++)
+                for (int kw = 0; kw < c->kw; kw++)
+                    for (int l = 0; l < BLK; l++) {
+                        const int ch = cb * BLK + l;
+                        if (ch >= c->oc) continue;
+                        const int64_t row = (((int64_t)cb * c->kd + kd) * c->kh + kh) * nq + kw / 4;
+                        w[(row * BLK + l) * 4 + kw % 4] =
+                            ((const int8_t *)wei)[(int64_t)ch * taps + (kd * c->kh + kh) * c->kw + kw];
+                    }
     return 1;
 }
 
@@ -331,8 +366,30 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
     if (!P->rt || !cnb_clip_dh_make(c, &P->dh)) goto fail;
     if (P->depthwise) {
         if (!pack_depthwise(P, wei, p->dt.wei)) goto fail;
-        P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
-        snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise ur%d]", isa->name, isa->dw_ur_max);
+        /* Quads (u8 × s8 here: s8 sources are declined for depthwise) when the quad kernels'
+         * rounding may add 2^(shift − 1) to any sum: taps·255·128 + 2^30 < 2^31. */
+        const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
+        if (isa->dw_quads && p->dt.wei == CNB_DT_S8 && c->dw == 0 && c->kw <= 8 &&
+            taps * 255 * 128 < (1 << 30) && !pack_depthwise_quads(P, wei))
+            goto fail;
+        if (P->wei_q && c->ow <= isa->dw_ur_max) {
+            /* Quad calls are not clipped along W (their loads are masked): a short row is one
+             * tile, border pixels included (longer rows keep the runs below, so that their
+             * interior tiles, the most, have no border pixel: those are the faster). */
+            P->rt[0] = (row_tile){.ow0 = 0, .ur = c->ow, .kw_lo = 0, .nkw = c->kw};
+            P->n_rt = c->ow > 0;
+        } else
+            P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
+        /* Rows per work item: whole channel planes, halved while the items are fewer than 8
+         * per thread. */
+        P->dw_cbg = isa->dw_blocks ? DW_CBG : 1;
+        if (P->dw_cbg > P->n_cb_out) P->dw_cbg = P->n_cb_out;
+        const int64_t planes = (int64_t)c->mb * ((P->n_cb_out + P->dw_cbg - 1) / P->dw_cbg) * c->od;
+        P->ohb = c->oh;
+        while (P->ohb > 1 && planes * ((c->oh + P->ohb - 1) / P->ohb) < 8 * omp_get_max_threads())
+            P->ohb = (P->ohb + 1) / 2;
+        snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise%s ur%d]", isa->name,
+                 P->wei_q ? " quads" : "", isa->dw_ur_max);
         return P;
     }
     if (!pack_rows(P, wei, cnb_dt_size(p->dt.wei))) goto fail;
@@ -396,22 +453,22 @@ fail:
     return NULL;
 }
 
+/* Depthwise work items: (image, channel block, od, block of ohb output rows), the row
+ * arithmetic done once per row and the tile offsets once per item, so that the small rows of
+ * late layers (7 or 14 pixels) do not pay divisions and index computations per call. */
 static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
 {
     const cnb_conv *c = &P->c;
-    const int ncb = P->n_cb_out, es = cnb_dt_size(P->epi.t.src);
+    const int ncb = P->n_cb_out, es = cnb_dt_size(P->epi.t.src), ohb = P->ohb, cbg = P->dw_cbg;
+    const int nrb = (c->oh + ohb - 1) / ohb, ngr = (ncb + cbg - 1) / cbg;
     const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
     const int64_t src_cb = (int64_t)c->id * c->ih * c->iw * BLK;
     const int64_t dst_cb = (int64_t)c->od * c->oh * c->ow * BLK;
-    const int64_t items = (int64_t)c->mb * ncb * c->od * c->oh;
+    const int64_t items = (int64_t)c->mb * ngr * c->od * nrb;
     const cnb_conv_lowp_dw_fn kern = P->isa->dw;
 
-#pragma omp parallel for schedule(static)
-    for (int64_t it = 0; it < items; it++) {
-        const int oh = (int)(it % c->oh), od = (int)(it / c->oh % c->od);
-        const int64_t ncb_idx = it / c->oh / c->od; /* n·ncb + cb */
-        const int cb = (int)(ncb_idx % ncb);
-        const int kd_lo = P->dh.kd_lo[od], kh_lo = P->dh.kh_lo[oh];
+#pragma omp parallel
+    {
         cnb_conv_lowp_dw_args a;
         a.src_kd = (int64_t)(c->dd + 1) * c->ih * c->iw * BLK;
         a.src_kh = (int64_t)(c->dh + 1) * c->iw * BLK;
@@ -419,26 +476,70 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
         a.src_ow = (int64_t)c->sw * BLK;
         a.wei_kd = (int64_t)c->kh * c->kw * BLK;
         a.wei_kh = (int64_t)c->kw * BLK;
+        a.wei_q_kh = (int64_t)P->nq * BLK;
+        a.wei_q_kd = c->kh * a.wei_q_kh;
+        a.nq = P->nq;
+        a.kw = c->kw;
+        a.iw = c->iw;
+        a.src_cb = src_cb * es;
+        a.wei_cb = taps * BLK;
+        a.wei_q_cb = c->kd * a.wei_q_kd;
+        a.dst_cb = dst_cb;
         a.dst = dst;
         a.epi = &P->epi;
-        const int64_t d_row = ncb_idx * dst_cb + ((int64_t)od * c->oh + oh) * c->ow * BLK;
-        for (int i = 0; i < P->n_rt; i++) {
-            const row_tile *r = &P->rt[i];
-            a.nkd = P->dh.nkd[od];
-            a.nkh = P->dh.nkh[oh];
-            a.nkw = r->nkw;
-            a.dst_index = d_row + (int64_t)r->ow0 * BLK;
-            a.wei = P->wei + ((cb * taps + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw) + r->kw_lo) * BLK;
-            const int64_t px = cnb_row_tile_pixel(c, &P->dh, od, oh, r);
-            int64_t s = ncb_idx * src_cb;
-            if (px >= 0) {
-                s += px * BLK;
-            } else {
-                a.nkd = a.nkh = a.nkw = 0;
-                a.wei = P->wei;
+#pragma omp for schedule(static)
+        for (int64_t it = 0; it < items; it++) {
+            const int rb = (int)(it % nrb), od = (int)(it / nrb % c->od);
+            const int64_t ngr_idx = it / nrb / c->od; /* n·ngr + group */
+            const int cb = (int)(ngr_idx % ngr) * cbg;
+            const int64_t ncb_idx = ngr_idx / ngr * ncb + cb;   /* n·ncb + cb */
+            a.ncb = ncb - cb < cbg ? ncb - cb : cbg;
+            const int oh0 = rb * ohb, oh1 = oh0 + ohb < c->oh ? oh0 + ohb : c->oh;
+            const int kd_lo = P->dh.kd_lo[od], nkd = P->dh.nkd[od];
+            const int id0 = od * c->sd - c->pd + kd_lo * (c->dd + 1);
+            const unsigned char *s_cb = (const unsigned char *)src + ncb_idx * src_cb * es;
+            const int32_t *w_cb = P->wei + cb * taps * BLK;
+            const int32_t *wq_cb = P->wei_q ? P->wei_q + cb * c->kd * a.wei_q_kd : NULL;
+            for (int oh = oh0; oh < oh1; oh++) {
+                const int kh_lo = P->dh.kh_lo[oh], nkh = P->dh.nkh[oh];
+                const int ih0 = oh * c->sh - c->ph + kh_lo * (c->dh + 1);
+                const int64_t s_row = ((int64_t)id0 * c->ih + ih0) * c->iw;
+                const int32_t *w_row = w_cb + ((int64_t)kd_lo * c->kh + kh_lo) * c->kw * BLK;
+                const int64_t d_row = ncb_idx * dst_cb + ((int64_t)od * c->oh + oh) * c->ow * BLK;
+                for (int i = 0; i < P->n_rt; i++) {
+                    const row_tile *r = &P->rt[i];
+                    a.dst_index = d_row + (int64_t)r->ow0 * BLK;
+                    if (wq_cb && nkd && nkh) {
+                        /* a quad call: from pixel 0's window start, which may lie before the
+                         * row (an address only: its bytes are masked off) */
+                        a.iw_lo = r->ow0 * c->sw - c->pw;
+                        a.nkd = nkd;
+                        a.nkh = nkh;
+                        a.nkw = c->kw;
+                        a.kw_lo = 0;
+                        a.src = (const void *)((uintptr_t)s_cb + (uintptr_t)((s_row + a.iw_lo) * BLK * es));
+                        a.wei = w_row;
+                        a.wei_q = wq_cb + kd_lo * a.wei_q_kd + kh_lo * a.wei_q_kh;
+                    } else if (nkd && nkh && r->nkw) {
+                        /* cnb_row_tile_pixel, with the row's part hoisted */
+                        const int iw0 = r->ow0 * c->sw - c->pw + r->kw_lo * (c->dw + 1);
+                        a.nkd = nkd;
+                        a.nkh = nkh;
+                        a.nkw = r->nkw;
+                        a.kw_lo = r->kw_lo;
+                        a.src = s_cb + (s_row + iw0) * BLK * es;
+                        a.wei = w_row + r->kw_lo * BLK;
+                        a.wei_q = wq_cb ? wq_cb + kd_lo * a.wei_q_kd + kh_lo * a.wei_q_kh : NULL;
+                    } else {
+                        a.nkd = a.nkh = a.nkw = 0;
+                        a.kw_lo = 0;
+                        a.src = s_cb;
+                        a.wei = P->wei;
+                        a.wei_q = P->wei_q;
+                    }
+                    kern(&a, r->ur);
+                }
             }
-            a.src = (const unsigned char *)src + s * es;
-            kern(&a, r->ur);
         }
     }
 }

@@ -32,7 +32,8 @@
  *
  * Depthwise (g = ic = oc): per channel, no reduction over channels: the kernel multiplies a
  * vector of 16 channels of a pixel with a vector of 16 weights, widened to 32 bits (int8 to
- * int32, bf16 to f32, both exact) and packed [cb][kd][kh][kw][16 lanes] as 32-bit words. */
+ * int32, bf16 to f32, both exact) and packed [cb][kd][kh][kw][16 lanes] as 32-bit words; or,
+ * int8 on tables with dw_quads, four kw taps per vpdpbusd from quad weights (cnb_conv_lowp_dw_args). */
 #ifndef CNB_KERNELS_CONV_LOWP_H
 #define CNB_KERNELS_CONV_LOWP_H
 
@@ -68,8 +69,22 @@ typedef struct cnb_conv_lowp_args {
     const cnb_lowp_state *epi;   /* the epilogue's types and shift (t, shift) */
 } cnb_conv_lowp_args;
 
-/* One depthwise call: 16 channels × ur output pixels along W. src counts elements of dt.src,
- * wei 32-bit words (the kw stride is 16). */
+/* One depthwise call: ncb channel blocks, one after the other, each 16 channels × ur output
+ * pixels along W (block b: src + b·src_cb bytes, wei + b·wei_cb, wei_q + b·wei_q_cb words, dst
+ * element dst_index + b·dst_cb). src counts elements of dt.src, wei 32-bit words (the kw
+ * stride is 16).
+ *
+ * Quad weights (tables with dw_quads, int8, layers without dilation along W): the kernel may
+ * instead take the taps of a kernel row four at a time in one vpdpbusd, from wei_q, packed
+ * [cb][kd][kh][kw / 4, rounded up][16 lanes][4 bytes]: lane c of quad g holds the s8 weights of
+ * taps 4g .. 4g + 3 of channel c, 0 beyond kw. A quad call is not clipped along W: src is the
+ * window start of pixel 0 (tap 0 at kd_lo, kh_lo), at column iw_lo of its row, which may be
+ * negative (then src points before the row, and maybe before the tensor: it is only an
+ * address); pixel j's tap t lies at column iw_lo + j·stride + t and is read only when that
+ * column is in 0 .. iw − 1 and t in kw_lo .. kw_lo + nkw − 1 (masked loads, which read no
+ * other byte), so padding taps are zeros. wei_q is NULL when the layer has no quad packing, and is
+ * packed only when every sum plus 2^30 fits int32 (kd·kh·kw·255·128 < 2^30), which the quad
+ * kernels' rounding relies on. */
 typedef struct cnb_conv_lowp_dw_args {
     const void *src;       /* element: lane 0 of pixel 0 at the first clipped tap */
     const int32_t *wei;    /* that tap's 16 weights */
@@ -78,6 +93,12 @@ typedef struct cnb_conv_lowp_dw_args {
     int nkd, nkh, nkw;
     ptrdiff_t src_kd, src_kh, src_kw, src_ow;   /* elements */
     ptrdiff_t wei_kd, wei_kh;                   /* words */
+    const int32_t *wei_q;  /* quads of tap (kd_lo, kh_lo), quad 0; or NULL */
+    ptrdiff_t wei_q_kd, wei_q_kh;               /* words */
+    int kw_lo, nq, kw;     /* the first clipped kw tap; quads per kernel row; the kernel's kw */
+    int iw_lo, iw;         /* quads: the column of pixel 0's window start; the row's width */
+    int ncb;               /* channel blocks of the call */
+    ptrdiff_t src_cb, wei_cb, wei_q_cb, dst_cb;   /* bytes, words, words, elements */
     const cnb_lowp_state *epi;
 } cnb_conv_lowp_dw_args;
 
@@ -94,6 +115,8 @@ typedef struct cnb_conv_lowp_isa {
     int ur_max[CNB_CONV_NB_MAX + 1];
     int dw_ur_max;
     int s8_src;                           /* 1: the kernels take an s8 source too (s8 × s8) */
+    int dw_quads;                         /* 1: the dw kernel takes wei_q (quad weights) */
+    int dw_blocks;                        /* 1: the dw kernel takes ncb > 1 blocks per call */
     /* For the tile choice: cycles per dot product at full throughput, and its latency. */
     double dp_cycles, dp_latency;
     cnb_conv_lowp_row_fn row;
@@ -103,6 +126,10 @@ typedef struct cnb_conv_lowp_isa {
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx512_bf16, cnb_conv_lowp_table__avx512_vnni;
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__avx_vnni;
 extern const cnb_conv_lowp_isa cnb_conv_lowp_table__neon_dotprod, cnb_conv_lowp_table__neon_bf16;
+
+/* 1 (default): the int8 quad depthwise kernels use AVX512-VBMI (vpermb) when the CPU has it;
+ * 0: never (tests set it to check the other transpose on such CPUs). */
+extern int cnb_conv_lowp_dw_vbmi;
 
 const char *cnb_conv_lowp_supports(const cnb_problem *p);
 /* The same, with s8 sources in depthwise convolutions too: for tables with s8_src. */

@@ -12,6 +12,7 @@
  * A u8 output whose every value saturates is mistrusted by the validator (it would pass a kernel
  * that stores 255 everywhere): those cases count as failures, so the scales are chosen so that
  * it does not happen (benchdnn's dst scale rule, harness/desc.c). */
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,6 +109,45 @@ static void sweep(const cnb_impl *m, const cnb_conv_lowp_isa *t, const char *dt)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_one(m, dt, cases[i]);
 }
+
+/* The depthwise kernels from their own tile data (dw_ur_max): for every ur, a row whose interior
+ * run is exactly ur pixels at stride 1 (W = ur + 2) and at stride 2 (W = 2·ur + 2), a row of
+ * ur pixels (W = ur, padding 1), with
+ * channel tails (g not a multiple of 16) in turn; then 5×5 and 7-wide kernels (quads with slots
+ * beyond kw, two quads), padding on each side alone, taps wider than the row, dilation, 3D, a
+ * batch, in the given type (whose src is u8 or bf16). */
+static void sweep_depthwise(const cnb_impl *m, const cnb_conv_lowp_isa *t, const char *dt)
+{
+    char d[CNB_DESC_MAX];
+    static const int gs[] = {16, 17, 23, 40, 32};
+    for (int ur = 1; ur <= t->dw_ur_max; ur++) {
+        const int g = gs[ur % 5];
+        snprintf(d, sizeof d, "g%dmb1ic%dih4iw%doc%dkh3kw3ph1pw1", g, g, ur + 2, g);
+        run_one(m, dt, d);
+        snprintf(d, sizeof d, "g%dmb1ic%dih5iw%doc%dkh3kw3sh2sw2ph1pw1", g, g, 2 * ur + 2, g);
+        run_one(m, dt, d);
+        /* A row of exactly ur pixels with padding on both sides (the int8 quad tiles take
+         * whole rows up to dw_ur_max, border pixels included). */
+        snprintf(d, sizeof d, "g%dmb1ic%dih4iw%doc%dkh3kw3ph1pw1", g, g, ur, g);
+        run_one(m, dt, d);
+    }
+    static const char *const cases[] = {
+        "g24mb1ic24ih9iw21oc24kh5kw5ph2pw2",             /* 5×5: two quads, 3 zero slots */
+        "g24mb1ic24ih9iw21oc24kh5kw5sh2sw2ph2pw2",
+        "g20mb1ic20ih6iw23oc20kh3kw7ph1pw3",             /* kw 7 */
+        "g17mb1ic17ih6iw19oc17oh4ow17kh3kw3",            /* no padding */
+        "g17mb1ic17ih6iw19oc17oh5ow18kh3kw3ph1pw1",      /* left and top padding only */
+        "g17mb1ic17ih6iw19oc17oh5ow18kh3kw3ph0pw0",      /* right and bottom only */
+        "g17mb1ic17ih6iw19oc17oh5ow19kh3kw3ph0pw2",      /* left 2, none on the right */
+        "g16mb1ic16ih5iw3oc16kh3kw5ph1pw2",              /* taps wider than the row */
+        "g40mb1ic40ih8iw8oc40kh5kw5dh1dw1ph4pw4",        /* dilation (the widened kernel) */
+        "g40mb1ic40ih8iw12oc40kh3kw3dh1dw0ph2pw1",       /* dilation along H only (quads) */
+        "g16mb1ic16id5ih6iw7oc16od5oh6ow7kd3kh3kw3pd1ph1pw1",   /* 3D */
+        "g33mb1ic33id4ih5iw9oc33od2oh3ow5kd3kh3kw3sd2sh2sw2pd1ph1pw1",
+        "g24mb2ic24ih12iw12oc24kh3kw3sh2sw2ph1pw1",      /* a batch */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_one(m, dt, cases[i]);
+}
 #endif
 
 void test_conv_lowp(void)
@@ -122,6 +162,23 @@ void test_conv_lowp(void)
         }
         runnable++;
         for (int i = 0; i < 6 && lowp_impls[k].dts[i]; i++) sweep(m, lowp_impls[k].t, lowp_impls[k].dts[i]);
+        /* Depthwise at 1 and 2 threads (s8 sources are declined there). */
+        const int saved = omp_get_max_threads();
+        for (int th = 1; th <= 2; th++) {
+            omp_set_num_threads(th);
+            for (int i = 0; i < 6 && lowp_impls[k].dts[i]; i++)
+                if (strncmp(lowp_impls[k].dts[i], "s8:", 3))
+                    sweep_depthwise(m, lowp_impls[k].t, lowp_impls[k].dts[i]);
+        }
+        omp_set_num_threads(saved);
+        /* The int8 quads again without VBMI (on CPUs that have it, the other transpose). */
+        if (lowp_impls[k].t->dw_quads && __builtin_cpu_supports("avx512vbmi")) {
+            cnb_conv_lowp_dw_vbmi = 0;
+            for (int i = 0; i < 6 && lowp_impls[k].dts[i]; i++)
+                if (strncmp(lowp_impls[k].dts[i], "s8:", 3))
+                    sweep_depthwise(m, lowp_impls[k].t, lowp_impls[k].dts[i]);
+            cnb_conv_lowp_dw_vbmi = 1;
+        }
     }
     if (runnable) printf("  %d bf16/int8 conv cases, bit-exact against the reference\n", pairs);
 #endif
@@ -131,6 +188,18 @@ void test_conv_lowp(void)
  * rejected, in each output type. */
 #if defined(__x86_64__)
 static const cnb_impl *broken_base;
+static cnb_conv_lowp_isa dw_broken_tab;
+static cnb_conv_lowp_dw_fn dw_real;
+static void dropped_tap_dw(const cnb_conv_lowp_dw_args *a, int ur)
+{
+    cnb_conv_lowp_dw_args b = *a;
+    if (b.nkw > 1) b.nkw--;
+    dw_real(&b, ur);
+}
+static void *dw_broken_prepare(const cnb_problem *p, const void *wei)
+{
+    return cnb_conv_lowp_prepare(&dw_broken_tab, p, wei);
+}
 static void broken_run(void *state, const cnb_problem *p, const void *src, const void *wei, void *dst)
 {
     broken_base->run(state, p, src, wei, dst);
@@ -159,6 +228,34 @@ void test_conv_lowp_rejects_broken(void)
             cnb_validate(&broken, &l, &o, &r);
             CHECK(r.status == CNB_VAL_FAIL, "%s with a changed output passes '%s' (status %d)",
                   broken.name, text, (int)r.status);
+        }
+    }
+    /* The depthwise sweep can fail: the same table with a dw kernel that drops a call's last kw
+     * tap is rejected, at stride 1 and 2, in each type. */
+    for (size_t k = 0; k < sizeof lowp_impls / sizeof *lowp_impls; k++) {
+        if (!cnb_impl_runnable(lowp_impls[k].impl, NULL)) continue;
+        dw_broken_tab = *lowp_impls[k].t;
+        dw_real = dw_broken_tab.dw;
+        dw_broken_tab.dw = dropped_tap_dw;
+        cnb_impl broken = *lowp_impls[k].impl;
+        broken.prepare = dw_broken_prepare;
+        for (int i = 0; i < 6 && lowp_impls[k].dts[i]; i++) {
+            if (!strncmp(lowp_impls[k].dts[i], "s8:", 3)) continue;
+            for (int sw = 1; sw <= 2; sw++) {
+                char text[CNB_DESC_MAX], err[256];
+                cnb_layer l;
+                snprintf(text, sizeof text, "conv --dt=%s g24mb1ic24ih9iw20oc24kh3kw3sh%dsw%dph1pw1",
+                         lowp_impls[k].dts[i], sw, sw);
+                if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+                    CHECK(0, "'%s' does not parse: %s", text, err);
+                    continue;
+                }
+                cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 5, .use_golden = 0};
+                cnb_val_result r;
+                cnb_validate(&broken, &l, &o, &r);
+                CHECK(r.status == CNB_VAL_FAIL, "%s with a dropped depthwise tap passes '%s' (status %d)",
+                      broken.name, text, (int)r.status);
+            }
         }
     }
 #endif

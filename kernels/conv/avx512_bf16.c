@@ -3,7 +3,8 @@
  * kernels/conv/lowp_body.h with vdpbf16ps as the dot product (two products per lane added to the
  * f32 accumulator, an exact sum for exact-mode data, so the order of the additions does not
  * matter); epilogue: the GEMM's (kernels/gemm/lowp_avx512.h). Depthwise widens bf16 to f32 (a
- * shift: exact) and uses FMAs, whose products of two bf16 values are exact in f32. */
+ * shift: exact) and uses FMAs, whose products of two bf16 values are exact in f32; rows of 3
+ * taps widen each input once for all the outputs that read it (lowp_dw_reuse_tile). */
 #include <immintrin.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@
 /* (nb, ur_max): nb·ur accumulators ≤ 28, plus nb weight vectors and a broadcast. */
 #define ROW_TILES(X) X(1, 24) X(2, 12) X(3, 8) X(4, 6)
 #define DW_UR_MAX 16
+#define DW_REUSE 1
 #define DST_TYPES(X, nb, ur) X(nb, ur, CNB_DT_F32) X(nb, ur, CNB_DT_BF16)
 
 typedef __m512i vec_t;

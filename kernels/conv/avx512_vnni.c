@@ -3,7 +3,8 @@
  * compensation (kernels/conv_lowp.h), except in depthwise layers. Driver: kernels/conv_lowp.c; micro-kernels:
  * kernels/conv/lowp_body.h with vpdpbusd as the dot product (u8 input quads × s8 weight quads,
  * the four products added to the int32 lane with no intermediate saturation); epilogue: the
- * GEMM's (kernels/gemm/lowp_avx512.h). Depthwise widens both to int32 (vpmulld, vpaddd). */
+ * GEMM's (kernels/gemm/lowp_avx512.h). Depthwise: taps in quads with vpdpbusd (dw_quad_load below), or,
+ * with dilation along W, both widened to int32 (vpmulld, vpaddd). */
 #include <immintrin.h>
 #include <stdint.h>
 
@@ -45,6 +46,43 @@ static inline acc_t dw_load_wei(const int32_t *w) { return _mm512_load_si512(w);
 static inline acc_t dw_mac(acc_t acc, acc_t x, acc_t w)
 {
     return _mm512_add_epi32(acc, _mm512_mullo_epi32(x, w));
+}
+
+/* Depthwise quads (lowp_body.h): the 4 pixels × 16 channels of bytes at p (only the bytes of
+ * mask m read, the others zero) as lane c = (pixel 0..3 of channel c). AVX512-VNNI has no
+ * vpermb (VBMI), so two shuffles: vpermd transposes the 4 × 4 dwords (lane block m gets the
+ * channels 4m .. 4m + 3 of pixels 0..3), then vpshufb transposes the 4 × 4 bytes inside each
+ * 128-bit lane. */
+#define DW_QUADS 1
+static inline __m512i dw_quad_load(const uint8_t *p, __mmask64 m)
+{
+    const __m512i dperm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    const __m512i bshuf = _mm512_broadcast_i32x4(_mm_set_epi8(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0));
+    const __m512i x = _mm512_permutexvar_epi32(dperm, _mm512_maskz_loadu_epi8(m, p));
+    return _mm512_shuffle_epi8(x, bshuf);
+}
+/* With AVX512-VBMI, vpermb does the whole transpose in one shuffle: byte 4c + k of the result
+ * is byte 16k + c of the 4 pixels. Called only from the functions compiled for it. */
+static const uint8_t dw_quad_bytes[64] __attribute__((aligned(64))) = {
+#define DW_Q4_(c) c, 16 + c, 32 + c, 48 + c
+    DW_Q4_(0),  DW_Q4_(1),  DW_Q4_(2),  DW_Q4_(3),  DW_Q4_(4),  DW_Q4_(5),  DW_Q4_(6),  DW_Q4_(7),
+    DW_Q4_(8),  DW_Q4_(9),  DW_Q4_(10), DW_Q4_(11), DW_Q4_(12), DW_Q4_(13), DW_Q4_(14), DW_Q4_(15),
+#undef DW_Q4_
+};
+__attribute__((target("avx512vbmi"))) static inline __m512i dw_quad_load_vbmi(const uint8_t *p, __mmask64 m)
+{
+    return _mm512_permutexvar_epi8(_mm512_load_si512(dw_quad_bytes), _mm512_maskz_loadu_epi8(m, p));
+}
+/* The same two, all 64 bytes read. */
+static inline __m512i dw_quad_load_all(const uint8_t *p)
+{
+    const __m512i dperm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    const __m512i bshuf = _mm512_broadcast_i32x4(_mm_set_epi8(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0));
+    return _mm512_shuffle_epi8(_mm512_permutexvar_epi32(dperm, _mm512_loadu_si512(p)), bshuf);
+}
+__attribute__((target("avx512vbmi"))) static inline __m512i dw_quad_load_all_vbmi(const uint8_t *p)
+{
+    return _mm512_permutexvar_epi8(_mm512_load_si512(dw_quad_bytes), _mm512_loadu_si512(p));
 }
 
 #include "kernels/conv/lowp_body.h"

@@ -44,6 +44,13 @@
 #include "kernels/conv/tiles.h"
 #include "kernels/conv_lowp.h"
 
+#ifndef DW_QUADS
+#define DW_QUADS 0   /* 1: the file has the quad depthwise kernel (zmm, vpdpbusd, dw_quad_load) */
+#endif
+#ifndef DW_REUSE
+#define DW_REUSE 0   /* 1: 3-tap depthwise rows reuse each widened input (lowp_dw_reuse_tile) */
+#endif
+
 CNB_CONV_CHECK_TILES(ROW_TILES);
 #define QB (16 / GROUP)   /* groups per pixel of a 16-channel block */
 #define NV (16 / VL)      /* vectors per 16-channel block */
@@ -166,10 +173,49 @@ static void lowp_row(const cnb_conv_lowp_args *a, int nb, int ur)
     cnb_conv_missing_tile(ISA_NAME, "lowp row", nb, ur);
 }
 
+/* The epilogue of a depthwise tile: its ur pixels (NV vectors each in v) to dst, in one loop per
+ * output type with the type a constant, so that the type's choice and its constants (the
+ * requantization's) are made once per tile, not once per pixel. */
+static inline __attribute__((always_inline)) void lowp_dw_store_type(const cnb_conv_lowp_dw_args *a,
+                                                                      int ur, const acc_t *v,
+                                                                      cnb_dt type)
+{
+    cnb_lowp_state epi = *a->epi;
+    epi.t.dst = type;
+#pragma GCC unroll 32
+    for (int j = 0; j < ur; j++) blk_store(&epi, a->dst, a->dst_index + j * 16, v + j * NV);
+}
+#define LOWP_DW_STORE_TYPE(nb, ur, type)                                                           \
+    case type: lowp_dw_store_type(a, ur, v, type); return;
+static inline __attribute__((always_inline)) void lowp_dw_store(const cnb_conv_lowp_dw_args *a,
+                                                                 int ur, const acc_t *v)
+{
+    switch (a->epi->t.dst) {
+        DST_TYPES(LOWP_DW_STORE_TYPE, 1, ur)
+    default: break;
+    }
+    cnb_conv_missing_tile(ISA_NAME, "lowp depthwise epilogue (its output type)", 1, ur);
+}
+
+/* The next channel block of a depthwise call (its ncb blocks, kernels/conv_lowp.h). */
+static inline void lowp_dw_next(cnb_conv_lowp_dw_args *b)
+{
+    b->src = (const char *)b->src + b->src_cb;
+    b->wei += b->wei_cb;
+    if (b->wei_q) b->wei_q += b->wei_q_cb;
+    b->dst_index += b->dst_cb;
+}
+#define LOWP_DW_BLOCKS_BEGIN                                                                       \
+    cnb_conv_lowp_dw_args b_ = *a0;                                                                \
+    const cnb_conv_lowp_dw_args *a = &b_;                                                          \
+    for (int cb_ = 0; cb_ < a0->ncb; cb_++, lowp_dw_next(&b_)) {
+#define LOWP_DW_BLOCKS_END }
+
 /* Depthwise: 16 channels × ur pixels, NV weight vectors per tap, one src load per product. */
-static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lowp_dw_args *a,
+static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lowp_dw_args *a0,
                                                                 const int ur)
 {
+    LOWP_DW_BLOCKS_BEGIN
     acc_t acc[DW_UR_MAX * NV];
 #pragma GCC unroll 32
     for (int i = 0; i < ur * NV; i++) acc[i] = acc_zero();
@@ -186,13 +232,209 @@ static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lo
                         acc[j * NV + h] = dw_mac(acc[j * NV + h], dw_load_src(a->src, s + j * a->src_ow + h * VL), w);
                 }
             }
-#pragma GCC unroll 32
-    for (int j = 0; j < ur; j++) blk_store(a->epi, a->dst, a->dst_index + j * 16, acc + j * NV);
+    lowp_dw_store(a, ur, acc);
+    LOWP_DW_BLOCKS_END
 }
+
+#if DW_QUADS
+/* Depthwise with quad weights (DW_QUADS, zmm only; contract in kernels/conv_lowp.h): 16
+ * channels × ur pixels, one accumulator per pixel. A 64-byte load from a pixel's window start
+ * plus 4g pixels holds 4 pixels of the 16-channel block (16 bytes each); dw_quad_load (the ISA
+ * file's) turns it into lane c = (pixel 0, 1, 2, 3 of channel c), the u8 quad that one
+ * vpdpbusd multiplies with the s8 weights of taps 4g .. 4g + 3 of channel c. So per pixel,
+ * kernel row and quad: one load, one transpose, one vpdpbusd, for up to 4 taps. Each pixel's
+ * load is masked to the pixels of its taps that the call reads (kw_lo .. kw_lo + nkw − 1) and
+ * that lie inside the row (columns 0 .. iw − 1): a padding tap or a slot beyond kw reads nothing
+ * (zero), even before the start or past the end of the tensor. So one tile covers border and
+ * interior pixels alike (the driver gives a whole row of up to DW_UR_MAX pixels to one call).
+ * The sums are exact int32, whatever the order. */
+static inline __mmask64 dw_quad_mask(const cnb_conv_lowp_dw_args *a, int col, int g, int border)
+{
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        const int t = 4 * g + k, x = col + t;
+        if (t >= a->kw_lo && t < a->kw_lo + a->nkw && (!border || (x >= 0 && x < a->iw)))
+            m |= (uint64_t)0xffff << (16 * k);
+    }
+    return (__mmask64)m;
+}
+
+/* The epilogue of a quad tile (u8 source, s8 weights: the driver packs quads only when every
+ * sum and 2^(shift − 1) add up to less than 2^31, kernels/conv_lowp.c), so RNE(acc / 2^s) can
+ * be (acc + 2^(s−1) − 1 + bit s of acc) >> s, arithmetic: a remainder above one half carries
+ * into the quotient, below does not, and exactly one half carries when the quotient is odd.
+ * Fewer instructions than the GEMM's general rounding (lowp_avx512.h), the same results. */
+static inline __attribute__((always_inline)) void
+lowp_dw_quad_store_type(const cnb_conv_lowp_dw_args *a, int ur, const __m512i *v, cnb_dt type)
+{
+    if (type == CNB_DT_S32) {
+#pragma GCC unroll 32
+        for (int j = 0; j < ur; j++) _mm512_storeu_si512((int32_t *)a->dst + a->dst_index + j * 16, v[j]);
+        return;
+    }
+    const int sh = a->epi->shift;
+    const __m128i cnt = _mm_cvtsi32_si128(sh);
+    const __m512i one = _mm512_set1_epi32(sh ? 1 : 0), bias = _mm512_set1_epi32(sh ? (1 << (sh - 1)) - 1 : 0);
+#pragma GCC unroll 32
+    for (int j = 0; j < ur; j++) {
+        const __m512i odd = _mm512_and_si512(_mm512_sra_epi32(v[j], cnt), one);
+        const __m512i q = _mm512_sra_epi32(_mm512_add_epi32(_mm512_add_epi32(v[j], bias), odd), cnt);
+        int8_t *d = (int8_t *)a->dst + a->dst_index + j * 16;
+        if (type == CNB_DT_U8)
+            _mm_storeu_si128((__m128i *)d, _mm512_cvtusepi32_epi8(_mm512_max_epi32(q, _mm512_setzero_si512())));
+        else
+            _mm_storeu_si128((__m128i *)d, _mm512_cvtsepi32_epi8(q));
+    }
+}
+static inline __attribute__((always_inline)) void
+lowp_dw_quad_store(const cnb_conv_lowp_dw_args *a, int ur, const __m512i *v)
+{
+    switch (a->epi->t.dst) {
+    case CNB_DT_S32: lowp_dw_quad_store_type(a, ur, v, CNB_DT_S32); return;
+    case CNB_DT_U8: lowp_dw_quad_store_type(a, ur, v, CNB_DT_U8); return;
+    case CNB_DT_S8: lowp_dw_quad_store_type(a, ur, v, CNB_DT_S8); return;
+    default: break;
+    }
+    cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads epilogue (its output type)", 1, ur);
+}
+
+#define DW_NQ_MAX 2   /* quads per kernel row of the quad tiles: kw ≤ 8 (the driver's rule) */
+static inline __attribute__((always_inline)) void
+lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t sow, const int vbmi,
+                  const int border)
+{
+    /* The masks of the call, the same for its every channel block and kernel row; without
+     * border pixels (every tap of every pixel inside the row), one per quad. */
+    __mmask64 mk[DW_NQ_MAX][DW_UR_MAX];
+    for (int g = 0; g < a0->nq; g++)
+#pragma GCC unroll 32
+        for (int j = 0; j < ur; j++)
+            mk[g][j] = border || j == 0 ? dw_quad_mask(a0, a0->iw_lo + j * (int)(sow / 16), g, border) : mk[g][0];
+    LOWP_DW_BLOCKS_BEGIN
+    __m512i acc[DW_UR_MAX];
+#pragma GCC unroll 32
+    for (int j = 0; j < ur; j++) acc[j] = _mm512_setzero_si512();
+    /* The window start of pixel 0 (iw_lo, maybe before the row: no byte of it is read). */
+    const uint8_t *src = a->src;
+    for (int g = 0; g < a->nq; g++)
+        for (int kd = 0; kd < a->nkd; kd++)
+            for (int kh = 0; kh < a->nkh; kh++) {
+                const __m512i w = _mm512_load_si512(a->wei_q + kd * a->wei_q_kd + kh * a->wei_q_kh + g * 16);
+                const uint8_t *s = (const uint8_t *)((uintptr_t)src + (uintptr_t)(kd * a->src_kd + kh * a->src_kh + g * 64));
+#pragma GCC unroll 32
+                for (int j = 0; j < ur; j++) {
+                    const uint8_t *p = (const uint8_t *)((uintptr_t)s + (uintptr_t)(j * sow));
+                    const int all = !border && j < ur - 1;
+                    const __m512i x = vbmi ? (all ? dw_quad_load_all_vbmi(p) : dw_quad_load_vbmi(p, mk[g][j]))
+                                           : (all ? dw_quad_load_all(p) : dw_quad_load(p, mk[g][j]));
+                    acc[j] = _mm512_dpbusd_epi32(acc[j], x, w);
+                }
+            }
+    lowp_dw_quad_store(a, ur, acc);
+    LOWP_DW_BLOCKS_END
+}
+/* A tile has border pixels when a tap it reads lies outside the row: those get a mask per
+ * pixel (and the general pixel stride). The others (with kw_lo = 0 and 4·nq ≤ stride + nkw)
+ * load the whole 64 bytes of every pixel but the last: they end before the last tap of the
+ * last pixel, inside the row (the slots beyond kw read other pixels, times zero weights; plain
+ * loads cost less than masked ones across cache lines). */
+#define LOWP_DWQ_CASE(vbmi, ur)                                                                    \
+    case ur:                                                                                       \
+        if (a->iw_lo < 0 || a->kw_lo || 4 * a->nq > a->src_ow / 16 + a->nkw ||                     \
+            a->iw_lo + (ur - 1) * (a->src_ow / 16) + a->nkw > a->iw)                               \
+            lowp_dw_quad_tile(a, ur, a->src_ow, vbmi, 1);                                          \
+        else if (a->src_ow == 16)                                                                  \
+            lowp_dw_quad_tile(a, ur, 16, vbmi, 0);                                                 \
+        else if (a->src_ow == 32)                                                                  \
+            lowp_dw_quad_tile(a, ur, 32, vbmi, 0);                                                 \
+        else                                                                                       \
+            lowp_dw_quad_tile(a, ur, a->src_ow, vbmi, 0);                                          \
+        return;
+/* The quad tiles twice: with the ISA file's two-shuffle transpose, and with its one-vpermb
+ * transpose in functions compiled for AVX512-VBMI (taken when the CPU has it: a feature beside
+ * the ISA levels, so CNB_MAX_ISA does not cap it). */
+static void lowp_dw_quads(const cnb_conv_lowp_dw_args *a, int ur)
+{
+    switch (ur) {
+        CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_CASE, 0)
+    default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads", 1, ur);
+    }
+}
+__attribute__((target("avx512vbmi"))) static void lowp_dw_quads_vbmi(const cnb_conv_lowp_dw_args *a, int ur)
+{
+    switch (ur) {
+        CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_CASE, 1)
+    default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads", 1, ur);
+    }
+}
+#endif
+
+#if DW_REUSE
+/* Depthwise, 3 taps along W without dilation (DW_REUSE): the same products as lowp_dw_tile, but
+ * each input pixel of the tile's span is loaded and widened once per kernel row and multiplied
+ * into every output pixel that reads it (output j, tap t reads input j·sw + t: with stride 1
+ * each input serves up to 3 outputs, with stride 2 the even ones serve 2). The span, (ur − 1)·sw
+ * + 3 inputs, is a constant, and the weights of the row's 3 taps stay in registers. Each
+ * output still adds its taps in the order kd, kh, kw, as lowp_dw_tile does. */
+static inline __attribute__((always_inline)) void
+lowp_dw_reuse_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const int sw)
+{
+    enum { KW = 3 };
+    LOWP_DW_BLOCKS_BEGIN
+    acc_t acc[DW_UR_MAX * NV];
+#pragma GCC unroll 32
+    for (int i = 0; i < ur * NV; i++) acc[i] = acc_zero();
+    for (int kd = 0; kd < a->nkd; kd++)
+        for (int kh = 0; kh < a->nkh; kh++) {
+            const int32_t *wp = a->wei + kd * a->wei_kd + kh * a->wei_kh;
+            acc_t w[KW * NV];
+#pragma GCC unroll 6
+            for (int i = 0; i < KW * NV; i++) w[i] = dw_load_wei(wp + i * VL);
+            const ptrdiff_t base = kd * a->src_kd + kh * a->src_kh;
+#pragma GCC unroll 64
+            for (int i = 0; i < (ur - 1) * sw + KW; i++)
+#pragma GCC unroll 2
+                for (int h = 0; h < NV; h++) {
+                    const acc_t x = dw_load_src(a->src, base + i * 16 + h * VL);
+#pragma GCC unroll 3
+                    for (int t = 0; t < KW; t++) {
+                        const int d = i - t, j = d / sw;
+                        if (d >= 0 && d % sw == 0 && j < ur)
+                            acc[j * NV + h] = dw_mac(acc[j * NV + h], x, w[t * NV + h]);
+                    }
+                }
+        }
+    lowp_dw_store(a, ur, acc);
+    LOWP_DW_BLOCKS_END
+}
+#define LOWP_DWR_CASE(sw, ur) case ur: lowp_dw_reuse_tile(a, ur, sw); return;
+#endif
 
 #define LOWP_DW_CASE(arg, ur) case ur: lowp_dw_tile(a, ur); return;
 static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
 {
+#if DW_QUADS
+    if (a->wei_q) {
+        if (cnb_conv_lowp_dw_vbmi && __builtin_cpu_supports("avx512vbmi"))
+            lowp_dw_quads_vbmi(a, ur);
+        else
+            lowp_dw_quads(a, ur);
+        return;
+    }
+#endif
+#if DW_REUSE
+    if (a->nkw == 3 && a->src_kw == 16 && a->src_ow == 16) {
+        switch (ur) {
+            CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWR_CASE, 1)
+        default: break;
+        }
+    } else if (a->nkw == 3 && a->src_kw == 16 && a->src_ow == 32) {
+        switch (ur) {
+            CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWR_CASE, 2)
+        default: break;
+        }
+    }
+#endif
     switch (ur) {
         CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DW_CASE, 0)
     default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise", 1, ur);
@@ -203,6 +445,7 @@ static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
     {                                                                                              \
         .name = ISA_NAME, .group = GROUP, .nb_max = CNB_CONV_NB_COUNT(ROW_TILES),                  \
         .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .dw_ur_max = DW_UR_MAX,                        \
+        .dw_quads = DW_QUADS, .dw_blocks = 1,                                                      \
         .dp_cycles = (dp_cyc), .dp_latency = (dp_lat), .row = lowp_row, .dw = lowp_dw,             \
     }
 
