@@ -3,7 +3,11 @@
 #ifndef CNB_TESTS_TEST_H
 #define CNB_TESTS_TEST_H
 
+#include <stdint.h>
 #include <stdio.h>
+
+#include "harness/desc.h"
+#include "harness/validate.h"
 
 extern int cnb_test_failures;
 
@@ -28,6 +32,23 @@ static inline int cnb_test_around(int t, int *out)
     for (int i = 0; i < 5; i++)
         if (c[i] >= 1 && (n == 0 || c[i] != out[n - 1])) out[n++] = c[i];
     return n;
+}
+
+/* Exact-mode validation of impl on one conv descriptor (benchdnn syntax) with data seed `seed`,
+ * against the reference only (no golden hashes): its status, or −1 (and a failed CHECK) when the
+ * descriptor does not parse. The one step of the broken-kernel tests. */
+static inline int cnb_test_conv_status(const cnb_impl *impl, const char *text, uint64_t seed)
+{
+    char err[256];
+    cnb_layer l;
+    if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+        CHECK(0, "'%s' does not parse: %s", text, err);
+        return -1;
+    }
+    cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = seed, .use_golden = 0};
+    cnb_val_result r;
+    cnb_validate(impl, &l, &o, &r);
+    return (int)r.status;
 }
 
 #endif
