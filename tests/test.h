@@ -35,9 +35,10 @@ static inline int cnb_test_around(int t, int *out)
 }
 
 /* Exact-mode validation of impl on one conv descriptor (benchdnn syntax) with data seed `seed`,
- * against the reference only (no golden hashes): its status, or −1 (and a failed CHECK) when the
- * descriptor does not parse. The one step of the broken-kernel tests. */
-static inline int cnb_test_conv_status(const cnb_impl *impl, const char *text, uint64_t seed)
+ * against the reference only (no golden hashes), into *r: 0, or −1 (and a failed CHECK) when the
+ * descriptor does not parse. The one step of the kernels' sweeps and broken-kernel tests. */
+static inline int cnb_test_conv_validate(const cnb_impl *impl, const char *text, uint64_t seed,
+                                         cnb_val_result *r)
 {
     char err[256];
     cnb_layer l;
@@ -46,9 +47,15 @@ static inline int cnb_test_conv_status(const cnb_impl *impl, const char *text, u
         return -1;
     }
     cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = seed, .use_golden = 0};
+    cnb_validate(impl, &l, &o, r);
+    return 0;
+}
+
+/* The same, its status only, or −1 when the descriptor does not parse. */
+static inline int cnb_test_conv_status(const cnb_impl *impl, const char *text, uint64_t seed)
+{
     cnb_val_result r;
-    cnb_validate(impl, &l, &o, &r);
-    return (int)r.status;
+    return cnb_test_conv_validate(impl, text, seed, &r) ? -1 : (int)r.status;
 }
 
 #endif

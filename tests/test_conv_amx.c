@@ -36,16 +36,10 @@ static int pairs, shown;
 
 static cnb_val_status run_one(const cnb_impl *m, const char *dt, const char *desc, int want_skip)
 {
-    char text[CNB_DESC_MAX], err[256];
-    cnb_layer l;
+    char text[CNB_DESC_MAX];
     snprintf(text, sizeof text, "conv --dt=%s %s", dt, desc);
-    if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
-        CHECK(0, "'%s' does not parse: %s", text, err);
-        return CNB_VAL_FAIL;
-    }
-    cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 7, .use_golden = 0};
     cnb_val_result r;
-    cnb_validate(m, &l, &o, &r);
+    if (cnb_test_conv_validate(m, text, 7, &r)) return CNB_VAL_FAIL;
     pairs++;
     const cnb_val_status want = want_skip ? CNB_VAL_SKIP : CNB_VAL_PASS;
     if (r.status != want) {

@@ -49,16 +49,10 @@ static int pairs, failures_shown;
 /* One descriptor (without --dt) in one data-type set; 1 when it passed. */
 static int run_one(const cnb_impl *m, const char *dt, const char *desc, int expect_pass)
 {
-    char text[CNB_DESC_MAX], err[256];
-    cnb_layer l;
+    char text[CNB_DESC_MAX];
     snprintf(text, sizeof text, "conv --dt=%s %s", dt, desc);
-    if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
-        CHECK(0, "'%s' does not parse: %s", text, err);
-        return 0;
-    }
-    cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 5, .use_golden = 0};
     cnb_val_result r;
-    cnb_validate(m, &l, &o, &r);
+    if (cnb_test_conv_validate(m, text, 5, &r)) return 0;
     pairs++;
     if (!expect_pass) return r.status == CNB_VAL_PASS;
     if (r.status == CNB_VAL_PASS) return 1;
