@@ -59,6 +59,7 @@ typedef struct lowp_plan {
     int n_cb_in, n_cb_out;
     int32_t *wei;            /* packed, 64-byte aligned */
     int32_t *wei_q;          /* depthwise on a dw_quads table, no W dilation: the quad weights */
+    int dw_vbmi;             /* quads: the CPU has AVX512-VBMI and cnb_conv_lowp_dw_vbmi allows it */
     int nq;                  /* their quads per kernel row, kw / 4 rounded up */
     int dw_cbg;              /* depthwise: channel blocks per kernel call (and work item) */
     int64_t *wei_off;        /* per output block, in words */
@@ -372,6 +373,9 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         if (isa->dw_quads && p->dt.wei == CNB_DT_S8 && c->dw == 0 && c->kw <= 8 &&
             taps * 255 * 128 < (1 << 30) && !pack_depthwise_quads(P, wei))
             goto fail;
+#if defined(__x86_64__)
+        P->dw_vbmi = P->wei_q && cnb_conv_lowp_dw_vbmi && __builtin_cpu_supports("avx512vbmi");
+#endif
         if (P->wei_q && c->ow <= isa->dw_ur_max) {
             /* Quad calls are not clipped along W (their loads are masked): a short row is one
              * tile, border pixels included (longer rows keep the runs below, so that their
@@ -479,6 +483,7 @@ static void run_depthwise(const lowp_plan *P, const void *src, void *dst)
         a.wei_q_kh = (int64_t)P->nq * BLK;
         a.wei_q_kd = c->kh * a.wei_q_kh;
         a.nq = P->nq;
+        a.vbmi = P->dw_vbmi;
         a.kw = c->kw;
         a.iw = c->iw;
         a.src_cb = src_cb * es;

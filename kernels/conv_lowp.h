@@ -98,6 +98,7 @@ typedef struct cnb_conv_lowp_dw_args {
     int kw_lo, nq, kw;     /* the first clipped kw tap; quads per kernel row; the kernel's kw */
     int iw_lo, iw;         /* quads: the column of pixel 0's window start; the row's width */
     int ncb;               /* channel blocks of the call */
+    int vbmi;              /* quads: transpose with vpermb (decided in prepare) */
     ptrdiff_t src_cb, wei_cb, wei_q_cb, dst_cb;   /* bytes, words, words, elements */
     const cnb_lowp_state *epi;
 } cnb_conv_lowp_dw_args;

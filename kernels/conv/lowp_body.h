@@ -415,7 +415,7 @@ static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
 {
 #if DW_QUADS
     if (a->wei_q) {
-        if (cnb_conv_lowp_dw_vbmi && __builtin_cpu_supports("avx512vbmi"))
+        if (a->vbmi)
             lowp_dw_quads_vbmi(a, ur);
         else
             lowp_dw_quads(a, ur);
