@@ -3,17 +3,19 @@
 #   scripts/fuzz.sh --seconds N   each target: its regression inputs and seeds once, then N seconds
 #                                 of fuzzing; a finding is copied to tests/fuzz/regress/<target>/
 #   scripts/fuzz.sh --quick       for `make test`: the same with 20,000 runs each from seed 1 (reproducible), copying nothing
+#   scripts/fuzz.sh --build-only  the targets' build alone (make test starts it early, in the background)
 #   --target NAME                 only that target (desc, net or csv)
 # Exit 0 with no finding, 1 on a finding (or a regression input that fails again), 2 on bad use.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${FUZZ_BUILD:-build-fuzz}
-seconds=300 quick=0 targets="desc net csv"
+seconds=300 quick=0 targets="desc net csv" build_only=0
 while (($#)); do
     case $1 in
     --seconds) [[ ${2:-} =~ ^[0-9]+$ ]] || { echo "fuzz.sh: --seconds needs a whole number" >&2; exit 2; }
                seconds=$2; shift ;;
     --quick) quick=1 seconds=5 ;;
+    --build-only) build_only=1 ;;
     --target) [[ ${2:-} =~ ^(desc|net|csv)$ ]] || { echo "fuzz.sh: --target is desc, net or csv" >&2; exit 2; }
               targets=$2; shift ;;
     *) echo "fuzz.sh: unknown option '$1'" >&2; exit 2 ;;
@@ -22,6 +24,7 @@ while (($#)); do
 done
 command -v "${FUZZ_CC:-clang}" >/dev/null || { echo "fuzz.sh: clang not found (scripts/deps.sh installs it)" >&2; exit 2; }
 make --no-print-directory -s FUZZ_BUILD="$build" fuzz-build || exit 2
+((build_only)) && exit 0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 found=0
 for t in $targets; do

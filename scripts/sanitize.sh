@@ -15,11 +15,20 @@
 #      barrier. The peer libraries are left out (NO_LIBS=1): they are built for libgomp, and their
 #      internals are theirs. clang warns where gcc does not (arch/cpu.c compares clang's int
 #      __get_cpuid_max with an unsigned leaf): -Wno-sign-compare here; gcc's build keeps -Werror.
+#   scripts/sanitize.sh --build-only   both builds, nothing run (make test starts them early, in the
+#                                      background; the run's own builds are then up to date)
+# CNB_JOBS: make's job count (default 2).
 # Any report fails the run: UBSan with -fno-sanitize-recover=all, ASan and TSan halt on the first
 # error, and the logs are searched for a report besides. Exit 0 clean, 1 on a report or a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OMP_WAIT_POLICY=passive
+build_only=0
+case ${1:-} in
+'') ;;
+--build-only) build_only=1 ;;
+*) echo "sanitize.sh: unknown option '$1'" >&2; exit 2 ;;
+esac
 fail=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -38,7 +47,7 @@ run() { # name, command...: runs it, fails on a non-zero status or a sanitizer r
 }
 build() { # name, make arguments...
     local name=$1 t0=$SECONDS; shift
-    if nice make --no-print-directory -j2 "$@" all >"$log" 2>&1; then
+    if nice make --no-print-directory -j"${CNB_JOBS:-2}" "$@" all >"$log" 2>&1; then
         echo "sanitize ok   $name build ($((SECONDS - t0)) s)"
     else
         echo "sanitize FAIL $name build:"; grep -m5 -E 'error|Error' "$log"
@@ -46,11 +55,18 @@ build() { # name, make arguments...
     fi
 }
 
-# 1. ASan + UBSan, at -O1: gcc instruments the intrinsic-heavy kernel files at -O2 several times
-#    slower (minutes for kernels/conv/avx512.c alone). At -O1 gcc's format-truncation analysis sees
-#    less and warns on a snprintf that -O2 proves safe: that warning is off in this build only.
+# The two builds, before anything runs.
+# ASan + UBSan (gcc), at -O1: gcc instruments the intrinsic-heavy kernel files at -O2 several times
+# slower (minutes for kernels/conv/avx512.c alone). At -O1 gcc's format-truncation analysis sees
+# less and warns on a snprintf that -O2 proves safe: that warning is off in this build only.
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 build asan BUILD=build-asan OPT=-O1 EXTRA_CFLAGS="$SAN -Wno-format-truncation" LDFLAGS="$SAN"
+# TSan (clang, libomp).
+TSAN="-fsanitize=thread -fopenmp=libomp"
+build tsan BUILD=build-tsan CC=clang CXX=clang++ NO_LIBS=1 EXTRA_CFLAGS="$TSAN -Wno-sign-compare" LDFLAGS="$TSAN"
+((build_only)) && exit 0
+
+# 1. ASan + UBSan.
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # LeakSanitizer runs only where no peer library runs: its tracer itself crashes ("Tracer caught
@@ -78,8 +94,6 @@ if [[ ! -f $archer ]]; then
     echo "sanitize FAIL tsan: libarcher.so not found (Debian: libomp-14-dev)"
     exit 1
 fi
-TSAN="-fsanitize=thread -fopenmp=libomp"
-build tsan BUILD=build-tsan CC=clang CXX=clang++ NO_LIBS=1 EXTRA_CFLAGS="$TSAN -Wno-sign-compare" LDFLAGS="$TSAN"
 export OMP_TOOL_LIBRARIES=$archer TSAN_OPTIONS=halt_on_error=1:ignore_noninstrumented_modules=1
 for mb in 1 3; do
     run "tsan check --threads 2 --mb $mb, reduced set" build-tsan/cnnbench check --threads 2 --mb $mb \

@@ -20,7 +20,8 @@ export OMP_WAIT_POLICY=passive   # tests share the machine; spinning OpenMP thre
 bin=build/cnnbench
 pass=0 fail=0
 log=$(mktemp)
-trap 'rm -f "$log" "$log.err" "$log.net" ${stray:+"$stray"}' EXIT
+prelog=$(mktemp) prebuild=""
+trap '[[ -n $prebuild ]] && kill -- -"$prebuild" 2>/dev/null; rm -f "$log" "$log.err" "$log.net" "$prelog" ${stray:+"$stray"}' EXIT
 
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
 # Split one CSV line (RFC 4180 quoting) into the array F.
@@ -44,6 +45,18 @@ csv_split() {
     F+=("$field")
 }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+# 0. The builds of steps 10 and 11 (sanitizers, fuzz targets, aarch64 cross build) start now, in
+#    the background, one compile at a time, at low priority: steps 1-9 leave the second core idle
+#    much of the time. Those steps' own builds are then up to date; a build that failed here fails
+#    again there, where it is reported. Its own process group, so that an early exit stops it.
+arm_build=1
+[[ ${1:-} == --native-only ]] && arm_build=0
+setsid bash -c 'export CNB_JOBS=1
+    nice bash scripts/sanitize.sh --build-only
+    nice bash scripts/fuzz.sh --build-only
+    [[ $0 == 0 ]] || nice bash scripts/arm.sh --build-only' "$arm_build" >"$prelog" 2>&1 &
+prebuild=$!
 
 # 1. Unit tests: their own count joins ours.
 t0=$SECONDS
@@ -871,6 +884,7 @@ rm -rf "$idir"
 # 10. Sanitizers and fuzzing: the unit tests and the reduced network check under ASan + UBSan, the
 #    threaded drivers under TSan; every fuzz target's regression inputs and seeds, then 5 s of
 #    fuzzing each. `make sanitize` and `make fuzz` run the same at length.
+wait "$prebuild"; prebuild=""
 t0=$SECONDS
 bash scripts/sanitize.sh >"$log" 2>&1
 rc=$?
