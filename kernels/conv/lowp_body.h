@@ -343,9 +343,9 @@ lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t
         if (a->iw_lo < 0 || a->kw_lo || 4 * a->nq > a->src_ow / 16 + a->nkw ||                     \
             a->iw_lo + (ur - 1) * (a->src_ow / 16) + a->nkw > a->iw)                               \
             lowp_dw_quad_tile(a, ur, a->src_ow, vbmi, 1);                                          \
-        else if (a->src_ow == 16)                                                                  \
+        else if (vbmi && a->src_ow == 16)                                                          \
             lowp_dw_quad_tile(a, ur, 16, vbmi, 0);                                                 \
-        else if (a->src_ow == 32)                                                                  \
+        else if (vbmi && a->src_ow == 32)                                                          \
             lowp_dw_quad_tile(a, ur, 32, vbmi, 0);                                                 \
         else                                                                                       \
             lowp_dw_quad_tile(a, ur, a->src_ow, vbmi, 0);                                          \
