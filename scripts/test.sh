@@ -803,9 +803,17 @@ expect_bad "bench, more threads than cores" $bin bench --threads $(($(nproc) + 1
 small=(--impl conv/ref --threads 1 --reps 1 --min-time 0.001)
 odir=$(mktemp -d)
 mkdir "$odir/ro" && chmod 555 "$odir/ro"
-as_user=()   # root writes anywhere: the read-only folder is read-only for nobody
-[[ $EUID -eq 0 ]] && chmod 755 "$odir" && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-expect_bad "bench, --out in a read-only folder" "${as_user[@]}" $bin bench "${small[@]}" --out "$odir/ro/x.csv" 'conv mb1ic8ih8oc8kh3'
+as_user=() ro_bin=$bin ro_env=()   # root writes anywhere: the read-only folder is read-only for nobody
+if [[ $EUID -eq 0 ]]; then
+    # nobody may not reach the checkout (a clone under a mktemp folder is root's alone): it runs a
+    # copy of the binary and of the layer tables, so that the refusal is the output's, not theirs.
+    chmod 755 "$odir" && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    cp "$bin" "$odir/cnnbench" && cp -r harness/shapes "$odir/shapes" && chmod -R a+rX "$odir/cnnbench" "$odir/shapes"
+    ro_bin=$odir/cnnbench ro_env=(env CNB_SHAPES="$odir/shapes")
+fi
+expect_bad "bench, --out in a read-only folder" "${as_user[@]}" "${ro_env[@]}" "$ro_bin" bench "${small[@]}" --out "$odir/ro/x.csv" 'conv mb1ic8ih8oc8kh3'
+[[ $(cat "$log.err") == "cnnbench: cannot write $odir/ro/x.csv: Permission denied" ]] ||
+    bad "bench, --out in a read-only folder: the message is not the output's: $(cat "$log.err")"
 [[ -z $(ls -A "$odir/ro") ]] || bad "bench left files in the read-only folder: $(ls -A "$odir/ro")"
 expect_bad "bench, --out a folder" $bin bench "${small[@]}" --out "$odir" 'conv mb1ic8ih8oc8kh3'
 $bin bench "${small[@]}" --out /dev/full 'conv mb1ic8ih8oc8kh3' >"$log" 2>"$log.err"
