@@ -12,7 +12,8 @@
 #   9. interrupted runs, memory, output: resume, refusals, unwritable and full outputs
 #  10. sanitizers (scripts/sanitize.sh) and a short fuzzing pass with the regression inputs
 #      (scripts/fuzz.sh --quick)
-#  11. the aarch64 build under qemu (skipped with --native-only)
+#  11. the aarch64 build under qemu (skipped with --native-only), run beside step 10
+# The builds of steps 10 and 11 start in the background before step 1 (see step 0).
 # Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ bin=build/cnnbench
 pass=0 fail=0
 log=$(mktemp)
 prelog=$(mktemp) prebuild=""
-trap '[[ -n $prebuild ]] && kill -- -"$prebuild" 2>/dev/null; rm -f "$log" "$log.err" "$log.net" "$prelog" ${stray:+"$stray"}' EXIT
+trap '[[ -n $prebuild ]] && kill -- -"$prebuild" 2>/dev/null; rm -f "$log" "$log.err" "$log.net" "$log.arm" "$prelog" ${stray:+"$stray"}' EXIT
 
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
 # Split one CSV line (RFC 4180 quoting) into the array F.
@@ -52,7 +53,7 @@ bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 #    again there, where it is reported. Its own process group, so that an early exit stops it.
 arm_build=1
 [[ ${1:-} == --native-only ]] && arm_build=0
-setsid bash -c 'export CNB_JOBS=1
+setsid -w bash -c 'export CNB_JOBS=1
     nice bash scripts/sanitize.sh --build-only
     nice bash scripts/fuzz.sh --build-only
     [[ $0 == 0 ]] || nice bash scripts/arm.sh --build-only' "$arm_build" >"$prelog" 2>&1 &
@@ -893,6 +894,14 @@ rm -rf "$idir"
 #    threaded drivers under TSan; every fuzz target's regression inputs and seeds, then 5 s of
 #    fuzzing each. `make sanitize` and `make fuzz` run the same at length.
 wait "$prebuild"; prebuild=""
+# Step 11 runs beside step 10 (its own process group, like the builds): qemu and the sanitized
+# runs each leave much of the second core idle. Its lines are printed after step 10's.
+arm_run="" arm_log=$log.arm arm_t0=$SECONDS
+if [[ ${1:-} != --native-only ]]; then
+    setsid -w bash scripts/arm.sh >"$arm_log" 2>&1 &
+    arm_run=$!
+    prebuild=$arm_run   # the EXIT trap stops it too
+fi
 t0=$SECONDS
 bash scripts/sanitize.sh >"$log" 2>&1
 rc=$?
@@ -911,17 +920,17 @@ else
     bad "fuzzing (status $rc)"; head -20 "$log"
 fi
 
-# 11. aarch64 under qemu.
-if [[ ${1:-} != --native-only ]]; then
-    t0=$SECONDS
-    bash scripts/arm.sh >"$log" 2>&1
+# 11. aarch64 under qemu (started beside step 10).
+if [[ -n $arm_run ]]; then
+    wait "$arm_run"
     rc=$?
-    grep -v '^arm: [0-9]' "$log"
-    arm_isas=$(grep -o 'check on .*isas exercised: [a-z0-9 ]*' "$log" | sed 's/.*isas exercised: *//')
-    line=$(grep '^arm: [0-9]* passed' "$log" | tail -1)
+    prebuild=""
+    grep -v '^arm: [0-9]' "$arm_log"
+    arm_isas=$(grep -o 'check on .*isas exercised: [a-z0-9_ ]*' "$arm_log" | sed 's/.*isas exercised: *//')
+    line=$(grep '^arm: [0-9]* passed' "$arm_log" | tail -1)
     if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
         pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
-        echo "arm: ${line#arm: } ($((SECONDS - t0)) s)"
+        echo "arm: ${line#arm: } ($((SECONDS - arm_t0)) s, beside step 10)"
     else
         bad "arm: the aarch64 check did not finish (status $rc)"
     fi
