@@ -17,8 +17,8 @@
  *            quads, single elements), kw 1 .. 7
  *   pixels   output rows of 1 .. 33 pixels, planes whose pitch tiles span rows
  *   groups   oc blocks across groups (ocg 8, 24, 1), ocg 64, 3D with groups
- *   oc       one oc block at a time where an oc tile's weights overflow L1 (5×5, 48 and 32
- *            channels bf16, 64 u8)
+ *   oc       one oc block at a time where an oc tile's weights overflow L1 (5×5, 32 channels
+ *            bf16, 64 u8)
  *   windows  strides (unequal), negative right padding, dilation along H and D, 3D, two images
  * and the declines (depthwise, 65 channels per group, groups with dilation along W) are checked
  * to decline with a reason. Copies whose packed weights drop the last tap, or the last tap row,

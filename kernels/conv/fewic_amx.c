@@ -20,10 +20,9 @@
  * fewer tiles. T per (image, group, plane) holds every row and column a tile may read, borders
  * zero (written once in prepare); past its end a zero tail for the last tile.
  *
- * Which (pick, prepare): dilation along W reads a tap row's taps apart, so all taps in K (g = 1
- * only); groups and 16 or more channels: the tap rows; g = 1 with fewer channels, where both
- * apply and neither always wins (fewer K steps against no A building): the planner
- * (kernels/plan.h) times both in prepare.
+ * Which (pick): dilation along W reads a tap row's taps apart, so all taps in K (g = 1 only);
+ * groups and 16 or more channels: the tap rows; g = 1 with fewer: the tap rows where they need
+ * no more K steps than all taps in K (they save the A building), else all taps in K.
  *
  * Layouts. src comes in nCx4c (the src_layout hook; nCx16c when the tap rows pack whole
  * 16-channel blocks of a group): 4 elements per pixel and channel block. run first packs each
@@ -70,7 +69,6 @@
 #include "kernels/amx_config.h"
 #include "kernels/conv/amx_epi.h"
 #include "kernels/impl.h"
-#include "kernels/plan.h"
 
 enum { ROWB = 64, BT = 1024, PIX = 32, IC_MAX = 64 };
 
@@ -143,7 +141,16 @@ static int pick(const cnb_problem *p)
     if (f == MODE_FOLD && fold_ok) return MODE_FOLD;
     if (f == MODE_ROWS) return MODE_ROWS;
     if (f == MODE_PITCH && pitch_ok) return MODE_PITCH;
-    if (fold_ok && c->ic < 16) return MODE_FOLD;
+    if (fold_ok && c->ic < 16) {
+        /* Few channels: the tap rows only where they need no more K steps than all taps in K
+         * (then they save the A rows' building at no cost in tile products); the first layers
+         * (ic = 3: 7 tap rows of one step against 5 steps, bf16 7×7) keep all taps in K. From
+         * 16 channels on, a tap row fills most of its K steps: the tap rows. */
+        const int es = cnb_dt_size(p->dt.src), ks = ROWB / es;
+        const int fold_steps = (c->kd * c->kh * c->kw * c->ic + ks - 1) / ks;
+        const int tr_steps = c->kd * c->kh * ((c->kw * c->ic + ks - 1) / ks);
+        if (tr_steps > fold_steps) return MODE_FOLD;
+    }
     return pitch ? MODE_PITCH : MODE_ROWS;
 }
 
@@ -287,12 +294,13 @@ static int prepare_tr(amxf *P, const void *wei)
     }
     /* An oc tile's weights are read once per pixel block, cyclically: when they overflow L1
      * (5/6 of it: the rest for the A rows and C buffers) they come from L2 every time, two B
-     * tiles per 4 tile products. When one oc block's would fit, the blocks run one at a time
-     * (2 × 1 C tiles): each A tile then serves one B tile, but all tiles load from L1. */
+     * tiles per 4 tile products. When one oc block's fit well (2/3 of L1), the blocks run one
+     * at a time (2 × 1 C tiles): each A tile then serves one B tile, but all tiles load from
+     * L1. Between the two, 2 × 2 tiles. */
     {
         const long long l1 = cnb_topo_get()->l1d > 0 ? cnb_topo_get()->l1d : 48 * 1024;
-        const size_t ot_b = (size_t)P->nr * P->rks * 2 * BT, fit = (size_t)(l1 * 5 / 6);
-        P->split = ot_b > fit && ot_b / 2 <= fit;
+        const size_t ot_b = (size_t)P->nr * P->rks * 2 * BT;
+        P->split = ot_b > (size_t)(l1 * 5 / 6) && ot_b / 2 <= (size_t)(l1 * 2 / 3);
     }
     P->nthr = omp_get_max_threads();
     P->thr_bytes = round64(2 * sizeof(pending) + sizeof(trow) * (size_t)P->max_ent);
@@ -845,56 +853,10 @@ static void run(void *state, const cnb_problem *p, const void *src, const void *
     }
 }
 
-typedef struct plan_ctx {
-    amxf *P[2];
-    const cnb_problem *p;
-    const void *src;
-    void *dst;
-} plan_ctx;
-
-static double time_mode(void *ctx, int k)
-{
-    plan_ctx *x = ctx;
-    const double t0 = omp_get_wtime();
-    run(x->P[k], x->p, x->src, NULL, x->dst);
-    return omp_get_wtime() - t0;
-}
-
-/* Few channels (g = 1, ic < 16, no dilation along W), where both ways apply: the rule's (all
- * taps in K: fewer K steps, A rows built) and the tap rows (more K steps, A read from T); the
- * planner times both in prepare, on scratch src and dst (zeros: the time does not depend on the
- * values), and keeps the faster. */
 static void *prepare(const cnb_problem *p, const void *wei)
 {
     if (supports(p) || !wei) return NULL;
-    const int mode = pick(p);
-    const cnb_conv *c = &p->conv;
-    if (mode != MODE_FOLD || cnb_conv_amx_fewic_mode >= 0 || c->dw) return prepare_mode(p, wei, mode);
-    int alt = MODE_ROWS;
-    if (c->sh == 1 && c->sw == 1) {
-        const int wp0 = c->iw + c->pw, wr = c->ow + c->kw - 1, wp = wp0 > wr ? wp0 : wr;
-        const long len = (long)(c->oh - 1) * wp + c->ow;
-        if ((len + 15) / 16 < (long)c->oh * ((c->ow + 15) / 16)) alt = MODE_PITCH;
-    }
-    plan_ctx x = {.P = {prepare_mode(p, wei, MODE_FOLD), prepare_mode(p, wei, alt)}, .p = p};
-    if (!x.P[0] || !x.P[1]) {
-        release(x.P[1]);
-        return x.P[0];
-    }
-    const size_t es = (size_t)cnb_dt_size(p->dt.src), ed = (size_t)cnb_dt_size(p->dt.dst);
-    const size_t src_b = (size_t)c->mb * ((c->ic + 3) / 4) * 4 * c->id * c->ih * c->iw * es;
-    const size_t dst_b = (size_t)c->mb * ((c->oc + 15) / 16) * 16 * c->od * c->oh * c->ow * ed;
-    void *src = calloc(1, src_b), *dst = calloc(1, dst_b);
-    int k = 0;
-    if (src && dst) {
-        x.src = src, x.dst = dst;
-        const char *names[2] = {"all-taps-in-K", "tap-rows"};
-        k = cnb_plan_choose("conv/amx_fewic", p, omp_get_max_threads(), 2, names, time_mode, &x, NULL);
-    }
-    free(src);
-    free(dst);
-    release(x.P[!k]);
-    return x.P[k];
+    return prepare_mode(p, wei, pick(p));
 }
 
 static const char *kernel_name(void *state)
