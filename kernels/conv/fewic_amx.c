@@ -207,6 +207,9 @@ static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
 
 typedef struct pending {
     int32_t buf[4][256] __attribute__((aligned(64)));
+    /* cnb_amx_epi_rows reads a tile's rows in groups of 2 or 4 (the narrowing packs): up to 3
+     * rows past the last it converts, which the tap rows' runs may start anywhere in a tile */
+    int32_t slack[3][16];
     int valid, na, nb, ob0;
     int64_t q0, dst_img;   /* fold: the block's first pixel of the plane */
     int od, tq[2];         /* tap rows: the output plane, and its tiles' first positions in the
