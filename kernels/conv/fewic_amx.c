@@ -1,40 +1,61 @@
 /* conv/amx_fewic: bf16 × bf16 (f32 or bf16 out) and u8 × s8 (s32 or requantized u8/s8 out)
- * convolution on AMX tiles for layers with few input channels (first layers: ic = 3), with every
- * tap of the kernel folded into K.
+ * convolution on AMX tiles for layers with few input channels per group (1 .. 64): first
+ * layers (ic = 3) and the small-channel 5×5 layers, where a K step per tap and 64-byte channel
+ * block (conv/amx_direct) would leave much of K zero. Two ways:
  *
- * Why. With 3 input channels, a tile product over one tap (or over the kw taps of one row, as
- * conv/amx_direct's few-ic path does) leaves most of the 32 bf16 pairs / 64 u8 quads of K zero.
- * Here K runs over (kd, kh, kw, ic) of the whole kernel, padded only once at its end to a whole
- * number of K steps (32 bf16 / 64 u8 elements): 7×7×3 = 147 → 160, 3×3×3 = 27 → 32.
+ * All taps in K (g = 1). K runs over (kd, kh, kw, ic) of the whole kernel, padded only once at
+ * its end to a whole number of K steps (32 bf16 / 64 u8 elements): 7×7×3 = 147 → 160. The A
+ * rows are built (below).
  *
- * Layouts. src comes in nCx4c (the src_layout hook): 4 elements per pixel and channel block. run
- * first packs each input row tight, ic elements per pixel, into T (per image, allocated in
- * prepare): T's columns are the input's shifted by pw, and the columns left and right of the row
- * (the horizontal padding, and what the last pixels' taps read past it) are zero, written once in
- * prepare and never touched by run. A row in the vertical (or depth) padding reads a zero row.
+ * Tap rows. K runs over (kw, ic) of one tap row (kd, kh), padded to whole K steps per row
+ * (5 × 48 = 240 → 256), and the sum over the tap rows. The kw · ic elements that output pixel
+ * ow reads in a tap row are contiguous in T, the input packed tight (ic per group elements per
+ * pixel) with zero borders, at ow · sw · ic: so the A tile of 16 consecutive pixels and one K
+ * step is one tile load straight from T, rows sw · ic elements apart (overlapping), and no A
+ * row is built. The bytes of the last K step past kw · ic are the next pixels' (finite: input
+ * or border zeros) and meet zero weights. Rows mode: tiles along each output row (the last one
+ * a tail, computed and not stored past OW). Padded-pitch mode (stride 1): T's rows are
+ * IW + the padding wide, so output (oh, ow) is position oh · wp + ow of one long row and a tile
+ * spans output rows (positions with ow ≥ OW are computed and not stored), taken where it needs
+ * fewer tiles. T per (image, group, plane) holds every row and column a tile may read, borders
+ * zero (written once in prepare); past its end a zero tail for the last tile.
+ *
+ * Which (pick): dilation along W reads a tap row's taps apart, so all taps in K (g = 1 only);
+ * groups and 16 or more channels: the tap rows; g = 1 with fewer: the tap rows where they need
+ * no more K steps than all taps in K (they save the A building), else all taps in K.
+ *
+ * Layouts. src comes in nCx4c (the src_layout hook; nCx16c when the tap rows pack whole
+ * 16-channel blocks of a group): 4 elements per pixel and channel block. run first packs each
+ * input row tight, ic elements per pixel, into T (all taps in K: per image, the columns
+ * shifted by pw, zero around, a row in the vertical or depth padding reads a zero row).
  * dst is nCx16c: an output tile is 16 pixels × one block of 16 channels.
  *
- * A rows. One output pixel is one row of K elements (kb bytes) of a per-thread buffer: for each
- * tap row (kd, kh), the kw·ic elements its taps read are contiguous in T (dilation dw = 0), so
- * they are one copy of kw·ic·es bytes from T to the row at (kd·kh + kh)·kw·ic; with dw > 0, one
- * copy of ic elements per tap. When the used K fits 64 bytes (3×3 × 3 channels), the tap rows are
- * merged in one register and stored once; otherwise whole-vector copies, the last one masked
- * (build_a). The elements from taps·ic to K are zero. Pixels run over the whole image plane
- * (od, oh, ow flattened), so tiles span output rows and only the plane's last tile has a tail; a
- * tail tile's rows past the plane are computed from stale rows and never stored. The rows are
- * double-buffered: a block's are built while the previous block's tile products run.
+ * A rows (all taps in K). One output pixel is one row of K elements (kb bytes) of a per-thread
+ * buffer: for each tap row (kd, kh), the kw·ic elements its taps read are contiguous in T
+ * (dilation dw = 0), so they are one copy of kw·ic·es bytes from T to the row at
+ * (kd·kh + kh)·kw·ic; with dw > 0, one copy of ic elements per tap. When the used K fits 64 bytes
+ * (3×3 × 3 channels), the tap rows are merged in one register and stored once; otherwise
+ * whole-vector copies, the last one masked (build_a). The elements from taps·ic to K are zero.
+ * Pixels run over the whole image plane (od, oh, ow flattened), so tiles span output rows and
+ * only the plane's last tile has a tail; a tail tile's rows past the plane are computed from
+ * stale rows and never stored. The rows are double-buffered: a block's are built while the
+ * previous block's tile products run.
  *
  * Tiles (8 of 16 rows × 64 bytes):
  *   tmm0..3  C: 2 × 2 tiles: pixel tiles 0/1 × oc blocks 0/1 (16 × 16 f32 / int32 each)
- *   tmm4, 5  A: 16 pixels' rows, one K step (row stride Kb)
+ *   tmm4, 5  A: 16 pixels' rows, one K step
  *   tmm6, 7  B: that K step's weights for oc block 0/1, VNNI-packed in prepare
+ * Tap rows whose oc tile's weights overflow L1 run one oc block at a time (2 × 1 C tiles).
  *
- * Weights (prepare): [oc block][K step][16 K groups][16 oc][g] (1 KiB per B tile), zero for
- * K ≥ taps·ic and for the padding output channels (whose sums are then 0, the zero the nCx16c
+ * Weights (prepare), all taps in K: [oc block][K step][16 K groups][16 oc][g] (1 KiB per B
+ * tile); tap rows: per oc tile (32 channels), for each group its channels belong to, tap row and
+ * K step, the B tiles of its two oc blocks. Zero for K past the used elements, for channels of
+ * other groups and for the padding output channels (whose sums are then 0, the zero the nCx16c
  * padding must hold). The epilogue: kernels/conv/amx_epi.h.
  *
- * Threads: the T fill over input rows, then tasks of consecutive 32-pixel blocks of one image;
- * every output is written by one task, in one fixed order. */
+ * Threads: the T fill over input rows, then tasks of consecutive pixel blocks of one image (tap
+ * rows: of one output plane; one task per plane on one thread); every output is written by one
+ * task, in one fixed order. */
 #include <immintrin.h>
 #include <omp.h>
 #include <stdint.h>
@@ -44,17 +65,32 @@
 
 #include "kernels/conv_lowp.h"
 #include "kernels/gemm/lowp_avx512.h"
+#include "arch/topo.h"
 #include "kernels/amx_config.h"
 #include "kernels/conv/amx_epi.h"
 #include "kernels/impl.h"
 
-enum { ROWB = 64, BT = 1024, PIX = 32, IC_MAX = 15 };
+enum { ROWB = 64, BT = 1024, PIX = 32, IC_MAX = 64 };
+
+/* How a layer runs: every tap in K with the A rows built (fold), or K per tap row with the A
+ * tiles read from T (tap rows), the tiles along each output row (rows) or across rows at T's
+ * pitch (pitch). */
+enum { MODE_FOLD, MODE_ROWS, MODE_PITCH };
+static const char *const mode_names[] = {"all taps in K", "tap rows", "tap rows, padded pitch"};
+
+/* Tests: −1 the rule of pick(); MODE_FOLD / MODE_ROWS / MODE_PITCH force that mode where it
+ * applies (fold: g = 1; pitch: stride 1; the tap rows: no dilation along W), else the rule's.
+ * Read by src_layout and prepare. */
+int cnb_conv_amx_fewic_mode = -1;
 
 typedef struct amxf {
     cnb_conv c;
     cnb_lowp_state epi;
     int ekind;             /* CNB_AMX_EPI_*: the epilogue's conversion (amx_epi.h) */
     int es;                /* bytes per src element */
+    int mode;              /* MODE_* */
+    int icg, ocg;          /* channels per group */
+    int sblk;              /* channels per block of src (its layout: nCx4c or nCx16c) */
     int taps, n_ocb, n_ot;
     int kk;                /* elements of K used: taps · ic */
     int nks;               /* K steps: ⌈kk / (64 / es)⌉ */
@@ -68,29 +104,75 @@ typedef struct amxf {
     unsigned char *tmem, *zmem;   /* their allocations, 64 bytes before each (build_a) */
     int one;               /* dw = 0 and the used K fits one 64-byte chunk: rows in a register */
     __mmask64 mr[64];      /* one: the bytes of tap row r in the chunk */
-    unsigned char *w;      /* [n_ocb][nks][BT] */
+    unsigned char *w;      /* fold: [n_ocb][nks][BT]; tap rows: per oc tile (woff) */
+    /* Tap rows (MODE_ROWS, MODE_PITCH). */
+    int nr;                /* tap rows: kd · kh */
+    int rks;               /* K steps per tap row: ⌈kw · icg · es / 64⌉ */
+    int dp, hp, wp;        /* planes, rows and columns of T per (image, group), borders included */
+    int vp;                /* output pixels per output row in the tile order: wp (pitch) or OW
+                            * rounded up to 16 (rows) */
+    int tiles;             /* 16-pixel tiles per output plane */
+    size_t pb;             /* bytes per pixel of T: icg · es */
+    int *glo, *ngr;        /* [n_ot] an oc tile's first group and its number of groups */
+    size_t *woff;          /* [n_ot + 1] byte offset of an oc tile's weights */
+    int max_ent;           /* the most tap-row entries of one oc tile: max ngr · nr */
+    int split;             /* 1: one oc block at a time (2 × 1 C tiles), its B tiles within L1 */
     int nthr;
     size_t thr_bytes;      /* per thread: A rows of a block, then two pending blocks, then the
                             * tap rows' base pointers */
     unsigned char *thr;
-    char name[64];
+    char name[80];
 } amxf;
+
+/* The mode a problem runs in (lowp-supported, ic per group ≤ IC_MAX, not refused below). */
+static int pick(const cnb_problem *p)
+{
+    const cnb_conv *c = &p->conv;
+    const int f = cnb_conv_amx_fewic_mode;
+    if (c->dw) return MODE_FOLD;   /* the tap rows need a tap row's elements contiguous */
+    const int fold_ok = c->g == 1;
+    int pitch_ok = c->sh == 1 && c->sw == 1, pitch = 0;
+    if (pitch_ok) {
+        /* Padded pitch where it needs fewer tiles than rows of their own. */
+        const int wp0 = c->iw + c->pw, wr = c->ow + c->kw - 1, wp = wp0 > wr ? wp0 : wr;
+        const long len = (long)(c->oh - 1) * wp + c->ow;
+        pitch = (len + 15) / 16 < (long)c->oh * ((c->ow + 15) / 16);
+    }
+    if (f == MODE_FOLD && fold_ok) return MODE_FOLD;
+    if (f == MODE_ROWS) return MODE_ROWS;
+    if (f == MODE_PITCH && pitch_ok) return MODE_PITCH;
+    if (fold_ok && c->ic < 16) {
+        /* Few channels: the tap rows only where they need no more K steps than all taps in K
+         * (then they save the A rows' building at no cost in tile products); the first layers
+         * (ic = 3: 7 tap rows of one step against 5 steps, bf16 7×7) keep all taps in K. From
+         * 16 channels on, a tap row fills most of its K steps: the tap rows. */
+        const int es = cnb_dt_size(p->dt.src), ks = ROWB / es;
+        const int fold_steps = (c->kd * c->kh * c->kw * c->ic + ks - 1) / ks;
+        const int tr_steps = c->kd * c->kh * ((c->kw * c->ic + ks - 1) / ks);
+        if (tr_steps > fold_steps) return MODE_FOLD;
+    }
+    return pitch ? MODE_PITCH : MODE_ROWS;
+}
 
 static const char *supports(const cnb_problem *p)
 {
     const char *why = cnb_conv_lowp_supports(p);
     if (why) return why;
     const cnb_conv *c = &p->conv;
-    if (c->g != 1) return "groups: this path takes g = 1 only";
-    if (c->ic > IC_MAX)
-        return "16 or more input channels: K fills without folding the taps in (conv/amx_direct)";
+    if (c->g > 1 && c->g == c->ic && c->g == c->oc)
+        return "depthwise: one input channel per group leaves K almost empty (the AVX-512 depthwise kernels run it)";
+    if (c->ic / c->g > IC_MAX)
+        return "more than 64 input channels per group: K fills without folding the taps in (conv/amx_direct)";
+    if (c->g > 1 && c->dw)
+        return "groups with dilation along W: a tap row's elements are not contiguous";
     return NULL;
 }
 
+/* nCx16c when the tap rows pack whole 16-channel blocks of a group, else nCx4c. */
 static cnb_layout src_layout(const cnb_problem *p)
 {
-    (void)p;
-    return CNB_LAYOUT_NCX4C;
+    const cnb_conv *c = &p->conv;
+    return pick(p) != MODE_FOLD && (c->ic / c->g) % 16 == 0 ? CNB_LAYOUT_NCX16C : CNB_LAYOUT_NCX4C;
 }
 
 static void release(void *state)
@@ -100,6 +182,9 @@ static void release(void *state)
     free(P->tmem);
     free(P->zmem);
     free(P->w);
+    free(P->glo);
+    free(P->ngr);
+    free(P->woff);
     free(P->thr);
     free(P);
 }
@@ -122,17 +207,116 @@ static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
 
 typedef struct pending {
     int32_t buf[4][256] __attribute__((aligned(64)));
+    /* cnb_amx_epi_rows reads a tile's rows in groups of 2 or 4 (the narrowing packs): up to 3
+     * rows past the last it converts, which the tap rows' runs may start anywhere in a tile */
+    int32_t slack[3][16];
     int valid, na, nb, ob0;
-    int64_t q0, dst_img;
+    int64_t q0, dst_img;   /* fold: the block's first pixel of the plane */
+    int od, tq[2];         /* tap rows: the output plane, and its tiles' first positions in the
+                            * tile order (q = oh · vp + ow) */
 } pending;
+
+/* Tap rows: one entry of a block's sum: where tile 0 / 1 of the block read that tap row of a
+ * group (K step 0), and its weights (step 0, oc block 0). */
+typedef struct trow {
+    const unsigned char *a[2];
+    const unsigned char *b;
+} trow;
 
 /* A block's rows, and 64 bytes past them: what the last row's whole-vector copies may write
  * (build_a). */
 static size_t a_bytes(const amxf *P) { return round64((size_t)PIX * P->kb) + ROWB; }
 
-static void *prepare(const cnb_problem *p, const void *wei)
+/* Tap rows: T per (image, group) with zero borders, the weights per oc tile, the threads'
+ * slices. Returns 0 when out of memory. */
+static int prepare_tr(amxf *P, const void *wei)
 {
-    if (supports(p) || !wei) return NULL;
+    const cnb_conv *c = &P->c;
+    const int es = P->es, ks = ROWB / es, grp = 4 / es, icg = P->icg, ocg = P->ocg;
+    P->taps = c->kd * c->kh * c->kw;
+    P->nr = c->kd * c->kh;
+    P->rks = (c->kw * icg * es + ROWB - 1) / ROWB;
+    P->n_ocb = (c->oc + 15) / 16;
+    P->n_ot = (P->n_ocb + 1) / 2;
+    P->plane = (int64_t)c->od * c->oh * c->ow;
+    P->pb = (size_t)icg * es;
+    /* T's extent: the input inside its padding, and every position an output's taps reach. */
+    const int d1 = (c->od - 1) * c->sd + (c->kd - 1) * (c->dd + 1) + 1;
+    const int h1 = (c->oh - 1) * c->sh + (c->kh - 1) * (c->dh + 1) + 1;
+    const int w1 = (c->ow - 1) * c->sw + c->kw;
+    P->dp = c->pd + c->id > d1 ? c->pd + c->id : d1;
+    P->hp = c->ph + c->ih > h1 ? c->ph + c->ih : h1;
+    P->wp = c->pw + c->iw > w1 ? c->pw + c->iw : w1;
+    if (P->mode == MODE_PITCH) {
+        P->vp = P->wp;
+        P->tiles = (int)((((int64_t)c->oh - 1) * P->wp + c->ow + 15) / 16);
+    } else {
+        P->vp = (c->ow + 15) / 16 * 16;
+        P->tiles = c->oh * (P->vp / 16);
+    }
+    /* Past the end of T, what the last plane's last tile may read: up to 16 pixels past its
+     * output row's end, then its tap row's K steps. Zero like the borders. */
+    const size_t slack = ((size_t)(P->vp + 16) * c->sw + c->kw) * P->pb + (size_t)(P->rks + 1) * ROWB;
+    const size_t t_bytes = (size_t)c->mb * c->g * P->dp * P->hp * P->wp * P->pb + slack;
+    P->tmem = aligned_alloc(64, round64(t_bytes));
+    if (!P->tmem) return 0;
+    memset(P->tmem, 0, round64(t_bytes));   /* the borders stay zero: run writes inside */
+    P->t = P->tmem;
+    /* Weights: per oc tile, the groups its channels belong to; for each, tap row and K step,
+     * the B tiles of oc blocks 0 and 1: [group][tap row][step][2][BT], zero for K past kw · icg,
+     * for channels of other groups and past OC. Element k of a tap row's K is tap k / icg of
+     * the row, channel k % icg of the group. */
+    P->glo = malloc(sizeof(int) * P->n_ot);
+    P->ngr = malloc(sizeof(int) * P->n_ot);
+    P->woff = malloc(sizeof(size_t) * (P->n_ot + 1));
+    if (!P->glo || !P->ngr || !P->woff) return 0;
+    P->woff[0] = 0;
+    P->max_ent = 0;
+    for (int ot = 0; ot < P->n_ot; ot++) {
+        const int o0 = ot * 32, o1 = (o0 + 32 < c->oc ? o0 + 32 : c->oc) - 1;
+        P->glo[ot] = o0 / ocg;
+        P->ngr[ot] = o1 / ocg - o0 / ocg + 1;
+        if (P->ngr[ot] * P->nr > P->max_ent) P->max_ent = P->ngr[ot] * P->nr;
+        P->woff[ot + 1] = P->woff[ot] + (size_t)P->ngr[ot] * P->nr * P->rks * 2 * BT;
+    }
+    P->w = aligned_alloc(64, P->woff[P->n_ot]);
+    if (!P->w) return 0;
+    memset(P->w, 0, P->woff[P->n_ot]);
+    const unsigned char *wsrc = wei;
+    const int rk = c->kw * icg;
+    for (int oc = 0; oc < c->oc; oc++) {
+        const int ot = oc / 32, r2 = oc / 16 % 2, o = oc % 16, j = oc / ocg - P->glo[ot];
+        for (int r = 0; r < P->nr; r++)
+            for (int k = 0; k < rk; k++) {
+                const int s = k / ks, kin = k % ks;
+                unsigned char *b = P->w + P->woff[ot] + ((((size_t)j * P->nr + r) * P->rks + s) * 2 + r2) * BT;
+                /* goidhw: [oc][ic within the group][kd · kh + kh][kw] */
+                const size_t from = ((size_t)oc * icg + k % icg) * P->taps + (size_t)r * c->kw + k / icg;
+                memcpy(b + ((size_t)(kin / grp) * 16 + o) * 4 + (kin % grp) * es, wsrc + from * es, es);
+            }
+    }
+    /* An oc tile's weights are read once per pixel block, cyclically: when they overflow L1
+     * (5/6 of it: the rest for the A rows and C buffers) they come from L2 every time, two B
+     * tiles per 4 tile products. When one oc block's fit well (2/3 of L1), the blocks run one
+     * at a time (2 × 1 C tiles): each A tile then serves one B tile, but all tiles load from
+     * L1. Between the two, 2 × 2 tiles. */
+    {
+        const long long l1 = cnb_topo_get()->l1d > 0 ? cnb_topo_get()->l1d : 48 * 1024;
+        const size_t ot_b = (size_t)P->nr * P->rks * 2 * BT;
+        P->split = ot_b > (size_t)(l1 * 5 / 6) && ot_b / 2 <= (size_t)(l1 * 2 / 3);
+    }
+    P->nthr = omp_get_max_threads();
+    P->thr_bytes = round64(2 * sizeof(pending) + sizeof(trow) * (size_t)P->max_ent);
+    P->thr = aligned_alloc(64, P->thr_bytes * P->nthr);
+    if (!P->thr) return 0;
+    memset(P->thr, 0, P->thr_bytes * P->nthr);
+    snprintf(P->name, sizeof P->name, "conv/amx_fewic[%s, K%d of %d per row, %s tiles]",
+             mode_names[P->mode], rk, P->rks * ks, P->split ? "2x1" : "2x2");
+    return 1;
+}
+
+static void *prepare_mode(const cnb_problem *p, const void *wei, int mode)
+{
     amxf *P = calloc(1, sizeof *P);
     if (!P) return NULL;
     P->c = p->conv;
@@ -144,6 +328,14 @@ static void *prepare(const cnb_problem *p, const void *wei)
     if (cnb_dt_requantized(&p->dt))
         P->epi.shift = p->dt.dst_scale_log2 - p->dt.src_scale_log2 - p->dt.wei_scale_log2;
     P->ekind = cnb_amx_epi_kind(&P->epi);
+    P->mode = mode;
+    P->icg = c->ic / c->g;
+    P->ocg = c->oc / c->g;
+    P->sblk = cnb_layout_block(src_layout(p));
+    if (P->mode != MODE_FOLD) {
+        if (!prepare_tr(P, wei)) goto fail;
+        return P;
+    }
     const int es = P->es, ks = ROWB / es, grp = 4 / es;
     P->taps = c->kd * c->kh * c->kw;
     P->kk = P->taps * c->ic;
@@ -189,8 +381,8 @@ static void *prepare(const cnb_problem *p, const void *wei)
     P->thr = aligned_alloc(64, P->thr_bytes * P->nthr);
     if (!P->thr) goto fail;
     memset(P->thr, 0, P->thr_bytes * P->nthr);   /* A rows: K's tail is zero from here on */
-    snprintf(P->name, sizeof P->name, "conv/amx_fewic[K%d of %d, 2x2 tiles]", P->kk,
-             P->nks * ks);
+    snprintf(P->name, sizeof P->name, "conv/amx_fewic[%s, K%d of %d, 2x2 tiles]",
+             mode_names[P->mode], P->kk, P->nks * ks);
     return P;
 fail:
     release(P);
@@ -203,16 +395,15 @@ static int team(const amxf *P)
     return t < P->nthr ? t : P->nthr;
 }
 
-/* One input row (n, d, h) from nCx4c into T, at columns pw .. pw + IW − 1. */
-static void fill_row(const amxf *P, const unsigned char *src, int64_t r)
+/* The elements of group gi of one input row (image n, row dh = d · IH + h) from src (nCxBc,
+ * B = P->sblk) tight into t (ic per group elements per pixel, IW pixels). */
+static void pack_row(const amxf *P, const unsigned char *src, int n, int gi, int64_t dh, unsigned char *t)
 {
     const cnb_conv *c = &P->c;
-    const int es = P->es, ic = c->ic, ncb = (ic + 3) / 4;
+    const int es = P->es, ic = P->icg, B = P->sblk, ncb = (c->ic + B - 1) / B;
     const int64_t rows_img = (int64_t)c->id * c->ih;
-    const int64_t n = r / rows_img, dh = r % rows_img;
-    unsigned char *t = P->t + (size_t)r * P->trow + (size_t)c->pw * ic * es;
-    const int64_t blk = rows_img * c->iw * 4;   /* elements per channel block of an image */
-    if (ic == 3 && es == 2) {
+    const int64_t blk = rows_img * c->iw * B;   /* elements per channel block of an image */
+    if (ic == 3 && es == 2 && c->g == 1 && B == 4) {
         /* 8 pixels (32 elements) per step; out element j is pixel j / 3, channel j % 3. */
         const uint16_t *s = (const uint16_t *)src + (n * ncb) * blk + dh * c->iw * 4;
         uint16_t *d = (uint16_t *)t;
@@ -230,7 +421,7 @@ static void fill_row(const amxf *P, const unsigned char *src, int64_t r)
         }
         return;
     }
-    if (ic == 3 && es == 1) {
+    if (ic == 3 && es == 1 && c->g == 1 && B == 4) {
         /* 16 pixels (64 bytes) per step: each 128-bit lane's 4 pixels to 12 bytes, then the
          * lanes' 3 dwords together. */
         const uint8_t *s = (const uint8_t *)src + (n * ncb) * blk + dh * c->iw * 4;
@@ -245,11 +436,50 @@ static void fill_row(const amxf *P, const unsigned char *src, int64_t r)
         }
         return;
     }
-    for (int cc = 0; cc < ic; cc++) {
-        const unsigned char *s = src + ((n * ncb + cc / 4) * blk + dh * c->iw * 4 + cc % 4) * es;
-        for (int w = 0; w < c->iw; w++)
-            memcpy(t + ((size_t)w * ic + cc) * es, s + (size_t)w * 4 * es, es);
+    const int c0 = gi * ic;   /* the group's first channel */
+    if (B == 16 && ic % 16 == 0) {
+        /* whole blocks: 16 elements (32 or 16 bytes) of a pixel at a time */
+        for (int j = 0; j < ic / 16; j++) {
+            const unsigned char *s = src + (((int64_t)n * ncb + c0 / 16 + j) * blk + dh * c->iw * 16) * es;
+            unsigned char *d = t + (size_t)j * 16 * es;
+            if (ic == 16)
+                memcpy(d, s, (size_t)c->iw * 16 * es);
+            else if (es == 2)
+                for (int w = 0; w < c->iw; w++)
+                    _mm256_storeu_si256((__m256i *)(d + (size_t)w * ic * 2),
+                                        _mm256_loadu_si256((const __m256i *)(s + (size_t)w * 32)));
+            else
+                for (int w = 0; w < c->iw; w++)
+                    _mm_storeu_si128((__m128i *)(d + (size_t)w * ic), _mm_loadu_si128((const __m128i *)(s + (size_t)w * 16)));
+        }
+        return;
     }
+    if (B == 4 && ic % 4 == 0) {
+        for (int j = 0; j < ic / 4; j++) {
+            const unsigned char *s = src + (((int64_t)n * ncb + c0 / 4 + j) * blk + dh * c->iw * 4) * es;
+            unsigned char *d = t + (size_t)j * 4 * es;
+            if (es == 2)
+                for (int w = 0; w < c->iw; w++) memcpy(d + (size_t)w * ic * 2, s + (size_t)w * 8, 8);
+            else
+                for (int w = 0; w < c->iw; w++) memcpy(d + (size_t)w * ic, s + (size_t)w * 4, 4);
+        }
+        return;
+    }
+    for (int cc = 0; cc < ic; cc++) {
+        const int ch = c0 + cc;
+        const unsigned char *s = src + (((int64_t)n * ncb + ch / B) * blk + dh * c->iw * B + ch % B) * es;
+        for (int w = 0; w < c->iw; w++)
+            memcpy(t + ((size_t)w * ic + cc) * es, s + (size_t)w * B * es, es);
+    }
+}
+
+/* Fold: one input row (n, d, h) into T, at columns pw .. pw + IW − 1. */
+static void fill_row(const amxf *P, const unsigned char *src, int64_t r)
+{
+    const cnb_conv *c = &P->c;
+    const int64_t rows_img = (int64_t)c->id * c->ih;
+    pack_row(P, src, (int)(r / rows_img), 0, r % rows_img,
+             P->t + (size_t)r * P->trow + (size_t)c->pw * c->ic * P->es);
 }
 
 /* The A rows of pixels q0 .. q0 + np − 1 of image n into a (row i at i · kb). */
@@ -380,10 +610,192 @@ static void epilogue(const amxf *P, pending *q, void *dst)
     }
 }
 
+/* Tap rows: C tiles (na × nb of 2 × 2) += A · B over the entries, rks K steps each; A rows are
+ * astride apart in T (overlapping: a pixel's tap row starts sw · icg elements after the
+ * previous pixel's). */
+static inline __attribute__((always_inline)) void kern_tr(const int na, const int nb, const int bf,
+                                                          const trow *e, int ne, int rks,
+                                                          size_t astride)
+{
+    for (int r = 0; r < ne; r++) {
+        const unsigned char *a0 = e[r].a[0], *a1 = e[r].a[1], *b = e[r].b;
+        for (int s = 0; s < rks; s++, b += 2 * BT) {
+            _tile_loadd(4, a0 + s * ROWB, astride);
+            if (na == 2) _tile_loadd(5, a1 + s * ROWB, astride);
+            _tile_loadd(6, b, ROWB);
+            if (nb == 2) _tile_loadd(7, b + BT, ROWB);
+            if (bf) {
+                _tile_dpbf16ps(0, 4, 6);
+                if (nb == 2) _tile_dpbf16ps(1, 4, 7);
+                if (na == 2) _tile_dpbf16ps(2, 5, 6);
+                if (na == 2 && nb == 2) _tile_dpbf16ps(3, 5, 7);
+            } else {
+                _tile_dpbusd(0, 4, 6);
+                if (nb == 2) _tile_dpbusd(1, 4, 7);
+                if (na == 2) _tile_dpbusd(2, 5, 6);
+                if (na == 2 && nb == 2) _tile_dpbusd(3, 5, 7);
+            }
+        }
+    }
+}
+
+static void kern_tr_any(int na, int nb, int bf, const trow *e, int ne, int rks, size_t astride)
+{
+    switch ((bf << 2) | ((na - 1) << 1) | (nb - 1)) {
+    case 0: kern_tr(1, 1, 0, e, ne, rks, astride); break;
+    case 1: kern_tr(1, 2, 0, e, ne, rks, astride); break;
+    case 2: kern_tr(2, 1, 0, e, ne, rks, astride); break;
+    case 3: kern_tr(2, 2, 0, e, ne, rks, astride); break;
+    case 4: kern_tr(1, 1, 1, e, ne, rks, astride); break;
+    case 5: kern_tr(1, 2, 1, e, ne, rks, astride); break;
+    case 6: kern_tr(2, 1, 1, e, ne, rks, astride); break;
+    default: kern_tr(2, 2, 1, e, ne, rks, astride); break;
+    }
+}
+
+/* Tap rows: the epilogue of a waiting block, the runs of each tile's positions with ow < OW
+ * and oh < OH (each run contiguous in dst). */
+static void epilogue_tr(const amxf *P, pending *q, void *dst)
+{
+    if (!q->valid) return;
+    q->valid = 0;
+    const cnb_conv *c = &P->c;
+    for (int t = 0; t < 4; t++) {
+        const int ta = t >> 1, tb = t & 1;
+        if (ta >= q->na || tb >= q->nb) continue;
+        const int64_t cbase = q->dst_img + (q->ob0 + tb) * P->plane * 16;
+        for (int i = 0; i < 16;) {
+            const int pos = q->tq[ta] + i, oh = pos / P->vp, ow = pos % P->vp;
+            if (oh >= c->oh) break;
+            if (ow >= c->ow) {
+                i += P->vp - ow;
+                continue;
+            }
+            const int run = c->ow - ow < 16 - i ? c->ow - ow : 16 - i;
+            cnb_amx_epi_rows(P->ekind, &P->epi, q->buf[t] + i * 16, dst,
+                             cbase + (((int64_t)q->od * c->oh + oh) * c->ow + ow) * 16, run);
+            i += run;
+        }
+    }
+}
+
+/* Tap rows: each input row of each group inside T's borders. */
+static void fill_tr(const amxf *P, const unsigned char *src)
+{
+    const cnb_conv *c = &P->c;
+    const int64_t rows = (int64_t)c->mb * c->g * c->id * c->ih;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        const int h = (int)(r % c->ih), d = (int)(r / c->ih % c->id);
+        const int64_t ng = r / ((int64_t)c->id * c->ih);   /* n · g + group */
+        unsigned char *t = P->t + ((((size_t)ng * P->dp + d + c->pd) * P->hp + h + c->ph) * P->wp + c->pw) * P->pb;
+        pack_row(P, src, (int)(ng / c->g), (int)(ng % c->g), (int64_t)d * c->ih + h, t);
+    }
+}
+
+static void run_tr(const amxf *P, const void *src, void *dst)
+{
+    const cnb_conv *c = &P->c;
+    const int nth = team(P);
+    const int64_t planes = (int64_t)c->mb * c->od;
+    const int nblk = (P->tiles + 1) / 2;
+    /* Tasks: runs of consecutive blocks of one output plane; one run per plane on one thread
+     * (every oc tile's weights then serve the whole plane), else enough runs for the threads. */
+    int n_run = 1;
+    if (nth > 1) {
+        const int64_t want = (8 * nth + planes - 1) / planes;
+        n_run = want > nblk ? nblk : (int)want;
+    }
+    const int per = (nblk + n_run - 1) / n_run;
+    n_run = (nblk + per - 1) / per;
+    const int64_t tasks = planes * n_run;
+    const int bf = P->es == 2;
+    const int64_t dst_img = (int64_t)P->n_ocb * P->plane * 16;
+    const size_t astride = (size_t)c->sw * P->pb, rowb = (size_t)P->wp * P->pb;
+    const size_t planeb = (size_t)P->hp * rowb, groupb = (size_t)P->dp * planeb;
+#pragma omp parallel num_threads(nth)
+    {
+        fill_tr(P, src);   /* ends with the barrier of its omp for */
+        unsigned char *mine = P->thr + (size_t)omp_get_thread_num() * P->thr_bytes;
+        pending *pq = (pending *)mine;
+        trow *ent = (trow *)(pq + 2);
+        int cur = 0;
+        pq[0].valid = pq[1].valid = 0;
+        _tile_loadconfig(&cnb_amx_config_16x64);
+#pragma omp for schedule(static)
+        for (int64_t task = 0; task < tasks; task++) {
+            const int64_t pl = task / n_run;
+            const int n = (int)(pl / c->od), od = (int)(pl % c->od);
+            const int b0 = (int)(task % n_run) * per, b1 = b0 + per < nblk ? b0 + per : nblk;
+            for (int u = 0; u < P->n_ot << P->split; u++) {
+                const int ot = u >> P->split, sub = u & P->split;
+                if (2 * ot + sub >= P->n_ocb) continue;
+                const int nb = P->split ? 1 : 2 * ot + 1 < P->n_ocb ? 2 : 1;
+                const unsigned char *wt = P->w + P->woff[ot] + (size_t)sub * BT;
+                const size_t wrow = (size_t)P->rks * 2 * BT;
+                for (int blk = b0; blk < b1; blk++) {
+                    const int na = 2 * blk + 1 < P->tiles ? 2 : 1;
+                    int tq[2], ih0[2];
+                    size_t off[2];
+                    for (int a = 0; a < 2; a++) {
+                        const int i = 2 * blk + (a < na ? a : 0);
+                        tq[a] = 16 * i;
+                        const int oh = tq[a] / P->vp, ow = tq[a] % P->vp;
+                        off[a] = ((size_t)oh * c->sh * P->wp + (size_t)ow * c->sw) * P->pb;
+                        ih0[a] = oh * c->sh - c->ph;   /* input row of tap row kh = 0 */
+                    }
+                    int ne = 0;
+                    for (int j = 0; j < P->ngr[ot]; j++) {
+                        const unsigned char *tg = P->t + ((size_t)n * c->g + P->glo[ot] + j) * groupb;
+                        for (int kd = 0; kd < c->kd; kd++) {
+                            const int id = od * c->sd - c->pd + kd * (c->dd + 1);
+                            if (id < 0 || id >= c->id) continue;   /* a zero plane */
+                            const unsigned char *tp = tg + (size_t)(id + c->pd) * planeb;
+                            for (int kh = 0; kh < c->kh; kh++) {
+                                const int dh = kh * (c->dh + 1);
+                                /* rows: a tap row in the vertical padding for both tiles adds
+                                 * nothing (pitch: a tile spans rows, it always runs) */
+                                if (P->mode == MODE_ROWS) {
+                                    const int i0 = ih0[0] + dh, i1 = ih0[1] + dh;
+                                    if ((i0 < 0 || i0 >= c->ih) && (i1 < 0 || i1 >= c->ih)) continue;
+                                }
+                                trow *e = &ent[ne++];
+                                e->a[0] = tp + (size_t)dh * rowb + off[0];
+                                e->a[1] = tp + (size_t)dh * rowb + off[1];
+                                e->b = wt + ((size_t)j * P->nr + kd * c->kh + kh) * wrow;
+                            }
+                        }
+                    }
+                    _tile_zero(0);
+                    _tile_zero(1);
+                    _tile_zero(2);
+                    _tile_zero(3);
+                    kern_tr_any(na, nb, bf, ent, ne, P->rks, astride);
+                    epilogue_tr(P, &pq[cur ^ 1], dst);
+                    _tile_stored(0, pq[cur].buf[0], ROWB);
+                    if (nb == 2) _tile_stored(1, pq[cur].buf[1], ROWB);
+                    if (na == 2) _tile_stored(2, pq[cur].buf[2], ROWB);
+                    if (na == 2 && nb == 2) _tile_stored(3, pq[cur].buf[3], ROWB);
+                    pending *q = &pq[cur];
+                    q->valid = 1, q->na = na, q->nb = nb, q->ob0 = 2 * ot + sub, q->dst_img = n * dst_img;
+                    q->od = od, q->tq[0] = tq[0], q->tq[1] = tq[1];
+                    cur ^= 1;
+                }
+            }
+        }
+        epilogue_tr(P, &pq[cur ^ 1], dst);
+        _tile_release();
+    }
+}
+
 static void run(void *state, const cnb_problem *p, const void *src, const void *wei, void *dst)
 {
     (void)p, (void)wei;
     const amxf *P = state;
+    if (P->mode != MODE_FOLD) {
+        run_tr(P, src, dst);
+        return;
+    }
     const cnb_conv *c = &P->c;
     const int nth = team(P);
     const int64_t rows = (int64_t)c->mb * c->id * c->ih;
@@ -442,6 +854,12 @@ static void run(void *state, const cnb_problem *p, const void *src, const void *
         epilogue(P, &pq[cur ^ 1], dst);
         _tile_release();
     }
+}
+
+static void *prepare(const cnb_problem *p, const void *wei)
+{
+    if (supports(p) || !wei) return NULL;
+    return prepare_mode(p, wei, pick(p));
 }
 
 static const char *kernel_name(void *state)
