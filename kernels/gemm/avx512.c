@@ -3,7 +3,8 @@
  *
  * Registers (32 zmm): 28 accumulators acc[i][0..1] = C rows 0..13 × columns 0..15 / 16..31,
  * 2 loaded from the packed B micro-panel per k step (b0, b1), 1 broadcast of an A element
- * (vbroadcastss from memory), 1 free. Per k step: 2 loads, 14 broadcasts, 28 FMAs.
+ * (vbroadcastss from memory), 1 free. Per k step: 2 loads, 14 broadcasts, 28 FMAs, and 2
+ * prefetches of the B micro-panel further on.
  * Edge tiles: m < 14 runs a copy of the kernel specialised for m rows (fewer accumulators, no
  * wasted FMAs: M = 1 fully-connected layers use the 1-row copy), n < 32 stores under k-masks,
  * so nothing outside the m×n tile of C is read or written.
@@ -26,6 +27,30 @@ static inline void store_row16(float *c, __m512 acc, __m512 alpha, float beta, _
     _mm512_mask_storeu_ps(c, mask, r);
 }
 
+/* How far ahead the B micro-panel is prefetched into L1, in k steps. Its panel lives in L2 (the
+ * L1 holds the A micro-panel, cache model of driver.c) and streams through at 2 lines a step,
+ * one stream the L1's own prefetcher follows only a line or two ahead; an explicit prefetch a
+ * few hundred cycles ahead covers the L2 latency. Prefetches are hints: reaching past the end
+ * of the panel is harmless. */
+#define B_PREFETCH_STEPS 16
+
+/* One k step of the tile: B's two vectors (B_PREFETCH_STEPS steps ahead prefetched) times each
+ * of the step's `rows` A elements, broadcast. */
+static inline __attribute__((always_inline)) void k_step(const int rows, __m512 acc[MR][2],
+                                                         const float *restrict ap,
+                                                         const float *restrict bp)
+{
+    _mm_prefetch((const char *)(bp + B_PREFETCH_STEPS * NR), _MM_HINT_T0);
+    _mm_prefetch((const char *)(bp + B_PREFETCH_STEPS * NR + 16), _MM_HINT_T0);
+    const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < rows; i++) {
+        const __m512 ai = _mm512_set1_ps(ap[i]);
+        acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+    }
+}
+
 /* The micro-kernel for a fixed number of rows (1..MR, a constant after inlining, so acc stays in
  * registers and only `rows` rows are computed); columns n < NR by k-masks at the store. */
 static inline __attribute__((always_inline)) void tile_rows(const int rows, int n, int k,
@@ -40,20 +65,19 @@ static inline __attribute__((always_inline)) void tile_rows(const int rows, int 
     /* The C tile is prefetched one line per k step during the last 2·rows steps (a hint: never
      * faults, even past the end of C): late enough that the panels streaming meanwhile do not
      * evict it, early enough to arrive before the stores, and a few lines in flight at a time
-     * rather than a burst of 2·rows that fills the L1's miss buffers at the start. */
-    const int kpf = k - 2 * rows;
-    for (int p = 0; p < k; p++) {
-        if (p >= kpf) {
-            const int q = p - kpf;
-            _mm_prefetch((const char *)(c + (q >> 1) * ldc + (q & 1) * (NR - 1)), _MM_HINT_T0);
-        }
-        const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
-#pragma GCC unroll 14
-        for (int i = 0; i < rows; i++) {
-            const __m512 ai = _mm512_set1_ps(ap[i]);
-            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
-        }
+     * rather than a burst of 2·rows that fills the L1's miss buffers at the start. The steps
+     * before run in a loop of their own, without that test in every step. */
+    const int kpf = k > 2 * rows ? k - 2 * rows : 0;
+    int p = 0;
+    for (; p < kpf; p++) {
+        k_step(rows, acc, ap, bp);
+        ap += MR;
+        bp += NR;
+    }
+    for (; p < k; p++) {
+        const int q = p - kpf;
+        _mm_prefetch((const char *)(c + (q >> 1) * ldc + (q & 1) * (NR - 1)), _MM_HINT_T0);
+        k_step(rows, acc, ap, bp);
         ap += MR;
         bp += NR;
     }
