@@ -13,6 +13,8 @@
  *                 them in the vertical padding for some taps
  *   flat 1×1      stride-1 unpadded 1×1 layers as one long row, with a tail tile; strided ones
  *                 over their sampled input pixels (strides in every or one dimension, 3D)
+ *   threads       the layers of every path at 1, 2 and 3 threads: the splits over oc chunks and
+ *                 pixel ranges, uneven ones, and the fills split by rows
  *   groups        whole blocks and oc tiles that straddle groups
  *   padded rows   stride-1 layers over the zero-bordered copy (tiles spanning output rows, junk
  *                 pixels between rows, unequal and negative padding, dilation, kd 1 3D); the
@@ -21,6 +23,7 @@
  *                 the 2- and 4-pixel packed stores
  * and the declines (depthwise, fewer than 16 input channels per group) are checked to decline
  * with a reason. A copy that changes one output element after the real run must be rejected. */
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,6 +138,23 @@ void test_conv_amx(void)
         run_one(m, dts[t], "mb1g4ic32ih8iw8oc32kh3kw3ph1pw1", 1);      /* 8 channels per group */
     }
     cnb_conv_amx_direct_pad = 1;
+    /* Every path at 1, 2 and 3 threads (the team is fixed before prepare, which sizes the
+     * per-thread buffers and the split for it). */
+    static const char *const split_cases[] = {
+        "mb1ic64ih20iw20oc64kh3kw3ph1pw1",            /* padded rows: pixel ranges, fill_pad */
+        "mb1ic64ih14iw14oc48oh7ow7kh1kw1sh2sw2",      /* strided 1×1: fill_sub */
+        "mb1ic32ih24iw24oc64kh1kw1",                  /* flat, K one block */
+        "mb2ic96ih9iw9oc80kh1kw1",                    /* flat, two images */
+        "mb1ic48ih14iw14oc40kh3kw3ph1pw1",            /* one tile per row: row groups */
+        "mb1ic40ih9iw32oc160kh3kw3ph1pw1",            /* rows with border tiles, many oc tiles */
+    };
+    const int saved = omp_get_max_threads();
+    for (int th = 1; th <= 3; th++) {
+        omp_set_num_threads(th);
+        for (size_t t = 0; t < sizeof dts / sizeof *dts; t++)
+            for (size_t i = 0; i < sizeof split_cases / sizeof *split_cases; i++) run_one(m, dts[t], split_cases[i], 0);
+    }
+    omp_set_num_threads(saved);
     printf("  %d conv/amx_direct cases, bit-exact against the reference (or declined as meant)\n", pairs);
 #endif
 }
