@@ -40,7 +40,11 @@
  *
  * Threads: tasks are (oc-tile chunk, image, output row, range of pixel tiles), each output
  * written by one task; chunks keep a task's weights within L2, and the threads split the pixels
- * rather than the oc tiles where that balances as well (split). */
+ * rather than the oc tiles where that balances as well (split).
+ *
+ * Flat 1×1 layers whose K is at most ALT_K input blocks run one pixel tile at a time on two
+ * alternating sets of two C tiles (run_alt), so that a tile's stores overlap the next one's
+ * products. */
 #include <immintrin.h>
 #include <omp.h>
 #include <stdint.h>
@@ -54,7 +58,7 @@
 #include "kernels/conv/amx_epi.h"
 #include "kernels/impl.h"
 
-enum { ROWB = 64, BT = 1024, WCHUNK = 1 << 20 };
+enum { ROWB = 64, BT = 1024, WCHUNK = 1 << 20, ALT_K = 4 };
 
 
 typedef struct amxd {
@@ -79,6 +83,7 @@ typedef struct amxd {
     unsigned char *tbuf;   /* few: the padded tight copy of src (written by run) */
     unsigned char *zeros;  /* what a tile whose input row is in the padding reads */
     int rg;                /* output rows per task: enough pixel tiles to pair them */
+    int alt;               /* flat 1×1 with at most ALT_K input blocks per oc tile: run_alt */
     int *slot;             /* [n_tiles]: buffer slot of a tile, −1 = read src directly */
     int *lo, *hi;          /* [n_ot] input block range of an oc tile */
     size_t *woff;          /* [n_ot + 1] byte offset of an oc tile's weights */
@@ -274,10 +279,14 @@ static void *prepare(const cnb_problem *p, const void *wei)
                     }
                 }
     }
+    P->alt = P->flat && P->taps == 1;
+    for (int ot = 0; ot < P->n_ot; ot++)
+        if (P->hi[ot] - P->lo[ot] > ALT_K) P->alt = 0;
     if (!alloc_threads(P)) goto fail;
     split(P, P->nthr, &P->split_nc, &P->split_nw);
-    snprintf(P->name, sizeof P->name, "conv/amx_direct[%s 2x2 tiles rg%d]",
-             P->sub ? "1x1 strided flat" : P->pad ? "padded rows" : P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
+    snprintf(P->name, sizeof P->name, "conv/amx_direct[%s %s tiles rg%d]",
+             P->sub ? "1x1 strided flat" : P->pad ? "padded rows" : P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows",
+             P->alt ? "2 sets of 1x2" : "2x2", P->rg);
     return P;
 fail:
     release(P);
@@ -494,6 +503,75 @@ static void fill_sub(const amxd *P, const unsigned char *src)
     }
 }
 
+/* Flat 1×1 layers whose K is a few tile steps (alt): the pixel tiles i0 .. i1 − 1 of oc tile ot
+ * one at a time, alternately on two sets of C tiles (tmm0, 1 with A in tmm4; tmm2, 3 with A in
+ * tmm5), each pixel tile's C tiles stored while the next one's products run on the other set,
+ * and its epilogue one pixel tile later (pending, na = 1). With the 2×2 block's four C tiles the
+ * next block's products would wait for the stores, which wait for the block's last products:
+ * when K is short, that latency rather than the products sets the pace. B (tmm6, 7) is loaded
+ * once per oc tile when K is one step, else once per step and pixel tile. */
+static void run_alt(const amxd *P, const int bf, pending *pq, int *cur, const unsigned char *sn,
+                    int64_t in_plane, const unsigned char *buf, size_t slot_bytes, int ot, int i0,
+                    int i1, int64_t dst_img, void *dst)
+{
+    const size_t seg_bytes = (size_t)P->wseg * ROWB;
+    const int nb = 2 * ot + 1 < P->n_ocb ? 2 : 1, nj = P->hi[ot] - P->lo[ot];
+    const unsigned char *wb = P->w + P->woff[ot];
+#define DP(cc, aa, bb) do { if (bf) _tile_dpbf16ps(cc, aa, bb); else _tile_dpbusd(cc, aa, bb); } while (0)
+    if (nj == 1) {
+        _tile_loadd(6, wb, ROWB);
+        if (nb == 2) _tile_loadd(7, wb + BT, ROWB);
+    }
+    for (int i = i0; i <= i1; i++) {
+        const int set = (i - i0) & 1;
+        if (i < i1) {
+            if (!set) {
+                _tile_zero(0);
+                if (nb == 2) _tile_zero(1);
+            } else {
+                _tile_zero(2);
+                if (nb == 2) _tile_zero(3);
+            }
+            /* src, or the task's copy of a tile that would read past the row (the tail) */
+            const int sl = P->slot[i];
+            const unsigned char *a = sl < 0 ? sn + ((int64_t)P->lo[ot] * in_plane + (int64_t)i * 16) * ROWB
+                                            : buf + (size_t)sl * slot_bytes + (size_t)P->lo[ot] * seg_bytes;
+            const ptrdiff_t as = sl < 0 ? (ptrdiff_t)(in_plane * ROWB) : (ptrdiff_t)seg_bytes;
+            for (int j = 0; j < nj; j++, a += as) {
+                if (nj > 1) {
+                    _tile_loadd(6, wb + (size_t)j * 2 * BT, ROWB);
+                    if (nb == 2) _tile_loadd(7, wb + (size_t)j * 2 * BT + BT, ROWB);
+                }
+                if (!set) {
+                    _tile_loadd(4, a, ROWB);
+                    DP(0, 4, 6);
+                    if (nb == 2) DP(1, 4, 7);
+                } else {
+                    _tile_loadd(5, a, ROWB);
+                    DP(2, 5, 6);
+                    if (nb == 2) DP(3, 5, 7);
+                }
+            }
+        }
+        if (i > i0) {   /* pixel tile i − 1, on the other set */
+            pending *q = &pq[*cur];
+            if (set) {
+                _tile_stored(0, q->buf[0], ROWB);
+                if (nb == 2) _tile_stored(1, q->buf[1], ROWB);
+            } else {
+                _tile_stored(2, q->buf[0], ROWB);
+                if (nb == 2) _tile_stored(3, q->buf[1], ROWB);
+            }
+            q->valid = 1, q->na = 1, q->nb = nb, q->ob0 = 2 * ot, q->dst_img = dst_img;
+            q->ow0[0] = q->ow0[1] = (i - 1) * 16;
+            q->pix0[0] = q->pix0[1] = (int64_t)(i - 1) * 16;
+            epilogue(P, &pq[*cur ^ 1], dst);
+            *cur ^= 1;
+        }
+    }
+#undef DP
+}
+
 /* The tasks of run for a team of nth: (oc-tile chunk, row group, range of pixel blocks), chunk
  * outermost, handed out in contiguous runs (schedule static). Each output is written by one task. */
 static void task_of(const amxd *P, int n_wg, int64_t task, int *chunk, int *grp, int *wg)
@@ -650,6 +728,11 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
                         }
                     }
                 }
+            }
+            if (P->alt) {   /* flat: one row, pixel tile i = pixels 16i .. */
+                for (int ot = ot0; ot < ot1; ot++)
+                    run_alt(P, bf, pq, &cur, sn, in_plane, buf, slot_bytes, ot, 2 * b0, 2 * b1 < nt ? 2 * b1 : nt, n * dst_img, dst);
+                continue;
             }
             for (int ot = ot0; ot < ot1; ot++) {
                 const int nb = 2 * ot + 1 < P->n_ocb ? 2 : 1;
