@@ -12,7 +12,11 @@
  *   row pairs     one or an odd number of tiles per row: blocks pair tiles of two rows, one of
  *                 them in the vertical padding for some taps
  *   flat 1×1      stride-1 unpadded 1×1 layers as one long row, with a tail tile; strided ones
- *                 over their sampled input pixels (strides in every or one dimension, 3D)
+ *                 over their sampled input pixels (strides in every or one dimension, 3D); K of
+ *                 one input block, a few (alternating C-tile sets) and more than ALT_K = 4 (2×2
+ *                 blocks), groups
+ *   threads       the layers of every path at 1, 2 and 3 threads: the splits over oc chunks and
+ *                 pixel ranges, uneven ones, and the fills split by rows
  *   groups        whole blocks and oc tiles that straddle groups
  *   padded rows   stride-1 layers over the zero-bordered copy (tiles spanning output rows, junk
  *                 pixels between rows, unequal and negative padding, dilation, kd 1 3D); the
@@ -21,6 +25,7 @@
  *                 the 2- and 4-pixel packed stores
  * and the declines (depthwise, fewer than 16 input channels per group) are checked to decline
  * with a reason. A copy that changes one output element after the real run must be rejected. */
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,6 +112,11 @@ void test_conv_amx(void)
             "mb2ic64ih14iw14oc48oh5ow5kh1kw1sh3sw3",         /* stride 3, right padding −1 */
             "mb1ic40ih6iw14oc33oh6ow7kh1kw1sh1sw2",          /* stride in w only */
             "mb2ic70id5ih6iw8oc20od3oh3ow4kd1kh1kw1sd2sh2sw2",   /* 3D */
+            "mb1ic300ih5iw9oc40kh1kw1",                      /* flat, K past ALT_K */
+            "mb1ic256ih3iw5oc20kh1kw1",                      /* flat, K of ALT_K (u8), 8 (bf16) */
+            "mb1ic16ih4iw4oc16kh1kw1",                       /* flat, one tile, one oc block */
+            "mb1g2ic160ih5iw17oc96kh1kw1",                   /* flat, groups across blocks */
+            "mb1g4ic72ih6iw18oc40kh1kw1",                    /* flat, oc tiles across groups */
             "mb1ic64ih7iw7oc48oh4ow4kh1kw1sh2sw2ph1pw1",     /* strided, padded: rows */
             "mb1ic64ih7iw7oc48kh1kw1ph1pw1",                 /* 1×1 padded: rows */
             "mb1g2ic64ih9iw20oc64kh3kw3ph1pw1",              /* groups of whole blocks */
@@ -135,6 +145,23 @@ void test_conv_amx(void)
         run_one(m, dts[t], "mb1g4ic32ih8iw8oc32kh3kw3ph1pw1", 1);      /* 8 channels per group */
     }
     cnb_conv_amx_direct_pad = 1;
+    /* Every path at 1, 2 and 3 threads (the team is fixed before prepare, which sizes the
+     * per-thread buffers and the split for it). */
+    static const char *const split_cases[] = {
+        "mb1ic64ih20iw20oc64kh3kw3ph1pw1",            /* padded rows: pixel ranges, fill_pad */
+        "mb1ic64ih14iw14oc48oh7ow7kh1kw1sh2sw2",      /* strided 1×1: fill_sub */
+        "mb1ic32ih24iw24oc64kh1kw1",                  /* flat, K one block */
+        "mb2ic96ih9iw9oc80kh1kw1",                    /* flat, two images */
+        "mb1ic48ih14iw14oc40kh3kw3ph1pw1",            /* one tile per row: row groups */
+        "mb1ic40ih9iw32oc160kh3kw3ph1pw1",            /* rows with border tiles, many oc tiles */
+    };
+    const int saved = omp_get_max_threads();
+    for (int th = 1; th <= 3; th++) {
+        omp_set_num_threads(th);
+        for (size_t t = 0; t < sizeof dts / sizeof *dts; t++)
+            for (size_t i = 0; i < sizeof split_cases / sizeof *split_cases; i++) run_one(m, dts[t], split_cases[i], 0);
+    }
+    omp_set_num_threads(saved);
     printf("  %d conv/amx_direct cases, bit-exact against the reference (or declined as meant)\n", pairs);
 #endif
 }
@@ -156,12 +183,15 @@ void test_conv_amx_rejects_broken(void)
     if (!cnb_impl_runnable(&cnb_conv_lowp_direct__amx, NULL)) return;
     cnb_impl broken = cnb_conv_lowp_direct__amx;
     broken.run = broken_run;
-    for (size_t t = 0; t < sizeof dts / sizeof *dts; t++) {
-        char text[CNB_DESC_MAX];
-        snprintf(text, sizeof text, "conv --dt=%s mb1ic20ih7iw9oc24kh3kw3ph1pw1", dts[t]);
-        const int st = cnb_test_conv_status(&broken, text, 7);
-        CHECK(st < 0 || st == CNB_VAL_FAIL, "%s with a changed output passes '%s' (status %d)",
-              broken.name, text, st);
-    }
+    /* a 3×3 layer (2×2 blocks) and a flat 1×1 one (alternating C-tile sets) */
+    static const char *const layers[] = {"mb1ic20ih7iw9oc24kh3kw3ph1pw1", "mb1ic24ih7iw9oc40kh1kw1"};
+    for (size_t t = 0; t < sizeof dts / sizeof *dts; t++)
+        for (size_t l = 0; l < sizeof layers / sizeof *layers; l++) {
+            char text[CNB_DESC_MAX];
+            snprintf(text, sizeof text, "conv --dt=%s %s", dts[t], layers[l]);
+            const int st = cnb_test_conv_status(&broken, text, 7);
+            CHECK(st < 0 || st == CNB_VAL_FAIL, "%s with a changed output passes '%s' (status %d)",
+                  broken.name, text, st);
+        }
 #endif
 }

@@ -39,7 +39,12 @@
  * the nCx16c padding must hold. The epilogue: kernels/conv/amx_epi.h.
  *
  * Threads: tasks are (oc-tile chunk, image, output row, range of pixel tiles), each output
- * written by one task; chunks keep a task's weights within L2. */
+ * written by one task; chunks keep a task's weights within L2, and the threads split the pixels
+ * rather than the oc tiles where that balances as well (split).
+ *
+ * Flat 1×1 layers whose K is at most ALT_K input blocks run one pixel tile at a time on two
+ * alternating sets of two C tiles (run_alt), so that a tile's stores overlap the next one's
+ * products. */
 #include <immintrin.h>
 #include <omp.h>
 #include <stdint.h>
@@ -53,7 +58,7 @@
 #include "kernels/conv/amx_epi.h"
 #include "kernels/impl.h"
 
-enum { ROWB = 64, BT = 1024, WCHUNK = 1 << 20 };
+enum { ROWB = 64, BT = 1024, WCHUNK = 1 << 20, ALT_K = 4 };
 
 
 typedef struct amxd {
@@ -78,6 +83,7 @@ typedef struct amxd {
     unsigned char *tbuf;   /* few: the padded tight copy of src (written by run) */
     unsigned char *zeros;  /* what a tile whose input row is in the padding reads */
     int rg;                /* output rows per task: enough pixel tiles to pair them */
+    int alt;               /* flat 1×1 with at most ALT_K input blocks per oc tile: run_alt */
     int *slot;             /* [n_tiles]: buffer slot of a tile, −1 = read src directly */
     int *lo, *hi;          /* [n_ot] input block range of an oc tile */
     size_t *woff;          /* [n_ot + 1] byte offset of an oc tile's weights */
@@ -85,6 +91,7 @@ typedef struct amxd {
     /* Per-thread buffers, allocated in prepare (never in the timed run), one slice per thread of
      * the largest team run may get: run caps its team to nthr. */
     int nthr;
+    int split_nc, split_nw;   /* run's split for a team of nthr (split) */
     size_t thr_bytes;      /* bytes per thread's slice of thr (64-byte multiple) */
     unsigned char *thr;    /* [nthr] x (border tile slots | few: tight row), then rows, pending */
     char name[64];
@@ -144,6 +151,7 @@ static int is_sub(const cnb_conv *c)
 int cnb_conv_amx_direct_pad = 1;
 
 static int alloc_threads(amxd *P);
+static void split(const amxd *P, int nth, int *nc, int *nw);
 
 static void *prepare(const cnb_problem *p, const void *wei)
 {
@@ -271,9 +279,14 @@ static void *prepare(const cnb_problem *p, const void *wei)
                     }
                 }
     }
+    P->alt = P->flat && P->taps == 1;
+    for (int ot = 0; ot < P->n_ot; ot++)
+        if (P->hi[ot] - P->lo[ot] > ALT_K) P->alt = 0;
     if (!alloc_threads(P)) goto fail;
-    snprintf(P->name, sizeof P->name, "conv/amx_direct[%s 2x2 tiles rg%d]",
-             P->sub ? "1x1 strided flat" : P->pad ? "padded rows" : P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows", P->rg);
+    split(P, P->nthr, &P->split_nc, &P->split_nw);
+    snprintf(P->name, sizeof P->name, "conv/amx_direct[%s %s tiles rg%d]",
+             P->sub ? "1x1 strided flat" : P->pad ? "padded rows" : P->flat ? "1x1 flat" : P->few ? "few-ic kw-in-K" : "rows",
+             P->alt ? "2 sets of 1x2" : "2x2", P->rg);
     return P;
 fail:
     release(P);
@@ -422,20 +435,23 @@ static void epilogue(const amxd *P, pending *q, void *dst)
     }
 }
 
-/* Padded rows: the input inside pbuf's zero borders (each plane row at pw, rows from ph). */
+/* Padded rows: the input inside pbuf's zero borders (each plane row at pw, rows from ph). The
+ * threads split the rows (all input blocks of a row to one thread), as run's pixel ranges do. */
 static void fill_pad(const amxd *P, const unsigned char *src)
 {
     const cnb_conv *u = &P->u;
     const int ih = u->ih < P->hp - u->ph ? u->ih : P->hp - u->ph;   /* rows below hp are never read */
     const int iw = u->iw < P->wp - u->pw ? u->iw : P->wp - u->pw;
-    const int rows = u->mb * P->n_icb * u->id * ih;
+    const int rows = u->mb * u->id * ih;
 #pragma omp parallel for schedule(static) num_threads(team(P))
     for (int r = 0; r < rows; r++) {
-        const int64_t plane = r / ih;   /* (n, icb, id) */
-        const int y = r % ih;
-        const unsigned char *s = src + (plane * u->ih + y) * (int64_t)u->iw * ROWB;
-        unsigned char *d = P->pbuf + ((plane * P->hp + y + u->ph) * P->wp + u->pw) * ROWB;
-        memcpy(d, s, (size_t)iw * ROWB);
+        const int n = r / (u->id * ih), z = r / ih % u->id, y = r % ih;
+        for (int j = 0; j < P->n_icb; j++) {
+            const int64_t plane = ((int64_t)n * P->n_icb + j) * u->id + z;   /* (n, icb, id) */
+            const unsigned char *s = src + (plane * u->ih + y) * (int64_t)u->iw * ROWB;
+            unsigned char *d = P->pbuf + ((plane * P->hp + y + u->ph) * P->wp + u->pw) * ROWB;
+            memcpy(d, s, (size_t)iw * ROWB);
+        }
     }
 }
 
@@ -466,21 +482,174 @@ static void fill_few(const amxd *P, const unsigned char *src)
     }
 }
 
-/* Strided 1×1: the input pixels the layer reads, in output order (sbuf). */
+/* Strided 1×1: the input pixels the layer reads, in output order (sbuf). The threads split the
+ * output rows (all input blocks of a row to one thread), as run's pixel ranges do. */
 static void fill_sub(const amxd *P, const unsigned char *src)
 {
     const cnb_conv *u = &P->u;
     const int64_t in_plane = (int64_t)u->id * u->ih * u->iw, out_plane = (int64_t)P->c.iw;
-    const int rows = u->mb * P->n_icb * u->od * u->oh;
+    const int rows = u->mb * u->od * u->oh;
 #pragma omp parallel for schedule(static) num_threads(team(P))
     for (int r = 0; r < rows; r++) {
-        const int nj = r / (u->od * u->oh), dh = r % (u->od * u->oh);
+        const int n = r / (u->od * u->oh), dh = r % (u->od * u->oh);
         const int od = dh / u->oh, oh = dh % u->oh;
-        const unsigned char *s = src + (nj * in_plane + ((int64_t)od * u->sd * u->ih + (int64_t)oh * u->sh) * u->iw) * ROWB;
-        unsigned char *d = P->sbuf + (nj * out_plane + (int64_t)dh * u->ow) * ROWB;
-        for (int ow = 0; ow < u->ow; ow++)
-            _mm512_store_si512(d + (size_t)ow * ROWB, _mm512_loadu_si512(s + (size_t)ow * u->sw * ROWB));
+        for (int j = 0; j < P->n_icb; j++) {
+            const int64_t nj = (int64_t)n * P->n_icb + j;
+            const unsigned char *s = src + (nj * in_plane + ((int64_t)od * u->sd * u->ih + (int64_t)oh * u->sh) * u->iw) * ROWB;
+            unsigned char *d = P->sbuf + (nj * out_plane + (int64_t)dh * u->ow) * ROWB;
+            for (int ow = 0; ow < u->ow; ow++)
+                _mm512_store_si512(d + (size_t)ow * ROWB, _mm512_loadu_si512(s + (size_t)ow * u->sw * ROWB));
+        }
     }
+}
+
+/* Flat 1×1 layers whose K is a few tile steps (alt): the pixel tiles i0 .. i1 − 1 of oc tile ot
+ * one at a time, alternately on two sets of C tiles (tmm0, 1 with A in tmm4; tmm2, 3 with A in
+ * tmm5), each pixel tile's C tiles stored while the next one's products run on the other set,
+ * and its epilogue one pixel tile later (pending, na = 1). With the 2×2 block's four C tiles the
+ * next block's products would wait for the stores, which wait for the block's last products:
+ * when K is short, that latency rather than the products sets the pace. B (tmm6, 7) is loaded
+ * once per oc tile when K is one step, else once per step and pixel tile. */
+static void run_alt(const amxd *P, const int bf, pending *pq, int *cur, const unsigned char *sn,
+                    int64_t in_plane, const unsigned char *buf, size_t slot_bytes, int ot, int i0,
+                    int i1, int64_t dst_img, void *dst)
+{
+    const size_t seg_bytes = (size_t)P->wseg * ROWB;
+    const int nb = 2 * ot + 1 < P->n_ocb ? 2 : 1, nj = P->hi[ot] - P->lo[ot];
+    const unsigned char *wb = P->w + P->woff[ot];
+#define DP(cc, aa, bb) do { if (bf) _tile_dpbf16ps(cc, aa, bb); else _tile_dpbusd(cc, aa, bb); } while (0)
+    if (nj == 1) {
+        _tile_loadd(6, wb, ROWB);
+        if (nb == 2) _tile_loadd(7, wb + BT, ROWB);
+    }
+    for (int i = i0; i <= i1; i++) {
+        const int set = (i - i0) & 1;
+        if (i < i1) {
+            if (!set) {
+                _tile_zero(0);
+                if (nb == 2) _tile_zero(1);
+            } else {
+                _tile_zero(2);
+                if (nb == 2) _tile_zero(3);
+            }
+            /* src, or the task's copy of a tile that would read past the row (the tail) */
+            const int sl = P->slot[i];
+            const unsigned char *a = sl < 0 ? sn + ((int64_t)P->lo[ot] * in_plane + (int64_t)i * 16) * ROWB
+                                            : buf + (size_t)sl * slot_bytes + (size_t)P->lo[ot] * seg_bytes;
+            const ptrdiff_t as = sl < 0 ? (ptrdiff_t)(in_plane * ROWB) : (ptrdiff_t)seg_bytes;
+            for (int j = 0; j < nj; j++, a += as) {
+                if (nj > 1) {
+                    _tile_loadd(6, wb + (size_t)j * 2 * BT, ROWB);
+                    if (nb == 2) _tile_loadd(7, wb + (size_t)j * 2 * BT + BT, ROWB);
+                }
+                if (!set) {
+                    _tile_loadd(4, a, ROWB);
+                    DP(0, 4, 6);
+                    if (nb == 2) DP(1, 4, 7);
+                } else {
+                    _tile_loadd(5, a, ROWB);
+                    DP(2, 5, 6);
+                    if (nb == 2) DP(3, 5, 7);
+                }
+            }
+        }
+        if (i > i0) {   /* pixel tile i − 1, on the other set */
+            pending *q = &pq[*cur];
+            if (set) {
+                _tile_stored(0, q->buf[0], ROWB);
+                if (nb == 2) _tile_stored(1, q->buf[1], ROWB);
+            } else {
+                _tile_stored(2, q->buf[0], ROWB);
+                if (nb == 2) _tile_stored(3, q->buf[1], ROWB);
+            }
+            q->valid = 1, q->na = 1, q->nb = nb, q->ob0 = 2 * ot, q->dst_img = dst_img;
+            q->ow0[0] = q->ow0[1] = (i - 1) * 16;
+            q->pix0[0] = q->pix0[1] = (int64_t)(i - 1) * 16;
+            epilogue(P, &pq[*cur ^ 1], dst);
+            *cur ^= 1;
+        }
+    }
+#undef DP
+}
+
+/* The tasks of run for a team of nth: (oc-tile chunk, row group, range of pixel blocks), chunk
+ * outermost, handed out in contiguous runs (schedule static). Each output is written by one task. */
+static void task_of(const amxd *P, int n_wg, int64_t task, int *chunk, int *grp, int *wg)
+{
+    const int n_rg = (P->c.oh + P->rg - 1) / P->rg;
+    const int groups_all = P->c.mb * P->c.od * n_rg;
+    *wg = (int)(task % n_wg);
+    const int64_t gt = task / n_wg;
+    *grp = (int)(gt % groups_all), *chunk = (int)(gt / groups_all);
+}
+
+/* The most tile products (pixel tiles × oc tiles) one thread of nth gets under libgomp's static
+ * schedule (the first tasks % nth threads one task more, each a contiguous run). */
+static int64_t split_cost(const amxd *P, int nth, int n_chunks, int n_wg)
+{
+    const cnb_conv *c = &P->c;
+    const int n_rg = (c->oh + P->rg - 1) / P->rg;
+    const int64_t tasks = (int64_t)n_chunks * c->mb * c->od * n_rg * n_wg;
+    const int64_t q = tasks / nth, rem = tasks % nth;
+    int64_t worst = 0;
+    for (int t = 0; t < nth; t++) {
+        const int64_t t0 = t * q + (t < rem ? t : rem), t1 = t0 + q + (t < rem);
+        int64_t sum = 0;
+        for (int64_t task = t0; task < t1; task++) {
+            int chunk, grp, wg;
+            task_of(P, n_wg, task, &chunk, &grp, &wg);
+            const int oh0 = grp % n_rg * P->rg;
+            const int nrows = c->oh - oh0 < P->rg ? c->oh - oh0 : P->rg;
+            const int nt = nrows * P->n_tiles, n_blocks = (nt + 1) / 2;
+            const int b0 = (int)((int64_t)n_blocks * wg / n_wg), b1 = (int)((int64_t)n_blocks * (wg + 1) / n_wg);
+            if (b0 >= b1) continue;
+            const int ot0 = (int)((int64_t)P->n_ot * chunk / n_chunks);
+            const int ot1 = (int)((int64_t)P->n_ot * (chunk + 1) / n_chunks);
+            sum += (int64_t)((2 * b1 < nt ? 2 * b1 : nt) - 2 * b0) * (ot1 - ot0);
+        }
+        if (sum > worst) worst = sum;
+    }
+    return worst;
+}
+
+/* How run splits the work for a team of nth: oc-tile chunks whose weights stay within WCHUNK (in
+ * L2), times row groups, times ranges of pixel blocks. With enough row groups for 4 tasks a
+ * thread, the row groups alone; else, among the splits whose busiest thread has
+ * at most 3 % more tile products than the best, the fewest oc chunks, then the fewest pixel
+ * ranges: threads then split the pixels and each reads only its share of src (and of the
+ * buffers pbuf and sbuf, which it filled itself: fill_pad and fill_sub split their rows the same
+ * way), rather than every thread streaming all of src past other threads' writes. */
+static void split(const amxd *P, int nth, int *nc, int *nw)
+{
+    const cnb_conv *c = &P->c;
+    const int n_rg = (c->oh + P->rg - 1) / P->rg;
+    const int groups_all = c->mb * c->od * n_rg;
+    int c0 = (int)((P->woff[P->n_ot] + WCHUNK - 1) / WCHUNK);
+    if (c0 > P->n_ot) c0 = P->n_ot;
+    if (c0 < 1) c0 = 1;
+    *nc = c0, *nw = 1;
+    if (nth <= 1 || groups_all >= 4 * nth) return;
+    const int max_blocks = (P->rg * P->n_tiles + 1) / 2;
+    if (nth > 4) {   /* a search of (4 nth)^2 splits would cost too much: at least 4 tasks a thread */
+        if (*nc * groups_all < 4 * nth) *nc = (4 * nth + groups_all - 1) / groups_all;
+        if (*nc > P->n_ot) *nc = P->n_ot;
+        if (*nc * groups_all < 4 * nth) *nw = (4 * nth + *nc * groups_all - 1) / (*nc * groups_all);
+        if (*nw > max_blocks) *nw = max_blocks;
+        return;
+    }
+    const int cmax = P->n_ot < 4 * nth ? P->n_ot : 4 * nth, wmax = max_blocks < 4 * nth ? max_blocks : 4 * nth;
+    int64_t cost[16][16], best = INT64_MAX;
+    for (int a = c0; a <= cmax; a++)
+        for (int b = 1; b <= wmax; b++) {
+            cost[a - c0][b - 1] = split_cost(P, nth, a, b);
+            if (cost[a - c0][b - 1] < best) best = cost[a - c0][b - 1];
+        }
+    for (int a = c0; a <= cmax; a++)
+        for (int b = 1; b <= wmax; b++)
+            if (cost[a - c0][b - 1] * 100 <= best * 103) {
+                *nc = a, *nw = b;
+                return;
+            }
 }
 
 static void run(void *state, const cnb_problem *p, const void *src_, const void *wei, void *dst)
@@ -500,15 +669,8 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
     }
     const int n_rg = (c->oh + P->rg - 1) / P->rg;   /* row groups per (image, depth) */
     const int groups_all = c->mb * c->od * n_rg;
-    /* Oc-tile chunks: weights within WCHUNK, and enough tasks for the threads. */
-    int n_chunks = (int)((P->woff[P->n_ot] + WCHUNK - 1) / WCHUNK);
-    if (n_chunks * groups_all < 4 * nth) n_chunks = (4 * nth + groups_all - 1) / groups_all;
-    if (n_chunks > P->n_ot) n_chunks = P->n_ot;
-    if (n_chunks < 1) n_chunks = 1;
-    const int max_blocks = (P->rg * P->n_tiles + 1) / 2;
-    int n_wg = 1;
-    if (n_chunks * groups_all < 4 * nth) n_wg = (4 * nth + n_chunks * groups_all - 1) / (n_chunks * groups_all);
-    if (n_wg > max_blocks) n_wg = max_blocks;
+    int n_chunks = P->split_nc, n_wg = P->split_nw;
+    if (nth != P->nthr) split(P, nth, &n_chunks, &n_wg);
     const int64_t tasks = (int64_t)n_chunks * groups_all * n_wg;
     const int es = P->es, bf = es == 2;
     const int64_t in_plane = (int64_t)c->id * c->ih * c->iw;
@@ -531,9 +693,8 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
         _tile_loadconfig(&cnb_amx_config_16x64);
 #pragma omp for schedule(static)
         for (int64_t task = 0; task < tasks; task++) {
-            const int wg = (int)(task % n_wg);
-            const int64_t gt = task / n_wg;
-            const int grp = (int)(gt % groups_all), chunk = (int)(gt / groups_all);
+            int chunk, grp, wg;
+            task_of(P, n_wg, task, &chunk, &grp, &wg);
             const int n = grp / (c->od * n_rg), od = grp / n_rg % c->od, oh0 = grp % n_rg * P->rg;
             const int nrows = c->oh - oh0 < P->rg ? c->oh - oh0 : P->rg;
             const int nt = nrows * P->n_tiles, n_blocks = (nt + 1) / 2;
@@ -567,6 +728,11 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
                         }
                     }
                 }
+            }
+            if (P->alt) {   /* flat: one row, pixel tile i = pixels 16i .. */
+                for (int ot = ot0; ot < ot1; ot++)
+                    run_alt(P, bf, pq, &cur, sn, in_plane, buf, slot_bytes, ot, 2 * b0, 2 * b1 < nt ? 2 * b1 : nt, n * dst_img, dst);
+                continue;
             }
             for (int ot = ot0; ot < ot1; ot++) {
                 const int nb = 2 * ot + 1 < P->n_ocb ? 2 : 1;
