@@ -65,6 +65,7 @@ typedef struct conv_variant {
     conv_path path;
     src_mode src;            /* 1x1 with a non-dense input: SRC_COMPACT or SRC_STRIDED */
     int kc_mul;              /* 1x1: the input-channel chunk times this (0: 1) */
+    int pb_div;              /* 1x1: the pixel block divided by this (0: 1) */
     int split;               /* 1x1: 0 the rule, 1 oc-split forced off, 2 forced on */
     int nb;                  /* output-channel blocks per call (0: the cost model's) */
     int padw;                /* direct: read a copy of src padded along W (setup_padw) */
@@ -538,7 +539,7 @@ static int plan_1x1(direct_plan *P)
     if (icc > n_icb) icc = n_icb;
     const int n_chunks = (n_icb + icc - 1) / icc;
     P->icc = (n_icb + n_chunks - 1) / n_chunks;
-    int pb = cnb_conv_1x1_block_pixels(P->isa, P->icc);
+    int pb = cnb_conv_1x1_block_pixels(P->isa, P->icc) / (P->v.pb_div > 1 ? P->v.pb_div : 1);
     if (pb < P->isa->ur_max[nb]) pb = P->isa->ur_max[nb];
     int n_pb = (int)((npix + pb - 1) / pb);
     /* Fewer pixel blocks than threads (small maps), and the weights outweigh the src: the
@@ -1015,30 +1016,42 @@ static int model_padw(const cnb_conv_direct_isa *isa, const cnb_conv *c)
 
 /* The candidates the planner times (plan.h), the model's first; returns their count (some may
  * come out as the same plan, prepare drops those). 1x1: the other way to read a strided input,
- * a doubled input-channel chunk, the oc-split off and on, and the row path. Direct on narrow
- * maps: every nb, and with W padding the copy padded along W (model_padw). Depthwise: the
- * model alone. */
+ * a doubled and quadrupled input-channel chunk, a strided input's pixel block halved (both ways
+ * to read it), the oc-split off and on, the row path, and on small maps or strided inputs every
+ * nb. Direct on narrow maps: every nb, and with W padding the copy padded along W (model_padw).
+ * Depthwise: the model alone. */
 static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_variant *v)
 {
     int n = 0;
     const int dwise = c->g == c->ic && c->g == c->oc, path = choose_path(c);
-    const conv_variant model = {path, model_src(isa), 1, 0, 0,
-                                !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW && model_padw(isa, c),
-                                0};
+    const conv_variant model = {
+        .path = path, .src = model_src(isa), .kc_mul = 1,
+        .padw = !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW && model_padw(isa, c)};
     v[n++] = model;
     if (dwise) return n;
     conv_variant x;
+    const int strided = c->sd > 1 || c->sh > 1 || c->sw > 1;
     if (model.path == PATH_1X1) {
         x = model, x.src = model.src == SRC_STRIDED ? SRC_COMPACT : SRC_STRIDED, v[n++] = x;
         x = model, x.kc_mul = 2, v[n++] = x;
         x = model, x.kc_mul = 4, v[n++] = x;
+        if (strided) {
+            /* a strided input's pixel block in half, read either way: in place it occupies the
+             * pairs of lines of its pixels (the skipped neighbours come with them), compacted
+             * the buffer and the source lines share the L2 */
+            x = model, x.pb_div = 2, v[n++] = x;
+            x = x, x.src = model.src == SRC_STRIDED ? SRC_COMPACT : SRC_STRIDED, v[n++] = x;
+        }
         x = model, x.split = 1, v[n++] = x;
         x = model, x.split = 2, v[n++] = x;
         x = model, x.path = PATH_DIRECT, v[n++] = x;
         /* small maps: every nb, since a few pixel tiles reuse each weight vector (the M of the
-         * GEMM is short: more blocks per tile or more pixels per tile both pay) */
-        if (c->mb * c->od * c->oh * c->ow <= SMALL_MAP_OW * SMALL_MAP_OW)
-            for (int nb = 1; nb <= isa->nb_max && n < CNB_PLAN_MAX_CANDIDATES; nb++)
+         * GEMM is short: more blocks per tile or more pixels per tile both pay); strided inputs
+         * too, whose broadcasts come from lines that hold one pixel each (a tile of more blocks
+         * loads fewer of them per FMA). Largest first: the list may be cut at the planner's
+         * limit, and one block per call is rarely the best. */
+        if (c->mb * c->od * c->oh * c->ow <= SMALL_MAP_OW * SMALL_MAP_OW || strided)
+            for (int nb = isa->nb_max; nb >= 1 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
                 x = model, x.nb = nb, v[n++] = x;
     } else if (c->ow <= SMALL_MAP_OW) {
         /* every nb, plain and (when there is W padding) padded along W (setup_padw); the
