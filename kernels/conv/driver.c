@@ -1040,7 +1040,7 @@ static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_va
              * pairs of lines of its pixels (the skipped neighbours come with them), compacted
              * the buffer and the source lines share the L2 */
             x = model, x.pb_div = 2, v[n++] = x;
-            x = x, x.src = model.src == SRC_STRIDED ? SRC_COMPACT : SRC_STRIDED, v[n++] = x;
+            x.src = model.src == SRC_STRIDED ? SRC_COMPACT : SRC_STRIDED, v[n++] = x;
         }
         x = model, x.split = 1, v[n++] = x;
         x = model, x.split = 2, v[n++] = x;
