@@ -2,10 +2,11 @@
  * candidate the planner may choose is forced in turn (cnb_plan_force) and validated bit-exactly
  * against the reference, at 1 and 2 threads, on shapes sized from each ISA's own tile data: 1x1
  * dense and strided (2D, 3D, strides 2 and 3, batch 2) with output widths around every
- * ur_max[nb], input channels around the 1x1 chunk and its double, and narrow maps of the row
- * path with every nb. Each kind of candidate must be reached at least once (strided in place,
- * compacted, the doubled chunk, the oc split on and off, the row path for a 1x1, the nb
- * alternatives). Then a deliberately broken strided path (a row kernel that ignores the pixel
+ * ur_max[nb], input channels around the 1x1 chunk and its double, a strided map larger than half
+ * the pixel block, and narrow maps of the row path with every nb. Each kind of candidate must be
+ * reached at least once (strided in place, compacted, the doubled chunk, the oc split on and off,
+ * the row path for a 1x1, the nb alternatives, the strided input's halved pixel block and other
+ * nb). Then a deliberately broken strided path (a row kernel that ignores the pixel
  * stride it is given) must be rejected. */
 #include <omp.h>
 #include <stdlib.h>
@@ -33,11 +34,27 @@ static const struct { const cnb_impl *impl; const cnb_conv_direct_isa *t; } tabl
 #define COUNT(a) ((int)(sizeof a / sizeof *a))
 
 /* The kinds of candidate, found by the plan names (driver.c's kernel_name). */
-enum { K_STRIDED, K_COMPACT, K_KC2, K_SPLIT, K_NOSPLIT_SMALL, K_ROW_1X1, K_NB_ALT, K_PADW, K_COUNT };
+enum { K_STRIDED, K_COMPACT, K_KC2, K_SPLIT, K_NOSPLIT_SMALL, K_ROW_1X1, K_NB_ALT, K_PADW,
+       K_PB_HALF, K_STRIDED_NB, K_COUNT };
 static const char *const kind_names[K_COUNT] = {
     "1x1 strided in place", "1x1 compacted", "1x1 doubled chunk", "1x1 oc-split",
     "1x1 small map without oc-split", "row path on a 1x1", "row path nb alternative",
-    "row path padded along W"};
+    "row path padded along W", "1x1 strided, pixel block halved", "1x1 strided, nb alternative"};
+
+/* The pixel block (" mc") and the tile (after "1x1-gemm ") of a 1x1 plan name; -1 / 0 if none. */
+static int name_mc(const char *name)
+{
+    const char *a = strstr(name, " mc");
+    return a ? atoi(a + 3) : -1;
+}
+static int same_tile(const char *a, const char *b)
+{
+    const char *x = strstr(a, "1x1-gemm "), *y = strstr(b, "1x1-gemm ");
+    if (!x || !y) return 0;
+    x += 9, y += 9;
+    while (*x && *x != ' ' && *x == *y) x++, y++;
+    return *x == ' ' && *y == ' ';
+}
 
 /* The plan name prepare gives for candidate k of descriptor l on table t (NULL: none). */
 static void plan_name(const cnb_conv_direct_isa *t, const cnb_layer *l, char *buf, size_t size)
@@ -77,6 +94,11 @@ static void force_all(const cnb_impl *m, const cnb_conv_direct_isa *t, const cha
         seen[K_ROW_1X1] |= is_1x1 && strstr(name, "[direct") != NULL;
         if (k > 0 && !is_1x1) seen[K_NB_ALT] = 1;
         seen[K_PADW] |= strstr(name, " padw") != NULL;
+        const int non_dense = strstr(name, " strided") || strstr(name, " compact");
+        /* the halved pixel block: a smaller mc than the model's on its tile, neither split */
+        seen[K_PB_HALF] |= k > 0 && non_dense && same_tile(first, name) && !strstr(first, " oc-split") &&
+                           !strstr(name, " oc-split") && name_mc(name) < name_mc(first);
+        seen[K_STRIDED_NB] |= k > 0 && non_dense && strstr(name, "1x1-gemm") && !same_tile(first, name);
         if (k > 0 && is_1x1 && strstr(name, "1x1-gemm")) {
             /* the doubled chunk: a kc above the model's, on the same tile (another nb has a
              * chunk of its own) */
@@ -123,6 +145,15 @@ static void table_cases(const cnb_impl *m, const cnb_conv_direct_isa *t, int *se
                          nb * B + 2, w[i] + 1);
                 force_all(m, t, d, seen, fails);
             }
+        }
+        /* a strided map of more pixels than half the pixel block (the halved block) */
+        if (nb == 2) {
+            const int icc = cnb_conv_1x1_chunk_blocks(t, 2), pb = cnb_conv_1x1_block_pixels(t, icc);
+            int w2 = 1;
+            while (w2 * w2 <= pb / 2) w2++;
+            snprintf(d, sizeof d, "conv mb1ic%dih%diw%doc%doh%dow%dkh1kw1sh2sw2ph0pw0", icc * B,
+                     2 * w2, 2 * w2 + 1, 2 * B, w2, w2);
+            force_all(m, t, d, seen, fails);
         }
         /* input channels around the chunk and its double: chunk tails, the doubled chunk */
         snprintf(d, sizeof d, "conv mb1ic%dih7iw9oc%dkh1kw1sh2sw2ph0pw0", 2 * kc + 1, nb * B);

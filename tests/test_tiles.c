@@ -248,9 +248,47 @@ static int plans_oc_split(const cnb_conv_direct_isa *t, const char *d)
     return r;
 }
 
-/* The 1x1 path's oc split (a small map whose oc tiles, or images, the threads share out), at 2
- * threads whatever the machine: oc tiles of every nb, with a tail tile of every smaller block
- * count and a lane tail; pixel counts around ur_max[nb] (one
+/* A broken oc split: the second thread's row kernel calls write nothing. On 3 oc tiles over 2
+ * threads the share boundary falls inside a tile (run_1x1), so the second thread has tiles of its
+ * own and the case must fail: the split cases can see a thread's lost tiles. */
+static const cnb_conv_direct_isa *lost_base;
+static cnb_conv_direct_isa lost_table;
+static void row_second_thread_lost(const cnb_conv_row_args *a, int nb, int ur)
+{
+    if (omp_get_thread_num() == 1) return;
+    lost_base->row(a, nb, ur);
+}
+static void *lost_prepare(const cnb_problem *p, const void *wei)
+{
+    return cnb_conv_direct_prepare(&lost_table, p, wei);
+}
+
+static void check_lost_thread(const cnb_impl *m, const cnb_conv_direct_isa *t, const char *d)
+{
+    lost_base = t;
+    lost_table = *t;
+    lost_table.row = row_second_thread_lost;
+    cnb_impl rec = *m;
+    rec.name = "conv direct with the second thread's calls lost (test_tiles.c)";
+    rec.prepare = lost_prepare;
+    cnb_layer l;
+    char err[256];
+    if (cnb_layer_parse(d, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+        CHECK(0, "'%s' does not parse: %s", d, err);
+        return;
+    }
+    cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 5, .use_golden = 0};
+    cnb_val_result r;
+    cnb_plan_force(0);
+    cnb_validate(&rec, &l, &o, &r);
+    cnb_plan_force(-1);
+    CHECK(r.status == CNB_VAL_FAIL, "%s passed '%s' on conv/%s: the split cases miss a lost share",
+          rec.name, d, t->name);
+}
+
+/* The 1x1 path's oc split (a small map whose oc tiles, or images, the threads share out by
+ * weight), at 2 threads whatever the machine: oc tiles of every nb, with a tail tile of every
+ * smaller block count and a lane tail, 3 tiles (the share ends inside a tile); pixel counts around ur_max[nb] (one
  * and several pixel tiles, a pixel tail); input channels around the chunk (a chunk tail);
  * strided (compacted); batch 2 with two blocks (the images split). A thread that wrote another's
  * tiles, or skipped its own, shows in the outputs; the split must be taken at least once. */
@@ -259,7 +297,7 @@ static void conv_1x1_split_cases(const cnb_impl *m, const cnb_conv_direct_isa *t
     char d[CNB_DESC_MAX];
     int v[5];
     const int B = t->block, saved = omp_get_max_threads();
-    int split = 0;
+    int split = 0, lost = 0;
     omp_set_num_threads(2);
     for (int nb = 1; nb <= t->nb_max; nb++) {
         const int kc = cnb_conv_1x1_chunk_blocks(t, nb) * B;
@@ -280,12 +318,21 @@ static void conv_1x1_split_cases(const cnb_impl *m, const cnb_conv_direct_isa *t
             check(m, d, fails);
             split += plans_oc_split(t, d);
         }
+        /* 3 tiles over 2 threads: the share boundary inside the middle tile, at a pixel tile */
+        snprintf(d, sizeof d, "conv mb1ic%dih3iw%doc%dkh1kw1", B + 3, t->ur_max[nb] + 2, 3 * nb * B);
+        check(m, d, fails);
+        if (plans_oc_split(t, d)) {
+            split++;
+            if (nb == t->nb_max) check_lost_thread(m, t, d), lost++;
+        }
     }
     snprintf(d, sizeof d, "conv mb2ic%dih3iw5oc%dkh1kw1", B + 1, 2 * B - 1);
     check(m, d, fails);
     split += plans_oc_split(t, d);
     omp_set_num_threads(saved);
     CHECK(split > 0, "conv/%s: no case took the 1x1 oc split at 2 threads", t->name);
+    CHECK(lost > 0, "conv/%s: the 3-tile case did not take the oc split: the lost-share check "
+                    "did not run", t->name);
 }
 
 /* The tile and the blocks a GEMM edge sweep is sized from. */

@@ -65,6 +65,7 @@ typedef struct conv_variant {
     conv_path path;
     src_mode src;            /* 1x1 with a non-dense input: SRC_COMPACT or SRC_STRIDED */
     int kc_mul;              /* 1x1: the input-channel chunk times this (0: 1) */
+    int pb_div;              /* 1x1: the pixel block divided by this (0: 1) */
     int split;               /* 1x1: 0 the rule, 1 oc-split forced off, 2 forced on */
     int nb;                  /* output-channel blocks per call (0: the cost model's) */
     int padw;                /* direct: read a copy of src padded along W (setup_padw) */
@@ -538,11 +539,11 @@ static int plan_1x1(direct_plan *P)
     if (icc > n_icb) icc = n_icb;
     const int n_chunks = (n_icb + icc - 1) / icc;
     P->icc = (n_icb + n_chunks - 1) / n_chunks;
-    int pb = cnb_conv_1x1_block_pixels(P->isa, P->icc);
+    int pb = cnb_conv_1x1_block_pixels(P->isa, P->icc) / (P->v.pb_div > 1 ? P->v.pb_div : 1);
     if (pb < P->isa->ur_max[nb]) pb = P->isa->ur_max[nb];
     int n_pb = (int)((npix + pb - 1) / pb);
-    /* Fewer pixel blocks than threads (small maps), the work items split evenly, and the
-     * weights outweigh the src: the threads split the oc tiles (or images) of the whole map,
+    /* Fewer pixel blocks than threads (small maps), and the weights outweigh the src: the
+     * threads split the oc tiles (or images) of the whole map, by weight (run_1x1),
      * each reading its tiles' share of the weights W and all of the src S, where split by
      * pixels each would read all of W and its share of S. Per thread that is W/T + S against
      * W + S/T, so the split pays when W > S; with strides each thread also compacts what it
@@ -552,8 +553,7 @@ static int plan_1x1(direct_plan *P)
     const int T = omp_get_max_threads();
     const int64_t wei_floats = P->wei_off[P->n_cb_out];
     const int64_t src_floats = (int64_t)npix * n_icb * P->isa->block * (P->src == SRC_COMPACT ? 2 : 1);
-    P->split_oc = T > 1 && n_pb < T && (int64_t)P->u.mb * n_pb * P->n_ot % T == 0 &&
-                  wei_floats > src_floats;
+    P->split_oc = T > 1 && n_pb < T && wei_floats > src_floats;
     if (P->v.split) P->split_oc = T > 1 && n_pb < T && P->v.split == 2;
     if (!P->split_oc) n_pb = (n_pb + T - 1) / T * T;
     if (n_pb > P->n_rt) n_pb = P->n_rt;
@@ -856,13 +856,18 @@ static inline int64_t strided_pixel(const cnb_conv *u, int q)
 /* The 1x1 path (see choose_path): a GEMM of pixels × output channels over the input channels,
  * on the blocked layout. Work items are (image, pixel block, oc tile), split into equal
  * contiguous shares (plan_1x1 makes the pixel blocks a multiple of the threads, so a thread's
- * share is whole pixel blocks when the blocks are many, or on a small map keeps one block, whose
- * oc tiles the threads share out); a thread's items of one (image, pixel block) go chunk by chunk of icc input-channel blocks: each chunk's src block (the pixel
- * block's icc channel blocks) stays in L2 while the thread's oc tiles sweep it, and the chunk's
- * weights of one tile stay in L1 while the tile sweeps the block's pixel tiles. With strides,
- * the thread first compacts the chunk's src block into a buffer of its own (compact_block), so
- * the compaction runs just before its use, from and into L2. Every output is summed in the
- * same order (chunk after chunk) whatever the thread count. */
+ * share is whole pixel blocks). With the oc split (small maps, plan_1x1) the threads share out
+ * the row tiles of the oc tiles instead, by weight: a row tile of nb blocks × ur pixels weighs
+ * nb·ur units, laid end to end in (image, pixel block, oc tile, pixel) order, and each thread
+ * takes the tiles that start in its equal contiguous share of the units. So 3 oc tiles of 4, 4
+ * and 2 blocks over 2 threads split at a pixel tile of the second tile, not 2 tiles against 1,
+ * and a thread still reads the weights of about its share of the tiles only. A thread's items
+ * of one (image, pixel block) go chunk by chunk of icc input-channel blocks: each chunk's src
+ * block (the pixel block's icc channel blocks) stays in L2 while the thread's oc tiles sweep
+ * it, and the chunk's weights of one tile stay in L1 while the tile sweeps the block's pixel
+ * tiles. With strides, the thread first compacts the chunk's src block into a buffer of its own
+ * (compact_block), so the compaction runs just before its use, from and into L2. Every output
+ * is summed in the same order (chunk after chunk) whatever the thread count. */
 static void run_1x1(const direct_plan *P, const float *src, float *dst)
 {
     const cnb_conv *c = &P->c;
@@ -878,7 +883,12 @@ static void run_1x1(const direct_plan *P, const float *src, float *dst)
 #pragma omp parallel
     {
         const int T = omp_get_num_threads(), th = omp_get_thread_num();
-        const int64_t i0 = items * th / T, i1 = items * (th + 1) / T;
+        /* oc split: every thread walks every item and computes the row tiles whose start falls
+         * in its share [w0, w1) of the work (see the weights above) */
+        const int split = P->split_oc;
+        const int64_t i0 = split ? 0 : items * th / T, i1 = split ? items : items * (th + 1) / T;
+        const int64_t w_all = (int64_t)nimg * c->ow * P->n_cb_out;
+        const int64_t w0 = w_all * th / T, w1 = w_all * (th + 1) / T;
         const int compact = P->src == SRC_COMPACT, strided = P->src == SRC_STRIDED;
         float *buf = compact && i1 > i0 ? alloc_floats((int64_t)P->icc * pb_max * B) : NULL;
         if (compact && i1 > i0 && !buf) {
@@ -896,6 +906,11 @@ static void run_1x1(const direct_plan *P, const float *src, float *dst)
             const int t1 = i1 - it < n_ot - t0 ? t0 + (int)(i1 - it) : n_ot;
             const int p0 = P->pb_p0[pb], p1 = P->pb_p0[pb + 1];
             const int n_icb = P->n_icb[0];
+            const int64_t g0 = ((int64_t)n * c->ow + p0) * P->n_cb_out; /* the item's first unit */
+            if (split && (g0 >= w1 || g0 + (int64_t)P->n_cb_out * (p1 - p0) <= w0)) {
+                it += t1 - t0;
+                continue; /* none of this pixel block's work is this thread's */
+            }
             for (int c0 = 0; c0 < n_icb; c0 += P->icc) {
                 const int nc = n_icb - c0 < P->icc ? n_icb - c0 : P->icc;
                 a.n_icb = nc;
@@ -921,9 +936,15 @@ static void run_1x1(const direct_plan *P, const float *src, float *dst)
                     a.wei = P->wei + P->wei_off[ot.ob] + c0 * a.wei_icb;
                     a.wei_ob = (ptrdiff_t)n_icb * B * B;
                     float *d_blk = dst + ((int64_t)n * P->n_cb_out + ot.ob) * dst_cb;
+                    const int64_t t_w0 = g0 + (int64_t)ot.ob * (p1 - p0);
+                    if (split && (t_w0 >= w1 || t_w0 + (int64_t)ot.nb * (p1 - p0) <= w0)) continue;
                     for (int i = 0; i < n_rt; i++) {
                         const row_tile *r = &rt[i];
                         if (r->ow0 < p0 || r->ow0 >= p1) continue;
+                        if (split) {
+                            const int64_t w = t_w0 + (int64_t)ot.nb * (r->ow0 - p0);
+                            if (w < w0 || w >= w1) continue;
+                        }
                         a.src = strided ? s_blk + strided_pixel(&P->u, r->ow0) * B
                                         : s_blk + (ptrdiff_t)(r->ow0 - p0) * B;
                         a.dst = d_blk + (int64_t)r->ow0 * B;
@@ -995,30 +1016,42 @@ static int model_padw(const cnb_conv_direct_isa *isa, const cnb_conv *c)
 
 /* The candidates the planner times (plan.h), the model's first; returns their count (some may
  * come out as the same plan, prepare drops those). 1x1: the other way to read a strided input,
- * a doubled input-channel chunk, the oc-split off and on, and the row path. Direct on narrow
- * maps: every nb, and with W padding the copy padded along W (model_padw). Depthwise: the
- * model alone. */
+ * a doubled and quadrupled input-channel chunk, a strided input's pixel block halved (both ways
+ * to read it), the oc-split off and on, the row path, and on small maps or strided inputs every
+ * nb. Direct on narrow maps: every nb, and with W padding the copy padded along W (model_padw).
+ * Depthwise: the model alone. */
 static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_variant *v)
 {
     int n = 0;
     const int dwise = c->g == c->ic && c->g == c->oc, path = choose_path(c);
-    const conv_variant model = {path, model_src(isa), 1, 0, 0,
-                                !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW && model_padw(isa, c),
-                                0};
+    const conv_variant model = {
+        .path = path, .src = model_src(isa), .kc_mul = 1,
+        .padw = !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW && model_padw(isa, c)};
     v[n++] = model;
     if (dwise) return n;
     conv_variant x;
+    const int strided = c->sd > 1 || c->sh > 1 || c->sw > 1;
     if (model.path == PATH_1X1) {
         x = model, x.src = model.src == SRC_STRIDED ? SRC_COMPACT : SRC_STRIDED, v[n++] = x;
         x = model, x.kc_mul = 2, v[n++] = x;
         x = model, x.kc_mul = 4, v[n++] = x;
+        if (strided) {
+            /* a strided input's pixel block in half, read either way: in place it occupies the
+             * pairs of lines of its pixels (the skipped neighbours come with them), compacted
+             * the buffer and the source lines share the L2 */
+            x = model, x.pb_div = 2, v[n++] = x;
+            x.src = model.src == SRC_STRIDED ? SRC_COMPACT : SRC_STRIDED, v[n++] = x;
+        }
         x = model, x.split = 1, v[n++] = x;
         x = model, x.split = 2, v[n++] = x;
         x = model, x.path = PATH_DIRECT, v[n++] = x;
         /* small maps: every nb, since a few pixel tiles reuse each weight vector (the M of the
-         * GEMM is short: more blocks per tile or more pixels per tile both pay) */
-        if (c->mb * c->od * c->oh * c->ow <= SMALL_MAP_OW * SMALL_MAP_OW)
-            for (int nb = 1; nb <= isa->nb_max && n < CNB_PLAN_MAX_CANDIDATES; nb++)
+         * GEMM is short: more blocks per tile or more pixels per tile both pay); strided inputs
+         * too, whose broadcasts come from lines that hold one pixel each (a tile of more blocks
+         * loads fewer of them per FMA). Largest first: the list may be cut at the planner's
+         * limit, and one block per call is rarely the best. */
+        if (c->mb * c->od * c->oh * c->ow <= SMALL_MAP_OW * SMALL_MAP_OW || strided)
+            for (int nb = isa->nb_max; nb >= 1 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
                 x = model, x.nb = nb, v[n++] = x;
     } else if (c->ow <= SMALL_MAP_OW) {
         /* every nb, plain and (when there is W padding) padded along W (setup_padw); the
