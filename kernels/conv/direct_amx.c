@@ -56,6 +56,7 @@
 #include "kernels/gemm/lowp_avx512.h"
 #include "kernels/amx_config.h"
 #include "kernels/conv/amx_epi.h"
+#include "kernels/conv/amx_step.h"
 #include "kernels/impl.h"
 
 enum { ROWB = 64, BT = 1024, WCHUNK = 1 << 20, ALT_K = 4 };
@@ -316,21 +317,8 @@ static inline __attribute__((always_inline)) void kern(const int na, const int n
         for (int x = 0; x < kw; x++, b += wt) {
             for (int j = lo; j < hi; j++) {
                 const unsigned char *bj = b + (size_t)(j - lo) * 2 * BT;
-                _tile_loadd(4, a0 + x * kws + j * s0, astride);
-                if (na == 2) _tile_loadd(5, a1 + x * kws + j * s1, astride);
-                _tile_loadd(6, bj, ROWB);
-                if (nb == 2) _tile_loadd(7, bj + BT, ROWB);
-                if (bf) {
-                    _tile_dpbf16ps(0, 4, 6);
-                    if (nb == 2) _tile_dpbf16ps(1, 4, 7);
-                    if (na == 2) _tile_dpbf16ps(2, 5, 6);
-                    if (na == 2 && nb == 2) _tile_dpbf16ps(3, 5, 7);
-                } else {
-                    _tile_dpbusd(0, 4, 6);
-                    if (nb == 2) _tile_dpbusd(1, 4, 7);
-                    if (na == 2) _tile_dpbusd(2, 5, 6);
-                    if (na == 2 && nb == 2) _tile_dpbusd(3, 5, 7);
-                }
+                cnb_amx_step_2x2(na, nb, bf, a0 + x * kws + j * s0, a1 + x * kws + j * s1, astride,
+                                 bj, bj + BT, ROWB);
             }
         }
     }

@@ -68,6 +68,7 @@
 #include "arch/topo.h"
 #include "kernels/amx_config.h"
 #include "kernels/conv/amx_epi.h"
+#include "kernels/conv/amx_step.h"
 #include "kernels/impl.h"
 
 enum { ROWB = 64, BT = 1024, PIX = 32, IC_MAX = 64 };
@@ -550,21 +551,8 @@ static inline __attribute__((always_inline)) void kern(const int na, const int n
 {
     const unsigned char *b1 = b0 + (size_t)nks * BT;
     for (int s = 0; s < nks; s++) {
-        _tile_loadd(4, a + s * ROWB, kb);
-        if (na == 2) _tile_loadd(5, a + 16 * kb + s * ROWB, kb);
-        _tile_loadd(6, b0 + (size_t)s * BT, ROWB);
-        if (nb == 2) _tile_loadd(7, b1 + (size_t)s * BT, ROWB);
-        if (bf) {
-            _tile_dpbf16ps(0, 4, 6);
-            if (nb == 2) _tile_dpbf16ps(1, 4, 7);
-            if (na == 2) _tile_dpbf16ps(2, 5, 6);
-            if (na == 2 && nb == 2) _tile_dpbf16ps(3, 5, 7);
-        } else {
-            _tile_dpbusd(0, 4, 6);
-            if (nb == 2) _tile_dpbusd(1, 4, 7);
-            if (na == 2) _tile_dpbusd(2, 5, 6);
-            if (na == 2 && nb == 2) _tile_dpbusd(3, 5, 7);
-        }
+        cnb_amx_step_2x2(na, nb, bf, a + s * ROWB, a + 16 * kb + s * ROWB, kb, b0 + (size_t)s * BT,
+                         b1 + (size_t)s * BT, ROWB);
     }
 }
 
@@ -620,21 +608,7 @@ static inline __attribute__((always_inline)) void kern_tr(const int na, const in
     for (int r = 0; r < ne; r++) {
         const unsigned char *a0 = e[r].a[0], *a1 = e[r].a[1], *b = e[r].b;
         for (int s = 0; s < rks; s++, b += 2 * BT) {
-            _tile_loadd(4, a0 + s * ROWB, astride);
-            if (na == 2) _tile_loadd(5, a1 + s * ROWB, astride);
-            _tile_loadd(6, b, ROWB);
-            if (nb == 2) _tile_loadd(7, b + BT, ROWB);
-            if (bf) {
-                _tile_dpbf16ps(0, 4, 6);
-                if (nb == 2) _tile_dpbf16ps(1, 4, 7);
-                if (na == 2) _tile_dpbf16ps(2, 5, 6);
-                if (na == 2 && nb == 2) _tile_dpbf16ps(3, 5, 7);
-            } else {
-                _tile_dpbusd(0, 4, 6);
-                if (nb == 2) _tile_dpbusd(1, 4, 7);
-                if (na == 2) _tile_dpbusd(2, 5, 6);
-                if (na == 2 && nb == 2) _tile_dpbusd(3, 5, 7);
-            }
+            cnb_amx_step_2x2(na, nb, bf, a0 + s * ROWB, a1 + s * ROWB, astride, b, b + BT, ROWB);
         }
     }
 }
