@@ -196,25 +196,9 @@ void test_conv_amx_fewic(void)
 }
 
 #if defined(__x86_64__)
-/* The kernel with its packed weights missing the last tap (kd, kh, kw all at their last) of
- * every input and output channel: the K element just before the zero tail (fold). */
-static void *dropped_prepare(const cnb_problem *p, const void *wei)
-{
-    const cnb_conv *c = &p->conv;
-    const int es = cnb_dt_size(p->dt.wei), taps = c->kd * c->kh * c->kw;
-    const size_t n = (size_t)c->oc * (c->ic / c->g) * taps;
-    unsigned char *w = malloc(n * es + 1);
-    if (!w) return NULL;
-    memcpy(w, wei, n * es);
-    for (size_t i = 0; i < (size_t)c->oc * (c->ic / c->g); i++) memset(w + ((i + 1) * taps - 1) * es, 0, es);
-    void *state = cnb_conv_lowp_fewic__amx.prepare(p, w);
-    free(w);
-    return state;
-}
-
-/* The same missing the whole last tap row (kd, kh at their last, every kw): one entry of the
- * tap rows' sum. */
-static void *dropped_row_prepare(const cnb_problem *p, const void *wei)
+/* The kernel with its packed weights missing the last `drop` taps (in kd, kh, kw order) of every
+ * input and output channel. */
+static void *dropped_taps_prepare(const cnb_problem *p, const void *wei, int drop)
 {
     const cnb_conv *c = &p->conv;
     const int es = cnb_dt_size(p->dt.wei), taps = c->kd * c->kh * c->kw;
@@ -223,10 +207,20 @@ static void *dropped_row_prepare(const cnb_problem *p, const void *wei)
     if (!w) return NULL;
     memcpy(w, wei, n * es);
     for (size_t i = 0; i < (size_t)c->oc * (c->ic / c->g); i++)
-        memset(w + ((i + 1) * taps - c->kw) * es, 0, (size_t)c->kw * es);
+        memset(w + ((i + 1) * taps - drop) * es, 0, (size_t)drop * es);
     void *state = cnb_conv_lowp_fewic__amx.prepare(p, w);
     free(w);
     return state;
+}
+/* The last tap (kd, kh, kw all at their last): the K element just before the zero tail (fold). */
+static void *dropped_prepare(const cnb_problem *p, const void *wei)
+{
+    return dropped_taps_prepare(p, wei, 1);
+}
+/* The whole last tap row (kd, kh at their last, every kw): one entry of the tap rows' sum. */
+static void *dropped_row_prepare(const cnb_problem *p, const void *wei)
+{
+    return dropped_taps_prepare(p, wei, p->conv.kw);
 }
 #endif
 
