@@ -562,13 +562,29 @@ static void run_alt(const amxd *P, const int bf, pending *pq, int *cur, const un
 
 /* The tasks of run for a team of nth: (oc-tile chunk, row group, range of pixel blocks), chunk
  * outermost, handed out in contiguous runs (schedule static). Each output is written by one task. */
-static void task_of(const amxd *P, int n_wg, int64_t task, int *chunk, int *grp, int *wg)
+typedef struct tspan {
+    int n, od, oh0;   /* image, output plane, first output row of the row group */
+    int nt;           /* pixel tiles of the row group */
+    int b0, b1;       /* the task's blocks (pairs of pixel tiles): empty when b0 ≥ b1 */
+    int ot0, ot1;     /* the task's oc tiles */
+} tspan;
+static tspan task_span(const amxd *P, int n_chunks, int n_wg, int64_t task)
 {
-    const int n_rg = (P->c.oh + P->rg - 1) / P->rg;
-    const int groups_all = P->c.mb * P->c.od * n_rg;
-    *wg = (int)(task % n_wg);
+    const cnb_conv *c = &P->c;
+    const int n_rg = (c->oh + P->rg - 1) / P->rg;
+    const int groups_all = c->mb * c->od * n_rg;
+    const int wg = (int)(task % n_wg);
     const int64_t gt = task / n_wg;
-    *grp = (int)(gt % groups_all), *chunk = (int)(gt / groups_all);
+    const int grp = (int)(gt % groups_all), chunk = (int)(gt / groups_all);
+    tspan t;
+    t.n = grp / (c->od * n_rg), t.od = grp / n_rg % c->od, t.oh0 = grp % n_rg * P->rg;
+    const int nrows = c->oh - t.oh0 < P->rg ? c->oh - t.oh0 : P->rg;
+    t.nt = nrows * P->n_tiles;
+    const int n_blocks = (t.nt + 1) / 2;
+    t.b0 = (int)((int64_t)n_blocks * wg / n_wg), t.b1 = (int)((int64_t)n_blocks * (wg + 1) / n_wg);
+    t.ot0 = (int)((int64_t)P->n_ot * chunk / n_chunks);
+    t.ot1 = (int)((int64_t)P->n_ot * (chunk + 1) / n_chunks);
+    return t;
 }
 
 /* The most tile products (pixel tiles × oc tiles) one thread of nth gets under libgomp's static
@@ -584,16 +600,8 @@ static int64_t split_cost(const amxd *P, int nth, int n_chunks, int n_wg)
         const int64_t t0 = t * q + (t < rem ? t : rem), t1 = t0 + q + (t < rem);
         int64_t sum = 0;
         for (int64_t task = t0; task < t1; task++) {
-            int chunk, grp, wg;
-            task_of(P, n_wg, task, &chunk, &grp, &wg);
-            const int oh0 = grp % n_rg * P->rg;
-            const int nrows = c->oh - oh0 < P->rg ? c->oh - oh0 : P->rg;
-            const int nt = nrows * P->n_tiles, n_blocks = (nt + 1) / 2;
-            const int b0 = (int)((int64_t)n_blocks * wg / n_wg), b1 = (int)((int64_t)n_blocks * (wg + 1) / n_wg);
-            if (b0 >= b1) continue;
-            const int ot0 = (int)((int64_t)P->n_ot * chunk / n_chunks);
-            const int ot1 = (int)((int64_t)P->n_ot * (chunk + 1) / n_chunks);
-            sum += (int64_t)((2 * b1 < nt ? 2 * b1 : nt) - 2 * b0) * (ot1 - ot0);
+            const tspan s = task_span(P, n_chunks, n_wg, task);
+            if (s.b0 < s.b1) sum += (int64_t)((2 * s.b1 < s.nt ? 2 * s.b1 : s.nt) - 2 * s.b0) * (s.ot1 - s.ot0);
         }
         if (sum > worst) worst = sum;
     }
@@ -681,15 +689,10 @@ static void run(void *state, const cnb_problem *p, const void *src_, const void 
         _tile_loadconfig(&cnb_amx_config_16x64);
 #pragma omp for schedule(static)
         for (int64_t task = 0; task < tasks; task++) {
-            int chunk, grp, wg;
-            task_of(P, n_wg, task, &chunk, &grp, &wg);
-            const int n = grp / (c->od * n_rg), od = grp / n_rg % c->od, oh0 = grp % n_rg * P->rg;
-            const int nrows = c->oh - oh0 < P->rg ? c->oh - oh0 : P->rg;
-            const int nt = nrows * P->n_tiles, n_blocks = (nt + 1) / 2;
-            const int b0 = (int)((int64_t)n_blocks * wg / n_wg), b1 = (int)((int64_t)n_blocks * (wg + 1) / n_wg);
-            if (b0 >= b1) continue;
-            const int ot0 = (int)((int64_t)P->n_ot * chunk / n_chunks);
-            const int ot1 = (int)((int64_t)P->n_ot * (chunk + 1) / n_chunks);
+            const tspan ts = task_span(P, n_chunks, n_wg, task);
+            if (ts.b0 >= ts.b1) continue;
+            const int n = ts.n, od = ts.od, oh0 = ts.oh0, nt = ts.nt, b0 = ts.b0, b1 = ts.b1;
+            const int ot0 = ts.ot0, ot1 = ts.ot1;
             const unsigned char *sn = (const unsigned char *)src_ + n * src_img;
             /* The buffered tiles of this task. */
             for (int i = 2 * b0; i < 2 * b1 && i < nt; i++) {
