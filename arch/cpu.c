@@ -149,6 +149,19 @@ static void model(char *buf, int size)
     s[48] = 0;
     cnb_cpu_brand_trim(s, buf, size);
 }
+
+/* cpuid leaf 1's display family and model: the extended fields count when the base family is
+ * 0xf (and, for the model, 6), as the vendors' manuals define them. */
+static void signature(char *buf, int size)
+{
+    unsigned a, b, c, d;
+    buf[0] = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return;
+    const unsigned base_fam = (a >> 8) & 0xf, base_model = (a >> 4) & 0xf;
+    const unsigned fam = base_fam == 0xf ? base_fam + ((a >> 20) & 0xff) : base_fam;
+    const unsigned mod = base_fam == 0xf || base_fam == 6 ? (((a >> 16) & 0xf) << 4) | base_model : base_model;
+    snprintf(buf, size, "f%um%u", fam, mod);
+}
 #elif CNB_ARM
 #ifndef HWCAP_ASIMD
 #define HWCAP_ASIMD (1 << 1)
@@ -191,9 +204,12 @@ static void model(char *buf, int size)
     fclose(fp);
     if (impl) snprintf(buf, size, "aarch64 implementer 0x%02x part 0x%03x", impl, part);
 }
+/* The model string already carries the implementer and part numbers. */
+static void signature(char *buf, int size) { (void)size, buf[0] = 0; }
 #else
 static uint32_t detect(void) { return 0; }
 static void model(char *buf, int size) { snprintf(buf, size, "unknown"); }
+static void signature(char *buf, int size) { (void)size, buf[0] = 0; }
 #endif
 
 static struct {
@@ -201,6 +217,7 @@ static struct {
     uint32_t detected;
     int cap; /* CNB_ISA_COUNT = none */
     char model[64];
+    char signature[24];
 } cpu;
 
 static void init(void)
@@ -208,6 +225,7 @@ static void init(void)
     if (cpu.done) return;
     cpu.detected = detect();
     model(cpu.model, sizeof cpu.model);
+    signature(cpu.signature, sizeof cpu.signature);
     cpu.cap = CNB_ISA_COUNT;
     const char *env = getenv("CNB_MAX_ISA");
     if (env && *env) {
@@ -284,6 +302,12 @@ const char *cnb_cpu_model(void)
 {
     init();
     return cpu.model;
+}
+
+const char *cnb_cpu_signature(void)
+{
+    init();
+    return cpu.signature;
 }
 
 void cnb_cpu_feature_string(uint32_t bits, char *buf, int size)

@@ -73,6 +73,9 @@ void cnb_cpu_restore_cap(int cap);
 int cnb_isa_usable(cnb_isa isa, const char **why);
 /* The CPU's brand string ("unknown" if none). */
 const char *cnb_cpu_model(void);
+/* The CPU's family and model numbers, "f26m2" on x86 (cpuid leaf 1); "" where the model string
+ * already names the part. */
+const char *cnb_cpu_signature(void);
 /* A brand string without the blanks that pad it, into out (size bytes). */
 void cnb_cpu_brand_trim(const char *raw, char *out, int size);
 /* Names of the set bits, space-separated, into buf. */

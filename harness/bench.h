@@ -17,7 +17,7 @@
 
 /* What the rows were measured on; every CSV row repeats it. */
 typedef struct cnb_machine {
-    char name[96];         /* folder name: sanitised CPU model + core count, "amd-epyc-2c" */
+    char name[96];         /* folder name: sanitised CPU model (+ cpuid family and model when it has no model number) + core count, "amd-epyc-f26m2-2c" */
     char cpu_model[128];
     char isas[256];        /* usable feature bits, space-separated */
     int cores, pus;

@@ -99,7 +99,14 @@ void cnb_machine_collect(cnb_machine *m)
     snprintf(m->cpu_model, sizeof m->cpu_model, "%s", cnb_cpu_model());
     char safe[96];
     sanitise_model(m->cpu_model, safe, sizeof safe);
-    snprintf(m->name, sizeof m->name, "%s-%dc", safe, t->cores);
+    /* A model string without a model number ("AMD EPYC", as some hypervisors report every
+     * generation) would put different CPUs into one folder: the cpuid family and model tell
+     * them apart ("amd-epyc-f26m2-2c"). */
+    const char *sig = cnb_cpu_signature();
+    if (!strpbrk(safe, "0123456789") && sig[0])
+        snprintf(m->name, sizeof m->name, "%s-%s-%dc", safe, sig, t->cores);
+    else
+        snprintf(m->name, sizeof m->name, "%s-%dc", safe, t->cores);
     cnb_cpu_feature_string(cnb_cpu_usable(), m->isas, sizeof m->isas);
     m->cores = t->cores;
     m->pus = t->pus;
