@@ -98,7 +98,9 @@ else
     bad "conv/pool bf16 and int8 through the reference: $(tail -1 "$log")"; grep -v '^PASS' "$log" | head -5
 fi
 t0=$SECONDS
-lowp_impls=$($bin impls 2>/dev/null | awk '$2 == "conv" || $2 == "pool" {print $1}' | grep -v '/ref$' | tr '\n' ',')
+# Only the implementations this machine runs: naming one it cannot run is an error of check's.
+lowp_impls=$($bin impls 2>/dev/null | awk '($2 == "conv" || $2 == "pool") && $NF == "runnable" {print $1}' |
+             grep -v '/ref$' | tr '\n' ',')
 if $bin check --dt bf16,int8 --net resnet_50 --impl "${lowp_impls}pool/ref" >"$log" 2>&1; then
     ok "check --dt bf16,int8 --net resnet_50: $(tail -1 "$log"), $(grep -c '(golden)' "$log") golden ($((SECONDS - t0)) s)"
 else
