@@ -399,7 +399,8 @@ double cnb_peak_bw_gbs(cnb_bw_level level, int nthreads)
 /* "<cpu model>|<cores>": what a cached table must match. */
 static void cache_key(char *buf, int size)
 {
-    snprintf(buf, size, "%s|%d", cnb_cpu_model(), cnb_topo_get()->cores);
+    /* The family and model too: a hypervisor may report one model string for different CPUs. */
+    snprintf(buf, size, "%s|%s|%d", cnb_cpu_model(), cnb_cpu_signature(), cnb_topo_get()->cores);
 }
 
 void cnb_peak_default_path(char *buf, int size)
