@@ -398,6 +398,10 @@ void test_tiles_gemm(void)
             snprintf(d, sizeof d, "gemm m%dn%dk3", mm, t->nr - 1);
             check(m, d, &fails);
         }
+        /* Enough rows that row-major B is packed in a pass of its own rather than by the first
+         * row of tiles (driver.c, GEMM_FUSE_PACK_SHARE), still on one thread. */
+        snprintf(d, sizeof d, "gemm m%dn%dk5", 1025, t->nr + 3);
+        check(m, d, &fails);
         n = cnb_test_around(t->nr, v);
         for (int i = 0; i < n; i++)
             for (int x = 0; x < 2; x++) {

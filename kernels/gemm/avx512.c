@@ -6,8 +6,12 @@
  * (vbroadcastss from memory), 1 free. Per k step: 2 loads, 14 broadcasts, 28 FMAs, and 2
  * prefetches of the B micro-panel further on.
  * Edge tiles: m < 14 runs a copy of the kernel specialised for m rows (fewer accumulators, no
- * wasted FMAs: M = 1 fully-connected layers use the 1-row copy), n < 32 stores under k-masks,
- * so nothing outside the m×n tile of C is read or written.
+ * wasted FMAs: M = 1 fully-connected layers use the 1-row copy), n ≤ 16 a copy that loads and
+ * multiplies one vector of B instead of two, n < 32 stores under k-masks, so nothing outside
+ * the m×n tile of C is read or written.
+ * Packing micro-kernel (ukernel.h) for row-major B: the same tile, B's two vectors loaded from
+ * the source row under the column masks and stored to the packed micro-panel, the source
+ * prefetched a few rows ahead.
  * Skinny-transposed kernel (m ≤ 4, tb): 4 accumulators (4 rows of B), A loaded once per 16 k.
  * Packers for row-major A (16×16 transposes in registers) and B (two vectors per k step). */
 #include <immintrin.h>
@@ -34,82 +38,173 @@ static inline void store_row16(float *c, __m512 acc, __m512 alpha, float beta, _
  * of the panel is harmless. */
 #define B_PREFETCH_STEPS 16
 
-/* One k step of the tile: B's two vectors (B_PREFETCH_STEPS steps ahead prefetched) times each
- * of the step's `rows` A elements, broadcast. */
-static inline __attribute__((always_inline)) void k_step(const int rows, __m512 acc[MR][2],
+/* Accumulators a tile may hold: rows × vectors of 16 columns. */
+enum { MAX_ROWS = MR, MAX_VECS = NR / 16 };
+
+/* How far ahead, in rows, the packing micro-kernel prefetches row-major B (its rows lie ldb
+ * apart, a stride the L1's prefetcher does not follow). */
+#define B_SRC_PREFETCH_ROWS 8
+
+/* One k step of a tile of `vecs` vectors, of which the first nv are computed: B's vectors times
+ * each of the step's `rows` A elements, broadcast; A micro-panel steps are mr floats. B's vectors come from the packed micro-panel
+ * (B_PREFETCH_STEPS steps ahead prefetched, one line per vector), or, when `fused`, from a row
+ * of row-major B under the column masks (B_SRC_PREFETCH_ROWS rows ahead prefetched: its first
+ * column, the last, and one of each line between) and are stored to the packed micro-panel bq. */
+static inline __attribute__((always_inline)) void k_step(const int mr, const int vecs,
+                                                         const int nv, const int rows,
+                                                         const int fused,
+                                                         __m512 acc[MAX_ROWS][MAX_VECS],
                                                          const float *restrict ap,
-                                                         const float *restrict bp)
+                                                         const float *restrict bp, ptrdiff_t ldb,
+                                                         const __mmask16 *mask,
+                                                         float *restrict bq)
 {
-    _mm_prefetch((const char *)(bp + B_PREFETCH_STEPS * NR), _MM_HINT_T0);
-    _mm_prefetch((const char *)(bp + B_PREFETCH_STEPS * NR + 16), _MM_HINT_T0);
-    const __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+    (void)mr;
+    __m512 b[MAX_VECS];
+    if (fused) {
+#pragma GCC unroll 4
+        for (int v = 0; v <= vecs; v++)
+            _mm_prefetch((const char *)(bp + B_SRC_PREFETCH_ROWS * ldb + (v < vecs ? 16 * v : 16 * vecs - 1)),
+                         _MM_HINT_T0);
+#pragma GCC unroll 3
+        for (int v = 0; v < vecs; v++) {
+            b[v] = _mm512_maskz_loadu_ps(mask[v], bp + 16 * v);
+            _mm512_store_ps(bq + 16 * v, b[v]);
+        }
+    } else {
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            _mm_prefetch((const char *)(bp + B_PREFETCH_STEPS * 16 * vecs + 16 * v), _MM_HINT_T0);
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++) b[v] = _mm512_load_ps(bp + 16 * v);
+    }
 #pragma GCC unroll 14
     for (int i = 0; i < rows; i++) {
         const __m512 ai = _mm512_set1_ps(ap[i]);
-        acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-        acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++) acc[i][v] = _mm512_fmadd_ps(ai, b[v], acc[i][v]);
     }
 }
 
-/* The micro-kernel for a fixed number of rows (1..MR, a constant after inlining, so acc stays in
- * registers and only `rows` rows are computed); columns n < NR by k-masks at the store. */
-static inline __attribute__((always_inline)) void tile_rows(const int rows, int n, int k,
+/* The micro-kernel of an mr × 16·vecs tile for a fixed number of rows (1..mr) and of vectors
+ * (nv ≤ vecs: the columns n ≤ 16·nv), constants after inlining, so acc stays in registers and
+ * only `rows` × nv accumulators are computed; the columns n < 16·nv by k-masks at the store. `fused` (a constant): bp is row-major B (rows ldb apart, read only in
+ * its n columns) and the packed micro-panel is written to bq on the way (ukernel.h). */
+static inline __attribute__((always_inline)) void tile_rows(const int mr, const int vecs,
+                                                            const int nv, const int rows,
+                                                            const int fused,
+                                                            int n, int k,
                                                             const float *restrict ap,
                                                             const float *restrict bp,
+                                                            ptrdiff_t ldb, float *restrict bq,
                                                             float *restrict c, ptrdiff_t ldc,
                                                             float alpha, float beta)
 {
-    __m512 acc[MR][2];
+    const int nr = 16 * vecs;
+    const ptrdiff_t bstep = fused ? ldb : nr;
+    __mmask16 mask[MAX_VECS];
+#pragma GCC unroll 3
+    for (int v = 0; v < nv; v++) {
+        const int w = n - 16 * v;
+        mask[v] = (__mmask16)(w >= 16 ? 0xffff : w > 0 ? (1u << w) - 1 : 0);
+    }
+    __m512 acc[MAX_ROWS][MAX_VECS];
 #pragma GCC unroll 14
-    for (int i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-    /* The C tile is prefetched one line per k step during the last 2·rows steps (a hint: never
-     * faults, even past the end of C): late enough that the panels streaming meanwhile do not
-     * evict it, early enough to arrive before the stores, and a few lines in flight at a time
-     * rather than a burst of 2·rows that fills the L1's miss buffers at the start. The steps
-     * before run in a loop of their own, without that test in every step. */
-    const int kpf = k > 2 * rows ? k - 2 * rows : 0;
+    for (int i = 0; i < rows; i++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++) acc[i][v] = _mm512_setzero_ps();
+    /* The C tile is prefetched one line per k step during the last nv·rows steps (a hint:
+     * never faults, even past the end of C): late enough that the panels streaming meanwhile do
+     * not evict it, early enough to arrive before the stores, and a few lines in flight at a
+     * time rather than a burst of nv·rows that fills the L1's miss buffers at the start. The
+     * steps before run in a loop of their own, without that test in every step. */
+    const int kpf = k > nv * rows ? k - nv * rows : 0;
     int p = 0;
     for (; p < kpf; p++) {
-        k_step(rows, acc, ap, bp);
-        ap += MR;
-        bp += NR;
+        k_step(mr, vecs, nv, rows, fused, acc, ap, bp, ldb, mask, bq);
+        ap += mr;
+        bp += bstep;
+        if (fused) bq += nr;
     }
     for (; p < k; p++) {
-        const int q = p - kpf;
-        _mm_prefetch((const char *)(c + (q >> 1) * ldc + (q & 1) * (NR - 1)), _MM_HINT_T0);
-        k_step(rows, acc, ap, bp);
-        ap += MR;
-        bp += NR;
+        /* Row q / nv; its first column, the last, and a column of each line between. */
+        const unsigned q = (unsigned)(p - kpf), v = q % (unsigned)nv;
+        _mm_prefetch((const char *)(c + (ptrdiff_t)(q / nv) * ldc + 16 * v + 15 * (v + 1 == (unsigned)nv)),
+                     _MM_HINT_T0);
+        k_step(mr, vecs, nv, rows, fused, acc, ap, bp, ldb, mask, bq);
+        ap += mr;
+        bp += bstep;
+        if (fused) bq += nr;
     }
 
     const __m512 va = _mm512_set1_ps(alpha);
-    const __mmask16 m0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
-    const __mmask16 m1 = (__mmask16)(n >= 32 ? 0xffff : n > 16 ? (1u << (n - 16)) - 1 : 0);
 #pragma GCC unroll 14
-    for (int i = 0; i < rows; i++) {
-        store_row16(c + i * ldc, acc[i][0], va, beta, m0);
-        store_row16(c + i * ldc + 16, acc[i][1], va, beta, m1);
+    for (int i = 0; i < rows; i++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++) store_row16(c + i * ldc + 16 * v, acc[i][v], va, beta, mask[v]);
+}
+
+/* The micro-kernels: a copy per row count, and for the packed panels one more per row count for
+ * a last tile of at most 16 columns (one vector of B, half or a third of the FMAs). */
+static void ukernel_14x32(int m, int n, int k, const float *restrict ap, const float *restrict bp,
+                  float *restrict c, ptrdiff_t ldc, float alpha, float beta)
+{
+    if (n <= 16) {
+        switch (m) {
+        case 14: tile_rows(MR, 2, 1, 14, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 13: tile_rows(MR, 2, 1, 13, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 12: tile_rows(MR, 2, 1, 12, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 11: tile_rows(MR, 2, 1, 11, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 10: tile_rows(MR, 2, 1, 10, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 9: tile_rows(MR, 2, 1, 9, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 8: tile_rows(MR, 2, 1, 8, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 7: tile_rows(MR, 2, 1, 7, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 6: tile_rows(MR, 2, 1, 6, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 5: tile_rows(MR, 2, 1, 5, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 4: tile_rows(MR, 2, 1, 4, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 3: tile_rows(MR, 2, 1, 3, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        case 2: tile_rows(MR, 2, 1, 2, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        default: tile_rows(MR, 2, 1, 1, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+        }
+        return;
+    }
+    switch (m) {
+    case 14: tile_rows(MR, 2, 2, 14, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 13: tile_rows(MR, 2, 2, 13, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 12: tile_rows(MR, 2, 2, 12, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 11: tile_rows(MR, 2, 2, 11, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 10: tile_rows(MR, 2, 2, 10, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 9: tile_rows(MR, 2, 2, 9, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 8: tile_rows(MR, 2, 2, 8, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 7: tile_rows(MR, 2, 2, 7, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 6: tile_rows(MR, 2, 2, 6, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 5: tile_rows(MR, 2, 2, 5, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 4: tile_rows(MR, 2, 2, 4, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 3: tile_rows(MR, 2, 2, 3, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    case 2: tile_rows(MR, 2, 2, 2, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
+    default: tile_rows(MR, 2, 2, 1, 0, n, k, ap, bp, 0, NULL, c, ldc, alpha, beta); break;
     }
 }
 
-static void ukernel_14x32(int m, int n, int k, const float *restrict ap, const float *restrict bp,
-                          float *restrict c, ptrdiff_t ldc, float alpha, float beta)
+static void ukernel_packb_14x32(int m, int n, int k, const float *restrict ap, const float *restrict b,
+                  ptrdiff_t ldb, float *restrict bp, float *restrict c, ptrdiff_t ldc,
+                  float alpha, float beta)
 {
     switch (m) {
-    case 14: tile_rows(14, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 13: tile_rows(13, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 12: tile_rows(12, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 11: tile_rows(11, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 10: tile_rows(10, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 9:  tile_rows(9, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 8:  tile_rows(8, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 7:  tile_rows(7, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 6:  tile_rows(6, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 5:  tile_rows(5, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 4:  tile_rows(4, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 3:  tile_rows(3, n, k, ap, bp, c, ldc, alpha, beta); break;
-    case 2:  tile_rows(2, n, k, ap, bp, c, ldc, alpha, beta); break;
-    default: tile_rows(1, n, k, ap, bp, c, ldc, alpha, beta); break;
+    case 14: tile_rows(MR, 2, 2, 14, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 13: tile_rows(MR, 2, 2, 13, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 12: tile_rows(MR, 2, 2, 12, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 11: tile_rows(MR, 2, 2, 11, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 10: tile_rows(MR, 2, 2, 10, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 9: tile_rows(MR, 2, 2, 9, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 8: tile_rows(MR, 2, 2, 8, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 7: tile_rows(MR, 2, 2, 7, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 6: tile_rows(MR, 2, 2, 6, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 5: tile_rows(MR, 2, 2, 5, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 4: tile_rows(MR, 2, 2, 4, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 3: tile_rows(MR, 2, 2, 3, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    case 2: tile_rows(MR, 2, 2, 2, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
+    default: tile_rows(MR, 2, 2, 1, 1, n, k, ap, b, ldb, bp, c, ldc, alpha, beta); break;
     }
 }
 
@@ -194,9 +289,11 @@ static inline void transpose16(__m512 r[16])
     }
 }
 
-static void pack_a(int n, int k, const float *restrict a, ptrdiff_t lda, float *restrict dst)
+static inline __attribute__((always_inline)) void pack_a_rows(const int mr, int n, int k,
+                                                              const float *restrict a,
+                                                              ptrdiff_t lda, float *restrict dst)
 {
-    const __mmask16 lanes = (__mmask16)((1u << MR) - 1);
+    const __mmask16 lanes = (__mmask16)((1u << mr) - 1);
     for (int p0 = 0; p0 < k; p0 += 16) {
         const int kn = k - p0 < 16 ? k - p0 : 16;
         const __mmask16 km = (__mmask16)((1u << kn) - 1);
@@ -205,28 +302,46 @@ static void pack_a(int n, int k, const float *restrict a, ptrdiff_t lda, float *
         for (int i = 0; i < 16; i++)
             r[i] = i < n ? _mm512_maskz_loadu_ps(km, a + i * lda + p0) : _mm512_setzero_ps();
         transpose16(r);
-        float *d = dst + (ptrdiff_t)p0 * MR;
+        float *d = dst + (ptrdiff_t)p0 * mr;
 #pragma GCC unroll 16
         for (int p = 0; p < 16; p++) /* constant indices only: r stays in registers */
-            if (p < kn) _mm512_mask_storeu_ps(d + p * MR, lanes, r[p]);
+            if (p < kn) _mm512_mask_storeu_ps(d + p * mr, lanes, r[p]);
     }
+}
+
+static inline __attribute__((always_inline)) void pack_b_vecs(const int vecs, int n, int k,
+                                                              const float *restrict b,
+                                                              ptrdiff_t ldb, float *restrict dst)
+{
+    __mmask16 mask[MAX_VECS];
+#pragma GCC unroll 3
+    for (int v = 0; v < vecs; v++) {
+        const int w = n - 16 * v;
+        mask[v] = (__mmask16)(w >= 16 ? 0xffff : w > 0 ? (1u << w) - 1 : 0);
+    }
+    for (int p = 0; p < k; p++) {
+#pragma GCC unroll 3
+        for (int v = 0; v < vecs; v++)
+            _mm512_store_ps(dst + 16 * v, _mm512_maskz_loadu_ps(mask[v], b + 16 * v));
+        b += ldb;
+        dst += 16 * vecs;
+    }
+}
+
+static void pack_a(int n, int k, const float *restrict a, ptrdiff_t lda, float *restrict dst)
+{
+    pack_a_rows(MR, n, k, a, lda, dst);
 }
 
 static void pack_b(int n, int k, const float *restrict b, ptrdiff_t ldb, float *restrict dst)
 {
-    const __mmask16 m0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
-    const __mmask16 m1 = (__mmask16)(n >= 32 ? 0xffff : n > 16 ? (1u << (n - 16)) - 1 : 0);
-    for (int p = 0; p < k; p++) {
-        _mm512_store_ps(dst, _mm512_maskz_loadu_ps(m0, b));
-        _mm512_store_ps(dst + 16, _mm512_maskz_loadu_ps(m1, b + 16));
-        b += ldb;
-        dst += NR;
-    }
+    pack_b_vecs(NR / 16, n, k, b, ldb, dst);
 }
 
 const cnb_gemm_arch cnb_gemm_arch_14x32__avx512 = {
     /*    mr       nr       kc         nc                                                       */
     .mr = MR, .nr = NR, .kc = 256, .nc = 512, .ukernel = ukernel_14x32,
+    .ukernel_packb = ukernel_packb_14x32,
     .dot_max_m = 4, .dot = dot_kernel, .pack_a = pack_a, .pack_b = pack_b,
 };
 

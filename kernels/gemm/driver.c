@@ -16,6 +16,9 @@
  *         for jr in nc by NR:                               B micro-panels stream from L2
  *           micro-kernel(C tile)
  *
+ * (Row-major B, few rows, and an ISA with a packing micro-kernel: no pass packs B; the first ir
+ * iteration's micro-kernels read B where it is and leave the packed panel behind.)
+ *
  * Why the A micro-panel, not the B one, is the panel kept in L1: C is read and written once per
  * K block, and a C tile's rows lie ldc apart, so a column of tiles (the other order) touches a
  * new page for every row and the hardware prefetchers never see a stream, while a row of tiles
@@ -85,6 +88,11 @@
 #define GEMM_L2_B_PANEL 2
 #define GEMM_L3_B_PANEL 2
 #define GEMM_KC_STEP 16
+/* The packing micro-kernel is used while the pass it replaces would cost more than 1/x of the
+ * block's multiply-adds (GEMM_PACK_COST_MACS per element of B, against one multiply-add per row
+ * of the thread's block): the first row of tiles reads B with a row stride, which streams worse
+ * than the pass, a cost that only a few rows of tiles leave worth paying. */
+#define GEMM_FUSE_PACK_SHARE 64
 /* Rows of row-major B packed together across a whole B panel: few enough sequential streams for
  * the hardware prefetchers to follow, instead of kc rows touched 128 bytes at a time. */
 #define GEMM_B_STRIP 16
@@ -360,10 +368,15 @@ static void gemm_block(const gemm_state *s, const cnb_gemm *g, int kc, int unsca
             const float beta = pc > 0 ? 1.0f : unscaled ? 0.0f : g->beta;
             /* op(B)(pc.., jc..) starts at b[pc·ldb + jc], or b[jc·ldb + pc] when tb. */
             const float *bblk = g->tb ? b + jc * ldb + pc : b + pc * ldb + jc;
-            /* Row-major B: GEMM_B_STRIP rows at a time across the whole panel, so that each of
-             * those rows is read in one sequential run; transposed B: a micro-panel at a time. */
+            /* Row-major B with a packing micro-kernel, and few rows (GEMM_FUSE_PACK_SHARE):
+             * packed by the first row of tiles as it computes (ukernel.h), so B is read while the
+             * FMAs run rather than in a pass before them. Otherwise a pass first: row-major B
+             * GEMM_B_STRIP rows at a time across the whole panel, so that each of those rows is
+             * read in one sequential run; transposed B a micro-panel at a time. */
+            const int fused = !g->tb && t->ukernel_packb &&
+                              (int64_t)(i1 - i0) < (int64_t)GEMM_FUSE_PACK_SHARE * GEMM_PACK_COST_MACS;
             const int strip = g->tb ? kb : GEMM_B_STRIP;
-            for (int p0 = 0; p0 < kb; p0 += strip)
+            for (int p0 = 0; p0 < kb && !fused; p0 += strip)
                 for (int jr = 0; jr < nc; jr += NR)
                     pack_b_panel(t, min_int(NR, nc - jr), min_int(strip, kb - p0),
                                  g->tb ? bblk + jr * ldb : bblk + p0 * ldb + jr, ldb, g->tb,
@@ -372,6 +385,13 @@ static void gemm_block(const gemm_state *s, const cnb_gemm *g, int kc, int unsca
             for (int ir = i0; ir < i1; ir += MR) {
                 const int rows = min_int(MR, i1 - ir);
                 pack_a_panel(t, rows, kb, g->ta ? ablk + ir : ablk + ir * lda, lda, g->ta, ap);
+                if (fused && ir == i0) {
+                    for (int jr = 0; jr < nc; jr += NR)
+                        t->ukernel_packb(rows, min_int(NR, nc - jr), kb, ap, bblk + jr, ldb,
+                                         bp + (ptrdiff_t)jr * kb, dst + ir * ldd + jc + jr, ldd,
+                                         alpha, beta);
+                    continue;
+                }
                 for (int jr = 0; jr < nc; jr += NR)
                     t->ukernel(rows, min_int(NR, nc - jr), kb, ap, bp + (ptrdiff_t)jr * kb,
                                dst + ir * ldd + jc + jr, ldd, alpha, beta);

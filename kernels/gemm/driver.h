@@ -23,6 +23,8 @@ typedef struct cnb_gemm_arch {
     int kc, nc;              /* fallback cache blocks: A micro-panel mr×kc (L1), B panel kc×nc
                               * (L2); one set of buffers per thread */
     cnb_gemm_ukernel_fn *ukernel;
+    cnb_gemm_ukernel_packb_fn *ukernel_packb; /* optional: row-major B packed by the first row
+                                               * of tiles (NULL: packed in a pass of its own) */
     int dot_max_m;           /* tb, !ta and m ≤ dot_max_m use dot instead (0: never) */
     cnb_gemm_dotkernel_fn *dot;
     cnb_gemm_pack_fn *pack_a, *pack_b;   /* optional (NULL: the driver's plain C) */

@@ -37,6 +37,14 @@
  * when alpha is not positive it sums the blocks unscaled and applies alpha once at the end, so
  * signed zeros come out as the reference's (driver.c, "Signed zeros"). */
 
+/* The packing micro-kernel (optional per ISA): the micro-kernel above for a row-major B that is
+ * not packed yet. It reads B's micro-panel where it is, b[p·ldb + j] for 0 ≤ p < k, 0 ≤ j < n
+ * (nothing outside those n columns of the k rows), computes the same C tile with the same sums,
+ * and on the way stores the packed micro-panel to bp exactly as the packer would (Bp[p·NR + j],
+ * columns n..NR-1 zero; bp aligned as above), so the driver's first row of tiles packs B for the
+ * rows after it at the cost of the stores, instead of a pass over B of its own before any
+ * multiply-add. */
+
 /* The skinny-transposed kernel (optional per ISA), for a few rows of A against a transposed B,
  * the shape of a fully-connected layer (M = batch, tb = 1): packing B would cost more than the
  * whole product, so it reads both operands where they are, each row of A and of B contiguous
@@ -60,6 +68,11 @@
 typedef void cnb_gemm_ukernel_fn(int m, int n, int k, const float *restrict ap,
                                  const float *restrict bp, float *restrict c, ptrdiff_t ldc,
                                  float alpha, float beta);
+
+typedef void cnb_gemm_ukernel_packb_fn(int m, int n, int k, const float *restrict ap,
+                                       const float *restrict b, ptrdiff_t ldb,
+                                       float *restrict bp, float *restrict c, ptrdiff_t ldc,
+                                       float alpha, float beta);
 
 typedef void cnb_gemm_dotkernel_fn(int m, int n, int k, const float *restrict a, ptrdiff_t lda,
                                    const float *restrict b, ptrdiff_t ldb, float *restrict c,
