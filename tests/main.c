@@ -27,6 +27,7 @@ extern int cnb_edges_peer_declined;
     X(test_ref_conv_lowp_hand) X(test_ref_pool_lowp_hand) X(test_lowp_conv_pool_harness)          \
     X(test_edges_conv_pool_lowp) X(test_desc_dt_sets) X(test_pool_lowp)                          \
     X(test_conv_fewic_edges) X(test_conv_src_layout_hook)                                        \
+    X(test_conv_fewic_lowp) X(test_conv_fewic_lowp_rejects_broken)                              \
     X(test_conv_plan) X(test_conv_plan_rejects_broken)                                        \
     X(test_conv_amx) X(test_conv_amx_rejects_broken)                                          \
     X(test_conv_amx_fewic) X(test_conv_amx_fewic_rejects_broken)                              \
