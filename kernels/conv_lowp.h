@@ -27,8 +27,9 @@
  * 0x80 XORed into every byte (s + 128 as u8) and starts each output's sum from −128 × the sum of
  * the weights it multiplies: over its input channels and over the taps the call really reads
  * (the driver clips the padding taps, so a border pixel's compensation counts fewer taps; a
- * padded element contributes 0, as in the reference). prepare keeps −128·Σ_ic w per (output
- * block, tap, lane); run adds the taps of each call's clipped window into args.init.
+ * padded element contributes 0, as in the reference; in a copy padded along W, the padding
+ * columns hold 0x80, the flipped s8 zero, and count as taps read). prepare keeps −128·Σ_ic w per
+ * (output block, tap, lane); run adds the taps of each call's clipped window into args.init.
  *
  * Depthwise (g = ic = oc): per channel, no reduction over channels: the kernel multiplies a
  * vector of 16 channels of a pixel with a vector of 16 weights, widened to 32 bits (int8 to
