@@ -57,6 +57,9 @@ typedef struct cnb_conv_lowp_args {
     void *dst;             /* the output tensor */
     int64_t dst_index;     /* element of lane 0, pixel 0, block 0 */
     int n_icb, nkd, nkh, nkw;
+    int nq;                /* groups per pixel and input block to multiply: 16 / group, or
+                            * fewer (tables with short_groups) when the input channels end in
+                            * the first block; the packed weights hold nq groups per tap */
     ptrdiff_t src_icb, src_kd, src_kh, src_kw, src_ow;   /* groups */
     ptrdiff_t wei_icb, wei_kd, wei_kh, wei_kw, wei_ob;   /* groups */
     ptrdiff_t dst_ob;      /* elements; the pixel stride is 16 */
@@ -119,6 +122,7 @@ typedef struct cnb_conv_lowp_isa {
     int s8_src;                           /* 1: the kernels take an s8 source too (s8 × s8) */
     int dw_quads;                         /* 1: the dw kernel takes wei_q (quad weights) */
     int dw_blocks;                        /* 1: the dw kernel takes ncb > 1 blocks per call */
+    int short_groups;                     /* 1: the row kernel takes args.nq < 16 / group */
     /* For the tile choice: cycles per dot product at full throughput, and its latency. */
     double dp_cycles, dp_latency;
     cnb_conv_lowp_row_fn row;

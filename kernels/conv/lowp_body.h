@@ -30,7 +30,7 @@
  * whole in memory (a channel tail is zero padding of the block), so every block is stored whole.
  *
  * Row kernel, registers: nb·NV·ur accumulators, nb·NV weight vectors and one broadcast (32 zmm:
- * nb·ur ≤ 28; 16 ymm: 2·nb·ur ≤ 12). Per (input block, tap, group q): nb·NV loads of the packed
+ * nb·ur ≤ 28; 16 ymm: 2·nb·ur ≤ 12). Per (input block, tap, group q < nq): nb·NV loads of the packed
  * weights (16 output channels × one group each: 64 bytes per block), then per pixel one
  * broadcast of its group q and nb·NV dot products. Every tile is a constant-shape instance
  * selected by a switch on (nb, ur); the pixel stride is also a constant for stride-1 rows (fewer
@@ -112,6 +112,7 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
     }
     const int32_t *s_icb = a->src, *w_icb = a->wei;
     const ptrdiff_t wob = a->wei_ob;
+    const int nq = a->nq;
     for (int icb = 0; icb < a->n_icb; icb++, s_icb += a->src_icb, w_icb += a->wei_icb)
         for (int kd = 0; kd < a->nkd; kd++)
             for (int kh = 0; kh < a->nkh; kh++) {
@@ -119,7 +120,7 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
                 const int32_t *w = w_icb + kd * a->wei_kd + kh * a->wei_kh;
                 for (int kw = 0; kw < a->nkw; kw++, s += a->src_kw, w += a->wei_kw) {
 #pragma GCC unroll 2
-                    for (int q = 0; q < QB; q++) {
+                    for (int q = 0; q < nq; q++) {
                         vec_t wv[CNB_CONV_NB_MAX * NV];
 #pragma GCC unroll 4
                         for (int b = 0; b < nb; b++)
@@ -445,7 +446,7 @@ static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
     {                                                                                              \
         .name = ISA_NAME, .group = GROUP, .nb_max = CNB_CONV_NB_COUNT(ROW_TILES),                  \
         .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .dw_ur_max = DW_UR_MAX,                        \
-        .dw_quads = DW_QUADS, .dw_blocks = 1,                                                      \
+        .dw_quads = DW_QUADS, .dw_blocks = 1, .short_groups = 1,                                   \
         .dp_cycles = (dp_cyc), .dp_latency = (dp_lat), .row = lowp_row, .dw = lowp_dw,             \
     }
 
