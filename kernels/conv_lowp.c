@@ -520,6 +520,11 @@ static lowp_plan *build_rows(const cnb_conv_lowp_isa *isa, const cnb_problem *p,
         P->ohb = (int)(ACC_BYTES / row_bytes);
         if (P->ohb < 1) P->ohb = 1;
         if (P->ohb > c->oh) P->ohb = c->oh;
+        /* Halved while the work items are fewer than 4 per thread (a small map with few oc
+         * tiles would leave a thread idle). */
+        const int64_t planes = (int64_t)c->mb * ((P->n_ot + P->tg - 1) / P->tg) * c->od;
+        while (P->ohb > 1 && planes * ((c->oh + P->ohb - 1) / P->ohb) < 4 * omp_get_max_threads())
+            P->ohb = (P->ohb + 1) / 2;
         const int nrb = (c->oh + P->ohb - 1) / P->ohb;
         P->ohb = (c->oh + nrb - 1) / nrb;
         /* The scratch is allocated here, never in the timed run: a slice per thread of the

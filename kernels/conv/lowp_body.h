@@ -71,9 +71,12 @@ static inline __attribute__((always_inline)) void lowp_epilogue_type(const cnb_c
 {
     cnb_lowp_state epi = *a->epi;
     epi.t.dst = type;
+    /* Locals, as the stores may alias *a. */
+    void *const dst = a->dst;
+    const int64_t d0 = a->dst_index;
+    const ptrdiff_t dob = a->dst_ob;
     for (int b = 0; b < nb; b++)
-        for (int j = 0; j < ur; j++)
-            blk_store(&epi, a->dst, a->dst_index + b * a->dst_ob + j * 16, v + (b * ur + j) * NV);
+        for (int j = 0; j < ur; j++) blk_store(&epi, dst, d0 + b * dob + j * 16, v + (b * ur + j) * NV);
 }
 #define LOWP_EPILOGUE_TYPE(nb, ur, type)                                                           \
     case type: lowp_epilogue_type(a, nb, ur, v, type); return;
@@ -140,13 +143,16 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
                 }
             }
     if (!a->final) {
+        /* Locals: the stores may alias *a, so its fields would be read again after each. */
+        void *const sp = a->acc;
+        const ptrdiff_t sob = a->acc_ob;
 #pragma GCC unroll 4
         for (int b = 0; b < nb; b++)
 #pragma GCC unroll 28
             for (int j = 0; j < ur; j++)
 #pragma GCC unroll 2
                 for (int h = 0; h < NV; h++)
-                    acc_st(a->acc, b * a->acc_ob + j * 16 + h * VL, acc[(b * ur + j) * NV + h]);
+                    acc_st(sp, b * sob + j * 16 + h * VL, acc[(b * ur + j) * NV + h]);
         return;
     }
     /* A copy whose address escapes, so that acc itself stays in registers. */
