@@ -90,6 +90,30 @@ static __attribute__((noinline)) void lowp_epilogue(const cnb_conv_lowp_args *a,
     cnb_conv_missing_tile(ISA_NAME, "lowp epilogue (its output type)", nb, ur);
 }
 
+/* One group step of a row tile: group q of the tap at w (packed weights, nb blocks wob apart)
+ * and at s (pixel j at s + j·sow), multiplied into the nb·NV·ur accumulators. */
+static inline __attribute__((always_inline)) void lowp_group_step(acc_t *acc, const int32_t *w,
+                                                                   const int32_t *s, const int q,
+                                                                   const int nb, const int ur,
+                                                                   const ptrdiff_t sow,
+                                                                   const ptrdiff_t wob)
+{
+    vec_t wv[CNB_CONV_NB_MAX * NV];
+#pragma GCC unroll 4
+    for (int b = 0; b < nb; b++)
+#pragma GCC unroll 2
+        for (int h = 0; h < NV; h++) wv[b * NV + h] = wei_load(w + q * 16 + b * wob + h * VL);
+#pragma GCC unroll 28
+    for (int j = 0; j < ur; j++) {
+        const vec_t x = bcast_group(s + j * sow + q);
+#pragma GCC unroll 8
+        for (int i = 0; i < nb * NV; i++) {
+            const int b = i / NV, h = i % NV;
+            acc[(b * ur + j) * NV + h] = acc_dot(acc[(b * ur + j) * NV + h], x, wv[i]);
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) void
 lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptrdiff_t sow)
 {
@@ -122,24 +146,13 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
                 const int32_t *s = s_icb + kd * a->src_kd + kh * a->src_kh;
                 const int32_t *w = w_icb + kd * a->wei_kd + kh * a->wei_kh;
                 for (int kw = 0; kw < a->nkw; kw++, s += a->src_kw, w += a->wei_kw) {
-#pragma GCC unroll 2
-                    for (int q = 0; q < nq; q++) {
-                        vec_t wv[CNB_CONV_NB_MAX * NV];
-#pragma GCC unroll 4
-                        for (int b = 0; b < nb; b++)
-#pragma GCC unroll 2
-                            for (int h = 0; h < NV; h++)
-                                wv[b * NV + h] = wei_load(w + q * 16 + b * wob + h * VL);
-#pragma GCC unroll 28
-                        for (int j = 0; j < ur; j++) {
-                            const vec_t x = bcast_group(s + j * sow + q);
+                    /* Whole blocks: the group steps unrolled (no loop per step); the first
+                     * layers' short blocks (nq < QB): a loop. */
+                    if (nq == QB) {
 #pragma GCC unroll 8
-                            for (int i = 0; i < nb * NV; i++) {
-                                const int b = i / NV, h = i % NV;
-                                acc[(b * ur + j) * NV + h] = acc_dot(acc[(b * ur + j) * NV + h], x, wv[i]);
-                            }
-                        }
-                    }
+                        for (int q = 0; q < QB; q++) lowp_group_step(acc, w, s, q, nb, ur, sow, wob);
+                    } else
+                        for (int q = 0; q < nq; q++) lowp_group_step(acc, w, s, q, nb, ur, sow, wob);
                 }
             }
     if (!a->final) {
