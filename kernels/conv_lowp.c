@@ -545,11 +545,12 @@ fail:
 
 /* The candidates of a row plan, the model's first: every (padw, nb), padded only with padding
  * along W, by the model's cost (row_plan_cost; a larger nb displaces a smaller only when more
- * than 2 % cheaper, as does padding), those within MODEL_SPREAD of the cheapest. Returns the
- * count (0: out of memory). */
+ * than 2 % cheaper, as does padding), those within MODEL_SPREAD of the cheapest. Tables without
+ * plan_rows (NEON, whose tests force nb through the model) get the model's unpadded plan
+ * alone. Returns the count (0: out of memory). */
 static int row_variants(const cnb_conv_lowp_isa *isa, const cnb_problem *p, lowp_variant *v)
 {
-    const int pads = p->conv.pw > 0 || p->conv.pw_r > 0 ? 2 : 1;
+    const int pads = isa->plan_rows && (p->conv.pw > 0 || p->conv.pw_r > 0) ? 2 : 1;
     double cost[2][CNB_CONV_NB_MAX + 1];
     for (int padw = 0; padw < pads; padw++) {
         lowp_plan *P = plan_begin(isa, p, padw);
@@ -580,7 +581,7 @@ static int row_variants(const cnb_conv_lowp_isa *isa, const cnb_problem *p, lowp
     }
     int k = 0;
     for (int i = 0; i < n && k < CNB_PLAN_MAX_CANDIDATES; i++)
-        if (i == 0 || all_cost[i] <= all_cost[0] * MODEL_SPREAD) v[k++] = all[i];
+        if (i == 0 || (isa->plan_rows && all_cost[i] <= all_cost[0] * MODEL_SPREAD)) v[k++] = all[i];
     return k;
 }
 

@@ -123,6 +123,8 @@ typedef struct cnb_conv_lowp_isa {
     int dw_quads;                         /* 1: the dw kernel takes wei_q (quad weights) */
     int dw_blocks;                        /* 1: the dw kernel takes ncb > 1 blocks per call */
     int short_groups;                     /* 1: the row kernel takes args.nq < 16 / group */
+    int plan_rows;                        /* 1: prepare also times row plans padded along W and
+                                           * other nb (else the cost model's unpadded plan) */
     /* For the tile choice: cycles per dot product at full throughput, and its latency. */
     double dp_cycles, dp_latency;
     cnb_conv_lowp_row_fn row;

@@ -465,7 +465,7 @@ static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
     {                                                                                              \
         .name = ISA_NAME, .group = GROUP, .nb_max = CNB_CONV_NB_COUNT(ROW_TILES),                  \
         .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .dw_ur_max = DW_UR_MAX,                        \
-        .dw_quads = DW_QUADS, .dw_blocks = 1, .short_groups = 1,                                   \
+        .dw_quads = DW_QUADS, .dw_blocks = 1, .short_groups = 1, .plan_rows = 1,                   \
         .dp_cycles = (dp_cyc), .dp_latency = (dp_lat), .row = lowp_row, .dw = lowp_dw,             \
     }
 
