@@ -10,6 +10,17 @@
  * A 1x1 layer with unit strides and no padding has its rows merged into longer ones
  * (merge_1x1_rows), so that the short rows of 14×14 and 7×7 maps still make full tiles.
  *
+ * Padded along W (a candidate of layers with W padding): run first copies the source into rows
+ * with their padding columns (zeros, written once in prepare), and the kernels see a layer
+ * without W padding: one run per row, every tile as wide as the row allows, where the clipped
+ * runs leave one narrow tile per border whose few accumulators cannot hide the dot product's
+ * latency (on 14- and 7-pixel rows, a large share of the work). The copy costs a pass over the
+ * source; the planner weighs it (below).
+ *
+ * Candidates: (padded or not) × the nb of the oc tiles, ranked by a cost model (row_plan_cost:
+ * the table's dot-product throughput and latency, loads, and the copy); those near the cheapest
+ * are timed in prepare by the planner (kernels/plan.h), which keeps the fastest.
+ *
  * Input channels go in chunks of icc blocks whose packed weights (for the nb blocks of a tile)
  * stay in L1, beside the src lines of a pixel tile, while the chunk sweeps a work item's rows; a
  * chunk that is not the last leaves its sums, as they are (f32 or int32), in a per-thread scratch
@@ -24,6 +35,7 @@
  * results do not depend on the thread count. */
 #include "kernels/conv_lowp.h"
 #include "kernels/conv_rows.h"
+#include "kernels/plan.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -40,6 +52,11 @@ enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
  * that must not spill; the partial sums of a work item's rows (re-read once per chunk) stay in
  * L2. */
 enum { L1_CHUNK_BYTES = 24 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
+/* The model of the row candidates (row_plan_cost): a source copy moves COPY_BYTES_PER_CYCLE
+ * (a load and a store of a vector every other cycle, from L2), and candidates whose cost is
+ * within MODEL_SPREAD of the cheapest are timed by the planner. */
+#define COPY_BYTES_PER_CYCLE 32.0
+#define MODEL_SPREAD 1.3
 /* Depthwise: channel blocks per kernel call, on tables whose dw kernel loops over blocks (fewer
  * calls: the per-call work of a short row is small beside its dispatch and set-up). */
 enum { DW_CBG = 16 };
@@ -55,6 +72,9 @@ typedef struct lowp_plan {
     const cnb_conv_lowp_isa *isa;
     cnb_lowp_state epi;
     int qb;                  /* groups per pixel of a channel block: 16 / group */
+    int qw;                  /* groups per (block, tap) of the packed weights, and the kernels'
+                              * group steps: qb, or fewer when the input channels end in the
+                              * first block (tables with short_groups) */
     int depthwise;
     int n_cb_in, n_cb_out;
     int32_t *wei;            /* packed, 64-byte aligned */
@@ -76,8 +96,10 @@ typedef struct lowp_plan {
     row_tile *rt;
     int n_rt;
     cnb_clip_dh dh;          /* clipped kd, kh ranges per od, oh */
-    int s8src;               /* s8 source (kernels/conv_lowp.h): */
-    uint8_t *src_u8;         /* its copy XOR 0x80, src_bytes long */
+    int s8src;               /* s8 source (kernels/conv_lowp.h): run copies it XOR 0x80 */
+    int padw;                /* run copies the source into columns padded along W (c: no pw) */
+    int pw0, iw_src;         /* padded: the copy's left padding columns; the user's iw */
+    uint8_t *src_cp;         /* the copy (s8src or padw), src_bytes long */
     int64_t src_bytes;
     int32_t *wsum;           /* −128·Σ_ic w per [ob][tap][16 lanes] */
     char name[128];
@@ -95,7 +117,7 @@ void cnb_conv_lowp_release(void *state)
     free(P->n_icb);
     free(P->ot);
     free(P->rt);
-    free(P->src_u8);
+    free(P->src_cp);
     free(P->wsum);
     cnb_clip_dh_free(&P->dh);
     free(P);
@@ -239,17 +261,18 @@ static int pack_depthwise_quads(lowp_plan *P, const void *wei)
     return 1;
 }
 
-/* Row path: per output block, [icb][taps][q][16 oc][group], zero across groups and beyond IC, OC. */
-static int pack_rows(lowp_plan *P, const void *wei, int es)
+/* Per output block: the input blocks its groups read (icb_s, n_icb) and the offset of its
+ * packed weights (wei_off, nob + 1 entries). */
+static int oc_block_ranges(lowp_plan *P)
 {
     const cnb_conv *c = &P->c;
-    const int taps = c->kd * c->kh * c->kw, G = P->isa->group, QB = P->qb;
+    const int taps = c->kd * c->kh * c->kw, QW = P->qw;
     const int icg = c->ic / c->g, ocg = c->oc / c->g, nob = P->n_cb_out;
     P->wei_off = malloc(sizeof(int64_t) * (nob + 1));
     P->icb_s = malloc(sizeof(int) * nob);
     P->n_icb = malloc(sizeof(int) * nob);
     if (!P->wei_off || !P->icb_s || !P->n_icb) return 0;
-    const int64_t words_blk = (int64_t)taps * QB * BLK;   /* per (ob, icb) */
+    const int64_t words_blk = (int64_t)taps * QW * BLK;   /* per (ob, icb) */
     int64_t off = 0;
     for (int ob = 0; ob < nob; ob++) {
         const int oc0 = ob * BLK, oc1 = (oc0 + BLK < c->oc ? oc0 + BLK : c->oc) - 1;
@@ -260,14 +283,24 @@ static int pack_rows(lowp_plan *P, const void *wei, int es)
         off += P->n_icb[ob] * words_blk;
     }
     P->wei_off[nob] = off;
-    P->wei = cnb_alloc64(off * 4);
+    return 1;
+}
+
+/* Row path: per output block, [icb][taps][q][16 oc][group], zero across groups and beyond IC, OC
+ * (after oc_block_ranges). */
+static int pack_rows(lowp_plan *P, const void *wei, int es)
+{
+    const cnb_conv *c = &P->c;
+    const int taps = c->kd * c->kh * c->kw, G = P->isa->group, QW = P->qw;
+    const int icg = c->ic / c->g, ocg = c->oc / c->g, nob = P->n_cb_out;
+    P->wei = cnb_alloc64(P->wei_off[nob] * 4);
     if (!P->wei) return 0;
 #pragma omp parallel for schedule(dynamic)
     for (int ob = 0; ob < nob; ob++) {
         unsigned char *w = (unsigned char *)(P->wei + P->wei_off[ob]);
         for (int icb = 0; icb < P->n_icb[ob]; icb++)
             for (int t = 0; t < taps; t++)
-                for (int q = 0; q < QB; q++)
+                for (int q = 0; q < QW; q++)
                     for (int o = 0; o < BLK; o++)
                         for (int e = 0; e < G; e++, w += es) {
                             const int ic = (P->icb_s[ob] + icb) * BLK + q * G + e;
@@ -286,7 +319,7 @@ static int pack_rows(lowp_plan *P, const void *wei, int es)
 static int pack_wsum(lowp_plan *P)
 {
     const cnb_conv *c = &P->c;
-    const int taps = c->kd * c->kh * c->kw, G = P->isa->group, QB = P->qb;
+    const int taps = c->kd * c->kh * c->kw, G = P->isa->group, QW = P->qw;
     P->wsum = cnb_alloc64((int64_t)P->n_cb_out * taps * BLK * 4);
     if (!P->wsum) return 0;
     for (int ob = 0; ob < P->n_cb_out; ob++)
@@ -295,8 +328,8 @@ static int pack_wsum(lowp_plan *P)
                 int32_t sum = 0;
                 for (int icb = 0; icb < P->n_icb[ob]; icb++) {
                     const int8_t *w = (const int8_t *)(P->wei + P->wei_off[ob]) +
-                                      (((int64_t)icb * taps + t) * QB * BLK + o) * G;
-                    for (int q = 0; q < QB; q++)
+                                      (((int64_t)icb * taps + t) * QW * BLK + o) * G;
+                    for (int q = 0; q < QW; q++)
                         for (int e = 0; e < G; e++) sum += w[q * BLK * G + e];
                 }
                 P->wsum[((int64_t)ob * taps + t) * BLK + o] = -128 * sum;
@@ -323,87 +356,134 @@ static int build_oc_tiles(const lowp_plan *P, int nb, oc_tile *ot)
     return n;
 }
 
-/* The nb whose tiles (with ur_max[nb]) cost the least over the row, all oc tiles counted. */
-static int choose_nb(lowp_plan *P, row_tile *rt)
+/* The model's estimate of a row plan's run time in cycles: the row tiles (tile_cost per group
+ * step and tap) of every oc tile of nb blocks, over every output row, times the group steps of
+ * its input blocks and its kd·kh taps (the clipping along D and H left out: every candidate has
+ * the same); plus, padded along W, the copy of the source at COPY_BYTES_PER_CYCLE. */
+static double row_plan_cost(const lowp_plan *P, int nb, row_tile *rt)
 {
     const cnb_conv_lowp_isa *isa = P->isa;
-    int best = 1;
-    double best_cost = 0;
-    for (int nb = 1; nb <= isa->nb_max; nb++) {
-        const int n = build_row_tiles(&P->c, isa->ur_max[nb], rt);
-        double cost = 0;
-        for (int ob = 0; ob < P->n_cb_out;) {
-            int end = ob + 1;
-            while (end < P->n_cb_out && P->icb_s[end] == P->icb_s[ob] && P->n_icb[end] == P->n_icb[ob])
-                end++;
-            const int len = end - ob;
-            cost += len / nb * row_cost(isa, rt, n, nb);
-            if (len % nb) cost += row_cost(isa, rt, n, len % nb);
-            ob = end;
-        }
-        if (nb == 1 || cost < best_cost * 0.98) best = nb, best_cost = cost;
+    const cnb_conv *c = &P->c;
+    const int n = build_row_tiles(c, isa->ur_max[nb], rt);
+    double cost = 0;
+    for (int ob = 0; ob < P->n_cb_out;) {
+        int end = ob + 1;
+        while (end < P->n_cb_out && P->icb_s[end] == P->icb_s[ob] && P->n_icb[end] == P->n_icb[ob])
+            end++;
+        const int len = end - ob;
+        double run = len / nb * row_cost(isa, rt, n, nb);
+        if (len % nb) run += row_cost(isa, rt, n, len % nb);
+        cost += run * P->n_icb[ob] * P->qw;
+        ob = end;
     }
-    return best;
+    cost *= (double)c->kd * c->kh * c->od * c->oh * c->mb;
+    if (P->padw)
+        cost += (double)c->mb * P->n_cb_in * c->id * c->ih * c->iw * BLK * P->epi.esize /
+                COPY_BYTES_PER_CYCLE;
+    return cost;
 }
 
-void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei)
+/* A row plan's free choices: the source padded along W or not, the oc blocks per tile. */
+typedef struct lowp_variant {
+    int padw, nb;
+} lowp_variant;
+
+/* The common part of a plan: types, blocks, the shape the kernels see (rows of 1x1 layers
+ * merged; padded along W, the copy's shape: no W padding, pw + iw + max(pw_r, 0) columns). */
+static lowp_plan *plan_begin(const cnb_conv_lowp_isa *isa, const cnb_problem *p, int padw)
 {
-    if (supports(p, isa->s8_src) || !wei || !isa_ok(isa)) return NULL;
     lowp_plan *P = calloc(1, sizeof *P);
     if (!P) return NULL;
     P->c = p->conv;
-    const cnb_conv *c = &P->c;
+    cnb_conv *c = &P->c;
     P->isa = isa;
     P->epi.t = p->dt;
     P->epi.esize = cnb_dt_size(p->dt.src);
     P->epi.group = isa->group;
     if (cnb_dt_requantized(&p->dt)) P->epi.shift = requant_shift(&p->dt);
-    P->qb = BLK / isa->group;
+    P->qb = P->qw = BLK / isa->group;
+    /* Input channels that end inside the first block (the first layers: 3 channels): the
+     * groups beyond them are zero in every tap, so the weights keep only the groups up to the
+     * last channel, and the kernels skip the others (4 times fewer dot products for 3 channels). */
+    if (isa->short_groups && c->ic < BLK) P->qw = (c->ic + isa->group - 1) / isa->group;
     P->n_cb_in = (c->ic + BLK - 1) / BLK;
     P->n_cb_out = (c->oc + BLK - 1) / BLK;
     P->depthwise = c->g > 1 && c->g == c->ic && c->g == c->oc;
-    if (!P->depthwise) merge_1x1_rows(&P->c, 2 * isa->ur_max[1]);
+    P->iw_src = c->iw;   /* the copy's source rows: the user's, or the merged rows below */
+    if (padw) {
+        P->padw = 1;
+        P->pw0 = c->pw;
+        c->iw = c->pw + c->iw + (c->pw_r > 0 ? c->pw_r : 0);
+        c->pw = 0;
+        c->pw_r = c->pw_r < 0 ? c->pw_r : 0;
+    }
+    if (!P->depthwise) merge_1x1_rows(c, 2 * isa->ur_max[1]);
+    if (!padw) P->iw_src = c->iw;
     P->rt = malloc(sizeof(row_tile) * (c->ow > 0 ? c->ow : 1));
-    if (!P->rt || !cnb_clip_dh_make(c, &P->dh)) goto fail;
-    if (P->depthwise) {
-        if (!pack_depthwise(P, wei, p->dt.wei)) goto fail;
-        /* Quads (u8 × s8 here: s8 sources are declined for depthwise) when the quad kernels'
-         * rounding may add 2^(shift − 1) to any sum: taps·255·128 + 2^30 < 2^31. */
-        const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
-        if (isa->dw_quads && p->dt.wei == CNB_DT_S8 && c->dw == 0 && c->kw <= 8 &&
-            taps * 255 * 128 < (1 << 30) && !pack_depthwise_quads(P, wei))
-            goto fail;
+    if (!P->rt || !cnb_clip_dh_make(c, &P->dh)) {
+        cnb_conv_lowp_release(P);
+        return NULL;
+    }
+    return P;
+}
+
+static lowp_plan *build_depthwise(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei)
+{
+    lowp_plan *P = plan_begin(isa, p, 0);
+    if (!P) return NULL;
+    const cnb_conv *c = &P->c;
+    if (!pack_depthwise(P, wei, p->dt.wei)) goto fail;
+    /* Quads (u8 × s8 here: s8 sources are declined for depthwise) when the quad kernels'
+     * rounding may add 2^(shift − 1) to any sum: taps·255·128 + 2^30 < 2^31. */
+    const int64_t taps = (int64_t)c->kd * c->kh * c->kw;
+    if (isa->dw_quads && p->dt.wei == CNB_DT_S8 && c->dw == 0 && c->kw <= 8 &&
+        taps * 255 * 128 < (1 << 30) && !pack_depthwise_quads(P, wei))
+        goto fail;
 #if defined(__x86_64__)
-        P->dw_vbmi = P->wei_q && cnb_conv_lowp_dw_vbmi && __builtin_cpu_supports("avx512vbmi");
+    P->dw_vbmi = P->wei_q && cnb_conv_lowp_dw_vbmi && __builtin_cpu_supports("avx512vbmi");
 #endif
-        if (P->wei_q && c->ow <= isa->dw_ur_max) {
-            /* Quad calls are not clipped along W (their loads are masked): a short row is one
-             * tile, border pixels included (longer rows keep the runs below, so that their
-             * interior tiles, the most, have no border pixel: those are the faster). */
-            P->rt[0] = (row_tile){.ow0 = 0, .ur = c->ow, .kw_lo = 0, .nkw = c->kw};
-            P->n_rt = c->ow > 0;
-        } else
-            P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
-        /* Rows per work item: whole channel planes, halved while the items are fewer than 8
-         * per thread. */
-        P->dw_cbg = isa->dw_blocks ? DW_CBG : 1;
-        if (P->dw_cbg > P->n_cb_out) P->dw_cbg = P->n_cb_out;
-        const int64_t planes = (int64_t)c->mb * ((P->n_cb_out + P->dw_cbg - 1) / P->dw_cbg) * c->od;
-        P->ohb = c->oh;
-        while (P->ohb > 1 && planes * ((c->oh + P->ohb - 1) / P->ohb) < 8 * omp_get_max_threads())
-            P->ohb = (P->ohb + 1) / 2;
-        snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise%s ur%d]", isa->name,
-                 P->wei_q ? " quads" : "", isa->dw_ur_max);
-        return P;
+    if (P->wei_q && c->ow <= isa->dw_ur_max) {
+        /* Quad calls are not clipped along W (their loads are masked): a short row is one
+         * tile, border pixels included (longer rows keep the runs below, so that their
+         * interior tiles, the most, have no border pixel: those are the faster). */
+        P->rt[0] = (row_tile){.ow0 = 0, .ur = c->ow, .kw_lo = 0, .nkw = c->kw};
+        P->n_rt = c->ow > 0;
+    } else
+        P->n_rt = build_row_tiles(c, isa->dw_ur_max, P->rt);
+    /* Rows per work item: whole channel planes, halved while the items are fewer than 8
+     * per thread. */
+    P->dw_cbg = isa->dw_blocks ? DW_CBG : 1;
+    if (P->dw_cbg > P->n_cb_out) P->dw_cbg = P->n_cb_out;
+    const int64_t planes = (int64_t)c->mb * ((P->n_cb_out + P->dw_cbg - 1) / P->dw_cbg) * c->od;
+    P->ohb = c->oh;
+    while (P->ohb > 1 && planes * ((c->oh + P->ohb - 1) / P->ohb) < 8 * omp_get_max_threads())
+        P->ohb = (P->ohb + 1) / 2;
+    snprintf(P->name, sizeof P->name, "conv/%s_direct[depthwise%s ur%d]", isa->name,
+             P->wei_q ? " quads" : "", isa->dw_ur_max);
+    return P;
+fail:
+    cnb_conv_lowp_release(P);
+    return NULL;
+}
+
+static lowp_plan *build_rows(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei,
+                             const lowp_variant *v)
+{
+    lowp_plan *P = plan_begin(isa, p, v->padw);
+    if (!P) return NULL;
+    const cnb_conv *c = &P->c;
+    if (!oc_block_ranges(P) || !pack_rows(P, wei, cnb_dt_size(p->dt.wei))) goto fail;
+    P->s8src = p->dt.src == CNB_DT_S8 && !isa->s8_src;
+    if (P->s8src && !pack_wsum(P)) goto fail;
+    if (P->s8src || P->padw) {
+        /* The copy run makes: its padding columns (s8 zero: 0x80 in the flipped copy; zero
+         * otherwise) are written here, once. */
+        P->src_bytes = (int64_t)c->mb * P->n_cb_in * c->id * c->ih * c->iw * BLK * P->epi.esize;
+        P->src_cp = cnb_alloc64(P->src_bytes);
+        if (!P->src_cp) goto fail;
+        memset(P->src_cp, P->s8src ? 0x80 : 0, P->src_bytes);
     }
-    if (!pack_rows(P, wei, cnb_dt_size(p->dt.wei))) goto fail;
-    if (p->dt.src == CNB_DT_S8 && !isa->s8_src) {
-        P->s8src = 1;
-        P->src_bytes = (int64_t)c->mb * P->n_cb_in * c->id * c->ih * c->iw * BLK;
-        P->src_u8 = cnb_alloc64(P->src_bytes);
-        if (!P->src_u8 || !pack_wsum(P)) goto fail;
-    }
-    P->nb = choose_nb(P, P->rt);
+    P->nb = v->nb;
     P->n_rt = build_row_tiles(c, isa->ur_max[P->nb], P->rt);
     P->n_ot = build_oc_tiles(P, P->nb, NULL);
     P->ot = malloc(sizeof(oc_tile) * P->n_ot);
@@ -413,11 +493,11 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
      * group steps per call, and groups of tg oc tiles, so that the chunk's weights of the group
      * and the src lines of a pixel tile fit L1_CHUNK_BYTES. Per input block: icb_bytes of
      * weights per tile, src_icb bytes of src (the kd·kh input rows of the pixel tile's span). */
-    const int64_t icb_bytes = (int64_t)P->nb * c->kd * c->kh * c->kw * P->qb * BLK * 4;
+    const int64_t icb_bytes = (int64_t)P->nb * c->kd * c->kh * c->kw * P->qw * BLK * 4;
     const int ur = isa->ur_max[P->nb] < c->ow ? isa->ur_max[P->nb] : c->ow;
     const int64_t span = (int64_t)(ur - 1) * c->sw + (int64_t)(c->kw - 1) * (c->dw + 1) + 1;
     const int64_t src_icb = (int64_t)c->kd * c->kh * span * BLK * P->epi.esize;
-    const int qsteps_icb = c->kd * c->kh * c->kw * P->qb;
+    const int qsteps_icb = c->kd * c->kh * c->kw * P->qw;
     int max_icb = 1;
     for (int ob = 0; ob < P->n_cb_out; ob++)
         if (P->n_icb[ob] > max_icb) max_icb = P->n_icb[ob];
@@ -440,6 +520,11 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         P->ohb = (int)(ACC_BYTES / row_bytes);
         if (P->ohb < 1) P->ohb = 1;
         if (P->ohb > c->oh) P->ohb = c->oh;
+        /* Halved while the work items are fewer than 4 per thread (a small map with few oc
+         * tiles would leave a thread idle). */
+        const int64_t planes = (int64_t)c->mb * ((P->n_ot + P->tg - 1) / P->tg) * c->od;
+        while (P->ohb > 1 && planes * ((c->oh + P->ohb - 1) / P->ohb) < 4 * omp_get_max_threads())
+            P->ohb = (P->ohb + 1) / 2;
         const int nrb = (c->oh + P->ohb - 1) / P->ohb;
         P->ohb = (c->oh + nrb - 1) / nrb;
         /* The scratch is allocated here, never in the timed run: a slice per thread of the
@@ -449,12 +534,117 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
         P->scr = cnb_alloc64(P->scr_slice * P->nthr * 4);
         if (!P->scr) goto fail;
     }
-    snprintf(P->name, sizeof P->name, "conv/%s_direct[direct ur%d nb%d icc%d tg%d ohb%d]",
-             isa->name, isa->ur_max[P->nb], P->nb, P->icc * BLK, P->tg, P->ohb);
+    snprintf(P->name, sizeof P->name, "conv/%s_direct[direct ur%d nb%d icc%d tg%d ohb%d%s]",
+             isa->name, isa->ur_max[P->nb], P->nb, P->icc * BLK, P->tg, P->ohb,
+             P->padw ? " padw" : "");
     return P;
 fail:
     cnb_conv_lowp_release(P);
     return NULL;
+}
+
+/* The candidates of a row plan, the model's first: every (padw, nb), padded only with padding
+ * along W, by the model's cost (row_plan_cost; a larger nb displaces a smaller only when more
+ * than 2 % cheaper, as does padding), those within MODEL_SPREAD of the cheapest. Tables without
+ * plan_rows (NEON, whose tests force nb through the model) get the model's unpadded plan
+ * alone. Returns the count (0: out of memory). */
+static int row_variants(const cnb_conv_lowp_isa *isa, const cnb_problem *p, lowp_variant *v)
+{
+    const int pads = isa->plan_rows && (p->conv.pw > 0 || p->conv.pw_r > 0) ? 2 : 1;
+    double cost[2][CNB_CONV_NB_MAX + 1];
+    for (int padw = 0; padw < pads; padw++) {
+        lowp_plan *P = plan_begin(isa, p, padw);
+        if (!P || !oc_block_ranges(P)) {
+            cnb_conv_lowp_release(P);
+            return 0;
+        }
+        for (int nb = 1; nb <= isa->nb_max; nb++) cost[padw][nb] = row_plan_cost(P, nb, P->rt);
+        cnb_conv_lowp_release(P);
+    }
+    int n = 0;
+    lowp_variant all[2 * CNB_CONV_NB_MAX];
+    double all_cost[2 * CNB_CONV_NB_MAX];
+    for (int padw = 0; padw < pads; padw++)
+        for (int nb = 1; nb <= isa->nb_max; nb++) {
+            all[n] = (lowp_variant){padw, nb};
+            all_cost[n++] = cost[padw][nb];
+        }
+    /* Selection sort by cost, the earlier (unpadded, smaller nb) first unless 2 % dearer. */
+    for (int i = 0; i < n; i++) {
+        int b = i;
+        for (int j = i + 1; j < n; j++)
+            if (all_cost[j] < all_cost[b] * 0.98) b = j;
+        const lowp_variant tv = all[i];
+        const double tc = all_cost[i];
+        all[i] = all[b], all_cost[i] = all_cost[b];
+        all[b] = tv, all_cost[b] = tc;
+    }
+    int k = 0;
+    for (int i = 0; i < n && k < CNB_PLAN_MAX_CANDIDATES; i++)
+        if (i == 0 || (isa->plan_rows && all_cost[i] <= all_cost[0] * MODEL_SPREAD)) v[k++] = all[i];
+    return k;
+}
+
+typedef struct {
+    lowp_plan *const *P;
+    const cnb_problem *p;
+    const void *src;
+    void *dst;
+} time_ctx;
+
+static double time_plan(void *ctx, int k)
+{
+    const time_ctx *x = ctx;
+    const double t0 = omp_get_wtime();
+    cnb_conv_lowp_run(x->P[k], x->p, x->src, NULL, x->dst);
+    return omp_get_wtime() - t0;
+}
+
+/* Builds the row candidates and lets the planner choose, timed on zero tensors (the time does
+ * not depend on the values). Every candidate computes the same products of each output, in the
+ * same order (input blocks, kd, kh, kw, groups; a padded tap adds an exact zero), so candidates
+ * agree bit for bit. Without memory for the timing tensors, the model's plan stands. */
+void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei)
+{
+    if (supports(p, isa->s8_src) || !wei || !isa_ok(isa)) return NULL;
+    const cnb_conv *c = &p->conv;
+    if (c->g > 1 && c->g == c->ic && c->g == c->oc) return build_depthwise(isa, p, wei);
+    lowp_variant v[CNB_PLAN_MAX_CANDIDATES];
+    const int nv = row_variants(isa, p, v);
+    lowp_plan *P[CNB_PLAN_MAX_CANDIDATES] = {0};
+    const char *names[CNB_PLAN_MAX_CANDIDATES];
+    char keys[CNB_PLAN_MAX_CANDIDATES][32];
+    int n = 0;
+    for (int i = 0; i < nv; i++) {
+        lowp_plan *q = build_rows(isa, p, wei, &v[i]);
+        if (!q) {
+            if (i == 0) return NULL;   /* the model's own plan: out of memory */
+            continue;
+        }
+        snprintf(keys[n], sizeof keys[n], "nb%d%s", v[i].nb, v[i].padw ? "-padw" : "");
+        names[n] = keys[n];
+        P[n++] = q;
+    }
+    int k = 0;
+    if (n > 1) {
+        const int64_t src_b = (int64_t)c->mb * ((c->ic + BLK - 1) / BLK) * c->id * c->ih * c->iw *
+                              BLK * cnb_dt_size(p->dt.src);
+        const int64_t dst_b = (int64_t)c->mb * ((c->oc + BLK - 1) / BLK) * c->od * c->oh * c->ow *
+                              BLK * cnb_dt_size(p->dt.dst);
+        void *src = cnb_alloc64(src_b), *dst = cnb_alloc64(dst_b);
+        if (src && dst) {
+            memset(src, 0, src_b);
+            char impl[64];
+            snprintf(impl, sizeof impl, "conv/%s_direct", isa->name);
+            time_ctx x = {P, p, src, dst};
+            k = cnb_plan_choose(impl, p, omp_get_max_threads(), n, names, time_plan, &x, NULL);
+        }
+        free(src);
+        free(dst);
+    }
+    for (int j = 0; j < n; j++)
+        if (j != k) cnb_conv_lowp_release(P[j]);
+    return P[k];
 }
 
 /* Depthwise work items: (image, channel block, od, block of ohb output rows), the row
@@ -568,13 +758,25 @@ static void s8_compensation(const lowp_plan *P, int ob, int nb, int kd_lo, int n
     }
 }
 
-/* s8 source: the u8 copy (s + 128 = s XOR 0x80), every byte of the blocked tensor. */
-static void xor_source(const lowp_plan *P, const void *src)
+/* The source copy: each row of iw_src pixels (all its channel blocks' rows, each block's
+ * pixels contiguous) at column pw0 of a row of c.iw; flipped to u8 (s + 128 = s XOR 0x80) for
+ * an s8 source. The padding columns were written in prepare. */
+static void copy_source(const lowp_plan *P, const void *src)
 {
-    const uint8_t *s = src;
-    uint8_t *d = P->src_u8;
+    const cnb_conv *c = &P->c;
+    const int64_t rows = (int64_t)c->mb * P->n_cb_in * c->id * c->ih;
+    const int64_t in = (int64_t)P->iw_src * BLK * P->epi.esize, out = (int64_t)c->iw * BLK * P->epi.esize;
+    const int64_t off = (int64_t)P->pw0 * BLK * P->epi.esize;
+    const int flip = P->s8src;
 #pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < P->src_bytes; i++) d[i] = (uint8_t)(s[i] ^ 0x80);
+    for (int64_t r = 0; r < rows; r++) {
+        const uint8_t *s = (const uint8_t *)src + r * in;
+        uint8_t *d = P->src_cp + r * out + off;
+        if (flip)
+            for (int64_t i = 0; i < in; i++) d[i] = (uint8_t)(s[i] ^ 0x80);
+        else
+            memcpy(d, s, in);
+    }
 }
 
 static void run_rows(const lowp_plan *P, const void *src, void *dst)
@@ -600,7 +802,8 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
         a.src_kh = (int64_t)(c->dh + 1) * c->iw * QB;
         a.src_kw = (int64_t)(c->dw + 1) * QB;
         a.src_ow = (int64_t)c->sw * QB;
-        a.wei_kw = (int64_t)QB * BLK;
+        a.nq = P->qw;
+        a.wei_kw = (int64_t)P->qw * BLK;
         a.wei_kh = c->kw * a.wei_kw;
         a.wei_kd = c->kh * a.wei_kh;
         a.wei_icb = taps * a.wei_kw;
@@ -671,9 +874,9 @@ void cnb_conv_lowp_run(void *state, const cnb_problem *p, const void *src, const
     const lowp_plan *P = state;
     if (P->depthwise)
         run_depthwise(P, src, dst);
-    else if (P->s8src) {
-        xor_source(P, src);
-        run_rows(P, P->src_u8, dst);
+    else if (P->src_cp) {
+        copy_source(P, src);
+        run_rows(P, P->src_cp, dst);
     } else
         run_rows(P, src, dst);
 }

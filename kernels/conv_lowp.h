@@ -27,8 +27,9 @@
  * 0x80 XORed into every byte (s + 128 as u8) and starts each output's sum from −128 × the sum of
  * the weights it multiplies: over its input channels and over the taps the call really reads
  * (the driver clips the padding taps, so a border pixel's compensation counts fewer taps; a
- * padded element contributes 0, as in the reference). prepare keeps −128·Σ_ic w per (output
- * block, tap, lane); run adds the taps of each call's clipped window into args.init.
+ * padded element contributes 0, as in the reference; in a copy padded along W, the padding
+ * columns hold 0x80, the flipped s8 zero, and count as taps read). prepare keeps −128·Σ_ic w per
+ * (output block, tap, lane); run adds the taps of each call's clipped window into args.init.
  *
  * Depthwise (g = ic = oc): per channel, no reduction over channels: the kernel multiplies a
  * vector of 16 channels of a pixel with a vector of 16 weights, widened to 32 bits (int8 to
@@ -56,6 +57,9 @@ typedef struct cnb_conv_lowp_args {
     void *dst;             /* the output tensor */
     int64_t dst_index;     /* element of lane 0, pixel 0, block 0 */
     int n_icb, nkd, nkh, nkw;
+    int nq;                /* groups per pixel and input block to multiply: 16 / group, or
+                            * fewer (tables with short_groups) when the input channels end in
+                            * the first block; the packed weights hold nq groups per tap */
     ptrdiff_t src_icb, src_kd, src_kh, src_kw, src_ow;   /* groups */
     ptrdiff_t wei_icb, wei_kd, wei_kh, wei_kw, wei_ob;   /* groups */
     ptrdiff_t dst_ob;      /* elements; the pixel stride is 16 */
@@ -118,6 +122,9 @@ typedef struct cnb_conv_lowp_isa {
     int s8_src;                           /* 1: the kernels take an s8 source too (s8 × s8) */
     int dw_quads;                         /* 1: the dw kernel takes wei_q (quad weights) */
     int dw_blocks;                        /* 1: the dw kernel takes ncb > 1 blocks per call */
+    int short_groups;                     /* 1: the row kernel takes args.nq < 16 / group */
+    int plan_rows;                        /* 1: prepare also times row plans padded along W and
+                                           * other nb (else the cost model's unpadded plan) */
     /* For the tile choice: cycles per dot product at full throughput, and its latency. */
     double dp_cycles, dp_latency;
     cnb_conv_lowp_row_fn row;

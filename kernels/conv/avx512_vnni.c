@@ -28,7 +28,7 @@ static inline vec_t wei_load(const int32_t *p) { return _mm512_load_si512(p); }
  * products. */
 static inline vec_t bcast_group(const int32_t *p)
 {
-    return _mm512_castps_si512(_mm512_broadcastss_ps(_mm_load_ss((const float *)p)));
+    return _mm512_broadcastd_epi32(_mm_loadu_si32(p));
 }
 static inline acc_t acc_zero(void) { return _mm512_setzero_si512(); }
 static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b) { return _mm512_dpbusd_epi32(acc, a, b); }

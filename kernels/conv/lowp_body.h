@@ -30,7 +30,7 @@
  * whole in memory (a channel tail is zero padding of the block), so every block is stored whole.
  *
  * Row kernel, registers: nb·NV·ur accumulators, nb·NV weight vectors and one broadcast (32 zmm:
- * nb·ur ≤ 28; 16 ymm: 2·nb·ur ≤ 12). Per (input block, tap, group q): nb·NV loads of the packed
+ * nb·ur ≤ 28; 16 ymm: 2·nb·ur ≤ 12). Per (input block, tap, group q < nq): nb·NV loads of the packed
  * weights (16 output channels × one group each: 64 bytes per block), then per pixel one
  * broadcast of its group q and nb·NV dot products. Every tile is a constant-shape instance
  * selected by a switch on (nb, ur); the pixel stride is also a constant for stride-1 rows (fewer
@@ -71,9 +71,12 @@ static inline __attribute__((always_inline)) void lowp_epilogue_type(const cnb_c
 {
     cnb_lowp_state epi = *a->epi;
     epi.t.dst = type;
+    /* Locals, as the stores may alias *a. */
+    void *const dst = a->dst;
+    const int64_t d0 = a->dst_index;
+    const ptrdiff_t dob = a->dst_ob;
     for (int b = 0; b < nb; b++)
-        for (int j = 0; j < ur; j++)
-            blk_store(&epi, a->dst, a->dst_index + b * a->dst_ob + j * 16, v + (b * ur + j) * NV);
+        for (int j = 0; j < ur; j++) blk_store(&epi, dst, d0 + b * dob + j * 16, v + (b * ur + j) * NV);
 }
 #define LOWP_EPILOGUE_TYPE(nb, ur, type)                                                           \
     case type: lowp_epilogue_type(a, nb, ur, v, type); return;
@@ -85,6 +88,30 @@ static __attribute__((noinline)) void lowp_epilogue(const cnb_conv_lowp_args *a,
     default: break;
     }
     cnb_conv_missing_tile(ISA_NAME, "lowp epilogue (its output type)", nb, ur);
+}
+
+/* One group step of a row tile: group q of the tap at w (packed weights, nb blocks wob apart)
+ * and at s (pixel j at s + j·sow), multiplied into the nb·NV·ur accumulators. */
+static inline __attribute__((always_inline)) void lowp_group_step(acc_t *acc, const int32_t *w,
+                                                                   const int32_t *s, const int q,
+                                                                   const int nb, const int ur,
+                                                                   const ptrdiff_t sow,
+                                                                   const ptrdiff_t wob)
+{
+    vec_t wv[CNB_CONV_NB_MAX * NV];
+#pragma GCC unroll 4
+    for (int b = 0; b < nb; b++)
+#pragma GCC unroll 2
+        for (int h = 0; h < NV; h++) wv[b * NV + h] = wei_load(w + q * 16 + b * wob + h * VL);
+#pragma GCC unroll 28
+    for (int j = 0; j < ur; j++) {
+        const vec_t x = bcast_group(s + j * sow + q);
+#pragma GCC unroll 8
+        for (int i = 0; i < nb * NV; i++) {
+            const int b = i / NV, h = i % NV;
+            acc[(b * ur + j) * NV + h] = acc_dot(acc[(b * ur + j) * NV + h], x, wv[i]);
+        }
+    }
 }
 
 static inline __attribute__((always_inline)) void
@@ -112,40 +139,33 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
     }
     const int32_t *s_icb = a->src, *w_icb = a->wei;
     const ptrdiff_t wob = a->wei_ob;
+    const int nq = a->nq;
     for (int icb = 0; icb < a->n_icb; icb++, s_icb += a->src_icb, w_icb += a->wei_icb)
         for (int kd = 0; kd < a->nkd; kd++)
             for (int kh = 0; kh < a->nkh; kh++) {
                 const int32_t *s = s_icb + kd * a->src_kd + kh * a->src_kh;
                 const int32_t *w = w_icb + kd * a->wei_kd + kh * a->wei_kh;
                 for (int kw = 0; kw < a->nkw; kw++, s += a->src_kw, w += a->wei_kw) {
-#pragma GCC unroll 2
-                    for (int q = 0; q < QB; q++) {
-                        vec_t wv[CNB_CONV_NB_MAX * NV];
-#pragma GCC unroll 4
-                        for (int b = 0; b < nb; b++)
-#pragma GCC unroll 2
-                            for (int h = 0; h < NV; h++)
-                                wv[b * NV + h] = wei_load(w + q * 16 + b * wob + h * VL);
-#pragma GCC unroll 28
-                        for (int j = 0; j < ur; j++) {
-                            const vec_t x = bcast_group(s + j * sow + q);
+                    /* Whole blocks: the group steps unrolled (no loop per step); the first
+                     * layers' short blocks (nq < QB): a loop. */
+                    if (nq == QB) {
 #pragma GCC unroll 8
-                            for (int i = 0; i < nb * NV; i++) {
-                                const int b = i / NV, h = i % NV;
-                                acc[(b * ur + j) * NV + h] = acc_dot(acc[(b * ur + j) * NV + h], x, wv[i]);
-                            }
-                        }
-                    }
+                        for (int q = 0; q < QB; q++) lowp_group_step(acc, w, s, q, nb, ur, sow, wob);
+                    } else
+                        for (int q = 0; q < nq; q++) lowp_group_step(acc, w, s, q, nb, ur, sow, wob);
                 }
             }
     if (!a->final) {
+        /* Locals: the stores may alias *a, so its fields would be read again after each. */
+        void *const sp = a->acc;
+        const ptrdiff_t sob = a->acc_ob;
 #pragma GCC unroll 4
         for (int b = 0; b < nb; b++)
 #pragma GCC unroll 28
             for (int j = 0; j < ur; j++)
 #pragma GCC unroll 2
                 for (int h = 0; h < NV; h++)
-                    acc_st(a->acc, b * a->acc_ob + j * 16 + h * VL, acc[(b * ur + j) * NV + h]);
+                    acc_st(sp, b * sob + j * 16 + h * VL, acc[(b * ur + j) * NV + h]);
         return;
     }
     /* A copy whose address escapes, so that acc itself stays in registers. */
@@ -445,7 +465,7 @@ static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
     {                                                                                              \
         .name = ISA_NAME, .group = GROUP, .nb_max = CNB_CONV_NB_COUNT(ROW_TILES),                  \
         .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .dw_ur_max = DW_UR_MAX,                        \
-        .dw_quads = DW_QUADS, .dw_blocks = 1,                                                      \
+        .dw_quads = DW_QUADS, .dw_blocks = 1, .short_groups = 1, .plan_rows = 1,                   \
         .dp_cycles = (dp_cyc), .dp_latency = (dp_lat), .row = lowp_row, .dw = lowp_dw,             \
     }
 
