@@ -247,6 +247,7 @@ static void fl_run(void *state, const cnb_problem *p, const void *src_, const vo
         cnb_conv_lowp_args a = {0};
         a.dst = dst;
         a.n_icb = P->n_chunk;
+        a.nq = P->QB;
         a.nkd = c->kd;
         a.nkh = P->nkh;
         a.nkw = 1;
