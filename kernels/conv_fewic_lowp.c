@@ -222,8 +222,18 @@ static void copy_row(const fl_plan *P, const unsigned char *src, int n, int pd_,
         slot[n_src++] = kh * c->ic * es;
     }
     if (cnb_conv_fewic_lowp_mutant && n_src > 0) n_src--;
-    for (int iw = 0; iw < c->iw; iw++, d += (ptrdiff_t)icp * es)
-        for (int k = 0; k < n_src; k++) copy_px(d + slot[k], srow[k] + (ptrdiff_t)iw * u * es, bytes);
+    /* One loop per source row (pixels in order), the size of a pixel's copy a constant in the
+     * usual cases. */
+    const ptrdiff_t dstep = (ptrdiff_t)icp * es, sstep = (ptrdiff_t)u * es;
+    for (int k = 0; k < n_src; k++) {
+        unsigned char *dk = d + slot[k];
+        const unsigned char *sk = srow[k];
+        switch (bytes) {
+        case 3: for (int iw = 0; iw < c->iw; iw++) copy_px(dk + iw * dstep, sk + iw * sstep, 3); break;
+        case 6: for (int iw = 0; iw < c->iw; iw++) copy_px(dk + iw * dstep, sk + iw * sstep, 6); break;
+        default: for (int iw = 0; iw < c->iw; iw++) copy_px(dk + iw * dstep, sk + iw * sstep, bytes);
+        }
+    }
 }
 
 static void fl_run(void *state, const cnb_problem *p, const void *src_, const void *wei_, void *dst)
