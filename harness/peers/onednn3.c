@@ -950,13 +950,29 @@ static const char *gemm_supports(instance *in, const cnb_problem *p)
      * problem). */
     if ((no = lowp_exact(in, p))) return no;
     dnnl_primitive_desc_t pd;
-    const dnnl_status_t st = mm_pd_create(in, &pd, p);
+    dnnl_status_t st = mm_pd_create(in, &pd, p);
     if (st != dnnl_success) {
         snprintf(why, sizeof why, "oneDNN %s has no matmul for it (%s)", in->version,
                  in->f.dnnl_status2str(st));
         return why;
     }
+    /* prepare also reorders the weights into the matmul's format, which a build may lack for a
+     * type (seen: s8 weights in a SYCL build on a CPU without AMX): declined here, not failed
+     * in prepare. */
+    dnnl_memory_desc_t src = NULL, uwei = NULL, dst = NULL;
+    dnnl_primitive_t reorder = NULL;
+    const_dnnl_memory_desc_t wei_md = in->f.dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    if (!(st = mm_md(in, p, &src, &uwei, 0, &dst))) st = reorder_create(in, &reorder, uwei, wei_md);
+    if (reorder) in->f.dnnl_primitive_destroy(reorder);
+    md_free(in, src);
+    md_free(in, uwei);
+    md_free(in, dst);
     in->f.dnnl_primitive_desc_destroy(pd);
+    if (st != dnnl_success) {
+        snprintf(why, sizeof why, "oneDNN %s has no weight reorder for its matmul (%s)", in->version,
+                 in->f.dnnl_status2str(st));
+        return why;
+    }
     return NULL;
 }
 
