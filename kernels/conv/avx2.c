@@ -22,6 +22,7 @@
 
 #define ISA_NAME "avx2"
 #define B 8          /* channel block (lanes of a ymm) */
+#define VEC_REGS 16  /* ymm registers */
 #define ACC_REGS 12  /* ymm registers the row kernel's accumulators may take */
 #define DW_UR_MAX 12 /* pixels per depthwise call */
 /* The row tiles (nb, ur_max): every ur ≤ ur_max is instantiated, and the table is built from

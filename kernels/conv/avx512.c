@@ -21,6 +21,7 @@
 
 #define ISA_NAME "avx512"
 #define B 16         /* channel block (lanes of a zmm) */
+#define VEC_REGS 32  /* zmm registers */
 #define ACC_REGS 28  /* zmm registers the row kernel's accumulators may take */
 #define DW_UR_MAX 16 /* pixels per depthwise call */
 /* The row tiles (nb, ur_max): every ur ≤ ur_max is instantiated, and the table is built from

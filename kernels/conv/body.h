@@ -5,6 +5,7 @@
  *   ISA_NAME "avx512"   for messages
  *   B                   channel block: floats per vector and per layout block
  *   ACC_REGS            vector registers the row kernel's accumulators may take
+ *   VEC_REGS            vector registers of the ISA
  *   ROW_TILES(X)        its row tiles (nb, ur_max), and DW_UR_MAX, as tiles.h describes
  *   the vector layer    typedef ... vec;  and static inline
  *                         vec  v_zero(void);
@@ -84,7 +85,15 @@ row_tile(const cnb_conv_row_args *a, const int nb, const int ur, const ptrdiff_t
                     /* A whole block: a constant trip count, the lane loop unrolled by 4 (the
                      * loop branch is a share of a call worth saving on wide rows, whose calls
                      * have only 1 or 2 kw taps; unrolled by 16, GCC spills accumulators in the
-                     * largest tiles). */
+                     * largest tiles). A tile whose accumulators, weight vectors and broadcast
+                     * do not all fit in the register file (VEC_REGS) spills some whatever
+                     * the unroll, and unrolled GCC spills more of them and shuffles the rest
+                     * between registers: its lane loop is not unrolled. */
+                    if (ks * nb * ur + nb + 1 > VEC_REGS) {
+#pragma GCC unroll 1
+                        for (int l = 0; l < B; l += ks) lane_step(acc, s, w, l, nb, ur, ks, sow, a->wei_ob);
+                        continue;
+                    }
 #pragma GCC unroll 4
                     for (int l = 0; l < B; l += ks) lane_step(acc, s, w, l, nb, ur, ks, sow, a->wei_ob);
                     continue;

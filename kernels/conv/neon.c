@@ -19,6 +19,7 @@
 
 #define ISA_NAME "neon"
 #define B 4          /* channel block (lanes of a q register) */
+#define VEC_REGS 32  /* q registers */
 #define ACC_REGS 24  /* q registers the row kernel's accumulators may take */
 #define DW_UR_MAX 16 /* pixels per depthwise call */
 /* The row tiles (nb, ur_max): every ur ≤ ur_max is instantiated, and the table is built from
