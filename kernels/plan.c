@@ -4,7 +4,11 @@
  * implementation, threads and problem replaces an earlier one when the file is read):
  *   <impl> <threads> <problem key> <chosen name> <name>=<seconds>,<name>=<seconds>,...
  * Lines starting with '#' are comments. A line that does not parse is ignored: the file is a
- * cache, and anything it lacks is measured again. */
+ * cache, and anything it lacks is measured again.
+ *
+ * A choice is read back only for the same list of candidates, in the same order, as the one it
+ * was measured among (the names of the last field): a build that adds, removes or renames a
+ * candidate measures again instead of keeping a choice made without it. */
 #include "kernels/plan.h"
 
 #include <pthread.h>
@@ -20,6 +24,7 @@ typedef struct {
     int threads;
     char key[320];
     char choice[64];
+    unsigned long long cands;   /* hash of the candidate names it was chosen among */
 } entry;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -102,6 +107,34 @@ static plan_mode mode(void)
     return MODE_MODEL;
 }
 
+/* FNV-1a over the names, each ended by a comma. */
+static unsigned long long hash_names(int n, const char *const names[])
+{
+    unsigned long long h = 1469598103934665603ull;
+    for (int k = 0; k < n; k++)
+        for (const char *c = names[k];; c++) {
+            h = (h ^ (unsigned char)(*c ? *c : ',')) * 1099511628211ull;
+            if (!*c) break;
+        }
+    return h;
+}
+
+/* The same hash from a wisdom line's last field, "name=seconds,name=seconds,...". */
+static unsigned long long hash_times(const char *times)
+{
+    char buf[600], *names[CNB_PLAN_MAX_CANDIDATES];
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", times);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok && n < CNB_PLAN_MAX_CANDIDATES;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) return 0;
+        *eq = '\0';
+        names[n++] = tok;
+    }
+    return n ? hash_names(n, (const char *const *)names) : 0;
+}
+
 static entry *find(const char *impl, int threads, const char *key)
 {
     for (int i = g_count - 1; i >= 0; i--)
@@ -111,7 +144,8 @@ static entry *find(const char *impl, int threads, const char *key)
     return NULL;
 }
 
-static void remember(const char *impl, int threads, const char *key, const char *choice)
+static void remember(const char *impl, int threads, const char *key, const char *choice,
+                     unsigned long long cands)
 {
     entry *e = find(impl, threads, key);
     if (!e) {
@@ -128,6 +162,7 @@ static void remember(const char *impl, int threads, const char *key, const char 
     e->threads = threads;
     snprintf(e->key, sizeof e->key, "%s", key);
     snprintf(e->choice, sizeof e->choice, "%s", choice);
+    e->cands = cands;
 }
 
 static void load(void)
@@ -139,13 +174,22 @@ static void load(void)
     FILE *f = fopen(path, "r");
     if (!f) return;
     while (fgets(line, sizeof line, f)) {
-        char impl[64], key[320], choice[64];
+        char impl[64], key[320], choice[64], times[600];
         int threads;
         if (line[0] == '#') continue;
-        if (sscanf(line, "%63s %d %319s %63s", impl, &threads, key, choice) == 4 && threads > 0)
-            remember(impl, threads, key, choice);
+        if (sscanf(line, "%63s %d %319s %63s %599s", impl, &threads, key, choice, times) == 5 &&
+            threads > 0)
+            remember(impl, threads, key, choice, hash_times(times));
     }
     fclose(f);
+}
+
+void cnb_plan_reload(void)
+{
+    pthread_mutex_lock(&g_lock);
+    g_count = 0;
+    g_loaded = 0;
+    pthread_mutex_unlock(&g_lock);
 }
 
 /* One line appended with one write (O_APPEND), so concurrent runs interleave whole lines. */
@@ -190,6 +234,7 @@ int cnb_plan_choose(const char *impl, const cnb_problem *p, int threads, int n,
         pthread_mutex_lock(&g_lock);
         load();
         const entry *e = find(impl, threads, key);
+        if (e && e->cands != hash_names(n, names)) e = NULL;
         int hit = -1;
         for (int k = 0; e && k < n; k++)
             if (!strcmp(e->choice, names[k])) hit = k;
@@ -231,7 +276,7 @@ measured:;
     *how = CNB_PLAN_MEASURED;
     if (m == MODE_CACHE) {
         pthread_mutex_lock(&g_lock);
-        remember(impl, threads, key, names[best]);
+        remember(impl, threads, key, names[best], hash_names(n, names));
         append(impl, threads, key, names[best], times);
         pthread_mutex_unlock(&g_lock);
     }

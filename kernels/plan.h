@@ -56,6 +56,10 @@ const char *cnb_plan_how_name(cnb_plan_how how);
  * back to the mode of CNB_PLAN). */
 void cnb_plan_force(int k);
 
+/* For tests: forget the choices held in memory, so the next choice reads the wisdom file again
+ * as a new process would. */
+void cnb_plan_reload(void);
+
 /* The wisdom file of this machine (as the peak table's: cnb_machine_cache_path("plan")). */
 void cnb_plan_path(char *buf, int size);
 

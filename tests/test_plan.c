@@ -1,6 +1,7 @@
 /* The planner (kernels/plan.h) with a timer of its own: it measures and picks the fastest
  * candidate, keeps to its budget, writes the choice to the wisdom file and reads it back
- * instead of measuring again, measures again when the cached name is no candidate any more,
+ * instead of measuring again, measures again when the list of candidates is not the one the
+ * cached choice was made among (a name renamed, added or removed),
  * never measures in model mode, and obeys cnb_plan_force. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,25 @@ void test_plan(void)
     const char *renamed[] = {"model", "faster", "slow"};
     c = cnb_plan_choose("gemm/test", &a, 2, 3, renamed, fake_time, &g, &how);
     CHECK(c == 1 && how == CNB_PLAN_MEASURED, "a stale cached name is measured again");
+    /* A candidate added (or removed) after the choice was made: measure again, even though the
+     * cached name is still among them; and the new choice is read back, also by a process that
+     * reads the file afresh (the hash of the names is rebuilt from the line). */
+    const char *more[] = {"model", "faster", "slow", "new"};
+    fake m4 = {.t = {3e-3, 2e-3, 5e-3, 1e-3}};
+    c = cnb_plan_choose("gemm/test", &a, 2, 4, more, fake_time, &m4, &how);
+    CHECK(c == 3 && how == CNB_PLAN_MEASURED, "a new candidate is measured although the cached name is still one (%d, %s)",
+          c, cnb_plan_how_name(how));
+    c = cnb_plan_choose("gemm/test", &a, 2, 3, renamed, fake_time, &m4, &how);
+    CHECK(how == CNB_PLAN_MEASURED, "a candidate removed: measured again (%s)", cnb_plan_how_name(how));
+    c = cnb_plan_choose("gemm/test", &a, 2, 4, more, fake_time, &m4, &how);
+    CHECK(how == CNB_PLAN_MEASURED, "then added back: measured again (%s)", cnb_plan_how_name(how));
+    c = cnb_plan_choose("gemm/test", &a, 2, 4, more, fake_time, &m4, &how);
+    CHECK(c == 3 && how == CNB_PLAN_CACHED, "the same four: read back (%d, %s)", c, cnb_plan_how_name(how));
+    cnb_plan_reload();
+    c = cnb_plan_choose("gemm/test", &a, 2, 4, more, fake_time, &m4, &how);
+    CHECK(c == 3 && how == CNB_PLAN_CACHED, "the same four, from the file: read back (%d, %s)", c, cnb_plan_how_name(how));
+    c = cnb_plan_choose("gemm/test", &a, 2, 3, names, fake_time, &m4, &how);
+    CHECK(how == CNB_PLAN_MEASURED, "from the file, three of them: measured again (%s)", cnb_plan_how_name(how));
 
     /* A candidate faster than the model's by less than the margin does not displace it; by more,
      * it does; and the rounds give every candidate its CNB_PLAN_RUNS runs. */
