@@ -31,12 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/conv/fewic_lowp.h"
 #include "kernels/conv_fewic.h"
 #include "kernels/conv_lowp.h"
 #include "kernels/conv_rows.h"
 
-/* K per chunk: one 16-channel input block of the row kernels. Kernel rows folded at most. */
-enum { CHUNK = 16, KH_FOLD_MAX = 16 };
+/* Kernel rows folded at most. */
+enum { KH_FOLD_MAX = 16 };
 
 /* Tests only: 1 drops the last source row of every buffer row from the copy (a bug the tests
  * must catch). */
@@ -44,22 +45,23 @@ int cnb_conv_fewic_lowp_mutant;
 
 typedef struct fl_plan {
     cnb_conv c;
-    const cnb_conv_lowp_isa *isa;
+    const cnb_conv_lowp_isa *isa;      /* the direct path's table: the dot product's figures */
+    const cnb_fewic_lowp_isa *fw;      /* the row kernels */
     cnb_lowp_state epi;
-    int es, G, QB, icp, n_chunk, nob, nb, n_ot;
+    int es, G, icp, ng, nob, nb, n_ot;
     int ublk;                          /* channels per pixel of the source layout (nCx4c, nCx8c) */
     int fold;                          /* 1: the kh rows folded into the channels of a pixel */
     int nkh;                           /* kernel rows the kernel loops over: 1 folded, else kh */
-    int ipd, iph, ipw;                 /* the buffer's depth, rows per plane, width (pixels) */
+    int ipd, iph;                      /* the buffer's depth, rows per plane */
     int64_t pitch, plane, image;       /* elements per row, plane, image of the buffer */
     int32_t *wei;
-    ptrdiff_t w_kh, w_kd, w_ob;        /* words */
+    ptrdiff_t w_blk;                   /* words per output block */
     unsigned char *buf;                /* mb images, borders zero from prepare on */
     char name[96];
 } fl_plan;
 
-static int round_up(int a, int b) { return (a + b - 1) / b * b; }
 static int max_i(int a, int b) { return a > b ? a : b; }
+static int64_t max_i64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 static const char *fl_supports(const cnb_problem *p)
 {
@@ -69,10 +71,13 @@ static const char *fl_supports(const cnb_problem *p)
     if (c->ic < 1 || c->ic > CNB_FEWIC_IC_MAX) return "more input channels than a first layer's";
     if (c->dw) return "dilation along W (the kernel row must be contiguous)";
     if (p->dt.src == CNB_DT_S8) return "s8 source (the direct path adds its compensation)";
+    /* int8: the epilogue's rounding adds up to 2^30 to the sum (fewic_lowp_avx512_vnni.c). */
+    if (p->dt.src != CNB_DT_BF16 && (int64_t)c->kd * c->kh * c->kw * c->ic * 255 * 128 >= (1 << 30))
+        return "a window whose int8 sum may reach 2^30";
     return cnb_conv_lowp_supports(p);
 }
 
-/* Estimated cycles of one tile's dot products per chunk group, as the direct path's model:
+/* Estimated cycles of one tile's dot products per group, as the direct path's model:
  * throughput, latency, or the loads (nb weight vectors, ur broadcasts, two per cycle). */
 static double tile_cost(const cnb_conv_lowp_isa *isa, int nb, int ur)
 {
@@ -82,18 +87,19 @@ static double tile_cost(const cnb_conv_lowp_isa *isa, int nb, int ur)
     return t + 0.25;
 }
 
-/* The oc tile width: the smallest estimated time for a row over every oc tile. */
-static int choose_nb(const cnb_conv_lowp_isa *isa, int nob, int ow)
+/* The oc tile width: the smallest estimated time for a row over every oc tile; on a tie the
+ * wider tile (fewer broadcasts per dot product). */
+static int choose_nb(const cnb_conv_lowp_isa *isa, const cnb_fewic_lowp_isa *fw, int nob, int ow)
 {
     int best = 1;
     double best_t = 0;
-    for (int nb = 1; nb <= isa->nb_max && nb <= max_i(nob, 1); nb++) {
+    for (int nb = 1; nb <= fw->nb_max && nb <= max_i(nob, 1); nb++) {
         double t = 0;
         for (int ob = 0; ob < nob; ob += nb) {
-            const int n = nob - ob < nb ? nob - ob : nb, ur = isa->ur_max[n];
+            const int n = nob - ob < nb ? nob - ob : nb, ur = fw->ur_max[n];
             t += (double)((ow + ur - 1) / ur) * tile_cost(isa, n, ur);
         }
-        if (nb == 1 || t < best_t) best = nb, best_t = t;
+        if (nb == 1 || t <= best_t) best = nb, best_t = t;
     }
     return best;
 }
@@ -107,7 +113,8 @@ static void fl_release(void *state)
     free(P);
 }
 
-static void *fl_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, const void *wei)
+static void *fl_prepare(const cnb_conv_lowp_isa *isa, const cnb_fewic_lowp_isa *fw,
+                        const cnb_problem *p, const void *wei)
 {
     if (fl_supports(p)) return NULL;
     fl_plan *P = calloc(1, sizeof *P);
@@ -115,8 +122,8 @@ static void *fl_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, cons
     const cnb_conv *c = &p->conv;
     P->c = *c;
     P->isa = isa;
-    P->G = isa->group;
-    P->QB = CHUNK / P->G;
+    P->fw = fw;
+    P->G = fw->group;
     P->es = cnb_dt_size(p->dt.src);
     P->ublk = c->ic <= 4 ? 4 : 8;
     P->epi.t = p->dt;
@@ -124,92 +131,88 @@ static void *fl_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, cons
     P->epi.group = P->G;
     if (cnb_dt_requantized(&p->dt))
         P->epi.shift = p->dt.dst_scale_log2 - p->dt.src_scale_log2 - p->dt.wei_scale_log2;
-    /* Channels per pixel, unfolded (ic) or with the kh rows folded in (kh · ic), each rounded up
-     * to whole groups per output pixel step; folded where that needs fewer chunk products: all
-     * kh · kw · ic values of a window in one run of chunks rather than kh runs. */
-    int icp[2], chunks[2];
-    for (int f = 0; f < 2; f++) {
-        icp[f] = f ? c->kh * c->ic : c->ic;
-        while ((c->sw * icp[f]) % P->G) icp[f]++;
-        chunks[f] = (f ? 1 : c->kh) * ((c->kw * icp[f] + CHUNK - 1) / CHUNK);
-    }
-    P->fold = chunks[1] < chunks[0] && c->kh <= KH_FOLD_MAX;
-    P->icp = icp[P->fold];
+    P->nob = (c->oc + 15) / 16;
+    /* Channels per pixel: ic (unfolded: a kernel row is kw · ic elements) or kh · ic (folded:
+     * the whole kh · kw · ic window is one run). No padding to whole groups: the kernels read a
+     * group at any element. Folded where the dot products saved outweigh the copy's extra
+     * writes (each source row is written into kh / sh buffer rows), counting a pixel's move
+     * like a dot product. */
+    const int G = P->G, es = P->es;
+    const double opx = (double)c->od * c->oh * c->ow * P->nob;
+    const int ng_u = (c->kw * c->ic + G - 1) / G, ng_f = (c->kw * c->kh * c->ic + G - 1) / G;
+    const double cost_u = opx * c->kh * ng_u + (double)c->id * c->ih * c->iw;
+    const double cost_f = opx * ng_f + (double)c->id * c->oh * c->kh * c->iw;
+    P->fold = cost_f < cost_u && c->kh <= KH_FOLD_MAX;
+    P->icp = P->fold ? c->kh * c->ic : c->ic;
     P->nkh = P->fold ? 1 : c->kh;
-    P->n_chunk = (c->kw * P->icp + CHUNK - 1) / CHUNK;
-    P->nob = (c->oc + CHUNK - 1) / CHUNK;
-    P->nb = choose_nb(isa, P->nob, c->ow);
+    P->ng = P->fold ? ng_f : ng_u;
+    P->nb = choose_nb(isa, fw, P->nob, c->ow);
     P->n_ot = (P->nob + P->nb - 1) / P->nb;
-    /* Every window inside the buffer: the last pixel's last chunk included, and whole groups. */
-    const int span_w = (c->ow - 1) * c->sw + (P->n_chunk * CHUNK + P->icp - 1) / P->icp;
-    P->ipw = max_i(c->pw + c->iw, span_w);
+    /* A row: the bordered pixels, the last pixel's copy reaching u − ic elements past its
+     * channels (zero: the source's padding channels), and the last window's whole groups. */
+    const int ipw = max_i(c->pw + c->iw, (c->ow - 1) * c->sw + c->kw);
+    P->pitch = max_i64((int64_t)ipw * P->icp + P->ublk,
+                       (int64_t)(c->ow - 1) * c->sw * P->icp + (int64_t)P->ng * G);
+    P->pitch = (P->pitch + 31) / 32 * 32;
     /* Folded: one buffer row per output row; else the bordered input rows. */
     P->iph = P->fold ? c->oh : max_i(c->ph + c->ih, (c->oh - 1) * c->sh + (c->kh - 1) * (c->dh + 1) + 1);
     P->ipd = max_i(c->pd + c->id, (c->od - 1) * c->sd + (c->kd - 1) * (c->dd + 1) + 1);
-    P->pitch = round_up(P->ipw * P->icp, CHUNK);
     P->plane = P->pitch * P->iph;
     P->image = P->plane * P->ipd;
-    /* One chunk of slack past the last image: the last row's reads stay inside. */
-    const size_t buf_bytes = (size_t)((int64_t)c->mb * P->image + CHUNK) * P->es;
+    /* Slack past the last image: the last row's reads and copies stay inside. */
+    const size_t buf_bytes = (size_t)((int64_t)c->mb * P->image + 64) * es;
     P->buf = cnb_alloc64(buf_bytes);
-    P->w_kh = (ptrdiff_t)P->n_chunk * P->QB * CHUNK;
-    P->w_kd = P->w_kh * P->nkh;
-    P->w_ob = P->w_kd * c->kd;
-    P->wei = cnb_alloc64((size_t)P->w_ob * P->nob * 4);
+    P->w_blk = (ptrdiff_t)c->kd * P->nkh * P->ng * 16;
+    P->wei = cnb_alloc64((size_t)P->w_blk * P->nob * 4);
     if (!P->buf || !P->wei) {
         fl_release(P);
         return NULL;
     }
     memset(P->buf, 0, buf_bytes);
-    const int G = P->G, es = P->es;
-    for (int ob = 0; ob < P->nob; ob++)
+    /* Per oc tile of nbt blocks (its first block ob0): [kd][kh row][group][nbt][16 lanes][G],
+     * element k of a kernel row being tap kw = k / icp, channel k % icp (folded: kh · ic + ic),
+     * zero past kw, ic and oc. */
+    for (int ot = 0; ot < P->n_ot; ot++) {
+        const int ob0 = ot * P->nb, nbt = P->nob - ob0 < P->nb ? P->nob - ob0 : P->nb;
+        unsigned char *wt = (unsigned char *)(P->wei + ob0 * P->w_blk);
         for (int kd = 0; kd < c->kd; kd++)
             for (int khi = 0; khi < P->nkh; khi++)
-                for (int ch = 0; ch < P->n_chunk; ch++)
-                    for (int q = 0; q < P->QB; q++)
-                        for (int o = 0; o < CHUNK; o++) {
-                            unsigned char *w = (unsigned char *)(P->wei + ob * P->w_ob + kd * P->w_kd +
-                                                                 khi * P->w_kh +
-                                                                 ((ptrdiff_t)ch * P->QB + q) * CHUNK + o);
+                for (int g = 0; g < P->ng; g++)
+                    for (int b = 0; b < nbt; b++)
+                        for (int o = 0; o < 16; o++) {
+                            const ptrdiff_t word = (((ptrdiff_t)(kd * P->nkh + khi) * P->ng + g) * nbt + b) * 16 + o;
                             for (int e = 0; e < G; e++) {
-                                const int k = ch * CHUNK + q * G + e, kw = k / P->icp, r = k % P->icp;
+                                unsigned char *w = wt + (word * G + e) * es;
+                                const int k = g * G + e, kw = k / P->icp, r = k % P->icp;
                                 const int kh = P->fold ? r / c->ic : khi, ic = P->fold ? r % c->ic : r;
-                                const int oc = ob * CHUNK + o;
+                                const int oc = (ob0 + b) * 16 + o;
                                 if (kw < c->kw && kh < c->kh && ic < c->ic && oc < c->oc)
-                                    memcpy(w + e * es,
+                                    memcpy(w,
                                            (const unsigned char *)wei +
                                                ((((int64_t)oc * c->ic + ic) * c->kd + kd) * c->kh + kh) *
                                                    c->kw * es + (int64_t)kw * es,
                                            es);
                                 else
-                                    memset(w + e * es, 0, es);
+                                    memset(w, 0, es);
                             }
                         }
-    snprintf(P->name, sizeof P->name, "conv/%s_fewic[%s K%d nb%d ur%d]", isa->name,
-             P->fold ? "kh folded" : "tap rows", P->n_chunk * CHUNK, P->nb, isa->ur_max[P->nb]);
-    return P;
-}
-
-/* The ic channels of one source pixel (es-byte elements) to d: constant sizes for the usual
- * channel counts, so that the copy is a move or two, not a call. */
-static inline void copy_px(unsigned char *d, const unsigned char *s, int bytes)
-{
-    switch (bytes) {
-    case 3: memcpy(d, s, 2), d[2] = s[2]; return;
-    case 6: memcpy(d, s, 4), memcpy(d + 4, s + 4, 2); return;
-    case 4: memcpy(d, s, 4); return;
-    case 8: memcpy(d, s, 8); return;
-    default: memcpy(d, s, bytes);
     }
+    snprintf(P->name, sizeof P->name, "conv/%s_fewic[%s K%d nb%d ur%d]", isa->name,
+             P->fold ? "kh folded" : "tap rows", P->ng * G, P->nb, fw->ur_max[P->nb]);
+    return P;
 }
 
 /* Buffer row r of plane pd_ (padded depth) of image n, from the nCx{4,8}c source: each pixel's
  * channels, and folded, those of the kh source rows one after the other (channel kh · ic + c).
+ * One source row at a time, in the order of the slots. A pixel moves whole (u channels, one move
+ * of a constant size) where its u − ic padding channels, zero in the blocked layout, land on
+ * later slots of the same buffer pixel (written after it, or zero); else (the last slots) its ic
+ * channels alone, as the next pixel's first slots are written already.
  * Rows, pixels and channels outside the input are left as prepare zeroed them. */
 static void copy_row(const fl_plan *P, const unsigned char *src, int n, int pd_, int r)
 {
     const cnb_conv *c = &P->c;
-    const int id = pd_ - c->pd, es = P->es, icp = P->icp, u = P->ublk, bytes = c->ic * es;
+    const int id = pd_ - c->pd, es = P->es, icp = P->icp, u = P->ublk;
     if (id < 0 || id >= c->id) return;
     unsigned char *d = P->buf + ((int64_t)n * P->image + (int64_t)pd_ * P->plane +
                                  (int64_t)r * P->pitch + (int64_t)c->pw * icp) * es;
@@ -219,20 +222,31 @@ static void copy_row(const fl_plan *P, const unsigned char *src, int n, int pd_,
         const int ih = P->fold ? r * c->sh - c->ph + kh * (c->dh + 1) : r - c->ph;
         if (ih < 0 || ih >= c->ih) continue;
         srow[n_src] = src + (((int64_t)n * c->id + id) * c->ih + ih) * c->iw * u * es;
-        slot[n_src++] = kh * c->ic * es;
+        slot[n_src++] = kh;
     }
     if (cnb_conv_fewic_lowp_mutant && n_src > 0) n_src--;
-    /* One loop per source row (pixels in order), the size of a pixel's copy a constant in the
-     * usual cases. */
     const ptrdiff_t dstep = (ptrdiff_t)icp * es, sstep = (ptrdiff_t)u * es;
+    const int bytes = c->ic * es, iw_n = c->iw;
     for (int k = 0; k < n_src; k++) {
-        unsigned char *dk = d + slot[k];
+        unsigned char *dk = d + (ptrdiff_t)slot[k] * bytes;
         const unsigned char *sk = srow[k];
-        switch (bytes) {
-        case 3: for (int iw = 0; iw < c->iw; iw++) copy_px(dk + iw * dstep, sk + iw * sstep, 3); break;
-        case 6: for (int iw = 0; iw < c->iw; iw++) copy_px(dk + iw * dstep, sk + iw * sstep, 6); break;
-        default: for (int iw = 0; iw < c->iw; iw++) copy_px(dk + iw * dstep, sk + iw * sstep, bytes);
+        /* Whole pixels where the padding channels stay inside the pixel (on later slots). */
+        const int whole = (slot[k] * c->ic + u) <= icp;
+#define FL_COPY(nbytes)                                                                                for (int iw = 0; iw < iw_n; iw++) memcpy(dk + iw * dstep, sk + iw * sstep, nbytes);
+        if (whole) {
+            switch (sstep) {
+            case 4: FL_COPY(4) break;
+            case 8: FL_COPY(8) break;
+            default: FL_COPY(16) break;
+            }
+        } else {
+            switch (bytes) {
+            case 3: FL_COPY(3) break;
+            case 6: FL_COPY(6) break;
+            default: FL_COPY(bytes) break;
+            }
         }
+#undef FL_COPY
     }
 }
 
@@ -245,7 +259,7 @@ static void fl_run(void *state, const cnb_problem *p, const void *src_, const vo
     const unsigned char *src = src_;
     const int64_t rows = (int64_t)c->mb * P->ipd * P->iph;
     const int64_t items = (int64_t)c->mb * c->od * c->oh * P->n_ot;
-    const int G = P->G;
+    const int es = P->es;
     const int64_t osp = (int64_t)c->od * c->oh * c->ow;
 #pragma omp parallel
     {
@@ -254,23 +268,15 @@ static void fl_run(void *state, const cnb_problem *p, const void *src_, const vo
             const int64_t t = r / P->iph;
             copy_row(P, src, (int)(t / P->ipd), (int)(t % P->ipd), (int)(r % P->iph));
         }
-        cnb_conv_lowp_args a = {0};
+        cnb_fewic_lowp_args a = {0};
         a.dst = dst;
-        a.n_icb = P->n_chunk;
-        a.nq = P->QB;
         a.nkd = c->kd;
         a.nkh = P->nkh;
-        a.nkw = 1;
-        a.src_icb = CHUNK / G;
-        a.src_kd = (ptrdiff_t)((c->dd + 1) * P->plane / G);
-        a.src_kh = (ptrdiff_t)((c->dh + 1) * P->pitch / G);
-        a.src_ow = (ptrdiff_t)c->sw * P->icp / G;
-        a.wei_icb = (ptrdiff_t)P->QB * CHUNK;
-        a.wei_kd = P->w_kd;
-        a.wei_kh = P->w_kh;
-        a.wei_ob = P->w_ob;
-        a.dst_ob = (ptrdiff_t)osp * CHUNK;
-        a.final = 1;
+        a.ng = P->ng;
+        a.src_px = (ptrdiff_t)c->sw * P->icp * es;
+        a.src_kd = (ptrdiff_t)((c->dd + 1) * P->plane * es);
+        a.src_kh = (ptrdiff_t)((c->dh + 1) * P->pitch * es);
+        a.dst_ob = (ptrdiff_t)osp * 16;
         a.epi = &P->epi;
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < items; it++) {
@@ -282,16 +288,18 @@ static void fl_run(void *state, const cnb_problem *p, const void *src_, const vo
             const int od = (int)(t % c->od);
             const int n = (int)(t / c->od);
             const int ob = ot * P->nb, nb = P->nob - ob < P->nb ? P->nob - ob : P->nb;
-            const int ur_max = P->isa->ur_max[nb], tiles = (c->ow + ur_max - 1) / ur_max;
+            const int ur_max = P->fw->ur_max[nb], tiles = (c->ow + ur_max - 1) / ur_max;
             const int64_t row = (int64_t)n * P->image + (int64_t)od * c->sd * P->plane +
                                 (int64_t)oh * (P->fold ? 1 : c->sh) * P->pitch;
-            a.wei = P->wei + ob * P->w_ob;
+            a.wei = P->wei + ob * P->w_blk;
+            a.wei_kh = (ptrdiff_t)P->ng * nb * 16;
+            a.wei_kd = a.wei_kh * P->nkh;
             for (int i = 0, ow0 = 0; i < tiles; i++) {
                 /* Near-equal widths: the first ow % tiles tiles one pixel wider. */
                 const int ur = c->ow / tiles + (i < c->ow % tiles);
-                a.src = (const int32_t *)(P->buf + (row + (int64_t)ow0 * c->sw * P->icp) * P->es);
-                a.dst_index = (((int64_t)n * P->nob + ob) * osp + ((int64_t)od * c->oh + oh) * c->ow + ow0) * CHUNK;
-                P->isa->row(&a, nb, ur);
+                a.src = P->buf + (row + (int64_t)ow0 * c->sw * P->icp) * es;
+                a.dst_index = (((int64_t)n * P->nob + ob) * osp + ((int64_t)od * c->oh + oh) * c->ow + ow0) * 16;
+                P->fw->row(&a, nb, ur);
                 ow0 += ur;
             }
         }
@@ -311,12 +319,12 @@ static const char *fl_kernel_name(void *state)
 
 static void *prepare_bf16(const cnb_problem *p, const void *wei)
 {
-    return fl_prepare(&cnb_conv_lowp_table__avx512_bf16, p, wei);
+    return fl_prepare(&cnb_conv_lowp_table__avx512_bf16, &cnb_fewic_lowp_table__avx512_bf16, p, wei);
 }
 
 static void *prepare_vnni(const cnb_problem *p, const void *wei)
 {
-    return fl_prepare(&cnb_conv_lowp_table__avx512_vnni, p, wei);
+    return fl_prepare(&cnb_conv_lowp_table__avx512_vnni, &cnb_fewic_lowp_table__avx512_vnni, p, wei);
 }
 
 const cnb_impl cnb_conv_bf16_fewic__avx512_bf16 = {

@@ -1,0 +1,49 @@
+/* The row kernels of conv/avx512_bf16_fewic (driver: kernels/conv_fewic_lowp.c; body:
+ * kernels/conv/fewic_lowp_body.h): vdpbf16ps on bf16 pairs of the interleaved buffer, f32
+ * accumulation (an exact sum for exact-mode data), f32 or bf16 out through the GEMM's epilogue. */
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/gemm/lowp_avx512.h"
+
+#define ISA_NAME "avx512_bf16"
+#define GROUP 2
+#define ROW_TILES(X) X(1, 24) X(2, 12) X(3, 8) X(4, 6)
+#define DST_TYPES(X, nb, ur) X(nb, ur, CNB_DT_F32) X(nb, ur, CNB_DT_BF16)
+
+typedef uint16_t elem_t;
+typedef __m512i vec_t;
+typedef __m512 acc_t;
+static inline vec_t wei_load(const int32_t *p) { return _mm512_load_si512(p); }
+/* vbroadcastss from memory: a load alone (see avx512_bf16.c). */
+static inline vec_t bcast_at(const unsigned char *p)
+{
+    float f;
+    memcpy(&f, p, 4);
+    return _mm512_castps_si512(_mm512_set1_ps(f));
+}
+static inline acc_t acc_zero(void) { return _mm512_setzero_ps(); }
+static inline acc_t acc_dot(acc_t acc, vec_t a, vec_t b)
+{
+    return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b);
+}
+/* The epilogue, whole blocks, with the GEMM's rules (kernels/gemm/lowp_avx512.h): f32 as it is,
+ * bf16 rounded to nearest even, which vcvtneps2bf16 does in one instruction for the finite,
+ * normal sums of exact-mode data (it flushes denormals, which such sums never are). Stored with
+ * a plain move (the narrowing stores to memory are slow on some cores). */
+typedef struct epi_k {
+    cnb_dt dst;
+} epi_k;
+static inline epi_k epi_init(const cnb_lowp_state *s) { return (epi_k){.dst = s->t.dst}; }
+static inline void blk_store(const epi_k *k, void *c, int64_t index, const acc_t *v)
+{
+    if (k->dst == CNB_DT_F32)
+        _mm512_storeu_ps((float *)c + index, v[0]);
+    else
+        _mm256_storeu_si256((__m256i *)((uint16_t *)c + index), (__m256i)_mm512_cvtneps_pbh(v[0]));
+}
+
+#include "kernels/conv/fewic_lowp_body.h"
+
+const cnb_fewic_lowp_isa cnb_fewic_lowp_table__avx512_bf16 = CNB_FEWIC_LOWP_TABLE;
