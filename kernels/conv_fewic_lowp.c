@@ -35,9 +35,17 @@
 #include "kernels/conv_fewic.h"
 #include "kernels/conv_lowp.h"
 #include "kernels/conv_rows.h"
+#include "kernels/plan.h"
 
 /* Kernel rows folded at most. */
 enum { KH_FOLD_MAX = 16 };
+
+/* The buffer's pixel: the kh source pixels of an output row's window (kh · ic channels), one
+ * source pixel's ic channels, or its u channels as the blocked source holds them (padding
+ * channels included: the copy is one move per row, the dot products read the zeros). */
+enum { FL_FOLD, FL_ROWS, FL_PIXELS, FL_MODES };
+static const char *const fl_mode_name[FL_MODES] = {"kh folded", "tap rows", "pixel rows"};
+static const char *const fl_mode_key[FL_MODES] = {"fold", "rows", "pixels"};
 
 /* Tests only: 1 drops the last source row of every buffer row from the copy (a bug the tests
  * must catch). */
@@ -50,6 +58,7 @@ typedef struct fl_plan {
     cnb_lowp_state epi;
     int es, G, icp, ng, nob, nb, n_ot;
     int ublk;                          /* channels per pixel of the source layout (nCx4c, nCx8c) */
+    int mode;                          /* FL_FOLD, FL_ROWS or FL_PIXELS */
     int fold;                          /* 1: the kh rows folded into the channels of a pixel */
     int nkh;                           /* kernel rows the kernel loops over: 1 folded, else kh */
     int ipd, iph;                      /* the buffer's depth, rows per plane */
@@ -113,10 +122,33 @@ static void fl_release(void *state)
     free(P);
 }
 
-static void *fl_prepare(const cnb_conv_lowp_isa *isa, const cnb_fewic_lowp_isa *fw,
-                        const cnb_problem *p, const void *wei)
+/* Groups per kernel row and kernel rows per window of a mode. */
+static void fl_mode_shape(const cnb_conv *c, int G, int mode, int *icp, int *nkh, int *ng)
 {
-    if (fl_supports(p)) return NULL;
+    const int u = c->ic <= 4 ? 4 : 8;
+    *icp = mode == FL_FOLD ? c->kh * c->ic : mode == FL_ROWS ? c->ic : u;
+    *nkh = mode == FL_FOLD ? 1 : c->kh;
+    *ng = (c->kw * *icp + G - 1) / G;
+}
+
+/* The model's estimate of a mode: its dot products (at the ISA's cycles per product) and its
+ * copy (a move per pixel and buffer slot; FL_PIXELS copies rows whole, a move per 64 bytes). */
+static double fl_mode_cost(const cnb_conv_lowp_isa *isa, const cnb_conv *c, int G, int es, int mode)
+{
+    int icp, nkh, ng;
+    fl_mode_shape(c, G, mode, &icp, &nkh, &ng);
+    const double opx = (double)c->od * c->oh * c->ow * ((c->oc + 15) / 16);
+    const double dots = opx * c->kd * nkh * ng * isa->dp_cycles;
+    const double src_px = (double)c->id * c->ih * c->iw;
+    const double copy = mode == FL_FOLD   ? (double)c->id * c->oh * c->kh * c->iw
+                        : mode == FL_ROWS ? src_px
+                                          : src_px * icp * es / 64;
+    return dots + copy;
+}
+
+static fl_plan *fl_build(const cnb_conv_lowp_isa *isa, const cnb_fewic_lowp_isa *fw,
+                         const cnb_problem *p, const void *wei, int mode)
+{
     fl_plan *P = calloc(1, sizeof *P);
     if (!P) return NULL;
     const cnb_conv *c = &p->conv;
@@ -132,20 +164,13 @@ static void *fl_prepare(const cnb_conv_lowp_isa *isa, const cnb_fewic_lowp_isa *
     if (cnb_dt_requantized(&p->dt))
         P->epi.shift = p->dt.dst_scale_log2 - p->dt.src_scale_log2 - p->dt.wei_scale_log2;
     P->nob = (c->oc + 15) / 16;
-    /* Channels per pixel: ic (unfolded: a kernel row is kw · ic elements) or kh · ic (folded:
-     * the whole kh · kw · ic window is one run). No padding to whole groups: the kernels read a
-     * group at any element. Folded where the dot products saved outweigh the copy's extra
-     * writes (each source row is written into kh / sh buffer rows), counting a pixel's move
-     * like a dot product. */
+    /* Channels per pixel (fl_mode_shape). No padding to whole groups: the kernels read a group
+     * at any element, so a kernel row of kw · icp elements is ceil(kw · icp / g) groups, the
+     * last reaching into the next pixel's elements (zero weights there). */
     const int G = P->G, es = P->es;
-    const double opx = (double)c->od * c->oh * c->ow * P->nob;
-    const int ng_u = (c->kw * c->ic + G - 1) / G, ng_f = (c->kw * c->kh * c->ic + G - 1) / G;
-    const double cost_u = opx * c->kh * ng_u + (double)c->id * c->ih * c->iw;
-    const double cost_f = opx * ng_f + (double)c->id * c->oh * c->kh * c->iw;
-    P->fold = cost_f < cost_u && c->kh <= KH_FOLD_MAX;
-    P->icp = P->fold ? c->kh * c->ic : c->ic;
-    P->nkh = P->fold ? 1 : c->kh;
-    P->ng = P->fold ? ng_f : ng_u;
+    P->mode = mode;
+    P->fold = mode == FL_FOLD;
+    fl_mode_shape(c, G, mode, &P->icp, &P->nkh, &P->ng);
     P->nb = choose_nb(isa, fw, P->nob, c->ow);
     P->n_ot = (P->nob + P->nb - 1) / P->nb;
     /* A row: the bordered pixels, the last pixel's copy reaching u − ic elements past its
@@ -198,7 +223,7 @@ static void *fl_prepare(const cnb_conv_lowp_isa *isa, const cnb_fewic_lowp_isa *
                         }
     }
     snprintf(P->name, sizeof P->name, "conv/%s_fewic[%s K%d nb%d ur%d]", isa->name,
-             P->fold ? "kh folded" : "tap rows", P->ng * G, P->nb, fw->ur_max[P->nb]);
+             fl_mode_name[mode], P->ng * G, P->nb, fw->ur_max[P->nb]);
     return P;
 }
 
@@ -225,6 +250,10 @@ static void copy_row(const fl_plan *P, const unsigned char *src, int n, int pd_,
         slot[n_src++] = kh;
     }
     if (cnb_conv_fewic_lowp_mutant && n_src > 0) n_src--;
+    if (P->mode == FL_PIXELS) {
+        if (n_src) memcpy(d, srow[0], (size_t)c->iw * u * es);
+        return;
+    }
     const ptrdiff_t dstep = (ptrdiff_t)icp * es, sstep = (ptrdiff_t)u * es;
     const int bytes = c->ic * es, iw_n = c->iw;
     for (int k = 0; k < n_src; k++) {
@@ -248,6 +277,76 @@ static void copy_row(const fl_plan *P, const unsigned char *src, int n, int pd_,
         }
 #undef FL_COPY
     }
+}
+
+static void fl_run(void *state, const cnb_problem *p, const void *src_, const void *wei_, void *dst);
+
+typedef struct fl_time_ctx {
+    fl_plan **P;
+    const cnb_problem *p;
+    const void *src;
+    void *dst;
+} fl_time_ctx;
+
+static double fl_time(void *ctx, int k)
+{
+    const fl_time_ctx *x = ctx;
+    const double t0 = omp_get_wtime();
+    fl_run(x->P[k], x->p, x->src, NULL, x->dst);
+    return omp_get_wtime() - t0;
+}
+
+/* The modes as candidates, the model's cheapest first; the planner times them on zero tensors
+ * (the time does not depend on the values). Every mode computes the same products of each
+ * output (plus exact zeros), so they agree bit for bit on exact-mode data. */
+static void *fl_prepare(const cnb_conv_lowp_isa *isa, const cnb_fewic_lowp_isa *fw,
+                        const cnb_problem *p, const void *wei)
+{
+    if (fl_supports(p) || !wei) return NULL;
+    const cnb_conv *c = &p->conv;
+    const int G = fw->group, es = cnb_dt_size(p->dt.src);
+    int order[FL_MODES], n_modes = 0;
+    double cost[FL_MODES];
+    for (int m = 0; m < FL_MODES; m++) {
+        if (m == FL_FOLD && c->kh > KH_FOLD_MAX) continue;
+        /* Pixel rows equal tap rows where ic fills the pixel. */
+        if (m == FL_PIXELS && c->ic == (c->ic <= 4 ? 4 : 8)) continue;
+        cost[m] = fl_mode_cost(isa, c, G, es, m);
+        int i = n_modes++;
+        for (; i > 0 && cost[order[i - 1]] > cost[m]; i--) order[i] = order[i - 1];
+        order[i] = m;
+    }
+    fl_plan *P[FL_MODES] = {0};
+    const char *names[FL_MODES];
+    int n = 0;
+    for (int i = 0; i < n_modes; i++) {
+        fl_plan *q = fl_build(isa, fw, p, wei, order[i]);
+        if (!q) {
+            if (i == 0) return NULL;
+            continue;
+        }
+        names[n] = fl_mode_key[order[i]];
+        P[n++] = q;
+    }
+    int k = 0;
+    if (n > 1) {
+        const int u = c->ic <= 4 ? 4 : 8, nob = (c->oc + 15) / 16;
+        const int64_t src_b = (int64_t)c->mb * c->id * c->ih * c->iw * u * es;
+        const int64_t dst_b = (int64_t)c->mb * nob * c->od * c->oh * c->ow * 16 * cnb_dt_size(p->dt.dst);
+        void *src = cnb_alloc64(src_b), *dst = cnb_alloc64(dst_b);
+        if (src && dst) {
+            memset(src, 0, src_b);
+            char impl[64];
+            snprintf(impl, sizeof impl, "conv/%s_fewic", isa->name);
+            fl_time_ctx x = {P, p, src, dst};
+            k = cnb_plan_choose(impl, p, omp_get_max_threads(), n, names, fl_time, &x, NULL);
+        }
+        free(src);
+        free(dst);
+    }
+    for (int j = 0; j < n; j++)
+        if (j != k) fl_release(P[j]);
+    return P[k];
 }
 
 static void fl_run(void *state, const cnb_problem *p, const void *src_, const void *wei_, void *dst)

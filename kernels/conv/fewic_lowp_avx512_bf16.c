@@ -43,6 +43,17 @@ static inline void blk_store(const epi_k *k, void *c, int64_t index, const acc_t
     else
         _mm256_storeu_si256((__m256i *)((uint16_t *)c + index), (__m256i)_mm512_cvtneps_pbh(v[0]));
 }
+/* Two pixels of a block (64 adjacent bytes of bf16): one vcvtne2ps2bf16 (its second operand
+ * goes to the low half). */
+#define STORE_PX 2
+static inline void blk_store_px(const epi_k *k, void *c, int64_t index, const acc_t *v)
+{
+    if (k->dst == CNB_DT_F32) {
+        _mm512_storeu_ps((float *)c + index, v[0]);
+        _mm512_storeu_ps((float *)c + index + 16, v[1]);
+    } else
+        _mm512_storeu_si512((uint16_t *)c + index, (__m512i)_mm512_cvtne2ps_pbh(v[1], v[0]));
+}
 
 #include "kernels/conv/fewic_lowp_body.h"
 

@@ -56,6 +56,22 @@ static inline void blk_store(const epi_k *k, void *c, int64_t index, const acc_t
     default: _mm_storeu_si128((__m128i *)((int8_t *)c + index), _mm512_cvtsepi32_epi8(epi_rne(k, v[0]))); break;
     }
 }
+/* Four pixels of a block (64 adjacent bytes of u8/s8): packed with saturation (int32 → int16
+ * → 8 bits, signed then unsigned or signed: the same as one clamp to the type's range), which
+ * leaves each 128-bit lane holding 4 bytes of each pixel; one vpermd puts the pixels in order. */
+#define STORE_PX 4
+static inline void blk_store_px(const epi_k *k, void *c, int64_t index, const acc_t *v)
+{
+    if (k->dst == CNB_DT_S32) {
+        for (int j = 0; j < 4; j++) _mm512_storeu_si512((int32_t *)c + index + 16 * j, v[j]);
+        return;
+    }
+    const __m512i ab = _mm512_packs_epi32(epi_rne(k, v[0]), epi_rne(k, v[1]));
+    const __m512i cd = _mm512_packs_epi32(epi_rne(k, v[2]), epi_rne(k, v[3]));
+    const __m512i x = k->dst == CNB_DT_U8 ? _mm512_packus_epi16(ab, cd) : _mm512_packs_epi16(ab, cd);
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    _mm512_storeu_si512((uint8_t *)c + index, _mm512_permutexvar_epi32(order, x));
+}
 
 #include "kernels/conv/fewic_lowp_body.h"
 

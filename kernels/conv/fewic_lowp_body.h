@@ -12,6 +12,8 @@
  *     acc_t acc_dot(acc_t acc, vec_t x, vec_t w);
  *     typedef ... epi_k;  epi_k epi_init(const cnb_lowp_state *s);   the epilogue's constants
  *     void  blk_store(const epi_k *k, void *c, int64_t index, const acc_t *v);   one block
+ *     STORE_PX, blk_store_px(k, c, index, v)    STORE_PX pixels of one block (v[0 ..], adjacent
+ *                                                in dst): narrowed together, one wide store
  *
  * Registers: nb·ur accumulators, nb weight vectors, one broadcast. The pixel step P is a runtime
  * byte count (sw · channels per pixel · element size, any value), so a tile's ur broadcast
@@ -45,8 +47,11 @@ static inline __attribute__((always_inline)) void fw_epilogue_type(const cnb_few
     void *const dst = a->dst;
     const int64_t d0 = a->dst_index;
     const ptrdiff_t dob = a->dst_ob;
-    for (int b = 0; b < nb; b++)
-        for (int j = 0; j < ur; j++) blk_store(&k, dst, d0 + b * dob + j * 16, v + b * ur + j);
+    for (int b = 0; b < nb; b++) {
+        int j = 0;
+        for (; j + STORE_PX <= ur; j += STORE_PX) blk_store_px(&k, dst, d0 + b * dob + j * 16, v + b * ur + j);
+        for (; j < ur; j++) blk_store(&k, dst, d0 + b * dob + j * 16, v + b * ur + j);
+    }
 }
 #define FW_EPILOGUE_TYPE(nb, ur, type)                                                             \
     case type: fw_epilogue_type(a, nb, ur, v, type); return;
