@@ -5,26 +5,29 @@
  * Why a path of its own: the direct path (kernels/conv_lowp.c) reduces over input channels a
  * group at a time (bf16 pairs, u8 quads) inside 16-channel blocks, so 3 channels are padded to
  * 16 and 13/16 of its dot products multiply zeros. Here the reduction runs over the taps of a
- * kernel row and the channels together ("tap rows"), which lie next to each other once the
- * input is interleaved:
+ * kernel row and the channels together, which lie next to each other once the input is
+ * interleaved:
  *
- *   run copies each image into a zero-bordered buffer, row by row, with the channels of a pixel
- *   adjacent: row[(iw + pw) · icp + ic], icp ≥ ic chosen so that sw · icp is a whole number of
- *   groups (a pixel of the blocked source is one or two moves). Where it needs fewer chunks,
- *   the kh source rows of an output row are folded into one buffer row (channel kh · ic + ic,
- *   icp ≥ kh · ic): the whole window is then one run of chunks. Output pixel ow's kernel row is then kw · icp consecutive elements starting at
- *   element ow · sw · icp: K = kw · icp, cut into 16-element chunks.
- *
- * Such a chunk is exactly what the direct path's row kernel (lowp_body.h) reduces for one input
- * block of one tap, so the same kernels run with other strides: a "block" is a chunk (src_icb =
- * 16 elements), a pixel is sw · icp elements further (src_ow), the taps are the kd × kh rows
- * (nkw = 1), and every window lies inside the bordered buffer, so nothing is clipped. The last
- * chunk of a row reaches past the kernel row into the next pixels' elements (finite values of the
- * input or the zero border); their weights are zero.
- * Weights, packed in prepare per output block ob: [ob][kd][kh][chunk][QB groups][16 lanes][G],
- * element k of a chunk row being tap kw = k / icp, channel k % icp (zero past kw, ic and oc).
+ *   run copies each image into a zero-bordered buffer, row by row, icp elements per pixel:
+ *   row[(iw + pw) · icp + slot]. Three layouts (modes), the planner's candidates:
+ *     kh folded   one buffer row per output row, the kh source rows' pixels side by side
+ *                 (icp = kh · ic): the whole kh · kw · ic window is one run;
+ *     tap rows    the bordered source rows, icp = ic: a kernel row is kw · ic elements;
+ *     pixel rows  the same with the blocked source's u channels (icp = u, its padding channels
+ *                 zero): the copy is one memcpy per row, the products read the zeros.
+ *   Output pixel ow's kernel row is kw · icp consecutive elements from element ow · sw · icp:
+ *   ng = ceil(kw · icp / g) groups (bf16 pairs, u8 quads), read at any element (the row kernels
+ *   of kernels/conv/fewic_lowp_body.h take byte addresses), so no channel is padded to make the
+ *   pixel step whole groups. The last group reaches past the kernel row into the next pixel's
+ *   elements (finite values or the zero border); their weights are zero. Every window lies inside
+ *   the bordered buffer, so nothing is clipped.
+ * The model orders the modes by dot products plus copy moves; the planner (kernels/plan.h) times
+ * them in prepare.
+ * Weights, packed in prepare per oc tile of nbt blocks: [kd][kh rows][ng groups][nbt][16 lanes][G],
+ * element k of a kernel row being tap kw = k / icp, channel k % icp (folded: kh · ic + ic), zero
+ * past kw, ic and oc.
  * int8 takes u8 sources only (an s8 source needs the direct path's compensation).
- * Threads: static over (image, od, oh, oc tile) after the copy, which they share by rows. */
+ * Threads: contiguous ranges of output rows (fl_run). */
 #if defined(__x86_64__)
 #include <omp.h>
 #include <stdio.h>
@@ -349,6 +352,11 @@ static void *fl_prepare(const cnb_conv_lowp_isa *isa, const cnb_fewic_lowp_isa *
     return P[k];
 }
 
+/* Threads: each takes a contiguous range of output rows (image, od, oh), every oc tile of them,
+ * and first copies the buffer rows its range reads first: buffer row (n, pd, r) belongs to the
+ * thread of output row (n, pd / sd, r / row step), clamped to the last. So the buffer rows a
+ * thread reads are mostly its own copies (in its core's caches), and only the kh − sh rows at a
+ * range's start come from its neighbour (after the barrier). */
 static void fl_run(void *state, const cnb_problem *p, const void *src_, const void *wei_, void *dst)
 {
     (void)p;
@@ -357,16 +365,22 @@ static void fl_run(void *state, const cnb_problem *p, const void *src_, const vo
     const cnb_conv *c = &P->c;
     const unsigned char *src = src_;
     const int64_t rows = (int64_t)c->mb * P->ipd * P->iph;
-    const int64_t items = (int64_t)c->mb * c->od * c->oh * P->n_ot;
-    const int es = P->es;
+    const int64_t orows = (int64_t)c->mb * c->od * c->oh;
+    const int es = P->es, rstep = P->fold ? 1 : c->sh;
     const int64_t osp = (int64_t)c->od * c->oh * c->ow;
 #pragma omp parallel
     {
-#pragma omp for schedule(static)
+        const int T = omp_get_num_threads(), th = omp_get_thread_num();
+        const int64_t o0 = orows * th / T, o1 = orows * (th + 1) / T;
         for (int64_t r = 0; r < rows; r++) {
             const int64_t t = r / P->iph;
-            copy_row(P, src, (int)(t / P->ipd), (int)(t % P->ipd), (int)(r % P->iph));
+            const int n = (int)(t / P->ipd), pd_ = (int)(t % P->ipd), rr = (int)(r % P->iph);
+            const int od = pd_ / c->sd < c->od ? pd_ / c->sd : c->od - 1;
+            const int oh = rr / rstep < c->oh ? rr / rstep : c->oh - 1;
+            const int64_t owner = ((int64_t)n * c->od + od) * c->oh + oh;
+            if (owner >= o0 && owner < o1) copy_row(P, src, n, pd_, rr);
         }
+#pragma omp barrier
         cnb_fewic_lowp_args a = {0};
         a.dst = dst;
         a.nkd = c->kd;
@@ -377,29 +391,23 @@ static void fl_run(void *state, const cnb_problem *p, const void *src_, const vo
         a.src_kh = (ptrdiff_t)((c->dh + 1) * P->pitch * es);
         a.dst_ob = (ptrdiff_t)osp * 16;
         a.epi = &P->epi;
-#pragma omp for schedule(static)
-        for (int64_t it = 0; it < items; it++) {
-            int64_t t = it;
-            const int ot = (int)(t % P->n_ot);
-            t /= P->n_ot;
-            const int oh = (int)(t % c->oh);
-            t /= c->oh;
-            const int od = (int)(t % c->od);
-            const int n = (int)(t / c->od);
-            const int ob = ot * P->nb, nb = P->nob - ob < P->nb ? P->nob - ob : P->nb;
-            const int ur_max = P->fw->ur_max[nb], tiles = (c->ow + ur_max - 1) / ur_max;
-            const int64_t row = (int64_t)n * P->image + (int64_t)od * c->sd * P->plane +
-                                (int64_t)oh * (P->fold ? 1 : c->sh) * P->pitch;
-            a.wei = P->wei + ob * P->w_blk;
-            a.wei_kh = (ptrdiff_t)P->ng * nb * 16;
-            a.wei_kd = a.wei_kh * P->nkh;
-            for (int i = 0, ow0 = 0; i < tiles; i++) {
-                /* Near-equal widths: the first ow % tiles tiles one pixel wider. */
-                const int ur = c->ow / tiles + (i < c->ow % tiles);
-                a.src = P->buf + (row + (int64_t)ow0 * c->sw * P->icp) * es;
-                a.dst_index = (((int64_t)n * P->nob + ob) * osp + ((int64_t)od * c->oh + oh) * c->ow + ow0) * 16;
-                P->fw->row(&a, nb, ur);
-                ow0 += ur;
+        for (int64_t orow = o0; orow < o1; orow++) {
+            const int oh = (int)(orow % c->oh), od = (int)(orow / c->oh % c->od), n = (int)(orow / c->oh / c->od);
+            const int64_t row = (int64_t)n * P->image + (int64_t)od * c->sd * P->plane + (int64_t)oh * rstep * P->pitch;
+            for (int ot = 0; ot < P->n_ot; ot++) {
+                const int ob = ot * P->nb, nb = P->nob - ob < P->nb ? P->nob - ob : P->nb;
+                const int ur_max = P->fw->ur_max[nb], tiles = (c->ow + ur_max - 1) / ur_max;
+                a.wei = P->wei + ob * P->w_blk;
+                a.wei_kh = (ptrdiff_t)P->ng * nb * 16;
+                a.wei_kd = a.wei_kh * P->nkh;
+                for (int i = 0, ow0 = 0; i < tiles; i++) {
+                    /* Near-equal widths: the first ow % tiles tiles one pixel wider. */
+                    const int ur = c->ow / tiles + (i < c->ow % tiles);
+                    a.src = P->buf + (row + (int64_t)ow0 * c->sw * P->icp) * es;
+                    a.dst_index = (((int64_t)n * P->nob + ob) * osp + ((int64_t)od * c->oh + oh) * c->ow + ow0) * 16;
+                    P->fw->row(&a, nb, ur);
+                    ow0 += ur;
+                }
             }
         }
     }
