@@ -135,17 +135,19 @@ static void fl_mode_shape(const cnb_conv *c, int G, int mode, int *icp, int *nkh
 }
 
 /* The model's estimate of a mode: its dot products (at the ISA's cycles per product) and its
- * copy (a move per pixel and buffer slot; FL_PIXELS copies rows whole, a move per 64 bytes). */
-static double fl_mode_cost(const cnb_conv_lowp_isa *isa, const cnb_conv *c, int G, int es, int mode)
+ * copy (a move per pixel and buffer slot; vector copies, FL_PIXELS and FL_ROWS with the ISA's
+ * pack16, a move per 64 bytes). */
+static double fl_mode_cost(const cnb_conv_lowp_isa *isa, const cnb_fewic_lowp_isa *fw, const cnb_conv *c,
+                           int G, int es, int mode)
 {
     int icp, nkh, ng;
     fl_mode_shape(c, G, mode, &icp, &nkh, &ng);
     const double opx = (double)c->od * c->oh * c->ow * ((c->oc + 15) / 16);
     const double dots = opx * c->kd * nkh * ng * isa->dp_cycles;
     const double src_px = (double)c->id * c->ih * c->iw;
-    const double copy = mode == FL_FOLD   ? (double)c->id * c->oh * c->kh * c->iw
-                        : mode == FL_ROWS ? src_px
-                                          : src_px * icp * es / 64;
+    const int vec = mode == FL_PIXELS || (mode == FL_ROWS && es == 2 && fw->pack16);
+    const double copy = vec ? src_px * icp * es / 64
+                            : mode == FL_FOLD ? (double)c->id * c->oh * c->kh * c->iw : src_px;
     return dots + copy;
 }
 
@@ -257,6 +259,10 @@ static void copy_row(const fl_plan *P, const unsigned char *src, int n, int pd_,
         if (n_src) memcpy(d, srow[0], (size_t)c->iw * u * es);
         return;
     }
+    if (P->mode == FL_ROWS && es == 2 && P->fw->pack16) {
+        if (n_src) P->fw->pack16(d, srow[0], c->iw, c->ic, u);
+        return;
+    }
     const ptrdiff_t dstep = (ptrdiff_t)icp * es, sstep = (ptrdiff_t)u * es;
     const int bytes = c->ic * es, iw_n = c->iw;
     for (int k = 0; k < n_src; k++) {
@@ -314,7 +320,7 @@ static void *fl_prepare(const cnb_conv_lowp_isa *isa, const cnb_fewic_lowp_isa *
         if (m == FL_FOLD && c->kh > KH_FOLD_MAX) continue;
         /* Pixel rows equal tap rows where ic fills the pixel. */
         if (m == FL_PIXELS && c->ic == (c->ic <= 4 ? 4 : 8)) continue;
-        cost[m] = fl_mode_cost(isa, c, G, es, m);
+        cost[m] = fl_mode_cost(isa, fw, c, G, es, m);
         int i = n_modes++;
         for (; i > 0 && cost[order[i - 1]] > cost[m]; i--) order[i] = order[i - 1];
         order[i] = m;

@@ -31,6 +31,10 @@ typedef struct cnb_fewic_lowp_args {
 
 typedef void (*cnb_fewic_lowp_fn)(const cnb_fewic_lowp_args *a, int nb, int ur);
 
+/* The tap-rows copy of one source row of 16-bit elements: d[x · ic + c] = s[x · u + c] for
+ * x < iw, c < ic (ic < u ≤ 32), nothing else written. */
+typedef void (*cnb_fewic_pack_fn)(unsigned char *d, const unsigned char *s, int iw, int ic, int u);
+
 /* An ISA file's tiles: nb ≤ nb_max blocks, ur ≤ ur_max[nb] pixels (not increasing with nb). */
 typedef struct cnb_fewic_lowp_isa {
     const char *name;
@@ -38,6 +42,7 @@ typedef struct cnb_fewic_lowp_isa {
     int nb_max;
     int ur_max[CNB_CONV_NB_MAX + 1];
     cnb_fewic_lowp_fn row;
+    cnb_fewic_pack_fn pack16;   /* the tap-rows copy of 16-bit elements, or NULL */
 } cnb_fewic_lowp_isa;
 
 extern const cnb_fewic_lowp_isa cnb_fewic_lowp_table__avx512_bf16, cnb_fewic_lowp_table__avx512_vnni;

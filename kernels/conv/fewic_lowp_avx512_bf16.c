@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/conv/fewic_lowp.h"
 #include "kernels/gemm/lowp_avx512.h"
 
 #define ISA_NAME "avx512_bf16"
@@ -55,6 +56,24 @@ static inline void blk_store_px(const epi_k *k, void *c, int64_t index, const ac
         _mm512_storeu_si512((uint16_t *)c + index, (__m512i)_mm512_cvtne2ps_pbh(v[1], v[0]));
 }
 
+/* The tap-rows copy (contract: kernels/conv/fewic_lowp.h): 32 / u pixels per step, one (masked)
+ * load, one vpermw dropping the padding channels, one masked store of their ic channels each.
+ * AVX512-BW. */
+static void pack16(unsigned char *d, const unsigned char *s, int iw, int ic, int u)
+{
+    uint16_t ix[32] = {0};
+    const int px = 32 / u;
+    for (int j = 0; j < px * ic; j++) ix[j] = (uint16_t)(j / ic * u + j % ic);
+    const __m512i idx = _mm512_loadu_si512(ix);
+    for (int x = 0; x < iw; x += px) {
+        const int n = iw - x < px ? iw - x : px;
+        const __mmask32 lm = (__mmask32)(n * u >= 32 ? 0xffffffffu : (1u << (n * u)) - 1);
+        const __mmask32 sm = (__mmask32)(n * ic >= 32 ? 0xffffffffu : (1u << (n * ic)) - 1);
+        const __m512i v = _mm512_maskz_loadu_epi16(lm, (const uint16_t *)s + (ptrdiff_t)x * u);
+        _mm512_mask_storeu_epi16((uint16_t *)d + (ptrdiff_t)x * ic, sm, _mm512_permutexvar_epi16(idx, v));
+    }
+}
+#define PACK16 pack16
 #include "kernels/conv/fewic_lowp_body.h"
 
 const cnb_fewic_lowp_isa cnb_fewic_lowp_table__avx512_bf16 = CNB_FEWIC_LOWP_TABLE;

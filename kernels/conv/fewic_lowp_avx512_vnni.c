@@ -73,6 +73,7 @@ static inline void blk_store_px(const epi_k *k, void *c, int64_t index, const ac
     _mm512_storeu_si512((uint8_t *)c + index, _mm512_permutexvar_epi32(order, x));
 }
 
+#define PACK16 NULL
 #include "kernels/conv/fewic_lowp_body.h"
 
 const cnb_fewic_lowp_isa cnb_fewic_lowp_table__avx512_vnni = CNB_FEWIC_LOWP_TABLE;

@@ -132,7 +132,7 @@ static void fw_row(const cnb_fewic_lowp_args *a, int nb, int ur)
 #define CNB_FEWIC_LOWP_TABLE                                                                       \
     {                                                                                              \
         .name = ISA_NAME, .group = GROUP, .nb_max = CNB_CONV_NB_COUNT(ROW_TILES),                  \
-        .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .row = fw_row,                                 \
+        .ur_max = CNB_CONV_UR_MAX_BY_NB(ROW_TILES), .row = fw_row, .pack16 = PACK16,              \
     }
 
 #endif
