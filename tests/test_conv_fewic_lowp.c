@@ -1,13 +1,14 @@
 /* bf16 and int8 first layers on AVX512-BF16 / AVX512-VNNI (conv/avx512_bf16_fewic,
- * conv/avx512_vnni_fewic: kernels/conv_fewic_lowp.c) over the driver's own paths: unfolded tap
- * rows and kh folded into the channels (the rule picks by chunk count, so kernel heights and
- * strides reach both), channel counts 1..8 (nCx4c and nCx8c sources, padded channels per pixel),
+ * conv/avx512_vnni_fewic: kernels/conv_fewic_lowp.c) over the driver's own paths: kh folded into
+ * the channels, tap rows of ic channels per pixel, pixel rows of the blocked source's u channels
+ * (each forced in turn through the planner, cnb_plan_force), s32, u8 and s8 outputs, channel counts 1..8 (nCx4c and nCx8c sources, padded channels per pixel),
  * every oc tile width and tail, pixel tiles of every width up to past the widest, padding on every
  * side, dilation along H and D, 3D, two images; and a mutant the tests must reject. */
 #include <stdio.h>
 
 #include "harness/case.h"
 #include "harness/validate.h"
+#include "kernels/plan.h"
 #include "tests/test.h"
 
 #if defined(__x86_64__)
@@ -38,6 +39,10 @@ static const struct {
     {&cnb_conv_u8s8_fewic__avx512_vnni, {"u8:s8:u8", "u8:s8:s32"}},
 };
 
+/* The modes the driver has (FL_MODES in kernels/conv_fewic_lowp.c); forcing past the last
+ * candidate of a layer takes its last. */
+enum { MODES = 3 };
+
 void test_conv_fewic_lowp(void)
 {
     char d[256], why[256];
@@ -53,8 +58,9 @@ void test_conv_fewic_lowp(void)
         CHECK(s_ == CNB_VAL_PASS, "%s --dt=%s %s: %s (%s)", m->name, dt, d, cnb_val_status_name(s_), why); \
         pairs++;                                                                                   \
     } while (0)
-        for (int t = 0; t < 2; t++) {
-            const char *dt = impls[k].dts[t];
+        for (int t = 0; t < 2 * MODES; t++) {
+            const char *dt = impls[k].dts[t % 2];
+            cnb_plan_force(t / 2);
             /* Channels 1..8 × kernel heights and strides (both fold choices) × oc tails. */
             const int ocs[] = {1, 15, 16, 17, 33, 48, 64, 65, 96};
             for (int ic = 1; ic <= 8; ic++)
@@ -89,8 +95,16 @@ void test_conv_fewic_lowp(void)
             EXPECT_PASS(dt);
             snprintf(d, sizeof d, "mb1_ic2id7ih5iw9_oc17_kd2kh3kw3_sd2sh1sw3_pd0ph1pw2_dd1dh1");
             EXPECT_PASS(dt);
+            /* The first layers' shapes, cut down; int8 also to s8. */
+            snprintf(d, sizeof d, "mb1ic3ih40iw40oc32kh3kw3sh2sw2ph1pw1");
+            EXPECT_PASS(dt);
+            if (t % 2 == 0 && k == 1) {
+                snprintf(d, sizeof d, "mb1ic3ih12iw30oc64kh3kw3ph1pw1");
+                EXPECT_PASS("u8:s8:s8");
+            }
         }
-        CHECK(pairs > 250, "%s: %d cases", m->name, pairs);
+        cnb_plan_force(-1);
+        CHECK(pairs > 750, "%s: %d cases", m->name, pairs);
         /* What it declines: groups, more channels, dilation along W, an s8 source. */
         const char *no[] = {"g2mb1ic4ih8oc16kh3ph1", "mb1ic9ih8oc16kh3ph1", "mb1ic3ih8oc16kh3ph1dw1"};
         for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
@@ -113,9 +127,11 @@ void test_conv_fewic_lowp_rejects_broken(void)
         const cnb_impl *m = impls[k].m;
         if (!cnb_impl_runnable(m, NULL)) continue;
         cnb_conv_fewic_lowp_mutant = 1;
+        cnb_plan_force(0);
         const cnb_val_status a = run(m, impls[k].dts[0], "mb1ic3ih12iw12oc16kh3kw3ph1pw1", why, sizeof why);
         const cnb_val_status b = run(m, impls[k].dts[0], "mb1ic3ih23iw23oc64kh7kw7sh2sw2ph3pw3", why, sizeof why);
         cnb_conv_fewic_lowp_mutant = 0;
+        cnb_plan_force(-1);
         CHECK(a == CNB_VAL_FAIL && b == CNB_VAL_FAIL, "%s: the mutant passed (%s, %s)", m->name,
               cnb_val_status_name(a), cnb_val_status_name(b));
     }
