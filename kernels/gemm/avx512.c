@@ -42,8 +42,12 @@ static inline void store_row16(float *c, __m512 acc, __m512 alpha, float beta, _
 enum { MAX_ROWS = MR, MAX_VECS = NR / 16 };
 
 /* How far ahead, in rows, the packing micro-kernel prefetches row-major B (its rows lie ldb
- * apart, a stride the L1's prefetcher does not follow). */
-#define B_SRC_PREFETCH_ROWS 8
+ * apart, a stride the L1's prefetcher does not follow). B is read there for the first time, so
+ * from memory when it is larger than the caches: the prefetch must lead by a memory latency,
+ * several hundred cycles, i.e. a few dozen k steps of a full tile (one step: MR broadcasts and
+ * 2·MR FMAs, MR cycles at two FMAs a cycle); a lead of only a few steps leaves the first row of
+ * tiles waiting on each row of B. */
+#define B_SRC_PREFETCH_ROWS 24
 
 /* One k step of a tile of `vecs` vectors, of which the first nv are computed: B's vectors times
  * each of the step's `rows` A elements, broadcast; A micro-panel steps are mr floats. B's vectors come from the packed micro-panel

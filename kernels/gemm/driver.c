@@ -57,6 +57,11 @@
  *  - L3 holds what streams through: the A micro-panels being packed and the C rows. A thread's
  *    B panel must not crowd its core's share of L3 either (a VM may report a small share, arch/topo
  *    clamps what it reports): nc is also held to the core's share of L3 over 2 / (kc·4 bytes).
+ *  - Except when A is larger than L2 (prepare): then every nc block repacks A from L3 or
+ *    memory, a strided read whose latency the FMAs do not hide, which costs more than streaming the B
+ *    micro-panels from L3 instead of L2 (prefetched B_PREFETCH_STEPS ahead by the micro-kernel,
+ *    a lead that covers the L3's latency too); so the B panel may fill the part of the core's
+ *    L3 share above, and A is packed once per that many columns.
  *
  * Signed zeros. Applying alpha to each K block (C += alpha·acc_b) gives +0 where the partial
  * sums cancel, while alpha·Σ gives -0 for alpha < 0 (or alpha = 0 and Σ < 0). So when K spans
@@ -136,6 +141,12 @@ static int fit(long long x, long long bytes, int step)
     return n < step ? step : n > (1 << 20) ? (1 << 20) / step * step : (int)n;
 }
 
+/* The columns of a B panel of depth kc that fills its part of the core's share of L3. */
+static int nc_from_l3(const cnb_gemm_arch *t, int kc, long long l3, int cores)
+{
+    return fit(l3 / max_int(cores, 1) / GEMM_L3_B_PANEL, kc * (long long)sizeof(float), t->nr);
+}
+
 cnb_gemm_blocks cnb_gemm_blocking_for(const cnb_gemm_arch *t, long long l1d, long long l2,
                                       long long l3, int cores)
 {
@@ -149,7 +160,7 @@ cnb_gemm_blocks cnb_gemm_blocking_for(const cnb_gemm_arch *t, long long l1d, lon
         if (l1d <= 0 || sq < b.kc) b.kc = fit(sq, 1, GEMM_KC_STEP);
         b.nc = fit(l2 / GEMM_L2_B_PANEL, b.kc * f, t->nr);
     }
-    if (l3 > 0) b.nc = min_int(b.nc, fit(l3 / max_int(cores, 1) / GEMM_L3_B_PANEL, b.kc * f, t->nr));
+    if (l3 > 0) b.nc = min_int(b.nc, nc_from_l3(t, b.kc, l3, cores));
     return b;
 }
 
@@ -247,7 +258,12 @@ void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const char *impl, const cnb_pr
     /* The machine's blocks, clamped to the problem so small problems get small buffers; run()
      * still works for any problem since these are only caps on the block sizes. */
     const cnb_gemm_blocks blk = cnb_gemm_blocking(arch);
-    s->nc = g->n > 0 ? min_int(blk.nc, round_up(g->n, arch->nr)) : arch->nr;
+    /* A larger than L2: the B panel may fill its part of L3 instead (cache model). */
+    const cnb_topo *topo = cnb_topo_get();
+    const int wide = topo->l2 > 0 && topo->l3 > 0 &&
+                     (long long)g->m * g->k * (long long)sizeof(float) > topo->l2;
+    const int nc = wide ? max_int(blk.nc, nc_from_l3(arch, blk.kc, topo->l3, topo->cores)) : blk.nc;
+    s->nc = g->n > 0 ? min_int(nc, round_up(g->n, arch->nr)) : arch->nr;
     s->kc = g->k > 0 ? min_int(blk.kc, g->k) : 1;
     /* Everything run() needs is allocated here, so that run() never allocates nor aborts:
      * packing buffers for the threads in force now, the workspace when the problem needs it. */

@@ -40,7 +40,8 @@ typedef struct cnb_gemm_blocks {
 cnb_gemm_blocks cnb_gemm_blocking_for(const cnb_gemm_arch *t, long long l1d, long long l2,
                                       long long l3, int cores);
 /* The same for this machine's detected caches (arch/topo.h, L3 clamped): what prepare uses
- * before clamping the blocks to the problem (tests/test_tiles.c sizes its edge cases from it). */
+ * before clamping the blocks to the problem (tests/test_tiles.c sizes its edge cases from it),
+ * but for an A larger than L2, where prepare widens nc to the L3 bound (driver.c). */
 cnb_gemm_blocks cnb_gemm_blocking(const cnb_gemm_arch *t);
 
 /* The tables of the ISA files (tests/test_tiles.c sizes its edge cases from them). */
