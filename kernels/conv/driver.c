@@ -70,6 +70,7 @@ typedef struct conv_variant {
     int nb;                  /* output-channel blocks per call (0: the cost model's) */
     int padw;                /* direct: read a copy of src padded along W (setup_padw) */
     int chunk_l1;            /* direct: input-channel chunks in the L1 budget whatever ur */
+    int kwsplit;             /* direct: border taps added by taps, not by pixels (build_row_calls) */
 } conv_variant;
 
 typedef struct direct_plan {
@@ -181,13 +182,37 @@ static int build_dw_row_blocks(direct_plan *P)
 
 /* Row-path calls: the row is cut into tiles of at most ur_max pixels (near-equal widths) whatever
  * the borders. A tile's first call takes the taps every one of its pixels can use (their
- * intersection; written, or added with the input-channel chunks); then, for each run of its
- * pixels with the same clipped range, the taps of that range left out, on each side of the
- * intersection, are added by one call each over the run (add = 1). So a border pixel rides in a
- * full-width tile instead of a 1-pixel one (latency-bound), and no call sees a padding tap.
- * Returns the count (≤ ROW_CALLS_PER_PIXEL·ow: per tile one call, per run two more). */
+ * intersection; written, or added with the input-channel chunks); the taps of its border pixels
+ * left out are then added (add = 1) over the pixels that can use them, in one of two ways:
+ * - by pixels (kwsplit = 0): for each run of the tile's pixels with the same clipped range, the
+ *   taps of that range left out, on each side of the intersection, one call each over the run;
+ * - by taps (kwsplit = 1): for each tap left out, the pixels of the tile that can use it (one
+ *   contiguous range), consecutive taps with the same range in one call. On a row that is one
+ *   tile with 1-pixel borders (a 3×3 over a 7-pixel row) that is 3 calls of 7, 6 and 6 pixels
+ *   where by pixels it is 5 calls, two of them of 1 pixel (latency-bound); both compute only
+ *   the products inside the input, where the copy padded along W (setup_padw) also multiplies
+ *   the padding.
+ * So a border pixel rides in a full-width tile instead of a 1-pixel one, and no call sees a
+ * padding tap. Returns the count (≤ max_row_calls). */
 enum { ROW_CALLS_PER_PIXEL = 3 };
-static int build_row_calls(const cnb_conv *c, int ur_max, row_tile *rt)
+static int max_row_calls(const cnb_conv *c)
+{
+    return (ROW_CALLS_PER_PIXEL + c->kw + 1) * c->ow;
+}
+
+/* The pixels [*j0, *j1) of tile [x, x + ur) that can use tap kw (contiguous; empty: j0 = j1). */
+static void tap_pixels(const cnb_conv *c, int x, int ur, int kw, int *j0, int *j1)
+{
+    *j0 = *j1 = x;
+    for (int j = x; j < x + ur; j++) {
+        const int iw = j * c->sw - c->pw + kw * (c->dw + 1);
+        if (iw < 0) *j0 = *j1 = j + 1;
+        else if (iw < c->iw) *j1 = j + 1;
+        else break;
+    }
+}
+
+static int build_row_calls(const cnb_conv *c, int ur_max, int kwsplit, row_tile *rt)
 {
     int n = 0;
     const int nt = (c->ow + ur_max - 1) / ur_max;
@@ -202,6 +227,25 @@ static int build_row_calls(const cnb_conv *c, int ur_max, row_tile *rt)
         }
         if (ihi < ilo) ihi = ilo;
         rt[n++] = (row_tile){x, ur, ilo, ihi - ilo, 0};
+        if (kwsplit) {
+            for (int kw = 0; kw < c->kw;) {
+                if (kw >= ilo && kw < ihi) {
+                    kw = ihi;
+                    continue;
+                }
+                int j0, j1, k1 = kw + 1;
+                tap_pixels(c, x, ur, kw, &j0, &j1);
+                for (; k1 < c->kw && !(k1 >= ilo && k1 < ihi); k1++) {
+                    int a0, a1;
+                    tap_pixels(c, x, ur, k1, &a0, &a1);
+                    if (a0 != j0 || a1 != j1) break;
+                }
+                if (j1 > j0) rt[n++] = (row_tile){j0, j1 - j0, kw, k1 - kw, 1};
+                kw = k1;
+            }
+            x += ur;
+            continue;
+        }
         for (int j = x; j < x + ur;) {
             int lo, nk, lo2, nk2, end = j + 1;
             cnb_clip_taps(j, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
@@ -344,7 +388,7 @@ static int plan_oc_tiles(direct_plan *P)
 {
     const cnb_conv_direct_isa *t = P->isa;
     const int nob = P->n_cb_out;
-    row_tile *rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * P->c.ow);
+    row_tile *rt = malloc(sizeof(row_tile) * max_row_calls(&P->c));
     P->ot = malloc(sizeof(oc_tile) * nob);
     if (!rt || !P->ot) {
         free(rt);
@@ -352,7 +396,7 @@ static int plan_oc_tiles(direct_plan *P)
     }
     double rc[CNB_CONV_NB_MAX + 1] = {0};
     for (int nb = 1; nb <= t->nb_max; nb++)
-        rc[nb] = row_cost(rt, build_row_calls(&P->c, t->ur_max[nb], rt), nb, t->acc_regs);
+        rc[nb] = row_cost(rt, build_row_calls(&P->c, t->ur_max[nb], P->v.kwsplit, rt), nb, t->acc_regs);
     free(rt);
 
     int best = 1;
@@ -384,11 +428,11 @@ static int plan_oc_tiles(direct_plan *P)
      * in the general group path) make the caller fall back to nb = 1 throughout. */
     for (int i = 0; i < P->n_ot; i++)
         if (P->ot[i].nb != best && P->ot[i].nb != P->nb_tail) return -1;
-    P->rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * P->c.ow);
-    P->rt_tail = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * P->c.ow);
+    P->rt = malloc(sizeof(row_tile) * max_row_calls(&P->c));
+    P->rt_tail = malloc(sizeof(row_tile) * max_row_calls(&P->c));
     if (!P->rt || !P->rt_tail) return 0;
-    P->n_rt = build_row_calls(&P->c, t->ur_max[best], P->rt);
-    P->n_rt_tail = P->nb_tail ? build_row_calls(&P->c, t->ur_max[P->nb_tail], P->rt_tail) : 0;
+    P->n_rt = build_row_calls(&P->c, t->ur_max[best], P->v.kwsplit, P->rt);
+    P->n_rt_tail = P->nb_tail ? build_row_calls(&P->c, t->ur_max[P->nb_tail], P->v.kwsplit, P->rt_tail) : 0;
     return 1;
 }
 
@@ -609,9 +653,9 @@ static direct_plan *build_plan(const cnb_conv_direct_isa *isa, const cnb_problem
         P->n_ot = 0;
         for (int ob = 0; ob < P->n_cb_out; ob++) P->ot[P->n_ot++] = (oc_tile){ob, 1};
         P->nb_tail = 0;
-        P->rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * c->ow);
+        P->rt = malloc(sizeof(row_tile) * max_row_calls(c));
         if (!P->rt) goto fail;
-        P->n_rt = build_row_calls(c, isa->ur_max[1], P->rt);
+        P->n_rt = build_row_calls(c, isa->ur_max[1], v->kwsplit, P->rt);
         r = 1;
     }
     if (!r) goto fail;
@@ -626,7 +670,7 @@ static direct_plan *build_plan(const cnb_conv_direct_isa *isa, const cnb_problem
     }
     plan_chunks(P);
     snprintf(P->name, sizeof P->name, "conv/%s_direct[direct%s ur%d nb%d icc%d]", isa->name,
-             P->pad ? " padw" : "", ur, nb, P->icc * B);
+             P->pad ? " padw" : P->v.kwsplit ? " kwsplit" : "", ur, nb, P->icc * B);
     return P;
 fail:
     cnb_conv_direct_release(P);
@@ -1001,12 +1045,12 @@ static int model_padw(const cnb_conv_direct_isa *isa, const cnb_conv *c)
     cnb_conv q = *c;
     q.iw = (c->ow - 1) * c->sw + (c->kw - 1) * (c->dw + 1) + 1;
     q.pw = q.pw_r = 0;
-    row_tile *rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * c->ow);
+    row_tile *rt = malloc(sizeof(row_tile) * max_row_calls(c));
     if (!rt) return 0;
     double plain = 0, padded = 0;
     for (int nb = 1; nb <= isa->nb_max; nb++) {
-        const double a = row_cost(rt, build_row_calls(c, isa->ur_max[nb], rt), nb, isa->acc_regs) / nb;
-        const double b = row_cost(rt, build_row_calls(&q, isa->ur_max[nb], rt), nb, isa->acc_regs) / nb;
+        const double a = row_cost(rt, build_row_calls(c, isa->ur_max[nb], 0, rt), nb, isa->acc_regs) / nb;
+        const double b = row_cost(rt, build_row_calls(&q, isa->ur_max[nb], 0, rt), nb, isa->acc_regs) / nb;
         if (nb == 1 || a < plain) plain = a;
         if (nb == 1 || b < padded) padded = b;
     }
@@ -1054,15 +1098,20 @@ static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_va
             for (int nb = isa->nb_max; nb >= 1 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
                 x = model, x.nb = nb, v[n++] = x;
     } else if (c->ow <= SMALL_MAP_OW) {
-        /* every nb, plain and (when there is W padding) padded along W (setup_padw); the
-         * padded nb = 1 last (it leaves a 7-pixel row few accumulators), past the 8 that fit */
-        for (int nb = 1; nb <= isa->nb_max && n < CNB_PLAN_MAX_CANDIDATES; nb++)
+        /* every nb from 2 up, plain and, when there is W padding, with the border taps added by
+         * taps (kwsplit) and padded along W (setup_padw), then padded with chunks in L1 (a few
+         * rows reuse them from there, see plan_chunks); nb = 1 last, past the 12 that fit when
+         * there is padding (it leaves a 7-pixel row few accumulators) */
+        const int padded = c->pw > 0 || c->pw_r > 0;
+        for (int nb = isa->nb_max; nb >= 2 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
             x = model, x.nb = nb, x.padw = 0, v[n++] = x;
-        for (int nb = isa->nb_max; nb >= 2 && (c->pw > 0 || c->pw_r > 0) && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+        for (int nb = isa->nb_max; nb >= 2 && padded && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+            x = model, x.nb = nb, x.padw = 0, x.kwsplit = 1, v[n++] = x;
+        for (int nb = isa->nb_max; nb >= 2 && padded && n < CNB_PLAN_MAX_CANDIDATES; nb--)
             x = model, x.nb = nb, x.padw = 1, v[n++] = x;
-        /* the same with chunks in L1: a few rows reuse them from there (see plan_chunks) */
-        for (int nb = isa->nb_max; nb >= 2 && (c->pw > 0 || c->pw_r > 0) && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+        for (int nb = isa->nb_max; nb >= 2 && padded && n < CNB_PLAN_MAX_CANDIDATES; nb -= 2)
             x = model, x.nb = nb, x.padw = 1, x.chunk_l1 = 1, v[n++] = x;
+        if (n < CNB_PLAN_MAX_CANDIDATES) x = model, x.nb = 1, x.padw = 0, v[n++] = x;
     }
     return n;
 }
