@@ -1036,10 +1036,12 @@ static src_mode model_src(const cnb_conv_direct_isa *isa)
  * only let timing noise pick a worse tile. */
 enum { SMALL_MAP_OW = 14 };
 
-/* The model's rule for the copy padded along W (setup_padw): whether a row costs less per
- * output-channel block, at the best nb of each, with every tap of every pixel (the padding's
- * products with zero included) than with the border calls of the clipped pixels. */
-static int model_padw(const cnb_conv_direct_isa *isa, const cnb_conv *c)
+/* The model's rule for the border taps of a narrow map with W padding: 0 by pixels, 1 by taps
+ * (build_row_calls), 2 the copy padded along W (setup_padw), whichever costs least per
+ * output-channel block at the best nb of each (row_cost; the padded copy pays for the padding's
+ * products with zero, the calls by pixels for their 1- or 2-pixel calls, latency-bound). Ties go
+ * to the calls by pixels, then by taps: the same products in fewer, wider calls. */
+static int model_border(const cnb_conv_direct_isa *isa, const cnb_conv *c)
 {
     if (c->pw <= 0 && c->pw_r <= 0) return 0;
     cnb_conv q = *c;
@@ -1047,30 +1049,36 @@ static int model_padw(const cnb_conv_direct_isa *isa, const cnb_conv *c)
     q.pw = q.pw_r = 0;
     row_tile *rt = malloc(sizeof(row_tile) * max_row_calls(c));
     if (!rt) return 0;
-    double plain = 0, padded = 0;
+    double cost[3] = {0, 0, 0};
     for (int nb = 1; nb <= isa->nb_max; nb++) {
-        const double a = row_cost(rt, build_row_calls(c, isa->ur_max[nb], 0, rt), nb, isa->acc_regs) / nb;
-        const double b = row_cost(rt, build_row_calls(&q, isa->ur_max[nb], 0, rt), nb, isa->acc_regs) / nb;
-        if (nb == 1 || a < plain) plain = a;
-        if (nb == 1 || b < padded) padded = b;
+        const int ur = isa->ur_max[nb];
+        const double k[3] = {row_cost(rt, build_row_calls(c, ur, 0, rt), nb, isa->acc_regs) / nb,
+                             row_cost(rt, build_row_calls(c, ur, 1, rt), nb, isa->acc_regs) / nb,
+                             row_cost(rt, build_row_calls(&q, ur, 0, rt), nb, isa->acc_regs) / nb};
+        for (int i = 0; i < 3; i++)
+            if (nb == 1 || k[i] < cost[i]) cost[i] = k[i];
     }
     free(rt);
-    return padded < plain;
+    int best = 0;
+    for (int i = 1; i < 3; i++)
+        if (cost[i] < cost[best]) best = i;
+    return best;
 }
 
 /* The candidates the planner times (plan.h), the model's first; returns their count (some may
  * come out as the same plan, prepare drops those). 1x1: the other way to read a strided input,
  * a doubled and quadrupled input-channel chunk, a strided input's pixel block halved (both ways
  * to read it), the oc-split off and on, the row path, and on small maps or strided inputs every
- * nb. Direct on narrow maps: every nb, and with W padding the copy padded along W (model_padw).
- * Depthwise: the model alone. */
+ * nb. Direct on narrow maps: every nb; with W padding instead the border taps added by taps
+ * (build_row_calls) and the copy padded along W (setup_padw) at every nb from 2, both again with
+ * chunks in L1, and the plain border calls at the widest nb. Depthwise: the model alone. */
 static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_variant *v)
 {
     int n = 0;
     const int dwise = c->g == c->ic && c->g == c->oc, path = choose_path(c);
+    const int border = !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW ? model_border(isa, c) : 0;
     const conv_variant model = {
-        .path = path, .src = model_src(isa), .kc_mul = 1,
-        .padw = !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW && model_padw(isa, c)};
+        .path = path, .src = model_src(isa), .kc_mul = 1, .kwsplit = border == 1, .padw = border == 2};
     v[n++] = model;
     if (dwise) return n;
     conv_variant x;
@@ -1097,21 +1105,24 @@ static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_va
         if (c->mb * c->od * c->oh * c->ow <= SMALL_MAP_OW * SMALL_MAP_OW || strided)
             for (int nb = isa->nb_max; nb >= 1 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
                 x = model, x.nb = nb, v[n++] = x;
+    } else if (c->ow <= SMALL_MAP_OW && !(c->pw > 0 || c->pw_r > 0)) {
+        for (int nb = isa->nb_max; nb >= 1 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+            x = model, x.nb = nb, v[n++] = x;
     } else if (c->ow <= SMALL_MAP_OW) {
-        /* every nb from 2 up, plain and, when there is W padding, with the border taps added by
-         * taps (kwsplit) and padded along W (setup_padw), then padded with chunks in L1 (a few
-         * rows reuse them from there, see plan_chunks); nb = 1 last, past the 12 that fit when
-         * there is padding (it leaves a 7-pixel row few accumulators) */
-        const int padded = c->pw > 0 || c->pw_r > 0;
+        /* W padding: every nb from 2 up with the border taps added by taps (kwsplit) and
+         * padded along W (setup_padw); then both with chunks in L1 (a few rows reuse them from
+         * there, see plan_chunks; the kwsplit calls' border tiles are narrower than the row),
+         * at the widest nb and at 2; then the plain border calls at the widest nb (the model's
+         * way, which by pixels leaves 1-pixel calls on a row of one tile) */
         for (int nb = isa->nb_max; nb >= 2 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
-            x = model, x.nb = nb, x.padw = 0, v[n++] = x;
-        for (int nb = isa->nb_max; nb >= 2 && padded && n < CNB_PLAN_MAX_CANDIDATES; nb--)
             x = model, x.nb = nb, x.padw = 0, x.kwsplit = 1, v[n++] = x;
-        for (int nb = isa->nb_max; nb >= 2 && padded && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+        for (int nb = isa->nb_max; nb >= 2 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
             x = model, x.nb = nb, x.padw = 1, v[n++] = x;
-        for (int nb = isa->nb_max; nb >= 2 && padded && n < CNB_PLAN_MAX_CANDIDATES; nb -= 2)
+        for (int nb = isa->nb_max; nb >= 2 && n < CNB_PLAN_MAX_CANDIDATES; nb = nb > 2 ? 2 : 1) {
             x = model, x.nb = nb, x.padw = 1, x.chunk_l1 = 1, v[n++] = x;
-        if (n < CNB_PLAN_MAX_CANDIDATES) x = model, x.nb = 1, x.padw = 0, v[n++] = x;
+            if (n < CNB_PLAN_MAX_CANDIDATES) x = model, x.nb = nb, x.padw = 0, x.kwsplit = 1, x.chunk_l1 = 1, v[n++] = x;
+        }
+        if (n < CNB_PLAN_MAX_CANDIDATES) x = model, x.nb = isa->nb_max, x.padw = 0, v[n++] = x;
     }
     return n;
 }
