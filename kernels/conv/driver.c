@@ -1036,12 +1036,13 @@ static src_mode model_src(const cnb_conv_direct_isa *isa)
  * only let timing noise pick a worse tile. */
 enum { SMALL_MAP_OW = 14 };
 
-/* The model's rule for the border taps of a narrow map with W padding: 0 by pixels, 1 by taps
- * (build_row_calls), 2 the copy padded along W (setup_padw), whichever costs least per
- * output-channel block at the best nb of each (row_cost; the padded copy pays for the padding's
- * products with zero, the calls by pixels for their 1- or 2-pixel calls, latency-bound). Ties go
- * to the calls by pixels, then by taps: the same products in fewer, wider calls. */
-static int model_border(const cnb_conv_direct_isa *isa, const cnb_conv *c)
+/* The model's rule for the border taps of a row path with W padding: 0 by pixels, 1 by taps
+ * (build_row_calls), 2 (only when padw is set: narrow maps, SMALL_MAP_OW) the copy padded along
+ * W (setup_padw), whichever costs least per output-channel block at the best nb of each
+ * (row_cost; the padded copy pays for the padding's products with zero, the calls by pixels for
+ * their 1- or 2-pixel calls, latency-bound, e.g. the second pixel of a 5×5 with 2 columns of
+ * padding). Ties go to the calls by pixels (the same calls on 3×3 rows of several tiles). */
+static int model_border(const cnb_conv_direct_isa *isa, const cnb_conv *c, int padw)
 {
     if (c->pw <= 0 && c->pw_r <= 0) return 0;
     cnb_conv q = *c;
@@ -1060,7 +1061,7 @@ static int model_border(const cnb_conv_direct_isa *isa, const cnb_conv *c)
     }
     free(rt);
     int best = 0;
-    for (int i = 1; i < 3; i++)
+    for (int i = 1; i < 2 + !!padw; i++)
         if (cost[i] < cost[best]) best = i;
     return best;
 }
@@ -1076,7 +1077,7 @@ static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_va
 {
     int n = 0;
     const int dwise = c->g == c->ic && c->g == c->oc, path = choose_path(c);
-    const int border = !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW ? model_border(isa, c) : 0;
+    const int border = !dwise && path == PATH_DIRECT ? model_border(isa, c, c->ow <= SMALL_MAP_OW) : 0;
     const conv_variant model = {
         .path = path, .src = model_src(isa), .kc_mul = 1, .kwsplit = border == 1, .padw = border == 2};
     v[n++] = model;
