@@ -21,9 +21,11 @@
  * Border taps: for each output row the depth and height ranges are clipped once; along W, the
  * row is cut into tiles of at most ur_max pixels (near-equal widths) whatever the borders. A
  * tile's first call takes the kw taps all its pixels can use; the taps its border pixels cannot
- * use are left to one or two more calls over the other pixels, which add to the first's sums
- * (build_row_calls). So a kernel call never sees a padding tap, and a border pixel is computed
- * in a full-width tile (depthwise: the ISA's 3-tap row kernel takes whole rows, skipping the
+ * use are left to more calls, which add to the first's sums: by pixels (one or two calls per run
+ * of pixels with the same clipped range) or by taps (one call per tap range over the pixels that
+ * can use it, no 1-pixel calls; model_border and the planner choose, build_row_calls). So a
+ * kernel call never sees a padding tap, and a border pixel is computed in a full-width tile
+ * (depthwise: the ISA's 3-tap row kernel takes whole rows, skipping the
  * padding itself, dw3_fits; otherwise pixels with the same kw range form runs cut into tiles,
  * kernels/conv_rows.h).
  *
