@@ -5,9 +5,9 @@
  * ur_max[nb], input channels around the 1x1 chunk and its double, a strided map larger than half
  * the pixel block, and narrow maps of the row path with every nb. Each kind of candidate must be
  * reached at least once (strided in place, compacted, the doubled chunk, the oc split on and off,
- * the row path for a 1x1, the nb alternatives, the strided input's halved pixel block and other
- * nb). Then a deliberately broken strided path (a row kernel that ignores the pixel
- * stride it is given) must be rejected. */
+ * the row path for a 1x1, the nb alternatives, the padded copy, the border taps added by taps,
+ * the strided input's halved pixel block and other nb). Then a deliberately broken strided path
+ * (a row kernel that ignores the pixel stride it is given) must be rejected. */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +35,12 @@ static const struct { const cnb_impl *impl; const cnb_conv_direct_isa *t; } tabl
 
 /* The kinds of candidate, found by the plan names (driver.c's kernel_name). */
 enum { K_STRIDED, K_COMPACT, K_KC2, K_SPLIT, K_NOSPLIT_SMALL, K_ROW_1X1, K_NB_ALT, K_PADW,
-       K_PB_HALF, K_STRIDED_NB, K_COUNT };
+       K_PB_HALF, K_STRIDED_NB, K_KWSPLIT, K_COUNT };
 static const char *const kind_names[K_COUNT] = {
     "1x1 strided in place", "1x1 compacted", "1x1 doubled chunk", "1x1 oc-split",
     "1x1 small map without oc-split", "row path on a 1x1", "row path nb alternative",
-    "row path padded along W", "1x1 strided, pixel block halved", "1x1 strided, nb alternative"};
+    "row path padded along W", "1x1 strided, pixel block halved", "1x1 strided, nb alternative",
+    "row path with border taps added by taps"};
 
 /* The pixel block (" mc") and the tile (after "1x1-gemm ") of a 1x1 plan name; -1 / 0 if none. */
 static int name_mc(const char *name)
@@ -94,6 +95,7 @@ static void force_all(const cnb_impl *m, const cnb_conv_direct_isa *t, const cha
         seen[K_ROW_1X1] |= is_1x1 && strstr(name, "[direct") != NULL;
         if (k > 0 && !is_1x1) seen[K_NB_ALT] = 1;
         seen[K_PADW] |= strstr(name, " padw") != NULL;
+        seen[K_KWSPLIT] |= strstr(name, " kwsplit") != NULL;
         const int non_dense = strstr(name, " strided") || strstr(name, " compact");
         /* the halved pixel block: a smaller mc than the model's on its tile, neither split */
         seen[K_PB_HALF] |= k > 0 && non_dense && same_tile(first, name) && !strstr(first, " oc-split") &&

@@ -21,9 +21,11 @@
  * Border taps: for each output row the depth and height ranges are clipped once; along W, the
  * row is cut into tiles of at most ur_max pixels (near-equal widths) whatever the borders. A
  * tile's first call takes the kw taps all its pixels can use; the taps its border pixels cannot
- * use are left to one or two more calls over the other pixels, which add to the first's sums
- * (build_row_calls). So a kernel call never sees a padding tap, and a border pixel is computed
- * in a full-width tile (depthwise: the ISA's 3-tap row kernel takes whole rows, skipping the
+ * use are left to more calls, which add to the first's sums: by pixels (one or two calls per run
+ * of pixels with the same clipped range) or by taps (one call per tap range over the pixels that
+ * can use it, no 1-pixel calls; model_border and the planner choose, build_row_calls). So a
+ * kernel call never sees a padding tap, and a border pixel is computed in a full-width tile
+ * (depthwise: the ISA's 3-tap row kernel takes whole rows, skipping the
  * padding itself, dw3_fits; otherwise pixels with the same kw range form runs cut into tiles,
  * kernels/conv_rows.h).
  *
@@ -70,6 +72,7 @@ typedef struct conv_variant {
     int nb;                  /* output-channel blocks per call (0: the cost model's) */
     int padw;                /* direct: read a copy of src padded along W (setup_padw) */
     int chunk_l1;            /* direct: input-channel chunks in the L1 budget whatever ur */
+    int kwsplit;             /* direct: border taps added by taps, not by pixels (build_row_calls) */
 } conv_variant;
 
 typedef struct direct_plan {
@@ -181,13 +184,37 @@ static int build_dw_row_blocks(direct_plan *P)
 
 /* Row-path calls: the row is cut into tiles of at most ur_max pixels (near-equal widths) whatever
  * the borders. A tile's first call takes the taps every one of its pixels can use (their
- * intersection; written, or added with the input-channel chunks); then, for each run of its
- * pixels with the same clipped range, the taps of that range left out, on each side of the
- * intersection, are added by one call each over the run (add = 1). So a border pixel rides in a
- * full-width tile instead of a 1-pixel one (latency-bound), and no call sees a padding tap.
- * Returns the count (≤ ROW_CALLS_PER_PIXEL·ow: per tile one call, per run two more). */
+ * intersection; written, or added with the input-channel chunks); the taps of its border pixels
+ * left out are then added (add = 1) over the pixels that can use them, in one of two ways:
+ * - by pixels (kwsplit = 0): for each run of the tile's pixels with the same clipped range, the
+ *   taps of that range left out, on each side of the intersection, one call each over the run;
+ * - by taps (kwsplit = 1): for each tap left out, the pixels of the tile that can use it (one
+ *   contiguous range), consecutive taps with the same range in one call. On a row that is one
+ *   tile with 1-pixel borders (a 3×3 over a 7-pixel row) that is 3 calls of 7, 6 and 6 pixels
+ *   where by pixels it is 5 calls, two of them of 1 pixel (latency-bound); both compute only
+ *   the products inside the input, where the copy padded along W (setup_padw) also multiplies
+ *   the padding.
+ * So a border pixel rides in a full-width tile instead of a 1-pixel one, and no call sees a
+ * padding tap. Returns the count (≤ max_row_calls). */
 enum { ROW_CALLS_PER_PIXEL = 3 };
-static int build_row_calls(const cnb_conv *c, int ur_max, row_tile *rt)
+static int max_row_calls(const cnb_conv *c)
+{
+    return (ROW_CALLS_PER_PIXEL + c->kw + 1) * c->ow;
+}
+
+/* The pixels [*j0, *j1) of tile [x, x + ur) that can use tap kw (contiguous; empty: j0 = j1). */
+static void tap_pixels(const cnb_conv *c, int x, int ur, int kw, int *j0, int *j1)
+{
+    *j0 = *j1 = x;
+    for (int j = x; j < x + ur; j++) {
+        const int iw = j * c->sw - c->pw + kw * (c->dw + 1);
+        if (iw < 0) *j0 = *j1 = j + 1;
+        else if (iw < c->iw) *j1 = j + 1;
+        else break;
+    }
+}
+
+static int build_row_calls(const cnb_conv *c, int ur_max, int kwsplit, row_tile *rt)
 {
     int n = 0;
     const int nt = (c->ow + ur_max - 1) / ur_max;
@@ -202,6 +229,25 @@ static int build_row_calls(const cnb_conv *c, int ur_max, row_tile *rt)
         }
         if (ihi < ilo) ihi = ilo;
         rt[n++] = (row_tile){x, ur, ilo, ihi - ilo, 0};
+        if (kwsplit) {
+            for (int kw = 0; kw < c->kw;) {
+                if (kw >= ilo && kw < ihi) {
+                    kw = ihi;
+                    continue;
+                }
+                int j0, j1, k1 = kw + 1;
+                tap_pixels(c, x, ur, kw, &j0, &j1);
+                for (; k1 < c->kw && !(k1 >= ilo && k1 < ihi); k1++) {
+                    int a0, a1;
+                    tap_pixels(c, x, ur, k1, &a0, &a1);
+                    if (a0 != j0 || a1 != j1) break;
+                }
+                if (j1 > j0) rt[n++] = (row_tile){j0, j1 - j0, kw, k1 - kw, 1};
+                kw = k1;
+            }
+            x += ur;
+            continue;
+        }
         for (int j = x; j < x + ur;) {
             int lo, nk, lo2, nk2, end = j + 1;
             cnb_clip_taps(j, c->sw, c->pw, c->dw, c->kw, c->iw, &lo, &nk);
@@ -344,7 +390,7 @@ static int plan_oc_tiles(direct_plan *P)
 {
     const cnb_conv_direct_isa *t = P->isa;
     const int nob = P->n_cb_out;
-    row_tile *rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * P->c.ow);
+    row_tile *rt = malloc(sizeof(row_tile) * max_row_calls(&P->c));
     P->ot = malloc(sizeof(oc_tile) * nob);
     if (!rt || !P->ot) {
         free(rt);
@@ -352,7 +398,7 @@ static int plan_oc_tiles(direct_plan *P)
     }
     double rc[CNB_CONV_NB_MAX + 1] = {0};
     for (int nb = 1; nb <= t->nb_max; nb++)
-        rc[nb] = row_cost(rt, build_row_calls(&P->c, t->ur_max[nb], rt), nb, t->acc_regs);
+        rc[nb] = row_cost(rt, build_row_calls(&P->c, t->ur_max[nb], P->v.kwsplit, rt), nb, t->acc_regs);
     free(rt);
 
     int best = 1;
@@ -384,11 +430,11 @@ static int plan_oc_tiles(direct_plan *P)
      * in the general group path) make the caller fall back to nb = 1 throughout. */
     for (int i = 0; i < P->n_ot; i++)
         if (P->ot[i].nb != best && P->ot[i].nb != P->nb_tail) return -1;
-    P->rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * P->c.ow);
-    P->rt_tail = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * P->c.ow);
+    P->rt = malloc(sizeof(row_tile) * max_row_calls(&P->c));
+    P->rt_tail = malloc(sizeof(row_tile) * max_row_calls(&P->c));
     if (!P->rt || !P->rt_tail) return 0;
-    P->n_rt = build_row_calls(&P->c, t->ur_max[best], P->rt);
-    P->n_rt_tail = P->nb_tail ? build_row_calls(&P->c, t->ur_max[P->nb_tail], P->rt_tail) : 0;
+    P->n_rt = build_row_calls(&P->c, t->ur_max[best], P->v.kwsplit, P->rt);
+    P->n_rt_tail = P->nb_tail ? build_row_calls(&P->c, t->ur_max[P->nb_tail], P->v.kwsplit, P->rt_tail) : 0;
     return 1;
 }
 
@@ -609,9 +655,9 @@ static direct_plan *build_plan(const cnb_conv_direct_isa *isa, const cnb_problem
         P->n_ot = 0;
         for (int ob = 0; ob < P->n_cb_out; ob++) P->ot[P->n_ot++] = (oc_tile){ob, 1};
         P->nb_tail = 0;
-        P->rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * c->ow);
+        P->rt = malloc(sizeof(row_tile) * max_row_calls(c));
         if (!P->rt) goto fail;
-        P->n_rt = build_row_calls(c, isa->ur_max[1], P->rt);
+        P->n_rt = build_row_calls(c, isa->ur_max[1], v->kwsplit, P->rt);
         r = 1;
     }
     if (!r) goto fail;
@@ -626,7 +672,7 @@ static direct_plan *build_plan(const cnb_conv_direct_isa *isa, const cnb_problem
     }
     plan_chunks(P);
     snprintf(P->name, sizeof P->name, "conv/%s_direct[direct%s ur%d nb%d icc%d]", isa->name,
-             P->pad ? " padw" : "", ur, nb, P->icc * B);
+             P->pad ? " padw" : P->v.kwsplit ? " kwsplit" : "", ur, nb, P->icc * B);
     return P;
 fail:
     cnb_conv_direct_release(P);
@@ -992,41 +1038,50 @@ static src_mode model_src(const cnb_conv_direct_isa *isa)
  * only let timing noise pick a worse tile. */
 enum { SMALL_MAP_OW = 14 };
 
-/* The model's rule for the copy padded along W (setup_padw): whether a row costs less per
- * output-channel block, at the best nb of each, with every tap of every pixel (the padding's
- * products with zero included) than with the border calls of the clipped pixels. */
-static int model_padw(const cnb_conv_direct_isa *isa, const cnb_conv *c)
+/* The model's rule for the border taps of a row path with W padding: 0 by pixels, 1 by taps
+ * (build_row_calls), 2 (only when padw is set: narrow maps, SMALL_MAP_OW) the copy padded along
+ * W (setup_padw), whichever costs least per output-channel block at the best nb of each
+ * (row_cost; the padded copy pays for the padding's products with zero, the calls by pixels for
+ * their 1- or 2-pixel calls, latency-bound, e.g. the second pixel of a 5×5 with 2 columns of
+ * padding). Ties go to the calls by pixels (the same calls on 3×3 rows of several tiles). */
+static int model_border(const cnb_conv_direct_isa *isa, const cnb_conv *c, int padw)
 {
     if (c->pw <= 0 && c->pw_r <= 0) return 0;
     cnb_conv q = *c;
     q.iw = (c->ow - 1) * c->sw + (c->kw - 1) * (c->dw + 1) + 1;
     q.pw = q.pw_r = 0;
-    row_tile *rt = malloc(sizeof(row_tile) * ROW_CALLS_PER_PIXEL * c->ow);
+    row_tile *rt = malloc(sizeof(row_tile) * max_row_calls(c));
     if (!rt) return 0;
-    double plain = 0, padded = 0;
+    double cost[3] = {0, 0, 0};
     for (int nb = 1; nb <= isa->nb_max; nb++) {
-        const double a = row_cost(rt, build_row_calls(c, isa->ur_max[nb], rt), nb, isa->acc_regs) / nb;
-        const double b = row_cost(rt, build_row_calls(&q, isa->ur_max[nb], rt), nb, isa->acc_regs) / nb;
-        if (nb == 1 || a < plain) plain = a;
-        if (nb == 1 || b < padded) padded = b;
+        const int ur = isa->ur_max[nb];
+        const double k[3] = {row_cost(rt, build_row_calls(c, ur, 0, rt), nb, isa->acc_regs) / nb,
+                             row_cost(rt, build_row_calls(c, ur, 1, rt), nb, isa->acc_regs) / nb,
+                             row_cost(rt, build_row_calls(&q, ur, 0, rt), nb, isa->acc_regs) / nb};
+        for (int i = 0; i < 3; i++)
+            if (nb == 1 || k[i] < cost[i]) cost[i] = k[i];
     }
     free(rt);
-    return padded < plain;
+    int best = 0;
+    for (int i = 1; i < 2 + !!padw; i++)
+        if (cost[i] < cost[best]) best = i;
+    return best;
 }
 
 /* The candidates the planner times (plan.h), the model's first; returns their count (some may
  * come out as the same plan, prepare drops those). 1x1: the other way to read a strided input,
  * a doubled and quadrupled input-channel chunk, a strided input's pixel block halved (both ways
  * to read it), the oc-split off and on, the row path, and on small maps or strided inputs every
- * nb. Direct on narrow maps: every nb, and with W padding the copy padded along W (model_padw).
- * Depthwise: the model alone. */
+ * nb. Direct on narrow maps: every nb; with W padding instead the border taps added by taps
+ * (build_row_calls) and the copy padded along W (setup_padw) at every nb from 2, both again with
+ * chunks in L1, and the plain border calls at the widest nb. Depthwise: the model alone. */
 static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_variant *v)
 {
     int n = 0;
     const int dwise = c->g == c->ic && c->g == c->oc, path = choose_path(c);
+    const int border = !dwise && path == PATH_DIRECT ? model_border(isa, c, c->ow <= SMALL_MAP_OW) : 0;
     const conv_variant model = {
-        .path = path, .src = model_src(isa), .kc_mul = 1,
-        .padw = !dwise && path == PATH_DIRECT && c->ow <= SMALL_MAP_OW && model_padw(isa, c)};
+        .path = path, .src = model_src(isa), .kc_mul = 1, .kwsplit = border == 1, .padw = border == 2};
     v[n++] = model;
     if (dwise) return n;
     conv_variant x;
@@ -1053,16 +1108,24 @@ static int candidates(const cnb_conv_direct_isa *isa, const cnb_conv *c, conv_va
         if (c->mb * c->od * c->oh * c->ow <= SMALL_MAP_OW * SMALL_MAP_OW || strided)
             for (int nb = isa->nb_max; nb >= 1 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
                 x = model, x.nb = nb, v[n++] = x;
+    } else if (c->ow <= SMALL_MAP_OW && !(c->pw > 0 || c->pw_r > 0)) {
+        for (int nb = isa->nb_max; nb >= 1 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+            x = model, x.nb = nb, v[n++] = x;
     } else if (c->ow <= SMALL_MAP_OW) {
-        /* every nb, plain and (when there is W padding) padded along W (setup_padw); the
-         * padded nb = 1 last (it leaves a 7-pixel row few accumulators), past the 8 that fit */
-        for (int nb = 1; nb <= isa->nb_max && n < CNB_PLAN_MAX_CANDIDATES; nb++)
-            x = model, x.nb = nb, x.padw = 0, v[n++] = x;
-        for (int nb = isa->nb_max; nb >= 2 && (c->pw > 0 || c->pw_r > 0) && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+        /* W padding: every nb from 2 up with the border taps added by taps (kwsplit) and
+         * padded along W (setup_padw); then both with chunks in L1 (a few rows reuse them from
+         * there, see plan_chunks; the kwsplit calls' border tiles are narrower than the row),
+         * at the widest nb and at 2; then the plain border calls at the widest nb (the model's
+         * way, which by pixels leaves 1-pixel calls on a row of one tile) */
+        for (int nb = isa->nb_max; nb >= 2 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+            x = model, x.nb = nb, x.padw = 0, x.kwsplit = 1, v[n++] = x;
+        for (int nb = isa->nb_max; nb >= 2 && n < CNB_PLAN_MAX_CANDIDATES; nb--)
             x = model, x.nb = nb, x.padw = 1, v[n++] = x;
-        /* the same with chunks in L1: a few rows reuse them from there (see plan_chunks) */
-        for (int nb = isa->nb_max; nb >= 2 && (c->pw > 0 || c->pw_r > 0) && n < CNB_PLAN_MAX_CANDIDATES; nb--)
+        for (int nb = isa->nb_max; nb >= 2 && n < CNB_PLAN_MAX_CANDIDATES; nb = nb > 2 ? 2 : 1) {
             x = model, x.nb = nb, x.padw = 1, x.chunk_l1 = 1, v[n++] = x;
+            if (n < CNB_PLAN_MAX_CANDIDATES) x = model, x.nb = nb, x.padw = 0, x.kwsplit = 1, x.chunk_l1 = 1, v[n++] = x;
+        }
+        if (n < CNB_PLAN_MAX_CANDIDATES) x = model, x.nb = isa->nb_max, x.padw = 0, v[n++] = x;
     }
     return n;
 }
