@@ -17,7 +17,11 @@
  * latency (on 14- and 7-pixel rows, a large share of the work). The copy costs a pass over the
  * source; the planner weighs it (below).
  *
- * Candidates: (padded or not) × the nb of the oc tiles, ranked by a cost model (row_plan_cost:
+ * Subsampled (a candidate of 1x1 layers with strides above 1 and no padding): run first copies
+ * the pixels the layer reads into a unit-stride source, whose rows then merge as above (the
+ * strided rows of such a layer are short and read one pixel per cache line or less).
+ *
+ * Candidates: (copied or not) × the nb of the oc tiles, ranked by a cost model (row_plan_cost:
  * the table's dot-product throughput and latency, loads, and the copy); those near the cheapest
  * are timed in prepare by the planner (kernels/plan.h), which keeps the fastest.
  *
