@@ -17,7 +17,11 @@
  * latency (on 14- and 7-pixel rows, a large share of the work). The copy costs a pass over the
  * source; the planner weighs it (below).
  *
- * Candidates: (padded or not) × the nb of the oc tiles, ranked by a cost model (row_plan_cost:
+ * Subsampled (a candidate of 1x1 layers with strides above 1 and no padding): run first copies
+ * the pixels the layer reads into a unit-stride source, whose rows then merge as above (the
+ * strided rows of such a layer are short and read one pixel per cache line or less).
+ *
+ * Candidates: (copied or not) × the nb of the oc tiles, ranked by a cost model (row_plan_cost:
  * the table's dot-product throughput and latency, loads, and the copy); those near the cheapest
  * are timed in prepare by the planner (kernels/plan.h), which keeps the fastest.
  *
@@ -96,10 +100,16 @@ typedef struct lowp_plan {
     row_tile *rt;
     int n_rt;
     cnb_clip_dh dh;          /* clipped kd, kh ranges per od, oh */
+    int round_add;           /* int8: the sums' bound lets the epilogue round by adding
+                              * (cnb_conv_lowp_args.round_add) */
     int s8src;               /* s8 source (kernels/conv_lowp.h): run copies it XOR 0x80 */
     int padw;                /* run copies the source into columns padded along W (c: no pw) */
     int pw0, iw_src;         /* padded: the copy's left padding columns; the user's iw */
-    uint8_t *src_cp;         /* the copy (s8src or padw), src_bytes long */
+    int sub;                 /* run copies every (sd, sh, sw)-th pixel of the source of a strided
+                              * 1x1 layer without padding (c: unit strides, merged rows) */
+    int u_sd, u_sh, u_sw, u_id, u_ih, u_iw;   /* sub: the user's strides, input and output */
+    int u_od, u_oh, u_ow;                     /* sizes (c has the merged rows) */
+    uint8_t *src_cp;         /* the copy (s8src, padw or sub), src_bytes long */
     int64_t src_bytes;
     int32_t *wsum;           /* −128·Σ_ic w per [ob][tap][16 lanes] */
     char name[128];
@@ -377,7 +387,7 @@ static double row_plan_cost(const lowp_plan *P, int nb, row_tile *rt)
         ob = end;
     }
     cost *= (double)c->kd * c->kh * c->od * c->oh * c->mb;
-    if (P->padw)
+    if (P->padw || P->sub)
         cost += (double)c->mb * P->n_cb_in * c->id * c->ih * c->iw * BLK * P->epi.esize /
                 COPY_BYTES_PER_CYCLE;
     return cost;
@@ -387,6 +397,15 @@ static double row_plan_cost(const lowp_plan *P, int nb, row_tile *rt)
 typedef struct lowp_variant {
     int padw, nb;
 } lowp_variant;
+
+/* A 1x1 layer with a stride above 1 and no padding (res3a_branch1 of ResNet-50; a negative right
+ * padding only leaves input pixels unread): its outputs read every stride-th pixel of the
+ * source, which a copy can pack into a unit-stride layer. */
+static int strided_1x1(const cnb_conv *c)
+{
+    return c->kd == 1 && c->kh == 1 && c->kw == 1 && (c->sd > 1 || c->sh > 1 || c->sw > 1) &&
+           !c->pd && !c->ph && !c->pw && c->pd_r <= 0 && c->ph_r <= 0 && c->pw_r <= 0;
+}
 
 /* The common part of a plan: types, blocks, the shape the kernels see (rows of 1x1 layers
  * merged; padded along W, the copy's shape: no W padding, pw + iw + max(pw_r, 0) columns). */
@@ -400,7 +419,14 @@ static lowp_plan *plan_begin(const cnb_conv_lowp_isa *isa, const cnb_problem *p,
     P->epi.t = p->dt;
     P->epi.esize = cnb_dt_size(p->dt.src);
     P->epi.group = isa->group;
-    if (cnb_dt_requantized(&p->dt)) P->epi.shift = requant_shift(&p->dt);
+    if (cnb_dt_requantized(&p->dt)) {
+        P->epi.shift = requant_shift(&p->dt);
+        /* Every final sum is a sum of ic/g · taps products of a u8 (or, with the s8
+         * compensation, s8) value and an s8 weight: |s| ≤ 255 · 128 per product. */
+        const int64_t k = (int64_t)(c->ic / c->g) * c->kd * c->kh * c->kw;
+        const int64_t half = P->epi.shift ? (int64_t)1 << (P->epi.shift - 1) : 0;
+        P->round_add = k * 255 * 128 + half < ((int64_t)1 << 31);
+    }
     P->qb = P->qw = BLK / isa->group;
     /* Input channels that end inside the first block (the first layers: 3 channels): the
      * groups beyond them are zero in every tap, so the weights keep only the groups up to the
@@ -410,7 +436,17 @@ static lowp_plan *plan_begin(const cnb_conv_lowp_isa *isa, const cnb_problem *p,
     P->n_cb_out = (c->oc + BLK - 1) / BLK;
     P->depthwise = c->g > 1 && c->g == c->ic && c->g == c->oc;
     P->iw_src = c->iw;   /* the copy's source rows: the user's, or the merged rows below */
-    if (padw) {
+    if (padw && strided_1x1(c)) {
+        /* The copy variant of a strided 1x1 layer: the pixels it reads, one after the other
+         * (the kernels then see a unit-stride 1x1 layer, whose rows merge below). */
+        P->sub = 1;
+        P->u_sd = c->sd, P->u_sh = c->sh, P->u_sw = c->sw;
+        P->u_id = c->id, P->u_ih = c->ih, P->u_iw = c->iw;
+        P->u_od = c->od, P->u_oh = c->oh, P->u_ow = c->ow;
+        c->id = c->od, c->ih = c->oh, c->iw = c->ow;
+        c->sd = c->sh = c->sw = 1;
+        c->pd_r = c->ph_r = c->pw_r = 0;
+    } else if (padw) {
         P->padw = 1;
         P->pw0 = c->pw;
         c->iw = c->pw + c->iw + (c->pw_r > 0 ? c->pw_r : 0);
@@ -475,7 +511,7 @@ static lowp_plan *build_rows(const cnb_conv_lowp_isa *isa, const cnb_problem *p,
     if (!oc_block_ranges(P) || !pack_rows(P, wei, cnb_dt_size(p->dt.wei))) goto fail;
     P->s8src = p->dt.src == CNB_DT_S8 && !isa->s8_src;
     if (P->s8src && !pack_wsum(P)) goto fail;
-    if (P->s8src || P->padw) {
+    if (P->s8src || P->padw || P->sub) {
         /* The copy run makes: its padding columns (s8 zero: 0x80 in the flipped copy; zero
          * otherwise) are written here, once. */
         P->src_bytes = (int64_t)c->mb * P->n_cb_in * c->id * c->ih * c->iw * BLK * P->epi.esize;
@@ -536,7 +572,7 @@ static lowp_plan *build_rows(const cnb_conv_lowp_isa *isa, const cnb_problem *p,
     }
     snprintf(P->name, sizeof P->name, "conv/%s_direct[direct ur%d nb%d icc%d tg%d ohb%d%s]",
              isa->name, isa->ur_max[P->nb], P->nb, P->icc * BLK, P->tg, P->ohb,
-             P->padw ? " padw" : "");
+             P->padw ? " padw" : P->sub ? " sub" : "");
     return P;
 fail:
     cnb_conv_lowp_release(P);
@@ -550,7 +586,7 @@ fail:
  * alone. Returns the count (0: out of memory). */
 static int row_variants(const cnb_conv_lowp_isa *isa, const cnb_problem *p, lowp_variant *v)
 {
-    const int pads = isa->plan_rows && (p->conv.pw > 0 || p->conv.pw_r > 0) ? 2 : 1;
+    const int pads = isa->plan_rows && (p->conv.pw > 0 || p->conv.pw_r > 0 || strided_1x1(&p->conv)) ? 2 : 1;
     double cost[2][CNB_CONV_NB_MAX + 1];
     for (int padw = 0; padw < pads; padw++) {
         lowp_plan *P = plan_begin(isa, p, padw);
@@ -621,7 +657,7 @@ void *cnb_conv_lowp_prepare(const cnb_conv_lowp_isa *isa, const cnb_problem *p, 
             if (i == 0) return NULL;   /* the model's own plan: out of memory */
             continue;
         }
-        snprintf(keys[n], sizeof keys[n], "nb%d%s", v[i].nb, v[i].padw ? "-padw" : "");
+        snprintf(keys[n], sizeof keys[n], "nb%d%s", v[i].nb, v[i].padw ? (strided_1x1(&p->conv) ? "-sub" : "-padw") : "");
         names[n] = keys[n];
         P[n++] = q;
     }
@@ -758,11 +794,41 @@ static void s8_compensation(const lowp_plan *P, int ob, int nb, int kd_lo, int n
     }
 }
 
+/* The subsampled copy (sub): output pixel (d, h, w) of each channel block gets the source pixel
+ * (d·sd, h·sh, w·sw), flipped to u8 for an s8 source. */
+static void copy_subsampled(const lowp_plan *P, const void *src)
+{
+    const cnb_conv *c = &P->c;
+    const int64_t px = (int64_t)BLK * P->epi.esize;
+    const int64_t rows = (int64_t)c->mb * P->n_cb_in * P->u_od * P->u_oh;
+    const int flip = P->s8src;
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        const int h = (int)(r % P->u_oh), d = (int)(r / P->u_oh % P->u_od);
+        const int64_t nc = r / P->u_oh / P->u_od;   /* image · n_cb_in + block */
+        const uint8_t *s = (const uint8_t *)src +
+                           ((nc * P->u_id + (int64_t)d * P->u_sd) * P->u_ih + (int64_t)h * P->u_sh) * P->u_iw * px;
+        uint8_t *o = P->src_cp + r * P->u_ow * px;
+        const int64_t step = P->u_sw * px;
+        if (flip)
+            for (int w = 0; w < P->u_ow; w++, s += step, o += px)
+                for (int64_t i = 0; i < px; i++) o[i] = (uint8_t)(s[i] ^ 0x80);
+        else if (px == 32)
+            for (int w = 0; w < P->u_ow; w++, s += step, o += 32) memcpy(o, s, 32);
+        else
+            for (int w = 0; w < P->u_ow; w++, s += step, o += px) memcpy(o, s, px);
+    }
+}
+
 /* The source copy: each row of iw_src pixels (all its channel blocks' rows, each block's
  * pixels contiguous) at column pw0 of a row of c.iw; flipped to u8 (s + 128 = s XOR 0x80) for
  * an s8 source. The padding columns were written in prepare. */
 static void copy_source(const lowp_plan *P, const void *src)
 {
+    if (P->sub) {
+        copy_subsampled(P, src);
+        return;
+    }
     const cnb_conv *c = &P->c;
     const int64_t rows = (int64_t)c->mb * P->n_cb_in * c->id * c->ih;
     const int64_t in = (int64_t)P->iw_src * BLK * P->epi.esize, out = (int64_t)c->iw * BLK * P->epi.esize;
@@ -811,6 +877,7 @@ static void run_rows(const lowp_plan *P, const void *src, void *dst)
         a.dst_ob = dst_cb;
         a.acc_ob = (ptrdiff_t)ohb * c->ow * BLK;
         a.epi = &P->epi;
+        a.round_add = P->round_add;
         _Alignas(64) int32_t comp[CNB_CONV_NB_MAX * BLK];
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < items; it++) {

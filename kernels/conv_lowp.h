@@ -71,6 +71,10 @@ typedef struct cnb_conv_lowp_args {
                             * else from these nb·16 int32 (block b at b·16, 64-byte aligned),
                             * the same for every pixel: the s8-source compensation */
     const cnb_lowp_state *epi;   /* the epilogue's types and shift (t, shift) */
+    int round_add;         /* int8 to u8/s8: 1 when every final sum s of the call has
+                            * |s| + 2^(shift − 1) < 2^31 (the driver's bound over the layer's
+                            * reduction), so the epilogue may round by adding (fewer
+                            * instructions, the same results); 0: the general rounding */
 } cnb_conv_lowp_args;
 
 /* One depthwise call: ncb channel blocks, one after the other, each 16 channels × ur output

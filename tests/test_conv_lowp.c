@@ -14,11 +14,13 @@
  * it does not happen (benchdnn's dst scale rule, harness/desc.c). */
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/desc.h"
 #include "harness/validate.h"
 #include "kernels/conv_lowp.h"
+#include "kernels/plan.h"
 #include "tests/test.h"
 
 #if defined(__x86_64__)
@@ -106,8 +108,58 @@ static void sweep(const cnb_impl *m, const cnb_conv_lowp_isa *t, const char *dt)
         "mb1ic520ih7iw7oc40kh1kw1",                      /* 1x1, merged rows, chunked */
         "mb1ic3ih30iw30oc20oh15ow15kh7kw7sh2sw2ph3pw3",  /* the first layer of ResNet */
         "mb1ic128ih7iw7oc80kh3kw3ph1pw1",                /* chunked reduction */
+        /* A reduction long enough (ic·taps·255·128 + 2^(shift − 1) ≥ 2^31) that the int8
+         * epilogue cannot round by adding (args.round_add 0: the general rounding). */
+        "mb1ic7320ih3iw3oc20kh3kw3ph1pw1",
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_one(m, dt, cases[i]);
+}
+
+/* The strided 1x1 layers' subsampled copy (a planner candidate, " sub" in the kernel name, which
+ * the planner's own choice may not take): every candidate of each case is forced
+ * (cnb_plan_force) and those that copy are validated. Returns how many were reached. */
+static int sweep_sub(const cnb_impl *m, const char *dt)
+{
+    static const char *const cases[] = {
+        "mb1ic100ih9iw9oc50oh5ow5kh1kw1sh2sw2",          /* stride 2 */
+        "mb2ic40ih15iw13oc48oh8ow7kh1kw1sh2sw2",         /* a batch, odd sizes */
+        "mb1ic48ih14iw14oc72oh7ow7kh1kw1sh2sw2",         /* negative right padding */
+        "mb1ic24id5ih9iw7oc40od3oh5ow3kd1kh1kw1sd2sh2sw3",   /* 3D, unequal strides */
+        "mb1ic520ih8iw8oc40oh4ow4kh1kw1sh2sw2",          /* chunked */
+    };
+    int reached = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[CNB_DESC_MAX], err[256], prev[160] = "";
+        cnb_layer l;
+        snprintf(text, sizeof text, "conv --dt=%s %s", dt, cases[i]);
+        if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
+            CHECK(0, "'%s' does not parse: %s", text, err);
+            continue;
+        }
+        const int64_t wn = cnb_conv_wei_elems(&l.prob.conv) * 4;
+        void *wei = calloc((size_t)wn, 1);
+        for (int k = 0; wei && k < CNB_PLAN_MAX_CANDIDATES; k++) {
+            char name[160] = "";
+            cnb_plan_force(k);
+            void *st = m->prepare(&l.prob, wei);
+            if (st) snprintf(name, sizeof name, "%s", m->kernel_name(st));
+            m->release(st);
+            if (!strstr(name, " sub]") || !strcmp(name, prev)) continue;
+            snprintf(prev, sizeof prev, "%s", name);
+            reached++;
+            cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 5, .use_golden = 0};
+            cnb_val_result r;
+            cnb_validate(m, &l, &o, &r);
+            pairs++;
+            if (r.status != CNB_VAL_PASS && failures_shown++ < 20)
+                CHECK(0, "%s, candidate %d forced (%s) on '%s': %s", m->name, k, name, text, r.why);
+            else if (r.status != CNB_VAL_PASS)
+                cnb_test_failures++;
+        }
+        cnb_plan_force(-1);
+        free(wei);
+    }
+    return reached;
 }
 
 /* The depthwise kernels from their own tile data (dw_ur_max): for every ur, a row whose interior
@@ -161,7 +213,11 @@ void test_conv_lowp(void)
             continue;
         }
         runnable++;
-        for (int i = 0; i < 6 && lowp_impls[k].dts[i]; i++) sweep(m, lowp_impls[k].t, lowp_impls[k].dts[i]);
+        for (int i = 0; i < 6 && lowp_impls[k].dts[i]; i++) {
+            sweep(m, lowp_impls[k].t, lowp_impls[k].dts[i]);
+            CHECK(sweep_sub(m, lowp_impls[k].dts[i]) > 0, "%s: no candidate copies a strided 1x1 layer (%s)",
+                  m->name, lowp_impls[k].dts[i]);
+        }
         /* Depthwise at 1 and 2 threads (s8 sources are declined there). */
         const int saved = omp_get_max_threads();
         for (int th = 1; th <= 2; th++) {

@@ -2,7 +2,8 @@
  * (vdpbf16ps), f32 or bf16 out. Driver: kernels/conv_lowp.c; micro-kernels:
  * kernels/conv/lowp_body.h with vdpbf16ps as the dot product (two products per lane added to the
  * f32 accumulator, an exact sum for exact-mode data, so the order of the additions does not
- * matter); epilogue: the GEMM's (kernels/gemm/lowp_avx512.h). Depthwise widens bf16 to f32 (a
+ * matter); epilogue: blk_store below (the GEMM's rounding, kernels/gemm/lowp_avx512.h, with
+ * vcvtneps2bf16). Depthwise widens bf16 to f32 (a
  * shift: exact) and uses FMAs, whose products of two bf16 values are exact in f32; rows of 3
  * taps widen each input once for all the outputs that read it (lowp_dw_reuse_tile). */
 #include <immintrin.h>
@@ -36,9 +37,21 @@ static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b)
 {
     return _mm512_dpbf16_ps(acc, (__m512bh)a, (__m512bh)b);
 }
+/* To bf16 with vcvtneps2bf16: round to nearest even, as the GEMM's epilogue (cnb_lowp_bf16_rne),
+ * in one instruction instead of five; the two differ only for subnormal f32 sums (the instruction
+ * flushes them to zero), which exact-mode data never make. */
 static inline void blk_store(const cnb_lowp_state *s, void *c, int64_t index, const acc_t *v)
 {
-    cnb_lowp_store_f32acc(s, c, index, v[0], (__mmask16)0xffff);
+    if (s->t.dst == CNB_DT_BF16)
+        _mm256_storeu_si256((__m256i *)((uint16_t *)c + index), (__m256i)_mm512_cvtneps_pbh(v[0]));
+    else
+        _mm512_storeu_ps((float *)c + index, v[0]);
+}
+/* The epilogue inside the tile (lowp_body.h), always. */
+#define EPI_INLINE 1
+static inline void blk_store_inline(const cnb_lowp_state *s, void *c, int64_t index, const acc_t *v)
+{
+    blk_store(s, c, index, v);
 }
 static inline acc_t acc_ld(const void *p, ptrdiff_t i) { return _mm512_load_ps((const float *)p + i); }
 static inline void acc_st(void *p, ptrdiff_t i, acc_t v) { _mm512_store_ps((float *)p + i, v); }

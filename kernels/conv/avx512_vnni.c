@@ -36,6 +36,12 @@ static inline void blk_store(const cnb_lowp_state *s, void *c, int64_t index, co
 {
     cnb_lowp_store_s32acc(s, c, index, v[0], (__mmask16)0xffff);
 }
+/* The epilogue inside the tile (lowp_body.h), when the driver's bound allows rounding by adding. */
+#define EPI_INLINE 2
+static inline void blk_store_inline(const cnb_lowp_state *s, void *c, int64_t index, const acc_t *v)
+{
+    cnb_lowp_store_s32acc_add(s, c, index, v[0]);
+}
 static inline acc_t acc_ld(const void *p, ptrdiff_t i) { return _mm512_load_si512((const int32_t *)p + i); }
 static inline void acc_st(void *p, ptrdiff_t i, acc_t v) { _mm512_store_si512((int32_t *)p + i, v); }
 static inline acc_t dw_load_src(const void *src, ptrdiff_t i)

@@ -90,6 +90,49 @@ static __attribute__((noinline)) void lowp_epilogue(const cnb_conv_lowp_args *a,
     cnb_conv_missing_tile(ISA_NAME, "lowp epilogue (its output type)", nb, ur);
 }
 
+/* The epilogue in the tile itself (EPI_INLINE, the ISA file's choice): the sums go from their
+ * registers through blk_store_inline to dst, one loop per output type with the type a
+ * constant, with no round trip through memory and no call: with a short reduction (a 1x1
+ * layer of 64 input channels) the out-of-line epilogue above is a large share of a tile's
+ * time. EPI_INLINE 1: always; 2 (int8): for an s32 output, or when the driver's bound lets
+ * the requantization round by adding (args.round_add); otherwise, and with EPI_INLINE 0, the
+ * out-of-line epilogue. Returns 0 when it did not store. */
+#ifndef EPI_INLINE
+#define EPI_INLINE 0
+#endif
+#if EPI_INLINE
+static inline __attribute__((always_inline)) void lowp_epilogue_inl_type(const cnb_conv_lowp_args *a,
+                                                                          int nb, int ur,
+                                                                          const acc_t *acc, cnb_dt type)
+{
+    cnb_lowp_state epi = *a->epi;
+    epi.t.dst = type;
+    void *const dst = a->dst;
+    const int64_t d0 = a->dst_index;
+    const ptrdiff_t dob = a->dst_ob;
+#pragma GCC unroll 4
+    for (int b = 0; b < nb; b++)
+#pragma GCC unroll 28
+        for (int j = 0; j < ur; j++) blk_store_inline(&epi, dst, d0 + b * dob + j * 16, acc + (b * ur + j) * NV);
+}
+#define LOWP_EPILOGUE_INL_TYPE(nb, ur, type)                                                       \
+    case type: lowp_epilogue_inl_type(a, nb, ur, acc, type); return 1;
+#endif
+static inline __attribute__((always_inline)) int lowp_epilogue_inline(const cnb_conv_lowp_args *a,
+                                                                       int nb, int ur, const acc_t *acc)
+{
+#if EPI_INLINE
+    if (EPI_INLINE == 2 && !a->round_add && a->epi->t.dst != CNB_DT_S32) return 0;
+    switch (a->epi->t.dst) {
+        DST_TYPES(LOWP_EPILOGUE_INL_TYPE, nb, ur)
+    default: break;
+    }
+#else
+    (void)a, (void)nb, (void)ur, (void)acc;
+#endif
+    return 0;
+}
+
 /* One group step of a row tile: group q of the tap at w (packed weights, nb blocks wob apart)
  * and at s (pixel j at s + j·sow), multiplied into the nb·NV·ur accumulators. */
 static inline __attribute__((always_inline)) void lowp_group_step(acc_t *acc, const int32_t *w,
@@ -168,6 +211,7 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
                     acc_st(sp, b * sob + j * 16 + h * VL, acc[(b * ur + j) * NV + h]);
         return;
     }
+    if (lowp_epilogue_inline(a, nb, ur, acc)) return;
     /* A copy whose address escapes, so that acc itself stays in registers. */
     acc_t v[ACC_MAX];
 #pragma GCC unroll 28

@@ -35,6 +35,19 @@ static inline __m512i cnb_lowp_shift_rne(__m512i acc, int shift)
     return _mm512_mask_add_epi32(q, up, q, one);
 }
 
+/* The same when acc + 2^(shift − 1) cannot overflow (|acc| + 2^(shift − 1) < 2^31, the caller's
+ * bound): with q = acc >> shift (floor), RNE(acc / 2^shift) = (acc + 2^(shift − 1) − 1 + (q & 1))
+ * >> shift: a remainder above one half carries into the quotient, one below does not, and one
+ * of exactly one half carries when q is odd. Five instructions instead of eight. */
+static inline __m512i cnb_lowp_shift_rne_add(__m512i acc, int shift)
+{
+    if (shift == 0) return acc;
+    const __m128i cnt = _mm_cvtsi32_si128(shift);
+    const __m512i odd = _mm512_and_si512(_mm512_sra_epi32(acc, cnt), _mm512_set1_epi32(1));
+    const __m512i bias = _mm512_set1_epi32((int)((1u << (shift - 1)) - 1));
+    return _mm512_sra_epi32(_mm512_add_epi32(_mm512_add_epi32(acc, bias), odd), cnt);
+}
+
 /* One row segment of C (16 columns at c + index, under mask) from f32 accumulators. */
 static inline void cnb_lowp_store_f32acc(const cnb_lowp_state *s, void *c, int64_t index,
                                          __m512 acc, __mmask16 mask)
@@ -58,6 +71,23 @@ static inline void cnb_lowp_store_s32acc(const cnb_lowp_state *s, void *c, int64
         break;
     default:
         _mm512_mask_cvtsepi32_storeu_epi8((int8_t *)c + index, mask, cnb_lowp_shift_rne(acc, s->shift));
+        break;
+    }
+}
+
+/* The same, every column, rounding with cnb_lowp_shift_rne_add (its bound is the caller's). */
+static inline void cnb_lowp_store_s32acc_add(const cnb_lowp_state *s, void *c, int64_t index, __m512i acc)
+{
+    switch (s->t.dst) {
+    case CNB_DT_S32: _mm512_storeu_si512((int32_t *)c + index, acc); break;
+    case CNB_DT_U8:
+        _mm_storeu_si128((__m128i *)((uint8_t *)c + index),
+                         _mm512_cvtusepi32_epi8(_mm512_max_epi32(cnb_lowp_shift_rne_add(acc, s->shift),
+                                                                 _mm512_setzero_si512())));
+        break;
+    default:
+        _mm_storeu_si128((__m128i *)((int8_t *)c + index),
+                         _mm512_cvtsepi32_epi8(cnb_lowp_shift_rne_add(acc, s->shift)));
         break;
     }
 }
