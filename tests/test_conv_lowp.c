@@ -129,35 +129,14 @@ static int sweep_sub(const cnb_impl *m, const char *dt)
     };
     int reached = 0;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char text[CNB_DESC_MAX], err[256], prev[160] = "";
+        char text[CNB_DESC_MAX], err[256];
         cnb_layer l;
         snprintf(text, sizeof text, "conv --dt=%s %s", dt, cases[i]);
         if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) {
             CHECK(0, "'%s' does not parse: %s", text, err);
             continue;
         }
-        const int64_t wn = cnb_conv_wei_elems(&l.prob.conv) * 4;
-        void *wei = calloc((size_t)wn, 1);
-        for (int k = 0; wei && k < CNB_PLAN_MAX_CANDIDATES; k++) {
-            char name[160] = "";
-            cnb_plan_force(k);
-            void *st = m->prepare(&l.prob, wei);
-            if (st) snprintf(name, sizeof name, "%s", m->kernel_name(st));
-            m->release(st);
-            if (!strstr(name, " sub]") || !strcmp(name, prev)) continue;
-            snprintf(prev, sizeof prev, "%s", name);
-            reached++;
-            cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 5, .use_golden = 0};
-            cnb_val_result r;
-            cnb_validate(m, &l, &o, &r);
-            pairs++;
-            if (r.status != CNB_VAL_PASS && failures_shown++ < 20)
-                CHECK(0, "%s, candidate %d forced (%s) on '%s': %s", m->name, k, name, text, r.why);
-            else if (r.status != CNB_VAL_PASS)
-                cnb_test_failures++;
-        }
-        cnb_plan_force(-1);
-        free(wei);
+        reached += cnb_test_forced_candidates(m, &l, " sub]", 5, &pairs, &failures_shown);
     }
     return reached;
 }

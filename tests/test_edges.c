@@ -71,28 +71,7 @@ static int padw_case(const char *desc, int *fails)
         int ours = 0;
         for (size_t j = 0; j < sizeof impls / sizeof *impls; j++) ours |= !strcmp(m->name, impls[j]);
         if (!ours || !m->kernel_name || !cnb_impl_runnable(m, NULL)) continue;
-        float *wei = calloc((size_t)cnb_conv_wei_elems(&l.prob.conv), sizeof(float));
-        char prev[160] = "";
-        for (int k = 0; wei && k < CNB_PLAN_MAX_CANDIDATES; k++) {
-            char name[160] = "";
-            cnb_plan_force(k);
-            void *st = m->prepare(&l.prob, wei);
-            if (st) snprintf(name, sizeof name, "%s", m->kernel_name(st));
-            m->release(st);
-            if (!strstr(name, " padw") || !strcmp(name, prev)) continue;
-            snprintf(prev, sizeof prev, "%s", name);
-            reached++;
-            cnb_val_opts o = {.mode = CNB_MODE_EXACT, .seed = 3, .use_golden = 0};
-            cnb_val_result r;
-            cnb_validate(m, &l, &o, &r);
-            cnb_edges_pairs++;
-            if (r.status != CNB_VAL_PASS && (*fails)++ < 20)
-                CHECK(0, "%s, candidate %d forced (%s): %s\n       case: '%s'", m->name, k, name, r.why, desc);
-            else if (r.status != CNB_VAL_PASS)
-                cnb_test_failures++;
-        }
-        cnb_plan_force(-1);
-        free(wei);
+        reached += cnb_test_forced_candidates(m, &l, " padw", 3, &cnb_edges_pairs, fails);
     }
     return reached;
 }
