@@ -551,8 +551,15 @@ why=""
 if [[ $(uname -m) == x86_64 ]]; then
     for f in arch/peak_*.c kernels/*/*.c; do
         isa=$(basename "$f" .c); isa=${isa#peak_}
-        # <part>_<isa>.c (the Makefile's rule): the ISA is what follows the part
-        [[ -z $(want_of "$isa") && $isa == *_* && -n $(want_of "${isa#*_}") ]] && isa=${isa#*_}
+        # <part>_<isa>.c (the Makefile's rule): the ISA is the longest ending "_<row>" of the
+        # name; the part may itself hold underscores (fewic_lowp_avx512_bf16.c)
+        if [[ -z $(want_of "$isa") ]]; then
+            s=$isa
+            while [[ $s == *_* ]]; do
+                s=${s#*_}
+                [[ -n $(want_of "$s") ]] && { isa=$s; break; }
+            done
+        fi
         [[ $isa == driver ]] && continue
         case $isa in
             neon*) grep -q -- " -c $f " <<<"$cmds" && why+=" $f compiled on x86;" ;;
