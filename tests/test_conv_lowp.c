@@ -197,10 +197,20 @@ void test_conv_lowp(void)
             CHECK(sweep_sub(m, lowp_impls[k].dts[i]) > 0, "%s: no candidate copies a strided 1x1 layer (%s)",
                   m->name, lowp_impls[k].dts[i]);
         }
-        /* Depthwise at 1 and 2 threads (s8 sources are declined there). */
+        /* Depthwise at 1 and 2 threads (s8 sources are declined there); and the 1x1 layers of
+         * small maps whose merged rows give few work items (the split among threads differs,
+         * the results must not). */
+        static const char *const small_1x1[] = {
+            "mb1ic512ih14iw14oc128kh1kw1",               /* a GoogLeNet 4c/1x1 */
+            "mb1ic192ih28iw28oc16kh1kw1",                /* one oc block */
+            "mb1ic520ih7iw7oc40kh1kw1",                  /* chunked */
+        };
         const int saved = omp_get_max_threads();
         for (int th = 1; th <= 2; th++) {
             omp_set_num_threads(th);
+            for (int i = 0; i < 6 && lowp_impls[k].dts[i]; i++)
+                for (size_t j = 0; j < sizeof small_1x1 / sizeof *small_1x1; j++)
+                    run_one(m, lowp_impls[k].dts[i], small_1x1[j]);
             for (int i = 0; i < 6 && lowp_impls[k].dts[i]; i++)
                 if (strncmp(lowp_impls[k].dts[i], "s8:", 3))
                     sweep_depthwise(m, lowp_impls[k].t, lowp_impls[k].dts[i]);
