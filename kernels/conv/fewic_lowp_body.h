@@ -36,8 +36,8 @@ CNB_CONV_CHECK_TILES(ROW_TILES);
 #define FW_ACC_OK_(nb, n) &&(nb) * (n) <= FW_ACC_MAX &&(n) <= 24
 _Static_assert(1 ROW_TILES(FW_ACC_OK_), "ROW_TILES: more accumulators or pixels than the body takes");
 
-/* The epilogue of a finished tile, inside the tile (FW_EPI_INLINE 1): the sums go from their registers through
- * blk_store / blk_store_px to dst, one unrolled sequence per output type with the type a
+/* The epilogue of a finished tile, inside the tile (FW_EPI_INLINE 1): the sums go from their
+ * registers through blk_store / blk_store_px to dst, one unrolled sequence per output type with the type a
  * constant, with no round trip through memory and no call. A first layer's reduction is short
  * (a few dozen group steps per tile), so an out-of-line epilogue (the accumulators copied to the
  * stack, a call, reloaded) is a large share of a tile's time; the price is an instance of the
@@ -59,7 +59,8 @@ static inline __attribute__((always_inline)) void fw_epilogue_type(const cnb_few
         for (int j = 0; j + STORE_PX <= ur; j += STORE_PX)
             blk_store_px(&k, dst, d0 + b * dob + j * 16, acc + b * ur + j);
 #pragma GCC unroll 4
-        for (int j = ur / STORE_PX * STORE_PX; j < ur; j++) blk_store(&k, dst, d0 + b * dob + j * 16, acc + b * ur + j);
+        for (int j = ur / STORE_PX * STORE_PX; j < ur; j++)
+            blk_store(&k, dst, d0 + b * dob + j * 16, acc + b * ur + j);
     }
 }
 #define FW_EPILOGUE_TYPE(nb, ur, type)                                                             \
