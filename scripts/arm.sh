@@ -3,14 +3,15 @@
 # are behind feature macros) and runs the unit tests and the reduced validation set under
 # qemu-aarch64-static. qemu is 20-50x slower than native: correctness only, never timings.
 # Prints its own `N passed, N failed` and exits non-zero on any failure. --build-only: the cross
-# build alone (make test starts it early, in the background); CNB_JOBS: make's job count.
+# build alone (make test starts it early, in the background); CNB_JOBS: make's job count. Line
+# tables only (-g1): the binaries run under qemu for correctness, never under a debugger.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OMP_WAIT_POLICY=passive OMP_NUM_THREADS=2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! make --no-print-directory TARGET=aarch64 CC=aarch64-linux-gnu-gcc NO_LIBS=1 BUILD=build-arm \
-        LDFLAGS=-static -j"${CNB_JOBS:-$(nproc)}" build-arm/cnnbench build-arm/cnnbench-tests >"$log" 2>&1; then
+        EXTRA_CFLAGS=-g1 LDFLAGS=-static -j"${CNB_JOBS:-$(nproc)}" build-arm/cnnbench build-arm/cnnbench-tests >"$log" 2>&1; then
     tail -30 "$log"
     echo "arm: the aarch64 cross build failed"
     echo "0 passed, 1 failed"

@@ -12,8 +12,9 @@
 #   9. interrupted runs, memory, output: resume, refusals, unwritable and full outputs
 #  10. sanitizers (scripts/sanitize.sh) and a short fuzzing pass with the regression inputs
 #      (scripts/fuzz.sh --quick)
-#  11. the aarch64 build under qemu (skipped with --native-only), run beside step 10
-# The builds of steps 10 and 11 start in the background before step 1 (see step 0).
+#  11. the aarch64 build under qemu (skipped with --native-only)
+# The builds of steps 10 and 11, and step 11 itself, start in the background before step 1 (see
+# step 0).
 # Ends with `N passed, N failed`; exits non-zero on any failure. Speed is never asserted here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +22,8 @@ export OMP_WAIT_POLICY=passive   # tests share the machine; spinning OpenMP thre
 bin=build/cnnbench
 pass=0 fail=0
 log=$(mktemp)
-prelog=$(mktemp) prebuild=""
-trap '[[ -n $prebuild ]] && kill -- -"$prebuild" 2>/dev/null; rm -f "$log" "$log.err" "$log.net" "$log.arm" "$prelog" ${stray:+"$stray"}' EXIT
+prelog=$(mktemp) prebuild="" arm_run=""
+trap '[[ -n $prebuild ]] && kill -- -"$prebuild" 2>/dev/null; [[ -n $arm_run ]] && kill -- -"$arm_run" 2>/dev/null; rm -f "$log" "$log.err" "$log.net" "$log.arm" "$prelog" ${stray:+"$stray"}' EXIT
 
 ok()  { pass=$((pass + 1)); echo "ok   $*"; }
 # Split one CSV line (RFC 4180 quoting) into the array F.
@@ -47,16 +48,22 @@ csv_split() {
 }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
-# 0. The builds of steps 10 and 11 (sanitizers, fuzz targets, aarch64 cross build) start now, in
-#    the background, one compile at a time, at low priority: steps 1-9 leave the second core idle
-#    much of the time. Those steps' own builds are then up to date; a build that failed here fails
-#    again there, where it is reported. Its own process group, so that an early exit stops it.
-arm_build=1
-[[ ${1:-} == --native-only ]] && arm_build=0
-setsid -w bash -c 'export CNB_JOBS=1
-    nice bash scripts/sanitize.sh --build-only
-    nice bash scripts/fuzz.sh --build-only
-    [[ $0 == 0 ]] || nice bash scripts/arm.sh --build-only' "$arm_build" >"$prelog" 2>&1 &
+# 0. The builds of steps 10 and 11 start now, in the background, each in its own process group
+#    (so that an early exit stops it), at the lowest priority: steps 1-9 run first and leave the
+#    second core idle much of the time, which these fill; once steps 1-9 are done they have both
+#    cores (two compiles at a time). The aarch64 group runs its check under qemu as soon as its
+#    cross build is done, beside the sanitizers' builds; step 11 collects its result. Those
+#    steps' own builds are then up to date; a build that failed here fails again there, where it
+#    is reported.
+arm_log=$log.arm arm_t0=$SECONDS
+if [[ ${1:-} != --native-only ]]; then
+    setsid -w nice -n 19 bash -c 'CNB_JOBS=2 bash scripts/arm.sh --build-only >/dev/null 2>&1
+        bash scripts/arm.sh' >"$arm_log" 2>&1 &
+    arm_run=$!
+fi
+setsid -w nice -n 19 bash -c 'export CNB_JOBS=2
+    bash scripts/sanitize.sh --build-only
+    bash scripts/fuzz.sh --build-only' >"$prelog" 2>&1 &
 prebuild=$!
 
 # 1. Unit tests: their own count joins ours.
@@ -903,14 +910,6 @@ rm -rf "$idir"
 #    threaded drivers under TSan; every fuzz target's regression inputs and seeds, then 5 s of
 #    fuzzing each. `make sanitize` and `make fuzz` run the same at length.
 wait "$prebuild"; prebuild=""
-# Step 11 runs beside step 10 (its own process group, like the builds): qemu and the sanitized
-# runs each leave much of the second core idle. Its lines are printed after step 10's.
-arm_run="" arm_log=$log.arm arm_t0=$SECONDS
-if [[ ${1:-} != --native-only ]]; then
-    setsid -w bash scripts/arm.sh >"$arm_log" 2>&1 &
-    arm_run=$!
-    prebuild=$arm_run   # the EXIT trap stops it too
-fi
 t0=$SECONDS
 bash scripts/sanitize.sh >"$log" 2>&1
 rc=$?
@@ -929,17 +928,17 @@ else
     bad "fuzzing (status $rc)"; head -20 "$log"
 fi
 
-# 11. aarch64 under qemu (started beside step 10).
+# 11. aarch64 under qemu (started in step 0).
 if [[ -n $arm_run ]]; then
     wait "$arm_run"
     rc=$?
-    prebuild=""
+    arm_run=""
     grep -v '^arm: [0-9]' "$arm_log"
     arm_isas=$(grep -o 'check on .*isas exercised: [a-z0-9_ ]*' "$arm_log" | sed 's/.*isas exercised: *//')
     line=$(grep '^arm: [0-9]* passed' "$arm_log" | tail -1)
     if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
         pass=$((pass + BASH_REMATCH[1])); fail=$((fail + BASH_REMATCH[2]))
-        echo "arm: ${line#arm: } ($((SECONDS - arm_t0)) s, beside step 10)"
+        echo "arm: ${line#arm: } ($((SECONDS - arm_t0)) s from the start, build included, beside steps 1-10)"
     else
         bad "arm: the aarch64 check did not finish (status $rc)"
     fi
