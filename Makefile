@@ -128,12 +128,13 @@ deps:
 deps-bench:
 	@bash scripts/deps.sh --bench
 
-# The whole test suite: deps, native build, unit + validation tests, then the aarch64 check.
+# The whole test suite: deps, then scripts/test.sh (the native build, unit + validation tests,
+# sanitizers, the aarch64 check). The script runs the builds itself: the sanitizer and aarch64
+# builds start first, in the background, and fill the core the native build leaves idle.
 test: deps
-	@$(MAKE) --no-print-directory all
 	@bash scripts/test.sh
 
-test-x86: all
+test-x86:
 	@bash scripts/test.sh --native-only
 
 test-arm: deps

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: everything that proves the kernels right, natively and on aarch64 under qemu.
+#   0. the builds (native in the foreground, the others in the background)
 #   1. unit and edge tests (build/cnnbench-tests)
 #   2. every implementation on every layer of every network, bit-exact (golden hashes)
 #   3. the ISAs this CPU runs were all exercised; CNB_MAX_ISA hides what it should
@@ -48,23 +49,29 @@ csv_split() {
 }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
-# 0. The builds of steps 10 and 11 start now, in the background, each in its own process group
-#    (so that an early exit stops it), at the lowest priority: steps 1-9 run first and leave the
-#    second core idle much of the time, which these fill; once steps 1-9 are done they have both
-#    cores (two compiles at a time). The aarch64 group runs its check under qemu as soon as its
-#    cross build is done, beside the sanitizers' builds; step 11 collects its result. Those
-#    steps' own builds are then up to date; a build that failed here fails again there, where it
-#    is reported.
+# 0. The builds of steps 10 and 11 start first, in the background, each in its own process group
+#    (so that an early exit stops it), at the lowest priority: a new session is a new scheduler
+#    autogroup where the kernel has them, whose own nice value is raised too (or the builds would
+#    take half the machine from the tests). They fill what the native build and steps 1-9 leave
+#    idle, and have both cores once those are done. The aarch64 group runs its check under qemu
+#    as soon as its cross build is done; step 11 collects its result. The steps' own builds are
+#    then up to date; a build that failed here fails again there, where it is reported.
 arm_log=$log.arm arm_t0=$SECONDS
 if [[ ${1:-} != --native-only ]]; then
-    setsid -w nice -n 19 bash -c 'CNB_JOBS=2 bash scripts/arm.sh --build-only >/dev/null 2>&1
+    setsid -w nice -n 19 bash -c 'echo 19 2>/dev/null >/proc/self/autogroup
+        CNB_JOBS=2 bash scripts/arm.sh --build-only >/dev/null 2>&1
         bash scripts/arm.sh' >"$arm_log" 2>&1 &
     arm_run=$!
 fi
-setsid -w nice -n 19 bash -c 'export CNB_JOBS=2
+setsid -w nice -n 19 bash -c 'echo 19 2>/dev/null >/proc/self/autogroup
+    export CNB_JOBS=2
     bash scripts/sanitize.sh --build-only
     bash scripts/fuzz.sh --build-only' >"$prelog" 2>&1 &
 prebuild=$!
+# The native build, in the foreground: everything below runs it.
+if ! make --no-print-directory -j"$(nproc)" all; then
+    bad "the native build failed"; echo "$pass passed, $fail failed"; exit 1
+fi
 
 # 1. Unit tests: their own count joins ours.
 t0=$SECONDS
