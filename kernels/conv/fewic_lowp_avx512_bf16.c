@@ -74,8 +74,6 @@ static void pack16(unsigned char *d, const unsigned char *s, int iw, int ic, int
     }
 }
 #define PACK16 pack16
-/* The epilogue inside the tile (fewic_lowp_body.h). */
-#define FW_EPI_INLINE 1
 #include "kernels/conv/fewic_lowp_body.h"
 
 const cnb_fewic_lowp_isa cnb_fewic_lowp_table__avx512_bf16 = CNB_FEWIC_LOWP_TABLE;

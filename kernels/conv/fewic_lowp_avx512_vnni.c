@@ -22,30 +22,34 @@ static inline acc_t acc_zero(void) { return _mm512_setzero_si512(); }
 static inline acc_t acc_dot(acc_t acc, vec_t a, vec_t b) { return _mm512_dpbusd_epi32(acc, a, b); }
 /* The epilogue, whole blocks, with the GEMM's rules (kernels/gemm/lowp_avx512.h): s32 as it is,
  * u8/s8 saturate(RNE(acc / 2^shift)). Its constants are made once per tile (epi_init), and the
- * rounding is one addition: RNE(acc / 2^s) = (acc + 2^(s−1) − 1 + bit s of acc) >> s
- * (arithmetic), as a remainder above one half carries into the quotient, below does not, and
- * exactly one half carries when the quotient is odd. The addition cannot overflow: the driver
- * takes only windows whose |sum| ≤ K · 255 · 128 stays below 2^30 (fl_supports), and
+ * rounding is RNE(acc / 2^s) = (acc + 2^(s−1) − 1 + bit s of acc) >> s (arithmetic), as a
+ * remainder above one half carries into the quotient, below does not, and exactly one half
+ * carries when the quotient is odd: bit s is tested into a mask (vptestmd) and added as a masked
+ * subtraction of −1, four operations a block. The addition cannot overflow: the driver takes
+ * only windows whose |sum| ≤ K · 255 · 128 stays below 2^30 (fl_supports), and
  * 2^(s−1) ≤ 2^30. Narrowed in a register and stored with a plain move (the narrowing stores to
  * memory are slow on some cores). */
 typedef struct epi_k {
     cnb_dt dst;
     int shift;
-    __m512i bias, one;
+    __m512i bias, bit;
 } epi_k;
-static inline epi_k epi_init(const cnb_lowp_state *s)
+static inline __attribute__((always_inline)) epi_k epi_init(const cnb_lowp_state *s)
 {
     epi_k k = {.dst = s->t.dst, .shift = s->shift};
     k.bias = _mm512_set1_epi32(s->shift ? (int)((1u << (s->shift - 1)) - 1) : 0);
-    k.one = _mm512_set1_epi32(s->shift ? 1 : 0);
+    k.bit = _mm512_set1_epi32(s->shift ? (int)(1u << s->shift) : 0);
     return k;
 }
-static inline __m512i epi_rne(const epi_k *k, __m512i acc)
+static inline __attribute__((always_inline)) __m512i epi_rne(const epi_k *k, __m512i acc)
 {
-    const __m512i odd = _mm512_and_si512(_mm512_srai_epi32(acc, (unsigned)k->shift), k->one);
-    return _mm512_srai_epi32(_mm512_add_epi32(_mm512_add_epi32(acc, k->bias), odd), (unsigned)k->shift);
+    const __mmask16 odd = _mm512_test_epi32_mask(acc, k->bit);
+    const __m512i t = _mm512_add_epi32(acc, k->bias);
+    const __m512i r = _mm512_mask_sub_epi32(t, odd, t, _mm512_set1_epi32(-1));
+    return _mm512_srai_epi32(r, (unsigned)k->shift);
 }
-static inline void blk_store(const epi_k *k, void *c, int64_t index, const acc_t *v)
+static inline __attribute__((always_inline)) void blk_store(const epi_k *k, void *c, int64_t index,
+                                                             const acc_t *v)
 {
     switch (k->dst) {
     case CNB_DT_S32: _mm512_storeu_si512((int32_t *)c + index, v[0]); break;
@@ -60,10 +64,16 @@ static inline void blk_store(const epi_k *k, void *c, int64_t index, const acc_t
  * → 8 bits, signed then unsigned or signed: the same as one clamp to the type's range), which
  * leaves each 128-bit lane holding 4 bytes of each pixel; one vpermd puts the pixels in order. */
 #define STORE_PX 4
-static inline void blk_store_px(const epi_k *k, void *c, int64_t index, const acc_t *v)
+static inline __attribute__((always_inline)) void blk_store_px(const epi_k *k, void *c, int64_t index,
+                                                                const acc_t *v)
 {
     if (k->dst == CNB_DT_S32) {
-        for (int j = 0; j < 4; j++) _mm512_storeu_si512((int32_t *)c + index + 16 * j, v[j]);
+        /* Four stores written out: a loop over v would index the accumulators with a variable
+         * before the unrolling, and keep them all in memory. */
+        _mm512_storeu_si512((int32_t *)c + index, v[0]);
+        _mm512_storeu_si512((int32_t *)c + index + 16, v[1]);
+        _mm512_storeu_si512((int32_t *)c + index + 32, v[2]);
+        _mm512_storeu_si512((int32_t *)c + index + 48, v[3]);
         return;
     }
     const __m512i ab = _mm512_packs_epi32(epi_rne(k, v[0]), epi_rne(k, v[1]));

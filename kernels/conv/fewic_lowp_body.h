@@ -36,12 +36,14 @@ CNB_CONV_CHECK_TILES(ROW_TILES);
 #define FW_ACC_OK_(nb, n) &&(nb) * (n) <= FW_ACC_MAX &&(n) <= 24
 _Static_assert(1 ROW_TILES(FW_ACC_OK_), "ROW_TILES: more accumulators or pixels than the body takes");
 
-/* The epilogue of a finished tile, inside the tile (FW_EPI_INLINE 1): the sums go from their
- * registers through blk_store / blk_store_px to dst, one unrolled sequence per output type with the type a
+/* The epilogue of a finished tile, inside the tile: the sums go from their registers through
+ * blk_store / blk_store_px to dst, one unrolled sequence per output type with the type a
  * constant, with no round trip through memory and no call. A first layer's reduction is short
  * (a few dozen group steps per tile), so an out-of-line epilogue (the accumulators copied to the
  * stack, a call, reloaded) is a large share of a tile's time; the price is an instance of the
- * epilogue per (tile, output type). */
+ * epilogue per (tile, output type). The ISA file's blk_store, blk_store_px and what they call
+ * must inline (always_inline) and index v with constants only: a variable index, or a call
+ * taking acc's address, keeps every accumulator in memory for the whole tile. */
 static inline __attribute__((always_inline)) void fw_epilogue_type(const cnb_fewic_lowp_args *a,
                                                                     const int nb, const int ur,
                                                                     const acc_t *acc, cnb_dt type)
@@ -65,23 +67,6 @@ static inline __attribute__((always_inline)) void fw_epilogue_type(const cnb_few
 }
 #define FW_EPILOGUE_TYPE(nb, ur, type)                                                             \
     case type: fw_epilogue_type(a, nb, ur, acc, type); return;
-/* Out of line (FW_EPI_INLINE 0, the ISA file's choice): the sums copied to v, one instance per
- * output type, not per tile. The int8 tiles keep it: with the requantization's constants and
- * the pixel order vector inside the tile they came out slower. */
-#ifndef FW_EPI_INLINE
-#define FW_EPI_INLINE 0
-#endif
-#if !FW_EPI_INLINE
-static __attribute__((noinline)) void fw_epilogue(const cnb_fewic_lowp_args *a, int nb, int ur,
-                                                  const acc_t *acc)
-{
-    switch (a->epi->t.dst) {
-        DST_TYPES(FW_EPILOGUE_TYPE, nb, ur)
-    default: break;
-    }
-    cnb_conv_missing_tile(ISA_NAME, "fewic lowp epilogue (its output type)", nb, ur);
-}
-#endif
 
 /* Pixel j's byte offset from its base: (j mod 8) · P from the stride registers. */
 static inline __attribute__((always_inline)) const unsigned char *
@@ -128,19 +113,11 @@ static inline __attribute__((always_inline)) void fw_row_tile(const cnb_fewic_lo
                 }
             }
         }
-#if FW_EPI_INLINE
     switch (a->epi->t.dst) {
         DST_TYPES(FW_EPILOGUE_TYPE, nb, ur)
     default: break;
     }
     cnb_conv_missing_tile(ISA_NAME, "fewic lowp epilogue (its output type)", nb, ur);
-#else
-    /* A copy whose address escapes, so that acc itself stays in registers. */
-    acc_t v[FW_ACC_MAX];
-#pragma GCC unroll 28
-    for (int i = 0; i < nb * ur; i++) v[i] = acc[i];
-    fw_epilogue(a, nb, ur, v);
-#endif
 }
 
 #define FW_ROW_CASE(nb, ur)                                                                        \
