@@ -11,7 +11,7 @@
  * the m×n tile of C is read or written.
  * Packing micro-kernel (ukernel.h) for row-major B: the same tile, B's two vectors loaded from
  * the source row under the column masks and stored to the packed micro-panel, the source
- * prefetched a few rows ahead.
+ * prefetched in two stages (into L2 far ahead, into L1 near).
  * Skinny-transposed kernel (m ≤ 4, tb): 4 accumulators (4 rows of B), A loaded once per 16 k.
  * Packers for row-major A (16×16 transposes in registers) and B (two vectors per k step). */
 #include <immintrin.h>
@@ -42,18 +42,22 @@ static inline void store_row16(float *c, __m512 acc, __m512 alpha, float beta, _
 enum { MAX_ROWS = MR, MAX_VECS = NR / 16 };
 
 /* How far ahead, in rows, the packing micro-kernel prefetches row-major B (its rows lie ldb
- * apart, a stride the L1's prefetcher does not follow). B is read there for the first time, so
- * from memory when it is larger than the caches: the prefetch must lead by a memory latency,
- * several hundred cycles, i.e. a few dozen k steps of a full tile (one step: MR broadcasts and
- * 2·MR FMAs, MR cycles at two FMAs a cycle); a lead of only a few steps leaves the first row of
- * tiles waiting on each row of B. */
-#define B_SRC_PREFETCH_ROWS 24
+ * apart, a stride the L1's prefetcher does not follow), in two stages. B is read there for the
+ * first time, so from memory or L3: the lead must cover that latency, a few dozen k steps of a
+ * full tile (one step: MR broadcasts and 2·MR FMAs). But rows ldb apart share few L1 sets (a
+ * single pair when ldb·4 bytes is a multiple of the L1's way size), so lines prefetched into L1
+ * that far ahead evict each other, with the A micro-panel, before they are used. Hence a far
+ * prefetch into L2 (B_SRC_PREFETCH_ROWS_L2, the latency of memory) and a near one from L2 into
+ * L1 (B_SRC_PREFETCH_ROWS_L1: the L2's latency, few enough rows for the L1's ways). */
+#define B_SRC_PREFETCH_ROWS_L2 40
+#define B_SRC_PREFETCH_ROWS_L1 6
 
 /* One k step of a tile of `vecs` vectors, of which the first nv are computed: B's vectors times
  * each of the step's `rows` A elements, broadcast; A micro-panel steps are mr floats. B's vectors come from the packed micro-panel
  * (B_PREFETCH_STEPS steps ahead prefetched, one line per vector), or, when `fused`, from a row
- * of row-major B under the column masks (B_SRC_PREFETCH_ROWS rows ahead prefetched: its first
- * column, the last, and one of each line between) and are stored to the packed micro-panel bq. */
+ * of row-major B under the column masks (B_SRC_PREFETCH_ROWS_L2 and _L1 rows ahead prefetched:
+ * its first column, the last, and one of each line between) and are stored to the packed
+ * micro-panel bq. */
 static inline __attribute__((always_inline)) void k_step(const int mr, const int vecs,
                                                          const int nv, const int rows,
                                                          const int fused,
@@ -67,9 +71,11 @@ static inline __attribute__((always_inline)) void k_step(const int mr, const int
     __m512 b[MAX_VECS];
     if (fused) {
 #pragma GCC unroll 4
-        for (int v = 0; v <= vecs; v++)
-            _mm_prefetch((const char *)(bp + B_SRC_PREFETCH_ROWS * ldb + (v < vecs ? 16 * v : 16 * vecs - 1)),
-                         _MM_HINT_T0);
+        for (int v = 0; v <= vecs; v++) {
+            const float *col = bp + (v < vecs ? 16 * v : 16 * vecs - 1);
+            _mm_prefetch((const char *)(col + B_SRC_PREFETCH_ROWS_L2 * ldb), _MM_HINT_T1);
+            _mm_prefetch((const char *)(col + B_SRC_PREFETCH_ROWS_L1 * ldb), _MM_HINT_T0);
+        }
 #pragma GCC unroll 3
         for (int v = 0; v < vecs; v++) {
             b[v] = _mm512_maskz_loadu_ps(mask[v], bp + 16 * v);
