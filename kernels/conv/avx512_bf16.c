@@ -16,8 +16,10 @@
 #define VL 16
 #define S8_INIT 0
 #define GROUP 2
-/* (nb, ur_max): nb·ur accumulators ≤ 28, plus nb weight vectors and a broadcast. */
-#define ROW_TILES(X) X(1, 24) X(2, 12) X(3, 8) X(4, 6)
+/* (nb, ur_max): nb·ur accumulators ≤ 28, plus nb weight vectors and a broadcast. nb 2 goes to
+ * 14 pixels (31 of the 32 registers): a row of 14, 28 or 56 pixels then splits into whole
+ * 14-pixel tiles, each with 2 weight loads and 14 broadcasts per 28 dot products. */
+#define ROW_TILES(X) X(1, 24) X(2, 14) X(3, 8) X(4, 6)
 #define DW_UR_MAX 16
 #define DW_REUSE 1
 #define DST_TYPES(X, nb, ur) X(nb, ur, CNB_DT_F32) X(nb, ur, CNB_DT_BF16)
