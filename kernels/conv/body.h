@@ -118,29 +118,27 @@ row_tile(const cnb_conv_row_args *a, const int nb, const int ur, const ptrdiff_t
         for (int j = 0; j < ur; j++) v_store(a->dst + b * a->dst_ob + j * B, acc[b * ur + j]);
 }
 
-#define ROW_CASE(nb, ur) case CNB_CONV_TILE_KEY(nb, ur): row_tile(a, nb, ur, sow); return;
+/* One function per tile, not one switch over inlined tiles: GCC's time on a function grows
+ * faster than its size, and the tile instances are what the compile time of the ISA files is
+ * made of. Unit-stride rows get the pixel stride as a constant. */
+#define ROW_FN(nb, ur)                                                                             \
+    static __attribute__((noinline)) void row_##nb##_##ur(const cnb_conv_row_args *a)             \
+    {                                                                                              \
+        if (a->src_ow == B)                                                                        \
+            row_tile(a, nb, ur, B);                                                                \
+        else                                                                                       \
+            row_tile(a, nb, ur, a->src_ow);                                                        \
+    }
+#define ROW_FNS(nb, n) CNB_CONV_FOR_UR(n, ROW_FN, nb)
+ROW_TILES(ROW_FNS)
+#define ROW_CASE(nb, ur) case CNB_CONV_TILE_KEY(nb, ur): row_##nb##_##ur(a); return;
 #define ROW_CASES(nb, n) CNB_CONV_FOR_UR(n, ROW_CASE, nb)
-static inline __attribute__((always_inline)) void
-row_switch(const cnb_conv_row_args *a, int nb, int ur, const ptrdiff_t sow)
+static void row(const cnb_conv_row_args *a, int nb, int ur)
 {
     switch (CNB_CONV_TILE_KEY(nb, ur)) {
         ROW_TILES(ROW_CASES)
     default: cnb_conv_missing_tile(ISA_NAME, "row", nb, ur);
     }
-}
-
-static void row_unit_stride(const cnb_conv_row_args *a, int nb, int ur) { row_switch(a, nb, ur, B); }
-static void row_any_stride(const cnb_conv_row_args *a, int nb, int ur)
-{
-    row_switch(a, nb, ur, a->src_ow);
-}
-
-static void row(const cnb_conv_row_args *a, int nb, int ur)
-{
-    if (a->src_ow == B)
-        row_unit_stride(a, nb, ur);
-    else
-        row_any_stride(a, nb, ur);
 }
 
 /* The depthwise kernel for constant ur, any strides and dilations: one src load per FMA. */
@@ -164,7 +162,10 @@ static inline __attribute__((always_inline)) void dw_tile(const cnb_conv_dw_args
     for (int j = 0; j < ur; j++) v_store(a->dst + j * B, acc[j]);
 }
 
-#define DW_CASE(_, ur) case ur: dw_tile(a, ur); return;
+#define DW_FN(_, ur)                                                                               \
+    static __attribute__((noinline)) void dw_##ur(const cnb_conv_dw_args *a) { dw_tile(a, ur); }
+CNB_CONV_FOR_UR(DW_UR_MAX, DW_FN, 0)
+#define DW_CASE(_, ur) case ur: dw_##ur(a); return;
 static void dw(const cnb_conv_dw_args *a, int ur)
 {
     switch (ur) {
@@ -209,25 +210,39 @@ dw3_tile(const cnb_conv_dw3_args *a, const int ur, const int sw, const int sl, c
     }
 }
 
-#define DW3_CASE(_, ur) case ur: dw3_tile(a, ur, sw, sl, sr); return;
-static inline __attribute__((always_inline)) void
-dw3_switch(const cnb_conv_dw3_args *a, int ur, const int sw, const int sl, const int sr)
-{
-    switch (ur) {
-        CNB_CONV_FOR_UR(DW_UR_MAX, DW3_CASE, 0)
-    default: cnb_conv_missing_tile(ISA_NAME, "dw3", 1, ur);
+/* One instance per (stride, skips) and ur, each its own function as the row tiles are;
+ * interior tiles (no skips) are the common case. DW3_<variant>: sw, sl, sr. */
+#define DW3_s1 1, 0, 0
+#define DW3_s1_l 1, 1, 0
+#define DW3_s1_r 1, 0, 1
+#define DW3_s1_lr 1, 1, 1
+#define DW3_s2 2, 0, 0
+#define DW3_s2_l 2, 1, 0
+#define DW3_s2_r 2, 0, 1
+#define DW3_s2_lr 2, 1, 1
+#define DW3_FN(v, ur)                                                                              \
+    static __attribute__((noinline)) void dw3_##v##_##ur(const cnb_conv_dw3_args *a)              \
+    {                                                                                              \
+        dw3_tile(a, ur, DW3_##v);                                                                  \
     }
-}
-
-/* One instance per (stride, skips); interior tiles (no skips) are the common case. */
-static void dw3_s1(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 0, 0); }
-static void dw3_s1_l(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 1, 0); }
-static void dw3_s1_r(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 0, 1); }
-static void dw3_s1_lr(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 1, 1, 1); }
-static void dw3_s2(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 0, 0); }
-static void dw3_s2_l(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 1, 0); }
-static void dw3_s2_r(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 0, 1); }
-static void dw3_s2_lr(const cnb_conv_dw3_args *a, int ur) { dw3_switch(a, ur, 2, 1, 1); }
+#define DW3_CASE(v, ur) case ur: dw3_##v##_##ur(a); return;
+#define DW3_VARIANT(v)                                                                             \
+    CNB_CONV_FOR_UR(DW_UR_MAX, DW3_FN, v)                                                          \
+    static void dw3_##v(const cnb_conv_dw3_args *a, int ur)                                        \
+    {                                                                                              \
+        switch (ur) {                                                                              \
+            CNB_CONV_FOR_UR(DW_UR_MAX, DW3_CASE, v)                                                \
+        default: cnb_conv_missing_tile(ISA_NAME, "dw3", 1, ur);                                    \
+        }                                                                                          \
+    }
+DW3_VARIANT(s1)
+DW3_VARIANT(s1_l)
+DW3_VARIANT(s1_r)
+DW3_VARIANT(s1_lr)
+DW3_VARIANT(s2)
+DW3_VARIANT(s2_l)
+DW3_VARIANT(s2_r)
+DW3_VARIANT(s2_lr)
 
 static void dw3(const cnb_conv_dw3_args *a, int sw, int ur)
 {

@@ -64,29 +64,31 @@ fewic_tile(const cnb_fewic_args *a, const int nb, const int ur, const ptrdiff_t 
         for (int j = 0; j < ur; j++) v_store(a->dst + b * a->dst_ob + j * B, acc[b * ur + j]);
 }
 
-#define FEWIC_CASE(nb, ur) case CNB_CONV_TILE_KEY(nb, ur): fewic_tile(a, nb, ur, sow); return;
+/* One function per tile, not one switch over inlined tiles (GCC's time on a function grows
+ * faster than its size). Strides 1, 2 and 4 (the first layers') as constants: the broadcasts'
+ * addresses are then immediates off one pointer. */
+#define FEWIC_FN(nb, ur)                                                                           \
+    static __attribute__((noinline)) void fewic_##nb##_##ur(const cnb_fewic_args *a)              \
+    {                                                                                              \
+        if (a->src_ow == 1)                                                                        \
+            fewic_tile(a, nb, ur, 1);                                                              \
+        else if (a->src_ow == 2)                                                                   \
+            fewic_tile(a, nb, ur, 2);                                                              \
+        else if (a->src_ow == 4)                                                                   \
+            fewic_tile(a, nb, ur, 4);                                                              \
+        else                                                                                       \
+            fewic_tile(a, nb, ur, a->src_ow);                                                      \
+    }
+#define FEWIC_FNS(nb, n) CNB_CONV_FOR_UR(n, FEWIC_FN, nb)
+ROW_TILES(FEWIC_FNS)
+#define FEWIC_CASE(nb, ur) case CNB_CONV_TILE_KEY(nb, ur): fewic_##nb##_##ur(a); return;
 #define FEWIC_CASES(nb, n) CNB_CONV_FOR_UR(n, FEWIC_CASE, nb)
-static inline __attribute__((always_inline)) void
-fewic_switch(const cnb_fewic_args *a, int nb, int ur, const ptrdiff_t sow)
+static void fewic_tile_call(const cnb_fewic_args *a, int nb, int ur)
 {
     switch (CNB_CONV_TILE_KEY(nb, ur)) {
         ROW_TILES(FEWIC_CASES)
     default: cnb_conv_missing_tile(ISA_NAME, "fewic", nb, ur);
     }
-}
-
-/* Strides 1, 2 and 4 (the first layers') as constants: the broadcasts' addresses are then
- * immediates off one pointer. */
-static void fewic_tile_call(const cnb_fewic_args *a, int nb, int ur)
-{
-    if (a->src_ow == 1)
-        fewic_switch(a, nb, ur, 1);
-    else if (a->src_ow == 2)
-        fewic_switch(a, nb, ur, 2);
-    else if (a->src_ow == 4)
-        fewic_switch(a, nb, ur, 4);
-    else
-        fewic_switch(a, nb, ur, a->src_ow);
 }
 
 const cnb_fewic_isa FEWIC_TABLE = {

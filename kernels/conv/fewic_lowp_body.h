@@ -120,8 +120,16 @@ static inline __attribute__((always_inline)) void fw_row_tile(const cnb_fewic_lo
     cnb_conv_missing_tile(ISA_NAME, "fewic lowp epilogue (its output type)", nb, ur);
 }
 
-#define FW_ROW_CASE(nb, ur)                                                                        \
-    case CNB_CONV_TILE_KEY(nb, ur): fw_row_tile(a, nb, ur); return;
+/* One function per tile, not one switch over inlined tiles (GCC's time on a function grows
+ * faster than its size). */
+#define FW_ROW_FN(nb, ur)                                                                          \
+    static __attribute__((noinline)) void fw_row_##nb##_##ur(const cnb_fewic_lowp_args *a)        \
+    {                                                                                              \
+        fw_row_tile(a, nb, ur);                                                                    \
+    }
+#define FW_ROW_FNS(nb, n) CNB_CONV_FOR_UR(n, FW_ROW_FN, nb)
+ROW_TILES(FW_ROW_FNS)
+#define FW_ROW_CASE(nb, ur) case CNB_CONV_TILE_KEY(nb, ur): fw_row_##nb##_##ur(a); return;
 #define FW_ROW_CASES(nb, n) CNB_CONV_FOR_UR(n, FW_ROW_CASE, nb)
 static void fw_row(const cnb_fewic_lowp_args *a, int nb, int ur)
 {

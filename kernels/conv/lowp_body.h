@@ -219,14 +219,20 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
     lowp_epilogue(a, nb, ur, v);
 }
 
-/* Stride-1 rows get the pixel stride as a constant (fewer address registers). */
-#define LOWP_ROW_CASE(nb, ur)                                                                      \
-    case CNB_CONV_TILE_KEY(nb, ur):                                                                \
+/* One function per tile (not one switch over inlined tiles): GCC's time on a function grows
+ * faster than its size, and the tile instances are what the compile time of these files is
+ * made of. Stride-1 rows get the pixel stride as a constant (fewer address registers). */
+#define LOWP_ROW_FN(nb, ur)                                                                        \
+    static __attribute__((noinline)) void lowp_row_##nb##_##ur(const cnb_conv_lowp_args *a)      \
+    {                                                                                              \
         if (a->src_ow == QB)                                                                       \
             lowp_row_tile(a, nb, ur, QB);                                                          \
         else                                                                                       \
             lowp_row_tile(a, nb, ur, a->src_ow);                                                   \
-        return;
+    }
+#define LOWP_ROW_FNS(nb, n) CNB_CONV_FOR_UR(n, LOWP_ROW_FN, nb)
+ROW_TILES(LOWP_ROW_FNS)
+#define LOWP_ROW_CASE(nb, ur) case CNB_CONV_TILE_KEY(nb, ur): lowp_row_##nb##_##ur(a); return;
 #define LOWP_ROW_CASES(nb, n) CNB_CONV_FOR_UR(n, LOWP_ROW_CASE, nb)
 static void lowp_row(const cnb_conv_lowp_args *a, int nb, int ur)
 {
@@ -402,8 +408,12 @@ lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t
  * load the whole 64 bytes of every pixel but the last: they end before the last tap of the
  * last pixel, inside the row (the slots beyond kw read other pixels, times zero weights; plain
  * loads cost less than masked ones across cache lines). */
-#define LOWP_DWQ_CASE(vbmi, ur)                                                                    \
-    case ur:                                                                                       \
+#define LOWP_DWQ_TARGET_0
+#define LOWP_DWQ_TARGET_1 __attribute__((target("avx512vbmi")))
+#define LOWP_DWQ_FN(vbmi, ur)                                                                      \
+    LOWP_DWQ_TARGET_##vbmi static __attribute__((noinline)) void lowp_dwq_##vbmi##_##ur(          \
+        const cnb_conv_lowp_dw_args *a)                                                            \
+    {                                                                                              \
         if (a->iw_lo < 0 || a->kw_lo || 4 * a->nq > a->src_ow / 16 + a->nkw ||                     \
             a->iw_lo + (ur - 1) * (a->src_ow / 16) + a->nkw > a->iw)                               \
             lowp_dw_quad_tile(a, ur, a->src_ow, vbmi, 1);                                          \
@@ -413,23 +423,27 @@ lowp_dw_quad_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const ptrdiff_t
             lowp_dw_quad_tile(a, ur, 32, vbmi, 0);                                                 \
         else                                                                                       \
             lowp_dw_quad_tile(a, ur, a->src_ow, vbmi, 0);                                          \
-        return;
+    }
+CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_FN, 0)
+CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_FN, 1)
+#define LOWP_DWQ_CASE(vbmi, ur) case ur: lowp_dwq_##vbmi##_##ur(a); return;
 /* The quad tiles twice: with the ISA file's two-shuffle transpose, and with its one-vpermb
  * transpose in functions compiled for AVX512-VBMI (taken when the CPU has it: a feature beside
  * the ISA levels, so CNB_MAX_ISA does not cap it). */
 static void lowp_dw_quads(const cnb_conv_lowp_dw_args *a, int ur)
 {
-    switch (ur) {
-        CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_CASE, 0)
-    default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads", 1, ur);
+    if (a->vbmi) {
+        switch (ur) {
+            CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_CASE, 1)
+        default: break;
+        }
+    } else {
+        switch (ur) {
+            CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_CASE, 0)
+        default: break;
+        }
     }
-}
-__attribute__((target("avx512vbmi"))) static void lowp_dw_quads_vbmi(const cnb_conv_lowp_dw_args *a, int ur)
-{
-    switch (ur) {
-        CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWQ_CASE, 1)
-    default: cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads", 1, ur);
-    }
+    cnb_conv_missing_tile(ISA_NAME, "lowp depthwise quads", 1, ur);
 }
 #endif
 
@@ -471,18 +485,28 @@ lowp_dw_reuse_tile(const cnb_conv_lowp_dw_args *a0, const int ur, const int sw)
     lowp_dw_store(a, ur, acc);
     LOWP_DW_BLOCKS_END
 }
-#define LOWP_DWR_CASE(sw, ur) case ur: lowp_dw_reuse_tile(a, ur, sw); return;
+#define LOWP_DWR_FN(sw, ur)                                                                        \
+    static __attribute__((noinline)) void lowp_dwr_##sw##_##ur(const cnb_conv_lowp_dw_args *a)    \
+    {                                                                                              \
+        lowp_dw_reuse_tile(a, ur, sw);                                                             \
+    }
+CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWR_FN, 1)
+CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DWR_FN, 2)
+#define LOWP_DWR_CASE(sw, ur) case ur: lowp_dwr_##sw##_##ur(a); return;
 #endif
 
-#define LOWP_DW_CASE(arg, ur) case ur: lowp_dw_tile(a, ur); return;
+#define LOWP_DW_FN(arg, ur)                                                                        \
+    static __attribute__((noinline)) void lowp_dw_##ur(const cnb_conv_lowp_dw_args *a)            \
+    {                                                                                              \
+        lowp_dw_tile(a, ur);                                                                       \
+    }
+CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DW_FN, 0)
+#define LOWP_DW_CASE(arg, ur) case ur: lowp_dw_##ur(a); return;
 static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
 {
 #if DW_QUADS
     if (a->wei_q) {
-        if (a->vbmi)
-            lowp_dw_quads_vbmi(a, ur);
-        else
-            lowp_dw_quads(a, ur);
+        lowp_dw_quads(a, ur);
         return;
     }
 #endif
