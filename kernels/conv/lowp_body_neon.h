@@ -39,8 +39,8 @@
  * loads, then per lane L (group q = 4h + L), per block b, per quarter w (4 output channels): one
  * weight load (16 bytes: 4 output channels × one group) feeding ur by-lane dot products. The
  * source is loaded once per group quad, not broadcast per group: ur loads per 16·nb·ur dot
- * products instead of 4·ur. Every tile is a constant-shape instance selected by a switch on
- * (nb, ur); the pixel stride is also a constant for stride-1 rows. */
+ * products instead of 4·ur. Every tile is a constant-shape instance, its own function, selected
+ * by a switch on (nb, ur); the pixel stride is also a constant for stride-1 rows. */
 #ifndef CNB_KERNELS_CONV_LOWP_BODY_NEON_H
 #define CNB_KERNELS_CONV_LOWP_BODY_NEON_H
 
@@ -174,18 +174,24 @@ lowp_row_tile(const cnb_conv_lowp_args *a, const int nb, const int ur, const ptr
     lowp_epilogue(a, nb, ur, (const acc_t(*)[4])v);
 }
 
-/* Stride-1 rows get the pixel stride as a constant (fewer address registers). */
-#define LOWP_ROW_CASE(nb, ur)                                                                      \
-    case CNB_CONV_TILE_KEY(nb, ur): {                                                              \
-        _Static_assert((nb) * (ur) <= ACC_MAX, "a tile of more than ACC_MAX accumulators");        \
+/* One function per tile, not one switch over inlined tiles (GCC's time on a function grows
+ * faster than its size). Stride-1 rows get the pixel stride as a constant (fewer address
+ * registers). */
+#define LOWP_ROW_FN(nb, ur)                                                                        \
+    _Static_assert((nb) * (ur) <= ACC_MAX, "a tile of more than ACC_MAX accumulators");            \
+    __attribute__((optimize("no-schedule-insns", "no-rename-registers"), noinline)) static void    \
+        lowp_row_##nb##_##ur(const cnb_conv_lowp_args *a)                                          \
+    {                                                                                              \
         if (a->src_ow == QB)                                                                       \
             lowp_row_tile(a, nb, ur, QB);                                                          \
         else                                                                                       \
             lowp_row_tile(a, nb, ur, a->src_ow);                                                   \
-        return;                                                                                    \
     }
+#define LOWP_ROW_FNS(nb, n) CNB_CONV_FOR_UR(n, LOWP_ROW_FN, nb)
+ROW_TILES(LOWP_ROW_FNS)
+#define LOWP_ROW_CASE(nb, ur) case CNB_CONV_TILE_KEY(nb, ur): lowp_row_##nb##_##ur(a); return;
 #define LOWP_ROW_CASES(nb, n) CNB_CONV_FOR_UR(n, LOWP_ROW_CASE, nb)
-__attribute__((optimize("no-schedule-insns","no-rename-registers"))) static void lowp_row(const cnb_conv_lowp_args *a, int nb, int ur)
+static void lowp_row(const cnb_conv_lowp_args *a, int nb, int ur)
 {
     switch (CNB_CONV_TILE_KEY(nb, ur)) {
         ROW_TILES(LOWP_ROW_CASES)
@@ -228,8 +234,18 @@ static inline __attribute__((always_inline)) void lowp_dw_tile(const cnb_conv_lo
     for (int j = 0; j < ur; j++) acc_store(a->epi, a->dst, a->dst_index + j * 16, v[j]);
 }
 
-#define LOWP_DW_CASE(var, ur) case ur: lowp_dw_tile(a, ur, var); return;
-__attribute__((optimize("no-schedule-insns"))) static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
+#define LOWP_DW_FN(var, ur)                                                                        \
+    __attribute__((optimize("no-schedule-insns"), noinline)) static void lowp_dw_##var##_##ur(      \
+        const cnb_conv_lowp_dw_args *a)                                                            \
+    {                                                                                              \
+        lowp_dw_tile(a, ur, var);                                                                  \
+    }
+#if DW_VARIANTS > 1
+CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DW_FN, 1)
+#endif
+CNB_CONV_FOR_UR(DW_UR_MAX, LOWP_DW_FN, 0)
+#define LOWP_DW_CASE(var, ur) case ur: lowp_dw_##var##_##ur(a); return;
+static void lowp_dw(const cnb_conv_lowp_dw_args *a, int ur)
 {
 #if DW_VARIANTS > 1
     if (dw_variant(a) == 1) {
