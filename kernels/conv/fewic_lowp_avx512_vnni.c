@@ -19,7 +19,7 @@ static inline vec_t wei_load(const int32_t *p) { return _mm512_load_si512(p); }
 /* vpbroadcastd from memory: a load alone (see avx512_vnni.c). */
 static inline vec_t bcast_at(const unsigned char *p) { return _mm512_broadcastd_epi32(_mm_loadu_si32(p)); }
 static inline acc_t acc_zero(void) { return _mm512_setzero_si512(); }
-static inline acc_t acc_dot(acc_t acc, vec_t a, vec_t b) { return _mm512_dpbusd_epi32(acc, a, b); }
+static inline acc_t acc_dot(acc_t acc, vec_t a, vec_t b) { return cnb_dpbusd512(acc, a, b); }
 /* The epilogue, whole blocks, with the GEMM's rules (kernels/gemm/lowp_avx512.h): s32 as it is,
  * u8/s8 saturate(RNE(acc / 2^shift)). Its constants are made once per tile (epi_init), and the
  * rounding is RNE(acc / 2^s) = (acc + 2^(s−1) − 1 + bit s of acc) >> s (arithmetic), as a

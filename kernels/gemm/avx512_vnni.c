@@ -8,12 +8,13 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "kernels/gemm/lowp_avx512.h"
 #include "kernels/impl.h"
 
 #define K_GROUP 4   /* a u8/s8 quad per 32-bit group */
 typedef __m512i acc_t;
 static inline acc_t acc_zero(void) { return _mm512_setzero_si512(); }
-static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b) { return _mm512_dpbusd_epi32(acc, a, b); }
+static inline acc_t acc_dot(acc_t acc, __m512i a, __m512i b) { return cnb_dpbusd512(acc, a, b); }
 static inline acc_t acc_add(acc_t x, acc_t y) { return _mm512_add_epi32(x, y); }
 #define acc_store cnb_lowp_store_s32acc
 

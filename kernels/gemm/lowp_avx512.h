@@ -14,6 +14,18 @@
 
 #include "kernels/lowp.h"
 
+/* acc + the u8 × s8 quad products of a and b per lane (vpdpbusd), in inline assembly with the
+ * accumulator tied to any of the 32 registers ("+v"). GCC 12's pattern for the intrinsic also
+ * holds AVX-VNNI's VEX form, whose registers are zmm0-15 only; with it, GCC keeps a 28-accumulator
+ * tile in zmm0-15 and on the stack, and moves each accumulator in and out around its dot product
+ * (the GEMM's 14×32 loop had 14 copies and 28 stack stores per k group). Every file that calls
+ * it is compiled with AVX512-VNNI. */
+static inline __m512i cnb_dpbusd512(__m512i acc, __m512i a, __m512i b)
+{
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
+    return acc;
+}
+
 /* f32 → bf16, round to nearest even, for finite values: add 0x7fff plus the lowest kept bit,
  * keep the upper half (what vcvtneps2bf16 does, without needing AVX512_BF16). */
 static inline __m512i cnb_lowp_bf16_rne(__m512 x)

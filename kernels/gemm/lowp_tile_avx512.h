@@ -89,28 +89,30 @@ static inline __attribute__((always_inline)) void tile_rows(const int rows,
     }
 }
 
+/* One function per row count (not one switch over inlined copies: in one function GCC's register
+ * allocation of the 28 accumulators failed, and it compiles slower). */
+#define TILE_ROWS_FN(r)                                                                            \
+    static __attribute__((noinline)) void tile_rows_##r(const cnb_lowp_state *s, int i0, int j0,  \
+                                                        void *c)                                   \
+    {                                                                                              \
+        tile_rows(r, s, i0, j0, c);                                                                \
+    }
+TILE_ROWS_FN(1) TILE_ROWS_FN(2) TILE_ROWS_FN(3) TILE_ROWS_FN(4) TILE_ROWS_FN(5) TILE_ROWS_FN(6)
+TILE_ROWS_FN(7) TILE_ROWS_FN(8) TILE_ROWS_FN(9) TILE_ROWS_FN(10) TILE_ROWS_FN(11) TILE_ROWS_FN(12)
+TILE_ROWS_FN(13) TILE_ROWS_FN(14)
+_Static_assert(MR == 14, "one tile_rows_<r> per row count up to MR");
+
 /* One MR × NR block (the driver's m_step × n_step): a copy of the tile per row count. */
 static void tile_block(const cnb_lowp_state *s, int i0, int j0, int mb, int nb, void *c)
 {
     (void)mb, (void)nb;
+    static void (*const rows_fn[MR + 1])(const cnb_lowp_state *, int, int, void *) = {
+        NULL,          tile_rows_1,  tile_rows_2,  tile_rows_3,  tile_rows_4,
+        tile_rows_5,   tile_rows_6,  tile_rows_7,  tile_rows_8,  tile_rows_9,
+        tile_rows_10,  tile_rows_11, tile_rows_12, tile_rows_13, tile_rows_14};
     const int rows = s->g.m - i0 < MR ? s->g.m - i0 : MR;
-    switch (rows) {
-    case 14: tile_rows(14, s, i0, j0, c); break;
-    case 13: tile_rows(13, s, i0, j0, c); break;
-    case 12: tile_rows(12, s, i0, j0, c); break;
-    case 11: tile_rows(11, s, i0, j0, c); break;
-    case 10: tile_rows(10, s, i0, j0, c); break;
-    case 9: tile_rows(9, s, i0, j0, c); break;
-    case 8: tile_rows(8, s, i0, j0, c); break;
-    case 7: tile_rows(7, s, i0, j0, c); break;
-    case 6: tile_rows(6, s, i0, j0, c); break;
-    case 5: tile_rows(5, s, i0, j0, c); break;
-    case 4: tile_rows(4, s, i0, j0, c); break;
-    case 3: tile_rows(3, s, i0, j0, c); break;
-    case 2: tile_rows(2, s, i0, j0, c); break;
-    case 1: tile_rows(1, s, i0, j0, c); break;
-    default: break;   /* a block wholly in the padding (never: Mp rounds M up to MR) */
-    }
+    if (rows >= 1) rows_fn[rows](s, i0, j0, c);   /* < 1: a block wholly in the padding (never:
+                                                    * Mp rounds M up to MR) */
 }
 
 static const cnb_lowp_arch tile_arch = {
