@@ -42,9 +42,15 @@ void *cnb_lowp_prepare(const cnb_lowp_arch *arch, const cnb_problem *p, const vo
     s->kp = round_up(s->g.k, arch->k_align > s->group ? arch->k_align : s->group);
     s->mp = round_up(s->g.m, arch->m_align);
     s->np = round_up(s->g.n, arch->n_align);
+    s->lda = s->kp;
+    if (arch->a_odd_lines) {
+        const int line = 64 / s->esize;   /* elements per cache line */
+        s->lda = round_up(s->kp, line);
+        if (s->lda / line % 2 == 0) s->lda += line;
+    }
     if (cnb_dt_requantized(&p->dt))
         s->shift = p->dt.dst_scale_log2 - p->dt.src_scale_log2 - p->dt.wei_scale_log2;
-    const size_t a_bytes = (size_t)s->mp * s->kp * s->esize, b_bytes = (size_t)s->np * s->kp * s->esize;
+    const size_t a_bytes = (size_t)s->mp * s->lda * s->esize, b_bytes = (size_t)s->np * s->kp * s->esize;
     s->a = aligned_alloc(64, (a_bytes + 63) / 64 * 64);
     s->b = aligned_alloc(64, (b_bytes + 63) / 64 * 64);
     if (arch->bsum) s->bsum = malloc((size_t)s->np * sizeof *s->bsum);
@@ -97,7 +103,7 @@ void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *
         /* A's rows into the padded copy (its padding stays zero from prepare). */
 #pragma omp for schedule(static)
         for (int i = 0; i < g->m; i++)
-            memcpy((unsigned char *)s->a + (size_t)i * s->kp * es,
+            memcpy((unsigned char *)s->a + (size_t)i * s->lda * es,
                    (const unsigned char *)a + (size_t)i * g->lda * es, (size_t)g->k * es);
         if (arch->thread_begin) arch->thread_begin(s);
         /* Tasks column by column: a thread's consecutive tasks share a slice of B (n_step

@@ -7,7 +7,8 @@
  * Packed operands. Elements are grouped along K in 32-bit groups of g = 4 / element size
  * (bf16: pairs, u8/s8: quads), the layout of vdpbf16ps / vpdpbusd and of AMX's B tiles:
  *
- *   A  [Mp][Kp]                       row-major copy of A, zero in rows ≥ M and columns ≥ K
+ *   A  [Mp][lda]                      row-major copy of A, zero in rows ≥ M and columns ≥ K
+ *                                     (lda = Kp, or more: cnb_lowp_arch.a_odd_lines)
  *   B  [Np/16][Kp/g][16][g]           panels of 16 columns; in a panel, group q holds
  *                                     B[q·g .. q·g+g-1][j] for its 16 columns j, zero past K, N
  *
@@ -46,6 +47,7 @@ typedef struct cnb_lowp_arch {
     int k_align, m_align, n_align;   /* Kp, Mp, Np multiples of these (n_align % 16 == 0) */
     int group_bytes;                 /* bytes of K per column in a B group: 0 (= 4) or 8 */
     int bsum;                        /* 1: fill cnb_lowp_state.bsum (int8 only) */
+    int a_odd_lines;                 /* 1: A's rows an odd number of cache lines apart (lda) */
     int m_step, n_step;              /* one block task: up to m_step × n_step of C, multiples of
                                       * m_align and n_align */
     cnb_lowp_block_fn *block;
@@ -59,8 +61,12 @@ typedef struct cnb_lowp_state {
     cnb_types t;
     int esize, group;        /* bytes per A/B element; elements per 32-bit group */
     int kp, mp, np;          /* padded sizes */
+    int lda;                 /* elements from one row of the packed A to the next: kp, or (arch
+                              * a_odd_lines) kp rounded up to an odd number of 64-byte lines, so
+                              * that a tile's rows do not all fall in the same L1 sets when a
+                              * row is a multiple of 4 KiB (K = 2048 in bf16, 4096 in int8) */
     int shift;               /* requantized int8: dst = saturate(RNE(acc / 2^shift)) */
-    void *a, *b;             /* packed A [mp][kp], B [np/16][kp/group][16][group] */
+    void *a, *b;             /* packed A [mp][lda], B [np/16][kp/group][16][group] */
     int32_t *bsum;           /* [np] column sums of B when the arch asks, else NULL */
 } cnb_lowp_state;
 

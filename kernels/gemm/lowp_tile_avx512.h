@@ -41,7 +41,8 @@ static inline __attribute__((always_inline)) void tile_rows(const int rows,
 {
     const int S = TILE_SPLITS(rows);
     const int groups = s->kp / K_GROUP;
-    const int32_t *ap = (const int32_t *)s->a + (size_t)i0 * groups;
+    const int lda = s->lda / s->group;   /* in groups */
+    const int32_t *ap = (const int32_t *)s->a + (size_t)i0 * lda;
     const int32_t *b0p = (const int32_t *)s->b + (size_t)(j0 / 16) * groups * 16;
     const int32_t *b1p = b0p + (size_t)groups * 16;
     acc_t acc[SPLIT_MAX][MR][2];
@@ -57,7 +58,7 @@ static inline __attribute__((always_inline)) void tile_rows(const int rows,
             const __m512i b1 = _mm512_load_si512(b1p + (size_t)(q + u) * 16);
 #pragma GCC unroll 14
             for (int i = 0; i < rows; i++) {
-                const __m512i a = _mm512_set1_epi32(ap[(size_t)i * groups + q + u]);
+                const __m512i a = _mm512_set1_epi32(ap[(size_t)i * lda + q + u]);
                 acc[u][i][0] = acc_dot(acc[u][i][0], a, b0);
                 acc[u][i][1] = acc_dot(acc[u][i][1], a, b1);
             }
@@ -67,7 +68,7 @@ static inline __attribute__((always_inline)) void tile_rows(const int rows,
         const __m512i b1 = _mm512_load_si512(b1p + (size_t)q * 16);
 #pragma GCC unroll 14
         for (int i = 0; i < rows; i++) {
-            const __m512i a = _mm512_set1_epi32(ap[(size_t)i * groups + q]);
+            const __m512i a = _mm512_set1_epi32(ap[(size_t)i * lda + q]);
             acc[0][i][0] = acc_dot(acc[0][i][0], a, b0);
             acc[0][i][1] = acc_dot(acc[0][i][1], a, b1);
         }
@@ -116,7 +117,7 @@ static void tile_block(const cnb_lowp_state *s, int i0, int j0, int mb, int nb, 
 }
 
 static const cnb_lowp_arch tile_arch = {
-    .k_align = K_GROUP, .m_align = MR, .n_align = NR, .m_step = MR, .n_step = NR,
+    .k_align = K_GROUP, .m_align = MR, .n_align = NR, .m_step = MR, .n_step = NR, .a_odd_lines = 1,
     .block = tile_block,
 };
 
