@@ -3,9 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/topo.h"
 #include "kernels/lowp.h"
 
 static int round_up(int x, int a) { return (x + a - 1) / a * a; }
+
+/* L2 when the topology does not say (the smallest of current cores' private L2). */
+#define LOWP_L2_UNKNOWN (256LL << 10)
 
 static const char *supports(const cnb_problem *p, int s8src)
 {
@@ -98,6 +102,11 @@ void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *
     const int es = s->esize;
     const int mt = (s->mp + arch->m_step - 1) / arch->m_step;
     const int nt = (s->np + arch->n_step - 1) / arch->n_step;
+    const long long l2 = cnb_topo_get()->l2 > 0 ? cnb_topo_get()->l2 : LOWP_L2_UNKNOWN;
+    const long long tile_a_bytes = (long long)arch->m_step * s->lda * es;
+    const int band_tiles = (int)(l2 / 2 / tile_a_bytes) < 1 ? 1
+                         : (int)(l2 / 2 / tile_a_bytes) > mt ? mt : (int)(l2 / 2 / tile_a_bytes);
+    const long long band_tasks = (long long)nt * band_tiles, ntasks = (long long)nt * mt;
 #pragma omp parallel
     {
         /* A's rows into the padded copy (its padding stays zero from prepare). */
@@ -106,19 +115,24 @@ void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *
             memcpy((unsigned char *)s->a + (size_t)i * s->lda * es,
                    (const unsigned char *)a + (size_t)i * g->lda * es, (size_t)g->k * es);
         if (arch->thread_begin) arch->thread_begin(s);
-        /* Tasks column by column: a thread's consecutive tasks share a slice of B (n_step
-         * columns, kept in cache) and stream A. Row by row would read B from memory again for
-         * each m_step rows, A column by column for each n_step columns: n_step > m_step in every
-         * arch, so this order reads less. */
-#pragma omp for schedule(static) collapse(2)
-        for (int jt = 0; jt < nt; jt++)
-            for (int it = 0; it < mt; it++)
-            {
-                const int i0 = it * arch->m_step, j0 = jt * arch->n_step;
-                const int mb = s->mp - i0 < arch->m_step ? s->mp - i0 : arch->m_step;
-                const int nb = s->np - j0 < arch->n_step ? s->np - j0 : arch->n_step;
-                arch->block(s, i0, j0, mb, nb, c);
-            }
+        /* Tasks in row bands: a band is as many m_step row tiles as fill half of L2 with their
+         * rows of the packed A (at least one tile). Across its band a thread sweeps every column
+         * panel, row tile by row tile: a panel of B (n_step columns) is reused by the band's
+         * tiles while it is in cache, and the band's rows of A by every panel, from L2. Column
+         * by column over all of M instead, A comes again from L3 or memory for each panel once
+         * it is larger than L2; row by row with no bands, B for each tile. The static split
+         * gives each thread whole bands where there are enough of them. */
+#pragma omp for schedule(static)
+        for (long long task = 0; task < ntasks; task++) {
+            const int band = (int)(task / band_tasks), in_band = (int)(task % band_tasks);
+            /* the last band may have fewer tiles: its tasks are the last nt·band_mt */
+            const int band_mt = mt - band * band_tiles < band_tiles ? mt - band * band_tiles : band_tiles;
+            const int jt = in_band / band_mt, it = band * band_tiles + in_band % band_mt;
+            const int i0 = it * arch->m_step, j0 = jt * arch->n_step;
+            const int mb = s->mp - i0 < arch->m_step ? s->mp - i0 : arch->m_step;
+            const int nb = s->np - j0 < arch->n_step ? s->np - j0 : arch->n_step;
+            arch->block(s, i0, j0, mb, nb, c);
+        }
         if (arch->thread_end) arch->thread_end();
     }
 }
