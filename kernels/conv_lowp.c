@@ -26,10 +26,11 @@
  * are timed in prepare by the planner (kernels/plan.h), which keeps the fastest.
  *
  * Input channels go in chunks of icc blocks whose packed weights (for the nb blocks of a tile)
- * stay in L1, beside the src lines of a pixel tile, while the chunk sweeps a work item's rows; a
- * chunk that is not the last leaves its sums, as they are (f32 or int32), in a per-thread scratch
- * of those rows, which the next chunk starts from. A chunk takes at least MIN_QSTEPS group steps
- * per call (so loading and storing the accumulators stays a small share). A work item
+ * stay in L1 (or, for the MIN_QSTEPS bound below, in L2), beside the src lines of a pixel tile,
+ * while the chunk sweeps a work item's rows; a chunk that is not the last leaves its sums, as
+ * they are (f32 or int32), in a per-thread scratch of those rows, which the next chunk starts
+ * from. A chunk takes at least MIN_QSTEPS group steps per call (so the call and the loads and
+ * stores of its accumulators stay a small share). A work item
  * is tg oc tiles (their chunk weights together in L1) × ohb rows (their scratch in L2); in a
  * chunk, row by row and pixel tile by pixel tile, the tiles of the group run one after the other
  * on the same src lines.
@@ -54,8 +55,12 @@ enum { BLK = 16 };   /* channels per nCx16c block and per accumulator vector */
  * L1d we target, 32 KiB, leaving the rest to the outputs, the partial sums and the stack): the
  * weights are re-read for every pixel tile (64/ur bytes per dot product), so they are the ones
  * that must not spill; the partial sums of a work item's rows (re-read once per chunk) stay in
- * L2. */
-enum { L1_CHUNK_BYTES = 24 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 64 };
+ * L2. MIN_QSTEPS outranks the L1 budget: a call of fewer group steps pays its fixed cost (the
+ * call, nb·ur accumulator loads from the scratch and stores back, the loop set-up) on too few dot
+ * products, which costs more than reading the weights from L2 (64/ur bytes per dot product,
+ * far below what L2 delivers to L1). A call's weights are then about nb·64·MIN_QSTEPS bytes
+ * (128 KiB for nb 4), a small share of any L2 we target. */
+enum { L1_CHUNK_BYTES = 24 << 10, ACC_BYTES = 128 << 10, MIN_QSTEPS = 512 };
 /* The model of the row candidates (row_plan_cost): a source copy moves COPY_BYTES_PER_CYCLE
  * (a load and a store of a vector every other cycle, from L2), and candidates whose cost is
  * within MODEL_SPREAD of the cheapest are timed by the planner. */

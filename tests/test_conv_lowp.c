@@ -67,6 +67,25 @@ static void run_one(const cnb_impl *m, const char *dt, const char *desc)
         cnb_test_failures++;
 }
 
+/* The "chunked" cases of the sweeps must split their reduction (kernels/conv_lowp.c: MIN_QSTEPS
+ * and the L1 budget set the chunk): 1 when the plan of desc in dt on table t has a chunk (icc in
+ * its kernel name) smaller than the input channels of a group. */
+static int lowp_chunked(const cnb_conv_lowp_isa *t, const char *dt, const char *desc)
+{
+    char text[CNB_DESC_MAX], err[256];
+    cnb_layer l;
+    snprintf(text, sizeof text, "conv --dt=%s %s", dt, desc);
+    if (cnb_layer_parse(text, CNB_KIND_CONV, 0, &l, err, sizeof err)) return 0;
+    void *wei = calloc((size_t)cnb_conv_wei_elems(&l.prob.conv), 4);
+    void *st = wei ? cnb_conv_lowp_prepare(t, &l.prob, wei) : NULL;
+    const char *name = st ? cnb_conv_lowp_kernel_name(st) : NULL;
+    const char *at = name ? strstr(name, " icc") : NULL;
+    const int r = at && atoi(at + 4) < l.prob.conv.ic / l.prob.conv.g;
+    cnb_conv_lowp_release(st);
+    free(wei);
+    return r;
+}
+
 static void sweep(const cnb_impl *m, const cnb_conv_lowp_isa *t, const char *dt)
 {
     char d[CNB_DESC_MAX];
@@ -105,14 +124,19 @@ static void sweep(const cnb_impl *m, const cnb_conv_lowp_isa *t, const char *dt)
         "mb2ic64ih14iw14oc96kh1kw1",                     /* 1x1 */
         "mb1ic100ih9iw9oc50oh5ow5kh1kw1sh2sw2",          /* 1x1, stride 2 */
         "mb1ic40id3ih5iw7oc24od3oh5ow7kd1kh1kw1",        /* 1x1 3D: rows merged across depths */
-        "mb1ic520ih7iw7oc40kh1kw1",                      /* 1x1, merged rows, chunked */
+        "mb1ic2064ih7iw7oc40kh1kw1",                     /* 1x1, merged rows, chunked */
         "mb1ic3ih30iw30oc20oh15ow15kh7kw7sh2sw2ph3pw3",  /* the first layer of ResNet */
-        "mb1ic128ih7iw7oc80kh3kw3ph1pw1",                /* chunked reduction */
+        "mb1ic272ih7iw7oc80kh3kw3ph1pw1",                /* chunked reduction */
         /* A reduction long enough (ic·taps·255·128 + 2^(shift − 1) ≥ 2^31) that the int8
          * epilogue cannot round by adding (args.round_add 0: the general rounding). */
         "mb1ic7320ih3iw3oc20kh3kw3ph1pw1",
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) run_one(m, dt, cases[i]);
+    static const char *const chunked[] = {"mb1ic2064ih7iw7oc40kh1kw1", "mb1ic272ih7iw7oc80kh3kw3ph1pw1",
+                                          "mb1ic2064ih8iw8oc40oh4ow4kh1kw1sh2sw2"};
+    for (size_t i = 0; i < sizeof chunked / sizeof *chunked; i++)
+        CHECK(lowp_chunked(t, dt, chunked[i]), "%s (%s): the \"chunked\" case '%s' does not split its reduction",
+              m->name, dt, chunked[i]);
 }
 
 /* The strided 1x1 layers' subsampled copy (a planner candidate, " sub" in the kernel name, which
@@ -125,7 +149,7 @@ static int sweep_sub(const cnb_impl *m, const char *dt)
         "mb2ic40ih15iw13oc48oh8ow7kh1kw1sh2sw2",         /* a batch, odd sizes */
         "mb1ic48ih14iw14oc72oh7ow7kh1kw1sh2sw2",         /* negative right padding */
         "mb1ic24id5ih9iw7oc40od3oh5ow3kd1kh1kw1sd2sh2sw3",   /* 3D, unequal strides */
-        "mb1ic520ih8iw8oc40oh4ow4kh1kw1sh2sw2",          /* chunked */
+        "mb1ic2064ih8iw8oc40oh4ow4kh1kw1sh2sw2",         /* chunked */
     };
     int reached = 0;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -203,7 +227,7 @@ void test_conv_lowp(void)
         static const char *const small_1x1[] = {
             "mb1ic512ih14iw14oc128kh1kw1",               /* a GoogLeNet 4c/1x1 */
             "mb1ic192ih28iw28oc16kh1kw1",                /* one oc block */
-            "mb1ic520ih7iw7oc40kh1kw1",                  /* chunked */
+            "mb1ic2064ih7iw7oc40kh1kw1",                 /* chunked */
         };
         const int saved = omp_get_max_threads();
         for (int th = 1; th <= 2; th++) {
