@@ -8,7 +8,7 @@
 
 static int round_up(int x, int a) { return (x + a - 1) / a * a; }
 
-/* L2 when the topology does not say (the smallest of current cores' private L2). */
+/* L2 when the topology does not say: the smallest private L2 of current x86 and Arm cores. */
 #define LOWP_L2_UNKNOWN (256LL << 10)
 
 static const char *supports(const cnb_problem *p, int s8src)
@@ -104,8 +104,8 @@ void cnb_lowp_run(void *state, const cnb_problem *p, const void *a, const void *
     const int nt = (s->np + arch->n_step - 1) / arch->n_step;
     const long long l2 = cnb_topo_get()->l2 > 0 ? cnb_topo_get()->l2 : LOWP_L2_UNKNOWN;
     const long long tile_a_bytes = (long long)arch->m_step * s->lda * es;
-    const int band_tiles = (int)(l2 / 2 / tile_a_bytes) < 1 ? 1
-                         : (int)(l2 / 2 / tile_a_bytes) > mt ? mt : (int)(l2 / 2 / tile_a_bytes);
+    const long long fit = l2 / 2 / tile_a_bytes;   /* row tiles whose A fills half of L2 */
+    const int band_tiles = fit < 1 ? 1 : fit > mt ? mt : (int)fit;
     const long long band_tasks = (long long)nt * band_tiles, ntasks = (long long)nt * mt;
 #pragma omp parallel
     {
