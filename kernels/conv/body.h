@@ -88,7 +88,10 @@ row_tile(const cnb_conv_row_args *a, const int nb, const int ur, const ptrdiff_t
                      * largest tiles). A tile whose accumulators, weight vectors and broadcast
                      * do not all fit in the register file (VEC_REGS) spills some whatever
                      * the unroll, and unrolled GCC spills more of them and shuffles the rest
-                     * between registers: its lane loop is not unrolled. */
+                     * between registers: its lane loop is not unrolled. GCC also leaves the
+                     * loop of the widest tiles that fit (14 pixels × 2 blocks) one step an
+                     * iteration whatever the pragma; unrolled by hand (4 or 8 steps) their
+                     * accumulators get shuffled between registers too, and they ran slower. */
                     if (ks * nb * ur + nb + 1 > VEC_REGS) {
 #pragma GCC unroll 1
                         for (int l = 0; l < B; l += ks) lane_step(acc, s, w, l, nb, ur, ks, sow, a->wei_ob);
