@@ -73,6 +73,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <omp.h>
 
@@ -104,6 +105,8 @@
 /* What packing one element costs, in multiply-adds at the FMA peak (a strided read and a write,
  * against two vector FMAs a cycle): packing's weight in the choice of the thread grid. */
 #define GEMM_PACK_COST_MACS 8
+/* A thread grid whose column cut falls inside a page of C's rows costs 1/x more (thread_grid). */
+#define GEMM_SPLIT_PAGE_SHARE 16
 
 typedef struct gemm_state {
     const cnb_gemm_arch *arch;
@@ -114,6 +117,7 @@ typedef struct gemm_state {
     int planned;         /* 1 when the planner chose use_dot; plan_how says how */
     cnb_plan_how plan_how;
     char name[96];       /* cnb_gemm_kernel_name's buffer */
+    long page;           /* the page size in bytes (0: unknown) */
     int nthr;            /* packing buffers allocated for this many threads (by prepare) */
     float **ap;          /* per thread, MR×kc: one A micro-panel */
     float **bp;          /* per thread, kc×nc: one B panel in NR-column micro-panels */
@@ -255,6 +259,8 @@ void *cnb_gemm_prepare(const cnb_gemm_arch *arch, const char *impl, const cnb_pr
     gemm_state *s = calloc(1, sizeof(*s));
     if (!s) return NULL;
     s->arch = arch;
+    s->page = sysconf(_SC_PAGESIZE);
+    if (s->page < 0) s->page = 0;
     /* The machine's blocks, clamped to the problem so small problems get small buffers; run()
      * still works for any problem since these are only caps on the block sizes. */
     const cnb_gemm_blocks blk = cnb_gemm_blocking(arch);
@@ -429,17 +435,29 @@ static void gemm_block(const gemm_state *s, const cnb_gemm *g, int kc, int unsca
 /* The thread grid tm × tn (tm·tn = nthr) for an M × N problem: least cost on the busiest thread,
  * the cost (per unit of K) being its padded multiply-adds plus GEMM_PACK_COST_MACS per element it
  * packs (its rows of A once per nc block of its columns, its columns of B once); ties to more
- * threads along N. */
-static void thread_grid(const gemm_state *s, int nthr, int M, int N, int *tm, int *tn)
+ * threads along N. A grid that cuts the rows of C (c, ldc floats apart) inside a page costs
+ * 1/GEMM_SPLIT_PAGE_SHARE more: the two threads then write the two sides of one page in every
+ * row, and the hardware prefetchers, which follow a stream up to the end of its page, fetch the
+ * neighbour's lines as it writes them. A cut on page boundaries in every row is not charged. */
+static void thread_grid(const gemm_state *s, int nthr, int M, int N, const float *c, ptrdiff_t ldc,
+                        int *tm, int *tn)
 {
     const int MR = s->arch->mr, NR = s->arch->nr, mp = ceil_div(M, MR), np = ceil_div(N, NR);
+    const uintptr_t page = (uintptr_t)s->page;
     int64_t best = INT64_MAX;
     for (int cn = nthr; cn >= 1; cn--) {
         if (nthr % cn) continue;
         const int64_t rows = (int64_t)ceil_div(mp, nthr / cn) * MR;
         const int64_t cols = (int64_t)ceil_div(np, cn) * NR;
         const int64_t pack = rows * ceil_div((int)cols, s->nc) + cols;
-        const int64_t cost = rows * cols + GEMM_PACK_COST_MACS * pack;
+        int64_t cost = rows * cols + GEMM_PACK_COST_MACS * pack;
+        int in_page = 0;
+        for (int tj = 1; tj < cn && !in_page; tj++) {
+            const int64_t j = (int64_t)np * tj / cn * NR;
+            in_page = j < N && (page == 0 || ((uintptr_t)ldc * sizeof(float)) % page != 0 ||
+                                (uintptr_t)(c + j) % page != 0);
+        }
+        if (in_page) cost += cost / GEMM_SPLIT_PAGE_SHARE;
         if (cost < best) {
             best = cost;
             *tm = nthr / cn;
@@ -495,7 +513,7 @@ void cnb_gemm_run(void *state, const cnb_problem *prob, const void *a_, const vo
     const int nthr = parallel ? min_int(omp_get_max_threads(), s->nthr) : 1;
     const int mp = ceil_div(M, MR), np = ceil_div(N, NR);
     int grid_m = 1, grid_n = 1;
-    thread_grid(s, nthr, M, N, &grid_m, &grid_n);
+    thread_grid(s, nthr, M, N, dst, ldd, &grid_m, &grid_n);
     s->ran = 1;
     s->ran_kc = kc;
     s->ran_tm = grid_m;
@@ -505,7 +523,7 @@ void cnb_gemm_run(void *state, const cnb_problem *prob, const void *a_, const vo
     {
         const int nt = omp_get_num_threads(), id = omp_get_thread_num();
         int tm = grid_m, tn = grid_n;
-        if (nt != nthr) thread_grid(s, nt, M, N, &tm, &tn); /* fewer threads than asked for */
+        if (nt != nthr) thread_grid(s, nt, M, N, dst, ldd, &tm, &tn); /* fewer threads than asked for */
         const int ti = id / tn, tj = id % tn;
         /* Block edges on panel boundaries: panels [mp·ti/tm, mp·(ti+1)/tm). */
         const int i0 = (int)((int64_t)mp * ti / tm) * MR;
